@@ -1,0 +1,123 @@
+# threadlab — the only build entry point. `make help` lists the targets.
+#
+# Layout: common/*.c -> build/<variant>/libthreadlab.a (the helper library)
+#         demos/<name>.c -> build/<variant>/<name>     (one program per scenario)
+#         tests/test_<area>.c -> build/<variant>/tests/test_<area> (one Check runner each)
+# Adding a demo is adding demos/<name>.c (plus docs/<name>.md and a test): it is picked
+# up automatically; list it in COURSE below to give it its place in the tour.
+
+VARIANT ?= debug
+BUILD   ?= build/$(VARIANT)
+
+# Course order for `make run` (the tour) and `make list`. Demos not listed come last.
+COURSE := create join daemon race mutex rlock deadlock semaphore candy event condition \
+          queue pool download timer local barrier gil fork
+
+TOUR_SPEED ?= 20
+
+CC ?= cc
+flags_debug   := -O0 -g3
+flags_release := -O2 -g
+flags_tsan    := -O1 -g -fsanitize=thread
+flags_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+ifeq ($(origin flags_$(VARIANT)),undefined)
+$(error unknown VARIANT '$(VARIANT)': use debug, release, tsan or asan)
+endif
+
+CPPFLAGS += -D_GNU_SOURCE -Icommon -MMD -MP
+CFLAGS   += -std=c11 $(flags_$(VARIANT)) -Wall -Wextra -Werror -pthread
+LDFLAGS  += -pthread $(filter -fsanitize=%,$(flags_$(VARIANT)))
+LDLIBS   += -lm
+
+# Check's flags, looked up only when a test is built (Check may not be installed yet).
+CHECK_CFLAGS = $(shell pkg-config --cflags check)
+CHECK_LIBS   = $(shell pkg-config --libs check)
+HAVE_CHECK  := $(shell pkg-config --exists check 2>/dev/null && echo yes)
+
+LIB_SRC  := $(wildcard common/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libthreadlab.a
+
+DEMOS    := $(sort $(patsubst demos/%.c,%,$(wildcard demos/*.c)))
+ORDERED  := $(filter $(DEMOS),$(COURSE)) $(filter-out $(COURSE),$(DEMOS))
+DEMO_BIN := $(ORDERED:%=$(BUILD)/%)
+
+SUPPORT_SRC := $(wildcard tests/support*.c)
+SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC    := $(wildcard tests/test_*.c)
+TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+.DEFAULT_GOAL := all
+.SECONDARY: $(TEST_BIN:=.o)
+.PHONY: all lib demos tests test run list help clean release check-deps
+
+all: lib demos
+ifeq ($(HAVE_CHECK),yes)
+all: tests
+else
+all:
+	@echo "note: Check is not installed, so the tests were not built ('make test' installs it)"
+endif
+
+lib: $(LIB)
+demos: $(DEMO_BIN)
+tests: $(TEST_BIN)
+
+release:
+	@$(MAKE) --no-print-directory VARIANT=release all
+
+$(BUILD)/common/%.o: common/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/%: demos/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(SUPPORT_OBJ) $(LIB)
+	$(CC) $^ -o $@ $(LDFLAGS) $(CHECK_LIBS) $(LDLIBS)
+
+# The tests run the demo programs, so `make test` builds both, then runs every suite.
+check-deps:
+	@tests/ensure-deps.sh
+
+test: check-deps
+	@$(MAKE) --no-print-directory lib demos tests
+	@tests/run-suites.sh $(TEST_BIN)
+
+# make run DEMO=race ARGS="--threads 5": one demo at class pace.
+# make run: the tour, every demo in course order at TOUR_SPEED, each under a heading.
+run: $(if $(DEMO),$(BUILD)/$(DEMO),demos)
+ifdef DEMO
+	@test -x $(BUILD)/$(DEMO) || { echo "no demo '$(DEMO)': see 'make list'"; exit 2; }
+	$(BUILD)/$(DEMO) $(ARGS)
+else
+	@tests/tour.sh $(TOUR_SPEED) $(DEMO_BIN)
+endif
+
+list: $(DEMO_BIN)
+	@for demo in $(ORDERED); do printf '  %-10s %s\n' "$$demo" "$$($(BUILD)/$$demo --about)"; done
+
+help:
+	@echo "threadlab make targets:"
+	@echo "  make                 build the library, every demo and the tests into $(BUILD)/"
+	@echo "  make run             the tour: every demo in course order, fast (TOUR_SPEED=$(TOUR_SPEED))"
+	@echo "  make run DEMO=name   one demo at class pace; ARGS=\"--flag ...\" passes flags"
+	@echo "  make list            the demos in course order, one line each"
+	@echo "  make test            install Check if missing, build, run every test suite"
+	@echo "  make release         build with -O2 into build/release/"
+	@echo "  make clean           remove build/"
+	@echo "  VARIANT=debug|release|tsan|asan selects the build (default debug: -O0 -g3)"
+
+clean:
+	rm -rf build
+
+# .d files from -MMD: editing a header rebuilds what includes it.
+-include $(LIB_OBJ:.o=.d) $(DEMO_BIN:=.d) $(TEST_BIN:=.d) $(SUPPORT_OBJ:.o=.d)

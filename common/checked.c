@@ -1,0 +1,82 @@
+/* checked.c — the fatal path of the checked wrappers (see checked.h). */
+#include "checked.h"
+
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void lab_check_at(int code, const char *call, const char *file, int line)
+{
+    if (code == 0)
+        return;
+    /* Format first, then one write(): no stdio lock is taken on the way to abort(),
+     * so this works even if another thread died holding stdout's lock. */
+    char message[512];
+    char reason[128];
+    int n = snprintf(message, sizeof message, "fatal: %s at %s:%d: %s\n", call, file, line,
+                     strerror_r(code, reason, sizeof reason));
+    if (n > 0)
+        (void)!write(STDERR_FILENO, message, (size_t)n < sizeof message ? (size_t)n : sizeof message - 1);
+    abort();
+}
+
+void lab_check_errno_at(int result, const char *call, const char *file, int line)
+{
+    if (result == -1)
+        lab_check_at(errno, call, file, line);
+}
+
+bool lab_barrier_wait_at(pthread_barrier_t *barrier, const char *file, int line)
+{
+    int rc = pthread_barrier_wait(barrier);
+    if (rc == PTHREAD_BARRIER_SERIAL_THREAD)
+        return true;
+    lab_check_at(rc, "pthread_barrier_wait", file, line);
+    return false;
+}
+
+void lab_sem_wait_at(sem_t *sem, const char *file, int line)
+{
+    while (sem_wait(sem) == -1) {
+        if (errno != EINTR)   /* a signal handler ran: just wait again */
+            lab_check_at(errno, "sem_wait", file, line);
+    }
+}
+
+int lab_mutex_init_kind(pthread_mutex_t *mutex, int kind)
+{
+    pthread_mutexattr_t attr;
+    int rc = pthread_mutexattr_init(&attr);
+    if (rc != 0)
+        return rc;
+    rc = pthread_mutexattr_settype(&attr, kind);
+    if (rc == 0)
+        rc = pthread_mutex_init(mutex, &attr);
+    pthread_mutexattr_destroy(&attr);
+    return rc;
+}
+
+int lab_cond_init_monotonic(pthread_cond_t *cond)
+{
+    pthread_condattr_t attr;
+    int rc = pthread_condattr_init(&attr);
+    if (rc != 0)
+        return rc;
+    rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (rc == 0)
+        rc = pthread_cond_init(cond, &attr);
+    pthread_condattr_destroy(&attr);
+    return rc;
+}
+
+void *lab_calloc(size_t count, size_t size)
+{
+    void *memory = calloc(count > 0 ? count : 1, size > 0 ? size : 1);
+    if (memory == NULL)
+        lab_fail("out of memory (%zu x %zu bytes)", count, size);
+    return memory;
+}

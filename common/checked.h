@@ -1,0 +1,67 @@
+/* checked.h — pthread calls that cannot fail quietly.
+ *
+ * pthread functions *return* their error number; they do not set errno. The wrappers
+ * below check that number and, when it is not 0, print
+ *
+ *     fatal: pthread_mutex_lock at demos/race.c:42: Invalid argument
+ *
+ * on stderr and abort(): a failed lock or wait is a bug, and the program stops right
+ * where it happened, with the stack intact for gdb.
+ *
+ * Calls whose failure is a normal outcome are NOT wrapped: initialisation, trylock and
+ * timed waits return their code for the caller to act on (EBUSY, ETIMEDOUT, ...).
+ * LAB_CHECK() turns any such call into a fatal one where failure would be a bug.
+ * sem_* functions and system calls report through errno instead: LAB_CHECK_ERRNO().
+ */
+#ifndef THREADLAB_CHECKED_H
+#define THREADLAB_CHECKED_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Abort with "fatal: <call> at <file>:<line>: <strerror(code)>" when code != 0. */
+void lab_check_at(int code, const char *call, const char *file, int line);
+/* Abort with the same message, taking the error from errno, when result == -1. */
+void lab_check_errno_at(int result, const char *call, const char *file, int line);
+
+/* Any pthread call that must succeed: LAB_CHECK(pthread_mutex_init(&m, NULL)); */
+#define LAB_CHECK(call) lab_check_at((call), #call, __FILE__, __LINE__)
+/* Any call that returns -1 and sets errno: LAB_CHECK_ERRNO(sem_init(&s, 0, 3)); */
+#define LAB_CHECK_ERRNO(call) lab_check_errno_at((call), #call, __FILE__, __LINE__)
+
+#define LAB_CHECKED_(fn, ...) lab_check_at(fn(__VA_ARGS__), #fn, __FILE__, __LINE__)
+
+/* Mutexes and condition variables: these abort on any error. */
+#define lab_mutex_lock(m)       LAB_CHECKED_(pthread_mutex_lock, m)
+#define lab_mutex_unlock(m)     LAB_CHECKED_(pthread_mutex_unlock, m)
+#define lab_mutex_destroy(m)    LAB_CHECKED_(pthread_mutex_destroy, m)
+#define lab_cond_wait(c, m)     LAB_CHECKED_(pthread_cond_wait, c, m)
+#define lab_cond_signal(c)      LAB_CHECKED_(pthread_cond_signal, c)
+#define lab_cond_broadcast(c)   LAB_CHECKED_(pthread_cond_broadcast, c)
+#define lab_cond_destroy(c)     LAB_CHECKED_(pthread_cond_destroy, c)
+#define lab_barrier_destroy(b)  LAB_CHECKED_(pthread_barrier_destroy, b)
+
+/* Wait at a barrier; true in exactly one thread per round (PTHREAD_BARRIER_SERIAL_THREAD). */
+#define lab_barrier_wait(b) lab_barrier_wait_at((b), __FILE__, __LINE__)
+bool lab_barrier_wait_at(pthread_barrier_t *barrier, const char *file, int line);
+
+/* Semaphores (errno style); sem_wait is retried when a signal interrupts it. */
+#define lab_sem_wait(s) lab_sem_wait_at((s), __FILE__, __LINE__)
+#define lab_sem_post(s) lab_check_errno_at(sem_post(s), "sem_post", __FILE__, __LINE__)
+void lab_sem_wait_at(sem_t *sem, const char *file, int line);
+
+/* Initialise a mutex of a given kind: PTHREAD_MUTEX_NORMAL, _ERRORCHECK or _RECURSIVE.
+ * Returns 0 or the error code; on error nothing is left initialised. */
+int lab_mutex_init_kind(pthread_mutex_t *mutex, int kind);
+
+/* Initialise a condition variable whose timed waits use CLOCK_MONOTONIC (immune to the
+ * wall clock being changed), to pair with lab_deadline(). Returns 0 or the error code. */
+int lab_cond_init_monotonic(pthread_cond_t *cond);
+
+/* calloc(count, size) that never returns NULL: on failure prints "<program>: out of
+ * memory" and exits with status 1 (a runtime failure, not a bug). */
+void *lab_calloc(size_t count, size_t size);
+
+#endif

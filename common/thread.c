@@ -1,0 +1,236 @@
+/* thread.c — named threads and the registry (see thread.h). */
+#include "thread.h"
+
+#include "checked.h"
+#include "cli.h"
+#include "clock.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lab_thread {
+    pthread_t id;
+    char name[LAB_NAME_MAX];
+    lab_daemon daemon;
+    lab_thread_fn fn;
+    void *arg;
+    bool alive;          /* fn has not returned yet */
+    bool claimed;        /* someone is joining it: nobody else may */
+    lab_thread *next;    /* registry list */
+};
+
+/* The registry: every started thread not yet joined. */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static lab_thread *registry;
+static int live_threads;   /* started and fn not returned */
+
+static _Thread_local char current_name[LAB_NAME_MAX] = "";
+static pthread_t main_thread;
+
+/* Runs before main(), in the main thread. */
+__attribute__((constructor)) static void remember_main_thread(void)
+{
+    main_thread = pthread_self();
+}
+
+/* Append, so that the registry lists threads in the order they started. */
+static void registry_add(lab_thread *thread)
+{
+    lab_mutex_lock(&registry_lock);
+    lab_thread **link = &registry;
+    while (*link != NULL)
+        link = &(*link)->next;
+    *link = thread;
+    live_threads++;
+    lab_mutex_unlock(&registry_lock);
+}
+
+static void registry_remove(lab_thread *thread)
+{
+    lab_mutex_lock(&registry_lock);
+    for (lab_thread **link = &registry; *link != NULL; link = &(*link)->next) {
+        if (*link == thread) {
+            *link = thread->next;
+            break;
+        }
+    }
+    lab_mutex_unlock(&registry_lock);
+}
+
+/* Every lab thread starts here: name itself, run fn, then count itself out. */
+static void *thread_trampoline(void *self_arg)
+{
+    lab_thread *self = self_arg;
+    lab_set_current_name(self->name);
+    void *result = self->fn(self->arg);
+    lab_mutex_lock(&registry_lock);
+    self->alive = false;
+    live_threads--;
+    lab_mutex_unlock(&registry_lock);
+    return result;
+}
+
+lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_daemon daemon,
+                             const char *name_format, ...)
+{
+    lab_thread *thread = lab_calloc(1, sizeof *thread);
+    va_list args;
+    va_start(args, name_format);
+    vsnprintf(thread->name, sizeof thread->name, name_format, args);
+    va_end(args);
+    thread->fn = fn;
+    thread->arg = arg;
+    thread->daemon = daemon;
+    thread->alive = true;   /* counted from start(), as Python does */
+
+    registry_add(thread);
+    int rc = pthread_create(&thread->id, NULL, thread_trampoline, thread);
+    if (rc != 0) {
+        registry_remove(thread);
+        lab_mutex_lock(&registry_lock);
+        live_threads--;
+        lab_mutex_unlock(&registry_lock);
+        char name[LAB_NAME_MAX];
+        memcpy(name, thread->name, sizeof name);
+        free(thread);
+        lab_fail("cannot start thread '%s': %s", name, strerror(rc));
+    }
+    return thread;
+}
+
+/* Mark the thread as being joined by the caller; a second joiner is a bug. */
+static void claim(lab_thread *thread)
+{
+    lab_mutex_lock(&registry_lock);
+    bool already = thread->claimed;
+    thread->claimed = true;
+    lab_mutex_unlock(&registry_lock);
+    if (already)
+        lab_check_at(EINVAL, "lab_thread_join (thread already joined)", __FILE__, __LINE__);
+}
+
+static void *finish_join(lab_thread *thread, void *result)
+{
+    registry_remove(thread);
+    free(thread);
+    return result;
+}
+
+void *lab_thread_join(lab_thread *thread)
+{
+    claim(thread);
+    void *result = NULL;
+    LAB_CHECK(pthread_join(thread->id, &result));
+    return finish_join(thread, result);
+}
+
+bool lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **result)
+{
+    /* pthread_timedjoin_np takes a CLOCK_REALTIME instant. */
+    struct timespec at;
+    clock_gettime(CLOCK_REALTIME, &at);
+    double real = lab_real_seconds(class_seconds > 0 ? class_seconds : 0);
+    at.tv_sec += (time_t)real;
+    at.tv_nsec += (long)((real - (double)(time_t)real) * 1e9);
+    if (at.tv_nsec >= 1000000000L) {
+        at.tv_sec++;
+        at.tv_nsec -= 1000000000L;
+    }
+    claim(thread);
+    void *value = NULL;
+    int rc = pthread_timedjoin_np(thread->id, &value, &at);
+    if (rc == ETIMEDOUT) {
+        lab_mutex_lock(&registry_lock);
+        thread->claimed = false;   /* still running: it can be joined later */
+        lab_mutex_unlock(&registry_lock);
+        return false;
+    }
+    LAB_CHECK(rc);
+    if (result != NULL)
+        *result = value;
+    finish_join(thread, value);
+    return true;
+}
+
+bool lab_thread_is_alive(const lab_thread *thread)
+{
+    lab_mutex_lock(&registry_lock);
+    bool alive = thread->alive;
+    lab_mutex_unlock(&registry_lock);
+    return alive;
+}
+
+const char *lab_thread_name(const lab_thread *thread)
+{
+    return thread->name;
+}
+
+const char *lab_current_name(void)
+{
+    if (current_name[0] != '\0')
+        return current_name;
+    return pthread_equal(pthread_self(), main_thread) ? "main" : "?";
+}
+
+void lab_set_current_name(const char *name)
+{
+    snprintf(current_name, sizeof current_name, "%s", name);
+    char kernel_name[16];   /* the kernel keeps at most 15 characters */
+    snprintf(kernel_name, sizeof kernel_name, "%s", name);
+    pthread_setname_np(pthread_self(), kernel_name);   /* cosmetic: ignore failure */
+}
+
+int lab_active_count(void)
+{
+    lab_mutex_lock(&registry_lock);
+    int count = 1 + live_threads;
+    lab_mutex_unlock(&registry_lock);
+    return count;
+}
+
+size_t lab_enumerate(char names[][LAB_NAME_MAX], size_t max)
+{
+    size_t count = 0;
+    if (max > 0)
+        snprintf(names[0], LAB_NAME_MAX, "main");
+    count++;
+    lab_mutex_lock(&registry_lock);
+    for (lab_thread *t = registry; t != NULL; t = t->next) {
+        if (!t->alive)
+            continue;
+        if (count < max)
+            memcpy(names[count], t->name, LAB_NAME_MAX);
+        count++;
+    }
+    lab_mutex_unlock(&registry_lock);
+    return count;
+}
+
+/* A non-daemon thread that nobody is joining yet, claimed for the caller; or NULL. */
+static lab_thread *claim_next_non_daemon(void)
+{
+    lab_mutex_lock(&registry_lock);
+    lab_thread *found = NULL;
+    for (lab_thread *t = registry; t != NULL && found == NULL; t = t->next) {
+        if (t->daemon == LAB_NOT_DAEMON && !t->claimed) {
+            t->claimed = true;
+            found = t;
+        }
+    }
+    lab_mutex_unlock(&registry_lock);
+    return found;
+}
+
+_Noreturn void lab_main_exit(int status)
+{
+    lab_thread *thread;
+    while ((thread = claim_next_non_daemon()) != NULL) {
+        LAB_CHECK(pthread_join(thread->id, NULL));
+        finish_join(thread, NULL);
+    }
+    exit(status);
+}

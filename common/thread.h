@@ -1,0 +1,70 @@
+/* thread.h — threads with names, a registry, and Python's exit rule.
+ *
+ * Python's threading.Thread gives every thread a name, counts the live ones
+ * (active_count, enumerate, current_thread().name) and, when the main program ends,
+ * waits for every thread that is not a daemon. pthreads has none of that: returning
+ * from main() ends the process and kills every thread mid-sentence. This module adds
+ * those pieces on top of pthread_create:
+ *   - the name is shown by gdb's `info threads`, `top -H` and every say() line;
+ *   - lab_main_exit() waits for the non-daemon threads and then exits, as Python does.
+ *
+ * LOCKING PROTOCOL: the registry has its own internal mutex; no function here expects
+ * the caller to hold a lock.
+ */
+#ifndef THREADLAB_THREAD_H
+#define THREADLAB_THREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define LAB_NAME_MAX 32   /* longest thread name kept, including the final NUL */
+
+typedef struct lab_thread lab_thread;
+
+/* A thread function: pthread's own signature. */
+typedef void *(*lab_thread_fn)(void *arg);
+
+typedef enum {
+    LAB_NOT_DAEMON = 0,   /* lab_main_exit() waits for it (Python's default) */
+    LAB_DAEMON = 1,       /* cut off when the program exits (Thread(daemon=True)) */
+} lab_daemon;
+
+/* Start fn(arg) on a new thread named by the printf-style format (names longer than
+ * 15 characters are shortened for the kernel, kept whole for say()). Returns its handle.
+ * When the system refuses a new thread (e.g. EAGAIN: too many threads), prints
+ * "<program>: cannot start thread '<name>': <reason>" and exits with status 1. */
+lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_daemon daemon,
+                             const char *name_format, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Wait for the thread to end (pthread_join) and return what fn returned. The handle is
+ * freed: use it no more. Joining a thread twice is a bug (aborts). */
+void *lab_thread_join(lab_thread *thread);
+
+/* Python's join(timeout): wait at most class_seconds (scaled). Returns true when the
+ * thread ended, its result in *result if result is not NULL, and the handle is freed;
+ * false when it is still running (the handle stays valid). */
+bool lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **result);
+
+/* Whether fn is still running (Python's is_alive()). */
+bool lab_thread_is_alive(const lab_thread *thread);
+/* The thread's name. */
+const char *lab_thread_name(const lab_thread *thread);
+
+/* The calling thread's name: "main" in main(), "?" in a thread not started here. */
+const char *lab_current_name(void);
+/* Rename the calling thread (for say() and the debugger); the text is copied. */
+void lab_set_current_name(const char *name);
+
+/* Live threads, counting the main thread (Python's threading.active_count()). */
+int lab_active_count(void);
+/* Copy the names of the live threads (main first) into names[0..max-1]; returns how
+ * many are live, which may be more than max (Python's threading.enumerate()). */
+size_t lab_enumerate(char names[][LAB_NAME_MAX], size_t max);
+
+/* Python's interpreter exit: wait for every non-daemon thread (including those they
+ * start meanwhile), then exit(status). Daemon threads still running are cut off.
+ * Functions registered with atexit() run after the wait, as Python's atexit does. */
+_Noreturn void lab_main_exit(int status);
+
+#endif

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Make sure what the tests need is installed: the Check unit-test framework and pkg-config.
+# Installs the Debian packages `check` and `pkg-config` with apt-get when they are missing
+# (directly as root, through sudo otherwise). Prints one clear line and fails when it cannot.
+# Extra packages can be asked for by name: tests/ensure-deps.sh valgrind
+set -euo pipefail
+
+packages=()
+command -v pkg-config >/dev/null 2>&1 || packages+=(pkg-config)
+if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists check; then
+    packages+=(check)
+fi
+for extra in "$@"; do
+    command -v "$extra" >/dev/null 2>&1 || packages+=("$extra")
+done
+[ ${#packages[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-deps: missing ${packages[*]}, and apt-get is not available: install them with your package manager" >&2
+    exit 1
+fi
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+else
+    echo "ensure-deps: missing ${packages[*]}: run as root or install sudo, or run: apt-get install ${packages[*]}" >&2
+    exit 1
+fi
+
+echo "ensure-deps: installing ${packages[*]} (apt-get)"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "ensure-deps: installed ${packages[*]}"
