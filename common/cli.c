@@ -74,7 +74,7 @@ int lab_parse_double(const char *text, double min, double max, const char *what,
     double parsed = strtod(text, &end);
     if (!starts_like_a_number(text) || end == text || *end != '\0')
         return refuse(error, error_size, "%s: '%s' is not a number", what, text);
-    if (!isfinite(parsed))
+    if (errno != ERANGE && !isfinite(parsed))   /* "inf", "nan" typed as such */
         return refuse(error, error_size, "%s: '%s' is not a finite number", what, text);
     if (errno == ERANGE || parsed < min || parsed > max)
         return refuse(error, error_size, "%s: %s is out of range (%g to %g)", what, text, min, max);

@@ -104,7 +104,7 @@ static child_run spawn(void (*then)(void *), void *arg, double timeout)
 
 const char *demo_path(const char *name)
 {
-    static char path[PATH_MAX];
+    static char path[2 * PATH_MAX];
     const char *dir = getenv("LAB_BIN_DIR");
     if (dir != NULL && dir[0] != '\0') {
         snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -291,7 +291,7 @@ int count_lines_with(const char *text, const char *needle)
 int lab_run_suite(Suite *suite)
 {
     SRunner *runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
+    srunner_run_all(runner, CK_ENV);   /* CK_VERBOSITY=verbose lists every test */
     int ran = srunner_ntests_run(runner);
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);

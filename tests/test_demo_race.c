@@ -1,0 +1,70 @@
+/* test_demo_race.c — without a lock, updates get lost: never more than done, and in a few
+ * runs of the tight loop on two CPUs, some are lost. */
+#include "support.h"
+
+#include <string.h>
+
+START_TEST(tight_loop_loses_updates_in_some_run)
+{
+    long long total_lost = 0;
+    for (int attempt = 0; attempt < 5 && total_lost == 0; attempt++) {
+        child_run run = run_demo("race", "--mode=loop", "--threads", "4", "--iterations", "1000000", "--quiet", NULL);
+        assert_exit_ok(&run);
+        long long expected = result_int(&run, "expected");
+        long long actual = result_int(&run, "actual");
+        long long lost = result_int(&run, "lost");
+        ck_assert_int_eq(expected, 4000000);
+        ck_assert_msg(actual <= expected, "more increments than were done: %lld > %lld", actual, expected);
+        ck_assert_int_eq(lost, expected - actual);
+        total_lost += lost;
+        child_run_free(&run);
+    }
+    ck_assert_msg(total_lost > 0, "5 runs of 4 x 1000000 unlocked increments lost nothing");
+}
+END_TEST
+
+START_TEST(window_mode_keeps_its_bounds_and_loses_updates)
+{
+    long long total_lost = 0;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        child_run run = run_demo("race", "--threads", "20", "--speed", "10", NULL);
+        assert_exit_ok(&run);
+        long long actual = result_int(&run, "actual");
+        ck_assert_int_eq(result_int(&run, "expected"), 0);
+        /* each thread wrote (what it read) - 1, so the last write is below the start */
+        ck_assert(actual >= 0 && actual <= 19);
+        ck_assert_int_eq(result_int(&run, "lost"), actual);
+        ck_assert_int_eq(count_lines_with(run.out, "| read n = "), 20);
+        ck_assert_int_eq(count_lines_with(run.out, "| wrote n = "), 20);
+        total_lost += actual;
+        child_run_free(&run);
+    }
+    ck_assert_msg(total_lost > 0, "5 runs of 20 threads in a 10 ms window lost nothing");
+}
+END_TEST
+
+START_TEST(bad_input_is_a_usage_error)
+{
+    assert_usage_error("race", "--mode=bogus", NULL);
+    assert_usage_error("race", "--threads", "0", NULL);
+    assert_usage_error("race", "--threads", "5x", NULL);
+    assert_usage_error("race", "--threads", "100000000", NULL);
+    assert_usage_error("race", "--iterations", "-1", NULL);
+    assert_usage_error("race", "--iterations", "1000000000", NULL);
+    assert_usage_error("race", "--iterations", NULL);
+}
+END_TEST
+
+static Suite *race_demo_suite(void)
+{
+    Suite *suite = suite_create("demo: race");
+    TCase *tc = tcase_create("race");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, tight_loop_loses_updates_in_some_run);
+    tcase_add_test(tc, window_mode_keeps_its_bounds_and_loses_updates);
+    tcase_add_test(tc, bad_input_is_a_usage_error);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+LAB_TEST_MAIN(race_demo_suite)

@@ -1,0 +1,257 @@
+/* test_thread.c — names, the registry, joins with and without a limit, Python's exit rule. */
+#include "support.h"
+
+#include "checked.h"
+#include "clock.h"
+#include "thread.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A gate the test opens when it has looked at the waiting threads. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_opened = PTHREAD_COND_INITIALIZER;
+static bool gate_open;
+
+static void gate_reset(void)
+{
+    lab_mutex_lock(&gate_lock);
+    gate_open = false;
+    lab_mutex_unlock(&gate_lock);
+}
+
+static void gate_pass(void)
+{
+    lab_mutex_lock(&gate_lock);
+    while (!gate_open)
+        lab_cond_wait(&gate_opened, &gate_lock);
+    lab_mutex_unlock(&gate_lock);
+}
+
+static void gate_open_now(void)
+{
+    lab_mutex_lock(&gate_lock);
+    gate_open = true;
+    lab_cond_broadcast(&gate_opened);
+    lab_mutex_unlock(&gate_lock);
+}
+
+/* Records the names the thread sees; returns its argument. */
+typedef struct seen_names {
+    char own[LAB_NAME_MAX];
+    char kernel[16];
+} seen_names;
+
+static void *record_names(void *arg)
+{
+    seen_names *seen = arg;
+    snprintf(seen->own, sizeof seen->own, "%s", lab_current_name());
+    pthread_getname_np(pthread_self(), seen->kernel, sizeof seen->kernel);
+    return arg;
+}
+
+START_TEST(threads_know_their_names)
+{
+    seen_names seen = {0};
+    lab_thread *thread = lab_thread_start(record_names, &seen, LAB_NOT_DAEMON, "car-%s", "MINT");
+    ck_assert_str_eq(lab_thread_name(thread), "car-MINT");
+    ck_assert_ptr_eq(lab_thread_join(thread), &seen);   /* join hands back fn's result */
+    ck_assert_str_eq(seen.own, "car-MINT");
+    ck_assert_str_eq(seen.kernel, "car-MINT");
+    ck_assert_str_eq(lab_current_name(), "main");
+}
+END_TEST
+
+START_TEST(long_names_are_whole_for_say_and_short_for_the_kernel)
+{
+    seen_names seen = {0};
+    lab_thread_join(lab_thread_start(record_names, &seen, LAB_NOT_DAEMON, "a-rather-long-thread-name"));
+    ck_assert_str_eq(seen.own, "a-rather-long-thread-name");
+    ck_assert_str_eq(seen.kernel, "a-rather-long-t");   /* 15 characters */
+}
+END_TEST
+
+static void *wait_at_gate(void *arg)
+{
+    gate_pass();
+    return arg;
+}
+
+START_TEST(registry_counts_and_lists_live_threads_in_start_order)
+{
+    gate_reset();
+    ck_assert_int_eq(lab_active_count(), 1);
+    lab_thread *threads[3];
+    for (int i = 0; i < 3; i++)
+        threads[i] = lab_thread_start(wait_at_gate, NULL, LAB_NOT_DAEMON, "waiter-%d", i);
+    ck_assert_int_eq(lab_active_count(), 4);
+    char names[8][LAB_NAME_MAX];
+    ck_assert_uint_eq(lab_enumerate(names, 8), 4);
+    ck_assert_str_eq(names[0], "main");
+    ck_assert_str_eq(names[1], "waiter-0");
+    ck_assert_str_eq(names[3], "waiter-2");
+    ck_assert_uint_eq(lab_enumerate(names, 2), 4);   /* the count even when the array is short */
+    gate_open_now();
+    for (int i = 0; i < 3; i++)
+        lab_thread_join(threads[i]);
+    ck_assert_int_eq(lab_active_count(), 1);
+}
+END_TEST
+
+START_TEST(join_with_timeout_gives_up_then_succeeds)
+{
+    gate_reset();
+    int token = 7;
+    lab_thread *thread = lab_thread_start(wait_at_gate, &token, LAB_NOT_DAEMON, "slow");
+    double begin = lab_now();
+    ck_assert(!lab_thread_join_timeout(thread, 0.05, NULL));
+    ck_assert(lab_now() - begin >= 0.05);
+    ck_assert(lab_thread_is_alive(thread));
+    gate_open_now();
+    void *result = NULL;
+    ck_assert(lab_thread_join_timeout(thread, 10, &result));
+    ck_assert_ptr_eq(result, &token);
+}
+END_TEST
+
+static void *return_at_once(void *arg)
+{
+    return arg;
+}
+
+START_TEST(is_alive_turns_false_when_fn_returns)
+{
+    lab_thread *thread = lab_thread_start(return_at_once, NULL, LAB_NOT_DAEMON, "brief");
+    for (int i = 0; i < 1000 && lab_thread_is_alive(thread); i++)
+        lab_sleep(0.001);
+    ck_assert(!lab_thread_is_alive(thread));
+    ck_assert_int_eq(lab_active_count(), 1);   /* not live, though not joined yet */
+    lab_thread_join(thread);
+}
+END_TEST
+
+/* ---- Python's exit rule, in child processes ---- */
+
+static void *say_later(void *arg)
+{
+    lab_sleep(0.1);
+    printf("%s done\n", (const char *)arg);
+    fflush(stdout);
+    return NULL;
+}
+
+static void *start_another_then_finish(void *arg)
+{
+    (void)arg;
+    lab_sleep(0.05);
+    lab_thread_start(say_later, "grandchild", LAB_NOT_DAEMON, "grandchild");
+    return say_later("child");
+}
+
+static void exit_with_non_daemon_threads(void *unused)
+{
+    (void)unused;
+    lab_thread_start(start_another_then_finish, NULL, LAB_NOT_DAEMON, "child");
+    lab_main_exit(7);
+}
+
+START_TEST(main_exit_waits_for_non_daemon_threads_and_their_children)
+{
+    child_run run = run_in_child(exit_with_non_daemon_threads, NULL, 10);
+    ck_assert_int_eq(run.exit_code, 7);
+    ck_assert_ptr_nonnull(strstr(run.out, "child done"));
+    ck_assert_ptr_nonnull(strstr(run.out, "grandchild done"));
+    child_run_free(&run);
+}
+END_TEST
+
+static void *sleep_long_then_say(void *unused)
+{
+    (void)unused;
+    lab_sleep(20);
+    printf("daemon finished\n");
+    return NULL;
+}
+
+static void exit_with_a_daemon(void *unused)
+{
+    (void)unused;
+    lab_thread_start(sleep_long_then_say, NULL, LAB_DAEMON, "daemon");
+    lab_main_exit(3);
+}
+
+START_TEST(main_exit_cuts_daemon_threads_off)
+{
+    child_run run = run_in_child(exit_with_a_daemon, NULL, 10);
+    ck_assert_int_eq(run.exit_code, 3);
+    ck_assert(!run.timed_out);
+    ck_assert_ptr_null(strstr(run.out, "daemon finished"));
+    child_run_free(&run);
+}
+END_TEST
+
+static void start_with_no_room_for_a_stack(void *unused)
+{
+    (void)unused;
+    pthread_attr_t attr;   /* every new thread now asks for a 4 TiB stack: EAGAIN */
+    LAB_CHECK(pthread_attr_init(&attr));
+    LAB_CHECK(pthread_attr_setstacksize(&attr, (size_t)1 << 42));
+    LAB_CHECK(pthread_setattr_default_np(&attr));
+    lab_thread_start(return_at_once, NULL, LAB_NOT_DAEMON, "doomed");
+}
+
+START_TEST(a_refused_thread_is_a_clear_runtime_failure)
+{
+    child_run run = run_in_child(start_with_no_room_for_a_stack, NULL, 10);
+    ck_assert_int_eq(run.exit_code, 1);
+    ck_assert_msg(strstr(run.err, "cannot start thread 'doomed': ") != NULL, "stderr: %s", run.err);
+    child_run_free(&run);
+}
+END_TEST
+
+static void *join_it(void *thread)
+{
+    return lab_thread_join(thread);
+}
+
+/* Two threads join the same (never-ending) thread: the second one is a bug. */
+static void join_twice(void *unused)
+{
+    (void)unused;
+    gate_reset();
+    lab_thread *thread = lab_thread_start(wait_at_gate, NULL, LAB_DAEMON, "twice");
+    lab_thread_start(join_it, thread, LAB_DAEMON, "joiner");
+    lab_sleep(0.05);   /* let the joiner claim it first */
+    lab_thread_join(thread);
+}
+
+START_TEST(joining_a_thread_twice_aborts)
+{
+    child_run run = run_in_child(join_twice, NULL, 10);
+    ck_assert_int_eq(run.signal, SIGABRT);
+    ck_assert_ptr_nonnull(strstr(run.err, "already joined"));
+    child_run_free(&run);
+}
+END_TEST
+
+static Suite *thread_suite(void)
+{
+    Suite *suite = suite_create("thread registry");
+    TCase *tc = tcase_create("thread");
+    tcase_set_timeout(tc, 15);
+    tcase_add_test(tc, threads_know_their_names);
+    tcase_add_test(tc, long_names_are_whole_for_say_and_short_for_the_kernel);
+    tcase_add_test(tc, registry_counts_and_lists_live_threads_in_start_order);
+    tcase_add_test(tc, join_with_timeout_gives_up_then_succeeds);
+    tcase_add_test(tc, is_alive_turns_false_when_fn_returns);
+    tcase_add_test(tc, main_exit_waits_for_non_daemon_threads_and_their_children);
+    tcase_add_test(tc, main_exit_cuts_daemon_threads_off);
+    tcase_add_test(tc, a_refused_thread_is_a_clear_runtime_failure);
+    tcase_add_test(tc, joining_a_thread_twice_aborts);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+LAB_TEST_MAIN(thread_suite)
