@@ -180,7 +180,9 @@ void lab_set_current_name(const char *name)
 {
     snprintf(current_name, sizeof current_name, "%s", name);
     char kernel_name[16];   /* the kernel keeps at most 15 characters */
-    snprintf(kernel_name, sizeof kernel_name, "%s", name);
+    size_t length = strnlen(name, sizeof kernel_name - 1);
+    memcpy(kernel_name, name, length);
+    kernel_name[length] = '\0';
     pthread_setname_np(pthread_self(), kernel_name);   /* cosmetic: ignore failure */
 }
 
@@ -210,13 +212,13 @@ size_t lab_enumerate(char names[][LAB_NAME_MAX], size_t max)
     return count;
 }
 
-/* A non-daemon thread that nobody is joining yet, claimed for the caller; or NULL. */
-static lab_thread *claim_next_non_daemon(void)
+/* A thread of the given kind that nobody is joining yet, claimed for the caller; or NULL. */
+static lab_thread *claim_next(lab_daemon kind)
 {
     lab_mutex_lock(&registry_lock);
     lab_thread *found = NULL;
     for (lab_thread *t = registry; t != NULL && found == NULL; t = t->next) {
-        if (t->daemon == LAB_NOT_DAEMON && !t->claimed) {
+        if (t->daemon == kind && !t->claimed) {
             t->claimed = true;
             found = t;
         }
@@ -228,9 +230,13 @@ static lab_thread *claim_next_non_daemon(void)
 _Noreturn void lab_main_exit(int status)
 {
     lab_thread *thread;
-    while ((thread = claim_next_non_daemon()) != NULL) {
+    while ((thread = claim_next(LAB_NOT_DAEMON)) != NULL) {
         LAB_CHECK(pthread_join(thread->id, NULL));
         finish_join(thread, NULL);
     }
+    /* Nobody will join the daemons now: detach them, so that their end (if they get
+     * that far before exit) frees their resources instead of leaking a zombie thread. */
+    while ((thread = claim_next(LAB_DAEMON)) != NULL)
+        LAB_CHECK(pthread_detach(thread->id));
     exit(status);
 }
