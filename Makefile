@@ -47,9 +47,13 @@ SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
+# Benchmarks: tests/bench/bench_<name>.c, built and run in the release variant only.
+BENCH_SRC   := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
 .DEFAULT_GOAL := all
-.SECONDARY: $(TEST_BIN:=.o)
-.PHONY: all lib demos tests test run list help clean release check-deps
+.SECONDARY: $(TEST_BIN:=.o) $(SUPPORT_OBJ)
+.PHONY: all lib demos tests test run list help clean release check-deps bench bench-programs
 
 all: lib demos
 ifeq ($(HAVE_CHECK),yes)
@@ -84,6 +88,18 @@ $(BUILD)/tests/%.o: tests/%.c
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(SUPPORT_OBJ) $(LIB)
 	$(CC) $^ -o $@ $(LDFLAGS) $(CHECK_LIBS) $(LDLIBS)
 
+$(BUILD)/bench/%: tests/bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
+
+bench-programs: $(BENCH_BIN)
+
+# Timing goals live here, never in a unit test: each benchmark prints ratios measured
+# in one run (so a slow or busy machine slows both sides alike).
+bench:
+	@$(MAKE) --no-print-directory VARIANT=release lib demos bench-programs
+	@tests/bench/run.sh build/release
+
 # The tests run the demo programs, so `make test` builds both, then runs every suite.
 check-deps:
 	@tests/ensure-deps.sh
@@ -112,6 +128,7 @@ help:
 	@echo "  make run DEMO=name   one demo at class pace; ARGS=\"--flag ...\" passes flags"
 	@echo "  make list            the demos in course order, one line each"
 	@echo "  make test            install Check if missing, build, run every test suite"
+	@echo "  make bench           the benchmarks (release build): ratios measured in one run"
 	@echo "  make release         build with -O2 into build/release/"
 	@echo "  make clean           remove build/"
 	@echo "  VARIANT=debug|release|tsan|asan selects the build (default debug: -O0 -g3)"
@@ -120,4 +137,4 @@ clean:
 	rm -rf build
 
 # .d files from -MMD: editing a header rebuilds what includes it.
--include $(LIB_OBJ:.o=.d) $(DEMO_BIN:=.d) $(TEST_BIN:=.d) $(SUPPORT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(DEMO_BIN:=.d) $(TEST_BIN:=.d) $(SUPPORT_OBJ:.o=.d) $(BENCH_BIN:=.d)
