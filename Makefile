@@ -53,7 +53,7 @@ BENCH_BIN   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
 .DEFAULT_GOAL := all
 .SECONDARY: $(TEST_BIN:=.o) $(SUPPORT_OBJ)
-.PHONY: all lib demos tests test run list help clean release check-deps bench bench-programs
+.PHONY: all lib demos tests test run list help clean release check-deps bench bench-programs FORCE
 
 all: lib demos
 ifeq ($(HAVE_CHECK),yes)
@@ -64,7 +64,16 @@ all:
 endif
 
 lib: $(LIB)
-demos: $(DEMO_BIN)
+demos: $(DEMO_BIN) $(BUILD)/demos.list
+
+# The demos of this build in course order, for the tests that run every demo
+# (rewritten only when the list changes).
+$(BUILD)/demos.list: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' $(ORDERED) > $@.new
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+
+FORCE:
 tests: $(TEST_BIN)
 
 release:
