@@ -94,7 +94,7 @@ static void *store_sleep_read(void *arg)
 }
 
 static const lab_option options[] = {
-    LAB_INT("threads", &threads, 1, 999, "N", "threads, each storing its own values"),
+    LAB_INT("threads", &threads, 1, 1000, "N", "threads, each storing its own values"),
     LAB_INT("rounds", &rounds, 1, 99, "N", "store - sleep - read rounds per thread"),
     LAB_FLAG("shared", &shared, "broken: a plain global instead of thread-local storage"),
     LAB_END,

@@ -68,7 +68,7 @@ END_TEST
 START_TEST(bad_input_is_a_usage_error)
 {
     assert_usage_error("local", "--threads", "0", NULL);
-    assert_usage_error("local", "--threads", "1000", NULL);
+    assert_usage_error("local", "--threads", "1001", NULL);
     assert_usage_error("local", "--rounds", "0", NULL);
     assert_usage_error("local", "--rounds", "100", NULL);
     assert_usage_error("local", "--rounds", "2.5", NULL);
