@@ -1,0 +1,616 @@
+/* test_pool.c — the thread pool: submit and result, named and lazily started workers,
+ * FIFO order, as_completed on staged completions, map in submission order, cancel
+ * before start, callbacks in the worker, shutdown (wait or not), submit after shutdown,
+ * and 100 000 tiny tasks on 2 workers with nothing lost. */
+#include "support.h"
+
+#include "checked.h"
+#include "clock.h"
+#include "pool.h"
+#include "thread.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- gates: tasks wait until the test opens theirs ---- */
+
+#define GATES 16
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_changed = PTHREAD_COND_INITIALIZER;
+static bool gate_open[GATES];
+
+static void gates_close_all(void)
+{
+    lab_mutex_lock(&gate_lock);
+    memset(gate_open, 0, sizeof gate_open);
+    lab_mutex_unlock(&gate_lock);
+}
+
+static void gate_open_now(int gate)
+{
+    lab_mutex_lock(&gate_lock);
+    gate_open[gate] = true;
+    lab_cond_broadcast(&gate_changed);
+    lab_mutex_unlock(&gate_lock);
+}
+
+static void gate_pass(int gate)
+{
+    lab_mutex_lock(&gate_lock);
+    while (!gate_open[gate])
+        lab_cond_wait(&gate_changed, &gate_lock);
+    lab_mutex_unlock(&gate_lock);
+}
+
+/* ---- tasks ---- */
+
+static atomic_int tasks_run;
+
+/* Waits at gate *arg, then returns the gate number times 10. */
+static int gated(void *arg, long *value)
+{
+    int gate = *(int *)arg;
+    gate_pass(gate);
+    atomic_fetch_add(&tasks_run, 1);
+    *value = gate * 10L;
+    return 0;
+}
+
+/* Sleeps *arg milliseconds (class), returns the number. */
+static int sleep_ms(void *arg, long *value)
+{
+    int ms = *(int *)arg;
+    lab_sleep(ms / 1000.0);
+    atomic_fetch_add(&tasks_run, 1);
+    *value = ms;
+    return 0;
+}
+
+/* Fails with ENOENT for odd numbers: the pool's "exception". */
+static int fail_if_odd(void *arg, long *value)
+{
+    int n = *(int *)arg;
+    if (n % 2 == 1)
+        return ENOENT;
+    *value = n;
+    return 0;
+}
+
+/* Records the worker's name in the char[LAB_NAME_MAX] arg. */
+static int record_name(void *arg, long *value)
+{
+    snprintf(arg, LAB_NAME_MAX, "%s", lab_current_name());
+    *value = 0;
+    return 0;
+}
+
+static const int numbers[GATES] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+
+/* ---- basics ---- */
+
+START_TEST(submit_returns_at_once_and_result_waits)
+{
+    gates_close_all();
+    lab_pool *pool = lab_pool_new(2, "worker");
+    lab_future *f = lab_pool_submit(pool, gated, (void *)&numbers[3]);
+    ck_assert_ptr_nonnull(f);
+    ck_assert(!lab_future_done(f));   /* gate 3 is shut: the task cannot be over */
+    ck_assert_int_eq(lab_future_result(f, 0.02, NULL), LAB_FUTURE_TIMEOUT);
+    gate_open_now(3);
+    long value = 0;
+    ck_assert_int_eq(lab_future_result(f, LAB_FUTURE_FOREVER, &value), 0);
+    ck_assert_int_eq(value, 30);
+    ck_assert(lab_future_done(f) && !lab_future_running(f));
+    lab_future_free(f);
+    lab_pool_free(pool);
+}
+END_TEST
+
+START_TEST(a_failing_task_is_a_status_not_a_crash)
+{
+    lab_pool *pool = lab_pool_new(2, "worker");
+    lab_future *odd = lab_pool_submit(pool, fail_if_odd, (void *)&numbers[3]);
+    lab_future *even = lab_pool_submit(pool, fail_if_odd, (void *)&numbers[4]);
+    long value = 0;
+    ck_assert_int_eq(lab_future_result(odd, LAB_FUTURE_FOREVER, &value), ENOENT);
+    ck_assert_int_eq(lab_future_error(odd), ENOENT);
+    ck_assert_int_eq(lab_future_result(even, LAB_FUTURE_FOREVER, &value), 0);
+    ck_assert_int_eq(value, 4);
+    lab_future_free(odd);
+    lab_future_free(even);
+    lab_pool_free(pool);
+}
+END_TEST
+
+START_TEST(workers_are_named_and_start_lazily)
+{
+    gates_close_all();
+    lab_pool *pool = lab_pool_new(3, "dl");
+    ck_assert_int_eq(lab_pool_max_workers(pool), 3);
+    ck_assert_int_eq(lab_pool_workers_started(pool), 0);
+    char name[LAB_NAME_MAX] = "";
+    lab_future *f = lab_pool_submit(pool, record_name, name);
+    lab_future_result(f, LAB_FUTURE_FOREVER, NULL);
+    lab_future_free(f);
+    ck_assert_str_eq(name, "dl-0");
+    ck_assert_int_eq(lab_pool_workers_started(pool), 1);
+    /* Ten blocked tasks: the pool grows to its maximum and no further. */
+    lab_future *blocked[10];
+    for (int i = 0; i < 10; i++)
+        blocked[i] = lab_pool_submit(pool, gated, (void *)&numbers[i]);
+    ck_assert_int_eq(lab_pool_workers_started(pool), 3);
+    for (int i = 0; i < 10; i++)
+        gate_open_now(i);
+    for (int i = 0; i < 10; i++) {
+        ck_assert_int_eq(lab_future_result(blocked[i], LAB_FUTURE_FOREVER, NULL), 0);
+        lab_future_free(blocked[i]);
+    }
+    ck_assert_int_eq(lab_pool_workers_started(pool), 3);
+    lab_pool_free(pool);
+}
+END_TEST
+
+START_TEST(the_default_size_is_the_number_of_cpus)
+{
+    lab_pool *pool = lab_pool_new(0, NULL);
+    ck_assert_int_eq(lab_pool_max_workers(pool), (int)sysconf(_SC_NPROCESSORS_ONLN));
+    char name[LAB_NAME_MAX] = "";
+    lab_future *f = lab_pool_submit(pool, record_name, name);
+    lab_future_result(f, LAB_FUTURE_FOREVER, NULL);
+    ck_assert_str_eq(name, "worker-0");   /* the default prefix */
+    lab_future_free(f);
+    lab_pool_free(pool);
+    errno = 0;
+    ck_assert_ptr_null(lab_pool_new(-1, "worker"));
+    ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* ---- order ---- */
+
+START_TEST(one_worker_runs_tasks_in_submission_order)
+{
+    /* Staged delays, longest first: on one worker they still end in submission order. */
+    static const int ms[] = {25, 20, 15, 10, 5, 0};
+    enum { N = 6 };
+    lab_pool *pool = lab_pool_new(1, "worker");
+    lab_future *futures[N];
+    for (int i = 0; i < N; i++)
+        futures[i] = lab_pool_submit(pool, sleep_ms, (void *)&ms[i]);
+    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FUTURE_FOREVER);
+    size_t index;
+    for (size_t i = 0; i < N; i++) {
+        ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+        ck_assert_uint_eq(index, i);
+    }
+    ck_assert_int_eq(lab_as_completed_next(it, &index), LAB_FUTURE_END);
+    lab_as_completed_free(it);
+    for (int i = 0; i < N; i++)
+        lab_future_free(futures[i]);
+    lab_pool_free(pool);
+}
+END_TEST
+
+START_TEST(as_completed_follows_the_order_tasks_finish_in)
+{
+    /* Five workers, five tasks, each held at its own gate; the test opens the gates in
+     * a scrambled order, so it decides the finishing order: as_completed must match. */
+    static const int order[] = {3, 0, 4, 1, 2};
+    enum { N = 5 };
+    gates_close_all();
+    lab_pool *pool = lab_pool_new(N, "worker");
+    lab_future *futures[N];
+    for (int i = 0; i < N; i++)
+        futures[i] = lab_pool_submit(pool, gated, (void *)&numbers[i]);
+    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FUTURE_FOREVER);
+    size_t index;
+    for (int i = 0; i < N; i++) {
+        gate_open_now(order[i]);   /* only this task can finish now */
+        ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+        ck_assert_uint_eq(index, (size_t)order[i]);
+        long value;
+        ck_assert_int_eq(lab_future_result(futures[index], 0, &value), 0);
+        ck_assert_int_eq(value, order[i] * 10);
+    }
+    ck_assert_int_eq(lab_as_completed_next(it, &index), LAB_FUTURE_END);
+    lab_as_completed_free(it);
+    for (int i = 0; i < N; i++)
+        lab_future_free(futures[i]);
+    lab_pool_free(pool);
+}
+END_TEST
+
+START_TEST(as_completed_on_staged_delays_yields_each_once)
+{
+    static const int ms[] = {50, 40, 30, 20, 10};
+    enum { N = 5 };
+    atomic_store(&tasks_run, 0);
+    lab_pool *pool = lab_pool_new(N, "worker");
+    lab_future *futures[N];
+    for (int i = 0; i < N; i++)
+        futures[i] = lab_pool_submit(pool, sleep_ms, (void *)&ms[i]);
+    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FUTURE_FOREVER);
+    bool seen[N] = {false};
+    size_t index, yielded = 0;
+    while (lab_as_completed_next(it, &index) == 0) {
+        ck_assert(!seen[index]);
+        ck_assert(lab_future_done(futures[index]));
+        seen[index] = true;
+        yielded++;
+    }
+    ck_assert_uint_eq(yielded, N);
+    ck_assert_int_eq(atomic_load(&tasks_run), N);
+    lab_as_completed_free(it);
+    for (int i = 0; i < N; i++)
+        lab_future_free(futures[i]);
+    lab_pool_free(pool);
+}
+END_TEST
+
+START_TEST(as_completed_takes_futures_from_two_pools)
+{
+    gates_close_all();
+    lab_pool *a = lab_pool_new(1, "a"), *b = lab_pool_new(1, "b");
+    lab_future *futures[2] = {lab_pool_submit(a, gated, (void *)&numbers[0]),
+                              lab_pool_submit(b, gated, (void *)&numbers[1])};
+    lab_as_completed *it = lab_as_completed_start(futures, 2, LAB_FUTURE_FOREVER);
+    size_t index;
+    gate_open_now(1);
+    ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+    ck_assert_uint_eq(index, 1);
+    gate_open_now(0);
+    ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+    ck_assert_uint_eq(index, 0);
+    lab_as_completed_free(it);
+    lab_future_free(futures[0]);
+    lab_future_free(futures[1]);
+    lab_pool_free(a);
+    lab_pool_free(b);
+}
+END_TEST
+
+START_TEST(map_yields_in_submission_order)
+{
+    /* Longest first on five workers: they finish in reverse, map still yields in order. */
+    static const int ms[] = {50, 40, 30, 20, 10};
+    lab_pool *pool = lab_pool_new(5, "worker");
+    lab_map *map = lab_pool_map(pool, sleep_ms, (void *)ms, 5, sizeof ms[0], LAB_FUTURE_FOREVER);
+    ck_assert_ptr_nonnull(map);
+    long value;
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(lab_map_next(map, &value), 0);
+        ck_assert_int_eq(value, ms[i]);
+    }
+    ck_assert_int_eq(lab_map_next(map, &value), LAB_FUTURE_END);
+    lab_map_free(map);
+    lab_pool_free(pool);
+}
+END_TEST
+
+START_TEST(map_reports_a_failure_in_its_place)
+{
+    lab_pool *pool = lab_pool_new(2, "worker");
+    lab_map *map = lab_pool_map(pool, fail_if_odd, (void *)numbers, 4, sizeof numbers[0], 10);
+    long value = -1;
+    ck_assert_int_eq(lab_map_next(map, &value), 0);
+    ck_assert_int_eq(value, 0);
+    ck_assert_int_eq(lab_map_next(map, &value), ENOENT);
+    ck_assert_int_eq(lab_future_error(lab_map_future(map, 1)), ENOENT);
+    ck_assert_int_eq(lab_map_next(map, &value), 0);   /* the caller may go on */
+    ck_assert_int_eq(value, 2);
+    ck_assert_int_eq(lab_map_next(map, &value), ENOENT);
+    ck_assert_int_eq(lab_map_next(map, &value), LAB_FUTURE_END);
+    ck_assert_ptr_null(lab_map_future(map, 4));
+    lab_map_free(map);
+    lab_pool_free(pool);
+}
+END_TEST
+
+START_TEST(map_times_out_from_the_call_then_goes_on)
+{
+    gates_close_all();
+    lab_pool *pool = lab_pool_new(2, "worker");
+    double begin = lab_now();
+    lab_map *map = lab_pool_map(pool, gated, (void *)numbers, 2, sizeof numbers[0], 0.05);
+    long value;
+    ck_assert_int_eq(lab_map_next(map, &value), LAB_FUTURE_TIMEOUT);
+    ck_assert(lab_now() - begin >= 0.05);
+    gate_open_now(0);
+    gate_open_now(1);
+    lab_future_result(lab_map_future(map, 1), LAB_FUTURE_FOREVER, NULL);
+    ck_assert_int_eq(lab_map_next(map, &value), 0);   /* the same result, tried again */
+    ck_assert_int_eq(value, 0);
+    ck_assert_int_eq(lab_map_next(map, &value), 0);
+    ck_assert_int_eq(value, 10);
+    lab_map_free(map);
+    lab_pool_free(pool);
+}
+END_TEST
+
+START_TEST(freeing_a_map_early_cancels_what_has_not_started)
+{
+    gates_close_all();
+    atomic_store(&tasks_run, 0);
+    lab_pool *pool = lab_pool_new(1, "worker");
+    lab_map *map = lab_pool_map(pool, gated, (void *)numbers, 6, sizeof numbers[0], LAB_FUTURE_FOREVER);
+    while (!lab_future_running(lab_map_future(map, 0)))
+        lab_sleep(0.001);   /* item 0 holds the only worker; 1..5 are queued */
+    lab_map_free(map);
+    for (int i = 0; i < 6; i++)
+        gate_open_now(i);
+    lab_pool_free(pool);
+    ck_assert_int_eq(atomic_load(&tasks_run), 1);
+}
+END_TEST
+
+/* ---- cancel, callbacks ---- */
+
+START_TEST(a_queued_task_can_be_cancelled_and_never_runs)
+{
+    gates_close_all();
+    atomic_store(&tasks_run, 0);
+    lab_pool *pool = lab_pool_new(1, "worker");
+    lab_future *first = lab_pool_submit(pool, gated, (void *)&numbers[0]);
+    lab_future *second = lab_pool_submit(pool, gated, (void *)&numbers[1]);
+    while (!lab_future_running(first))
+        lab_sleep(0.001);
+    ck_assert(!lab_future_cancel(first));   /* running: too late */
+    ck_assert(lab_future_cancel(second));   /* still queued: called off */
+    ck_assert(lab_future_cancelled(second) && lab_future_done(second));
+    ck_assert_int_eq(lab_future_result(second, LAB_FUTURE_FOREVER, NULL), LAB_FUTURE_CANCELLED);
+    gate_open_now(0);
+    gate_open_now(1);
+    lab_pool_free(pool);   /* waits for the worker: the queue has been worked through */
+    ck_assert_int_eq(atomic_load(&tasks_run), 1);
+    ck_assert_int_eq(lab_future_result(first, 0, NULL), 0);
+    lab_future_free(first);
+    lab_future_free(second);
+}
+END_TEST
+
+typedef struct callback_record {
+    atomic_int calls;
+    char thread[LAB_NAME_MAX];
+} callback_record;
+
+static void note_callback(lab_future *future, void *arg)
+{
+    (void)future;
+    callback_record *r = arg;
+    if (atomic_fetch_add(&r->calls, 1) == 0)
+        snprintf(r->thread, sizeof r->thread, "%s", lab_current_name());
+}
+
+START_TEST(a_done_callback_runs_once_in_the_worker)
+{
+    gates_close_all();
+    lab_pool *pool = lab_pool_new(1, "worker");
+    callback_record before = {0}, after = {0};
+    lab_future *f = lab_pool_submit(pool, gated, (void *)&numbers[0]);
+    lab_future_add_done_callback(f, note_callback, &before);
+    gate_open_now(0);
+    lab_pool_shutdown(pool, true);   /* the task, and its callbacks, are over */
+    ck_assert_int_eq(atomic_load(&before.calls), 1);
+    ck_assert_str_eq(before.thread, "worker-0");
+    lab_future_add_done_callback(f, note_callback, &after);
+    ck_assert_int_eq(atomic_load(&after.calls), 1);
+    ck_assert_str_eq(after.thread, "main");
+    lab_future_free(f);
+    lab_pool_free(pool);
+    ck_assert_int_eq(atomic_load(&before.calls), 1);
+}
+END_TEST
+
+/* ---- shutdown ---- */
+
+START_TEST(shutdown_with_wait_waits_for_every_task)
+{
+    static const int ms[] = {30, 30, 30, 30};
+    atomic_store(&tasks_run, 0);
+    lab_pool *pool = lab_pool_new(2, "worker");
+    lab_future *futures[4];
+    double begin = lab_now();
+    for (int i = 0; i < 4; i++)
+        futures[i] = lab_pool_submit(pool, sleep_ms, (void *)&ms[i]);
+    lab_pool_shutdown(pool, true);
+    /* Two rounds of 30 ms on two workers: at least 60 ms, and everything is over. */
+    ck_assert(lab_now() - begin >= 0.06);
+    ck_assert_int_eq(atomic_load(&tasks_run), 4);
+    for (int i = 0; i < 4; i++) {
+        ck_assert(lab_future_done(futures[i]));
+        lab_future_free(futures[i]);
+    }
+    lab_pool_shutdown(pool, true);   /* again: harmless */
+    lab_pool_free(pool);
+}
+END_TEST
+
+START_TEST(shutdown_without_wait_returns_and_the_queue_still_runs)
+{
+    gates_close_all();
+    atomic_store(&tasks_run, 0);
+    lab_pool *pool = lab_pool_new(1, "worker");
+    lab_future *futures[3];
+    for (int i = 0; i < 3; i++)
+        futures[i] = lab_pool_submit(pool, gated, (void *)&numbers[i]);
+    lab_pool_shutdown(pool, false);   /* returns although every task is held at its gate */
+    ck_assert_int_eq(atomic_load(&tasks_run), 0);
+    ck_assert(!lab_future_done(futures[2]));
+    for (int i = 0; i < 3; i++)
+        gate_open_now(i);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(lab_future_result(futures[i], LAB_FUTURE_FOREVER, NULL), 0);
+        lab_future_free(futures[i]);
+    }
+    lab_pool_free(pool);
+    ck_assert_int_eq(atomic_load(&tasks_run), 3);
+}
+END_TEST
+
+START_TEST(submit_after_shutdown_is_refused)
+{
+    lab_pool *pool = lab_pool_new(2, "worker");
+    lab_pool_shutdown(pool, false);
+    errno = 0;
+    ck_assert_ptr_null(lab_pool_submit(pool, fail_if_odd, (void *)&numbers[0]));
+    ck_assert_int_eq(errno, ESHUTDOWN);
+    errno = 0;
+    ck_assert_ptr_null(lab_pool_map(pool, fail_if_odd, (void *)numbers, 3, sizeof numbers[0], 1));
+    ck_assert_int_eq(errno, ESHUTDOWN);
+    ck_assert_int_eq(lab_pool_workers_started(pool), 0);
+    lab_pool_free(pool);
+}
+END_TEST
+
+/* A task may submit to its own pool: it holds no pool lock while it runs. */
+static lab_pool *nesting_pool;
+
+static int submit_a_child(void *arg, long *value)
+{
+    lab_future *child = lab_pool_submit(nesting_pool, fail_if_odd, arg);
+    int outcome = lab_future_result(child, LAB_FUTURE_FOREVER, value);
+    lab_future_free(child);
+    return outcome;
+}
+
+START_TEST(a_task_may_submit_to_its_own_pool)
+{
+    nesting_pool = lab_pool_new(2, "worker");
+    lab_future *parent = lab_pool_submit(nesting_pool, submit_a_child, (void *)&numbers[6]);
+    long value = 0;
+    ck_assert_int_eq(lab_future_result(parent, LAB_FUTURE_FOREVER, &value), 0);
+    ck_assert_int_eq(value, 6);
+    lab_future_free(parent);
+    lab_pool_free(nesting_pool);
+}
+END_TEST
+
+/* ---- volume ---- */
+
+#define TINY_TASKS 100000
+
+static atomic_int tiny_callbacks[TINY_TASKS];
+static long tiny_args[TINY_TASKS];
+
+static int echo(void *arg, long *value)
+{
+    *value = *(long *)arg;
+    return 0;
+}
+
+static void count_tiny(lab_future *future, void *arg)
+{
+    (void)future;
+    atomic_fetch_add(&tiny_callbacks[(long *)arg - tiny_args], 1);
+}
+
+START_TEST(a_hundred_thousand_tiny_tasks_on_two_workers_lose_nothing)
+{
+    lab_pool *pool = lab_pool_new(2, "worker");
+    lab_future **futures = lab_calloc(TINY_TASKS, sizeof *futures);
+    for (long i = 0; i < TINY_TASKS; i++) {
+        tiny_args[i] = i;
+        atomic_store(&tiny_callbacks[i], 0);
+        futures[i] = lab_pool_submit(pool, echo, &tiny_args[i]);
+        lab_future_add_done_callback(futures[i], count_tiny, &tiny_args[i]);
+    }
+    lab_pool_shutdown(pool, true);
+    for (long i = 0; i < TINY_TASKS; i++) {
+        long value = -1;
+        ck_assert_int_eq(lab_future_result(futures[i], 0, &value), 0);
+        ck_assert_int_eq(value, i);
+        ck_assert_int_eq(atomic_load(&tiny_callbacks[i]), 1);   /* completed exactly once */
+        lab_future_free(futures[i]);
+    }
+    ck_assert_int_le(lab_pool_workers_started(pool), 2);
+    free(futures);
+    lab_pool_free(pool);
+}
+END_TEST
+
+/* Four threads submit at once: nothing is lost, nothing runs twice. */
+static lab_pool *shared_pool;
+static atomic_int shared_runs[4000];
+
+static int count_run(void *arg, long *value)
+{
+    atomic_fetch_add(&shared_runs[*(int *)arg], 1);
+    *value = 0;
+    return 0;
+}
+
+static int submitter_ids[4000];
+
+static void *submit_a_thousand(void *arg)
+{
+    int base = *(int *)arg;
+    lab_future *futures[1000];
+    for (int i = 0; i < 1000; i++)
+        futures[i] = lab_pool_submit(shared_pool, count_run, &submitter_ids[base + i]);
+    lab_futures_wait(futures, 1000, LAB_FUTURE_FOREVER, LAB_ALL_COMPLETED, NULL);
+    for (int i = 0; i < 1000; i++)
+        lab_future_free(futures[i]);
+    return NULL;
+}
+
+START_TEST(concurrent_submitters_lose_nothing)
+{
+    shared_pool = lab_pool_new(3, "worker");
+    for (int i = 0; i < 4000; i++) {
+        submitter_ids[i] = i;
+        atomic_store(&shared_runs[i], 0);
+    }
+    static const int bases[4] = {0, 1000, 2000, 3000};
+    lab_thread *threads[4];
+    for (int t = 0; t < 4; t++)
+        threads[t] = lab_thread_start(submit_a_thousand, (void *)&bases[t], LAB_NOT_DAEMON, "sub-%d", t);
+    for (int t = 0; t < 4; t++)
+        lab_thread_join(threads[t]);
+    lab_pool_free(shared_pool);
+    for (int i = 0; i < 4000; i++)
+        ck_assert_int_eq(atomic_load(&shared_runs[i]), 1);
+}
+END_TEST
+
+static Suite *pool_suite(void)
+{
+    Suite *suite = suite_create("pool");
+    TCase *basics = tcase_create("basics");
+    tcase_set_timeout(basics, 15);
+    tcase_add_test(basics, submit_returns_at_once_and_result_waits);
+    tcase_add_test(basics, a_failing_task_is_a_status_not_a_crash);
+    tcase_add_test(basics, workers_are_named_and_start_lazily);
+    tcase_add_test(basics, the_default_size_is_the_number_of_cpus);
+    tcase_add_test(basics, a_queued_task_can_be_cancelled_and_never_runs);
+    tcase_add_test(basics, a_done_callback_runs_once_in_the_worker);
+    tcase_add_test(basics, a_task_may_submit_to_its_own_pool);
+    suite_add_tcase(suite, basics);
+
+    TCase *order = tcase_create("order");
+    tcase_set_timeout(order, 15);
+    tcase_add_loop_test(order, one_worker_runs_tasks_in_submission_order, 0, 3);
+    tcase_add_loop_test(order, as_completed_follows_the_order_tasks_finish_in, 0, 5);
+    tcase_add_test(order, as_completed_on_staged_delays_yields_each_once);
+    tcase_add_test(order, as_completed_takes_futures_from_two_pools);
+    tcase_add_test(order, map_yields_in_submission_order);
+    tcase_add_test(order, map_reports_a_failure_in_its_place);
+    tcase_add_test(order, map_times_out_from_the_call_then_goes_on);
+    tcase_add_test(order, freeing_a_map_early_cancels_what_has_not_started);
+    suite_add_tcase(suite, order);
+
+    TCase *shutdown = tcase_create("shutdown and volume");
+    tcase_set_timeout(shutdown, 60);
+    tcase_add_test(shutdown, shutdown_with_wait_waits_for_every_task);
+    tcase_add_test(shutdown, shutdown_without_wait_returns_and_the_queue_still_runs);
+    tcase_add_test(shutdown, submit_after_shutdown_is_refused);
+    tcase_add_test(shutdown, a_hundred_thousand_tiny_tasks_on_two_workers_lose_nothing);
+    tcase_add_loop_test(shutdown, concurrent_submitters_lose_nothing, 0, 3);
+    suite_add_tcase(suite, shutdown);
+    return suite;
+}
+
+LAB_TEST_MAIN(pool_suite)
