@@ -62,7 +62,8 @@ static void *run_the_heats(void *arg)
         lab_sleep(lab_rng_uniform(&rng, 0.2, 1.5));   /* walking to the start line */
         take_the_start(me, heat);
         lab_sleep(lab_rng_uniform(&rng, 0.5, 1.0));   /* running */
-        say("heat %d: finished, %.2f s after my start", heat + 1, lab_class_seconds(lab_now() - me->start[heat]));
+        double ran = lab_class_seconds(lab_now() - me->start[heat]);
+        say("heat %d: finished, %.2f s after my start", heat + 1, ran);
     }
     return NULL;
 }

@@ -231,7 +231,8 @@ static void print_row(const char *label, const double seconds[3])
 }
 
 static const lab_option options[] = {
-    LAB_INT("threads", &threads, 1, 64, "N", "threads (and jobs of each kind); default: one per core"),
+    {.name = "threads", .kind = LAB_OPT_INT, .target = &threads, .meta = "N", .min = 1, .max = 64,
+     .help = "threads, and jobs of each kind", .default_text = "one per online CPU"},
     LAB_INT("work", &work, 1, 2000000000, "N", "each CPU job adds up 0 + 1 + ... + (N-1)"),
     LAB_INT("switch-interval", &switch_interval, 1000, 2000000000, "N",
             "numbers added between two offers of the GIL"),
