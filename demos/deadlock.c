@@ -1,0 +1,251 @@
+/* deadlock — two accounts pay each other, each teller locking the account it pays from
+ * first: each holds one lock and waits for the other's. Nobody can move, ever.
+ *
+ * Python (seed 003, the second kind of deadlock): Account("hepang", 10000, Lock()) and
+ * Account("luoziyao", 5000, Lock()); transfer(from_, to, amount) locks from_, sleeps, then
+ * locks to. t1 pays 4000 hepang -> luoziyao while t2 pays 4000 luoziyao -> hepang: t1 holds
+ * hepang and waits for luoziyao, t2 holds luoziyao and waits for hepang. Python just hangs.
+ * Here each account's lock is an instrumented lock (common/ilock.h): after --timeout s of
+ * waiting it finds the cycle, prints who holds what and waits for what, and answers one
+ * thread EDEADLK. That thread backs out (releases its account, so the other can finish),
+ * pauses a random while and tries again: the program ends by itself.
+ *   --fix=none     (default) the tutorial: a deadlock every run, found and broken
+ *   --fix=order    lock both accounts in one global order (by account number): no cycle
+ *   --fix=trylock  lock the first, only *try* the second; if busy, release, back off, retry
+ *   --timeout 0    wait forever, as Python does: the real hang, for gdb (thread apply all bt)
+ *   --threads M --accounts K --transfers N  many transfers: thread i's first one goes from
+ *                  account i to account i+1 (a ring: --threads 3 --accounts 3 is a cycle of
+ *                  three), the others are random.
+ * Observe: the wait-for picture; the total before and after, equal in every mode.
+ */
+#include "lab.h"
+#include "ilock.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+static int fix = 0;
+static const char *const fix_names[] = {"none", "order", "trylock", NULL};
+enum { FIX_NONE, FIX_ORDER, FIX_TRYLOCK };
+static double timeout = 2;
+static double pause_seconds = 0.5;
+static int threads = 2, account_count = 2, transfers = 0, amount = 4000;
+
+typedef struct account {
+    int number;          /* its place in the one global order of --fix=order */
+    long balance;        /* protected by lock */
+    lab_ilock lock;      /* named after the account */
+} account;
+
+static account *accounts;
+
+typedef struct teller {
+    int index;
+    lab_rng rng;
+    int done, retries, deadlocks;   /* the teller's own: main reads them after the join */
+} teller;
+
+/* Every teller's first transfer waits here after locking its first account (at most one
+ * more pause) until all hold theirs: with --fix=none the deadlock is then certain, not luck. */
+static pthread_mutex_t ring_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ring_full;
+static int ring_holding;   /* protected by ring_lock */
+
+static const char *name_of(const account *a)
+{
+    return lab_ilock_name(&a->lock);
+}
+
+/* The tutorial's sleep() between the two locks (shorter and random for the random
+ * transfers); on the very first attempt, also the meeting above. */
+static void pause_in_the_window(teller *t, bool ring, bool meet)
+{
+    lab_sleep(ring ? pause_seconds : lab_rng_uniform(&t->rng, 0, pause_seconds / 4));
+    if (!meet || pause_seconds <= 0)
+        return;
+    struct timespec until = lab_deadline(pause_seconds);
+    lab_mutex_lock(&ring_lock);
+    ring_holding++;
+    lab_cond_broadcast(&ring_full);
+    while (ring_holding < threads)
+        if (pthread_cond_timedwait(&ring_full, &ring_lock, &until) == ETIMEDOUT)
+            break;   /* someone is stuck behind a lock (--fix=order): go on */
+    lab_mutex_unlock(&ring_lock);
+}
+
+/* Lock an account, waiting at most --timeout: 0, or EDEADLK / ETIMEDOUT (the lock said why). */
+static int lock_account(account *a)
+{
+    return lab_ilock_lock(&a->lock, timeout);
+}
+
+static void unlock_account(account *a)
+{
+    LAB_CHECK(lab_ilock_unlock(&a->lock));   /* we hold it: EPERM would be a bug here */
+}
+
+/* One attempt: true when the money moved, false when the teller had to back out.
+ * A ring transfer (a teller's first) is told step by step; the random ones are counted. */
+static bool transfer_once(teller *t, account *from, account *to, long sum, bool ring, bool meet)
+{
+    account *one = from, *two = to;
+    if (fix == FIX_ORDER && to->number < from->number) {   /* the fix: lower number first, always */
+        one = to;
+        two = from;
+    }
+    int rc = lock_account(one);
+    if (rc == 0) {
+        if (ring)
+            say("transfer %ld %s -> %s: locked %s, wait...", sum, name_of(from), name_of(to), name_of(one));
+        pause_in_the_window(t, ring, meet);
+        if (ring)
+            say("now %s %s", fix == FIX_TRYLOCK ? "trying" : "locking", name_of(two));
+        rc = fix == FIX_TRYLOCK ? lab_ilock_trylock(&two->lock) : lock_account(two);
+        if (rc == 0) {
+            from->balance -= sum;   /* both locks held: nobody sees the money in flight */
+            to->balance += sum;
+            unlock_account(two);
+        } else if (ring) {
+            say("%s: backing out, releasing %s", rc == EBUSY ? "busy" : rc == EDEADLK ? "EDEADLK" : "timeout",
+                name_of(one));
+        }
+        unlock_account(one);   /* backing out: now the others can have it */
+    }
+    t->deadlocks += rc == EDEADLK;
+    return rc == 0;
+}
+
+/* Move sum between two accounts, backing off a random while and retrying until it is done. */
+static void transfer(teller *t, account *from, account *to, long sum, bool ring)
+{
+    for (int attempt = 0; !transfer_once(t, from, to, sum, ring, ring && attempt == 0); attempt++) {
+        t->retries++;
+        lab_sleep(lab_rng_uniform(&t->rng, 0, pause_seconds));   /* random: not in step with the others */
+    }
+    t->done++;
+    if (ring)
+        say("moved %ld: %s -> %s", sum, name_of(from), name_of(to));
+}
+
+/* Thread i does transfers i, i + threads, ...: the first around the ring, then random ones. */
+static void *teller_main(void *arg)
+{
+    teller *t = arg;
+    for (int k = t->index; k < transfers; k += threads) {
+        if (k < threads) {
+            transfer(t, &accounts[k % account_count], &accounts[(k + 1) % account_count], amount, true);
+        } else {
+            int from = (int)lab_rng_between(&t->rng, 0, account_count - 1);
+            int to = (int)lab_rng_between(&t->rng, 0, account_count - 2);
+            to += to >= from;   /* another account */
+            transfer(t, &accounts[from], &accounts[to], lab_rng_between(&t->rng, 1, amount), false);
+        }
+    }
+    if (transfers > threads)
+        say("done: %d transfers, %d retries", t->done, t->retries);
+    return NULL;
+}
+
+/* The total of all accounts; with 4 or fewer, say each. Call with no teller running. */
+static long say_total(const char *when)
+{
+    char each[256] = "";
+    long total = 0;
+    for (int i = 0; i < account_count; i++) {
+        total += accounts[i].balance;
+        if (account_count <= 4)
+            snprintf(each + strlen(each), sizeof each - strlen(each), "%s%s %ld", i > 0 ? " + " : "",
+                     name_of(&accounts[i]), accounts[i].balance);
+    }
+    if (account_count <= 4)
+        say("%s: %s = %ld", when, each, total);
+    else
+        say("%s: %d accounts, total %ld", when, account_count, total);
+    return total;
+}
+
+static void open_accounts(void)
+{
+    static const char *const names[] = {"hepang", "luoziyao", "xiaoming", "xiaohong"};
+    accounts = lab_calloc((size_t)account_count, sizeof *accounts);
+    for (int i = 0; i < account_count; i++) {
+        char name[LAB_ILOCK_NAME_MAX];
+        if (i < 4)
+            snprintf(name, sizeof name, "%s", names[i]);
+        else
+            snprintf(name, sizeof name, "account%d", i + 1);
+        accounts[i].number = i;
+        accounts[i].balance = i % 2 == 0 ? 10000 : 5000;   /* the tutorial's two balances */
+        LAB_CHECK(lab_ilock_init(&accounts[i].lock, name));
+    }
+}
+
+static const lab_option options[] = {
+    LAB_CHOICE("fix", &fix, fix_names, "none: lock the source first (deadlock); order: by account number; "
+                                       "trylock: try the second, back off"),
+    LAB_DOUBLE("timeout", &timeout, 0, 60, "S", "seconds a lock waits before looking for a cycle; 0 waits forever"),
+    LAB_DOUBLE("pause", &pause_seconds, 0, 10, "S", "the pause between the two locks (the tutorial's sleep)"),
+    LAB_INT("threads", &threads, 1, 100, "M", "tellers (threads)"),
+    LAB_INT("accounts", &account_count, 2, 100, "K", "accounts"),
+    {.name = "transfers", .kind = LAB_OPT_INT, .target = &transfers, .meta = "N", .min = 1, .max = 1000000,
+     .help = "transfers in all (the first of each teller goes round the ring)", .default_text = "one per teller"},
+    LAB_INT("amount", &amount, 1, 1000000, "X", "the ring's transfers move X; the random ones 1 to X"),
+    LAB_END,
+};
+
+static const lab_demo demo = {
+    .name = "deadlock",
+    .summary = "two accounts pay each other, each locking its own first: a deadlock, found, and two fixes",
+    .python = "transfer(from_, to, amount): from_.lock.acquire(); sleep(); to.lock.acquire() ... (seed 003)",
+    .details = "t1 pays 4000 hepang -> luoziyao while t2 pays 4000 luoziyao -> hepang, each locking the\n"
+               "account it pays from first. --fix=none: a deadlock every run; the instrumented lock finds\n"
+               "the cycle after --timeout s, prints it and tells one teller EDEADLK: it backs out and retries.\n"
+               "--fix=order and --fix=trylock never deadlock. --timeout 0 hangs for real (for gdb).",
+    .options = options,
+};
+
+int main(int argc, char **argv)
+{
+    lab_init(&demo, argc, argv);
+    if (transfers == 0)
+        transfers = threads;
+    else if (transfers < threads)
+        threads = transfers;   /* a teller with nothing to do is not started */
+    LAB_CHECK(lab_cond_init_monotonic(&ring_full));
+    open_accounts();
+    static const char *const how[] = {"each teller locks the account it pays from, then the other",
+                                      "each teller locks the lower-numbered account first",
+                                      "each teller locks the account it pays from, then only tries the other"};
+    say("--fix=%s: %s; %d tellers, %d transfers", fix_names[fix], how[fix], threads, transfers);
+    if (timeout <= 0)
+        say("--timeout 0: locks wait forever, as Python's do: gdb -p %d, then thread apply all bt; Ctrl-C ends it",
+            (int)getpid());
+    long before = say_total("before");
+
+    teller *tellers = lab_calloc((size_t)threads, sizeof *tellers);
+    lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
+    for (int i = 0; i < threads; i++) {
+        tellers[i] = (teller){.index = i, .rng = lab_rng_stream((uint64_t)i)};
+        started[i] = lab_thread_start(teller_main, &tellers[i], LAB_NOT_DAEMON, "t%d", i + 1);
+    }
+    int done = 0, retries = 0, deadlocks = 0;
+    for (int i = 0; i < threads; i++) {
+        lab_thread_join(started[i]);
+        done += tellers[i].done;
+        retries += tellers[i].retries;
+        deadlocks += tellers[i].deadlocks;
+    }
+    long after = say_total("after");
+    if (deadlocks > 0)
+        say("%d deadlock(s) found and broken by backing out; --fix=order or --fix=trylock prevent them", deadlocks);
+    else
+        say("no deadlock; %d retries", retries);
+    lab_result("fix=%s deadlock=%s deadlocks=%d transfers_done=%d total_before=%ld total_after=%ld retries=%d",
+               fix_names[fix], deadlocks > 0 ? "yes" : "no", deadlocks, done, before, after, retries);
+    for (int i = 0; i < account_count; i++)
+        lab_ilock_destroy(&accounts[i].lock);
+    free(accounts);
+    free(tellers);
+    free(started);
+    return 0;
+}
