@@ -34,7 +34,7 @@ static const double io_wait = 0.1;      /* class seconds per simulated request *
  * LOCKING PROTOCOL: gil.mutex protects every field; only the gil_* functions touch them. */
 static struct {
     pthread_mutex_t mutex;
-    pthread_cond_t changed;     /* broadcast whenever held or waiting changes */
+    pthread_cond_t changed;     /* broadcast whenever held, waiting or switches change */
     bool held;
     int waiting;                /* threads queued for the GIL */
     unsigned long switches;     /* times it went to a different thread */
@@ -108,6 +108,7 @@ static void gil_wait_for_queue(int n)
     lab_mutex_unlock(&gil.mutex);
 }
 
+/* How many times the GIL has gone to a different thread so far. */
 static unsigned long gil_switches(void)
 {
     lab_mutex_lock(&gil.mutex);
