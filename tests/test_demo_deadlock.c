@@ -13,8 +13,10 @@ static void assert_ran(const child_run *run, bool broken)
 #if defined(__SANITIZE_THREAD__)
     if (broken) {
         ck_assert_msg(!run->timed_out && run->signal == 0, "stdout:\n%s", run->out);
-        ck_assert_msg(strstr(run->err, "ThreadSanitizer: lock-order-inversion") != NULL,
-                      "TSan did not report the inversion; stderr:\n%s", run->err);
+        ck_assert_msg(strstr(run->err, "ThreadSanitizer: lock-order-inversion") != NULL &&
+                          count_lines_with(run->err, "WARNING: ThreadSanitizer") ==
+                              count_lines_with(run->err, "WARNING: ThreadSanitizer: lock-order-inversion"),
+                      "want the inversion reported, and nothing else; stderr:\n%s", run->err);
         return;
     }
 #else
