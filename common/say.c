@@ -19,6 +19,24 @@ static pthread_mutex_t output_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool quiet;
 static atomic_int colour = -1;   /* -1: not decided yet */
 
+/* fork() copies only the calling thread. If another thread were inside say() at that
+ * moment, the child's copy of output_lock would stay locked forever. So fork waits until
+ * no line is being written (prepare), and both sides release the lock afterwards. */
+static void before_fork(void)
+{
+    lab_mutex_lock(&output_lock);
+}
+
+static void after_fork(void)
+{
+    lab_mutex_unlock(&output_lock);
+}
+
+__attribute__((constructor)) static void register_fork_handlers(void)
+{
+    LAB_CHECK(pthread_atfork(before_fork, after_fork, after_fork));
+}
+
 void lab_set_quiet(bool value)
 {
     atomic_store(&quiet, value);

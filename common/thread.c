@@ -20,6 +20,7 @@ struct lab_thread {
     void *arg;
     bool alive;          /* fn has not returned yet */
     bool claimed;        /* someone is joining it: nobody else may */
+    bool orphaned;       /* left behind by fork(): exists only in the parent */
     lab_thread *next;    /* registry list */
 };
 
@@ -31,10 +32,36 @@ static int live_threads;   /* started and fn not returned */
 static _Thread_local char current_name[LAB_NAME_MAX] = "";
 static pthread_t main_thread;
 
+/* In a child of fork() only the forking thread exists: the other threads' records
+ * describe threads the child does not have. They are marked orphaned (not alive, not to
+ * be waited for; joining one returns at once), and the forking thread becomes the
+ * child's main thread, as Python does after os.fork(). */
+static void before_fork(void)
+{
+    lab_mutex_lock(&registry_lock);
+}
+
+static void after_fork_in_parent(void)
+{
+    lab_mutex_unlock(&registry_lock);
+}
+
+static void after_fork_in_child(void)
+{
+    for (lab_thread *t = registry; t != NULL; t = t->next) {
+        t->orphaned = true;
+        t->alive = false;
+    }
+    live_threads = 0;
+    main_thread = pthread_self();
+    lab_mutex_unlock(&registry_lock);
+}
+
 /* Runs before main(), in the main thread. */
 __attribute__((constructor)) static void remember_main_thread(void)
 {
     main_thread = pthread_self();
+    LAB_CHECK(pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child));
 }
 
 /* Append, so that the registry lists threads in the order they started. */
@@ -102,15 +129,18 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_daemon daemon,
     return thread;
 }
 
-/* Mark the thread as being joined by the caller; a second joiner is a bug. */
-static void claim(lab_thread *thread)
+/* Mark the thread as being joined by the caller; a second joiner is a bug.
+ * Returns false for a thread fork() left behind, which has nothing to join. */
+static bool claim(lab_thread *thread)
 {
     lab_mutex_lock(&registry_lock);
     bool already = thread->claimed;
+    bool orphaned = thread->orphaned;
     thread->claimed = true;
     lab_mutex_unlock(&registry_lock);
-    if (already)
+    if (already && !orphaned)
         lab_check_at(EINVAL, "lab_thread_join (thread already joined)", __FILE__, __LINE__);
+    return !orphaned;
 }
 
 static void *finish_join(lab_thread *thread, void *result)
@@ -122,7 +152,8 @@ static void *finish_join(lab_thread *thread, void *result)
 
 void *lab_thread_join(lab_thread *thread)
 {
-    claim(thread);
+    if (!claim(thread))
+        return finish_join(thread, NULL);
     void *result = NULL;
     LAB_CHECK(pthread_join(thread->id, &result));
     return finish_join(thread, result);
@@ -140,7 +171,10 @@ bool lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **re
         at.tv_sec++;
         at.tv_nsec -= 1000000000L;
     }
-    claim(thread);
+    if (!claim(thread)) {
+        finish_join(thread, NULL);
+        return true;
+    }
     void *value = NULL;
     int rc = pthread_timedjoin_np(thread->id, &value, &at);
     if (rc == ETIMEDOUT) {
@@ -218,7 +252,7 @@ static lab_thread *claim_next(lab_daemon kind)
     lab_mutex_lock(&registry_lock);
     lab_thread *found = NULL;
     for (lab_thread *t = registry; t != NULL && found == NULL; t = t->next) {
-        if (t->daemon == kind && !t->claimed) {
+        if (t->daemon == kind && !t->claimed && !t->orphaned) {
             t->claimed = true;
             found = t;
         }

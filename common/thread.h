@@ -10,6 +10,8 @@
  *
  * LOCKING PROTOCOL: the registry has its own internal mutex; no function here expects
  * the caller to hold a lock.
+ * fork(): the child starts with only the forking thread, which becomes its main thread;
+ * the parent's other threads count as ended there (as Python does after os.fork()).
  */
 #ifndef THREADLAB_THREAD_H
 #define THREADLAB_THREAD_H
@@ -38,7 +40,8 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_daemon daemon,
     __attribute__((format(printf, 4, 5)));
 
 /* Wait for the thread to end (pthread_join) and return what fn returned. The handle is
- * freed: use it no more. Joining a thread twice is a bug (aborts). */
+ * freed: use it no more. Joining a thread twice is a bug (aborts). In the child of a
+ * fork(), the parent's threads do not exist: joining one returns NULL at once. */
 void *lab_thread_join(lab_thread *thread);
 
 /* Python's join(timeout): wait at most class_seconds (scaled). Returns true when the

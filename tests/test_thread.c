@@ -3,7 +3,12 @@
 
 #include "checked.h"
 #include "clock.h"
+#include "say.h"
 #include "thread.h"
+
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +19,7 @@
 static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_opened = PTHREAD_COND_INITIALIZER;
 static bool gate_open;
+static atomic_bool stop_talking;
 
 static void gate_reset(void)
 {
@@ -236,6 +242,73 @@ START_TEST(joining_a_thread_twice_aborts)
 }
 END_TEST
 
+/* ---- fork(): the child has only the forking thread ---- */
+
+static lab_thread *left_behind;
+
+static void child_sees_only_itself(void *unused)
+{
+    (void)unused;
+    printf("active=%d alive=%d\n", lab_active_count(), lab_thread_is_alive(left_behind));
+    char names[4][LAB_NAME_MAX];
+    printf("live=%zu first=%s\n", lab_enumerate(names, 4), names[0]);
+    printf("joined=%p\n", lab_thread_join(left_behind));   /* at once: it is not here */
+    fflush(stdout);
+    lab_main_exit(5);   /* must not wait for the parent's thread */
+}
+
+START_TEST(a_forked_child_has_only_the_forking_thread)
+{
+    gate_reset();
+    left_behind = lab_thread_start(wait_at_gate, &gate_open, LAB_NOT_DAEMON, "parents");
+    child_run run = run_in_child(child_sees_only_itself, NULL, 10);
+    gate_open_now();
+    ck_assert_ptr_eq(lab_thread_join(left_behind), &gate_open);   /* the parent's is still real */
+    ck_assert_msg(!run.timed_out && run.exit_code == 5, "exit %d, timed out %d", run.exit_code, run.timed_out);
+    ck_assert_str_eq(run.out, "active=1 alive=0\nlive=1 first=main\njoined=(nil)\n");
+    child_run_free(&run);
+}
+END_TEST
+
+static void *talk_nonstop(void *unused)
+{
+    (void)unused;
+    while (!atomic_load(&stop_talking))
+        say("a line from the talker, written while main forks");
+    return NULL;
+}
+
+START_TEST(fork_while_another_thread_says_never_hangs_the_child)
+{
+    atomic_store(&stop_talking, false);
+    int null = open("/dev/null", O_WRONLY);   /* say() writes to fd 1: keep the run's output clean */
+    ck_assert_int_ge(null, 0);
+    dup2(null, STDOUT_FILENO);
+    lab_thread *talker = lab_thread_start(talk_nonstop, NULL, LAB_NOT_DAEMON, "talker");
+    int hung = 0;
+    for (int i = 0; i < 100 && hung == 0; i++) {
+        pid_t pid = fork();
+        ck_assert_int_ne(pid, -1);
+        if (pid == 0) {
+            say("the child can still talk");   /* would block forever on a copied, held lock */
+            _exit(0);
+        }
+        int status;
+        double give_up = lab_now() + 2;
+        while (waitpid(pid, &status, WNOHANG) == 0 && lab_now() < give_up)
+            lab_sleep(0.001);
+        if (lab_now() >= give_up) {
+            hung++;
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+        }
+    }
+    atomic_store(&stop_talking, true);
+    lab_thread_join(talker);
+    ck_assert_msg(hung == 0, "a child forked while another thread was in say() hung");
+}
+END_TEST
+
 static Suite *thread_suite(void)
 {
     Suite *suite = suite_create("thread registry");
@@ -250,6 +323,8 @@ static Suite *thread_suite(void)
     tcase_add_test(tc, main_exit_cuts_daemon_threads_off);
     tcase_add_test(tc, a_refused_thread_is_a_clear_runtime_failure);
     tcase_add_test(tc, joining_a_thread_twice_aborts);
+    tcase_add_test(tc, a_forked_child_has_only_the_forking_thread);
+    tcase_add_test(tc, fork_while_another_thread_says_never_hangs_the_child);
     suite_add_tcase(suite, tc);
     return suite;
 }
