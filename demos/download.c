@@ -94,7 +94,8 @@ static void say_outcome(const flag *f)
     if (f->status == ENOENT)
         say("*** Error for %s: HTTP 404 - not found", codes[f->index]);
     else
-        say("%s %s (%ld bytes, %.2f s)", codes[f->index], f->status == 0 ? "OK" : strerror(f->status), f->bytes, f->latency);
+        say("%s %s (%ld bytes, %.2f s)", codes[f->index], f->status == 0 ? "OK" : strerror(f->status), f->bytes,
+            f->latency);
 }
 
 static void *thread_download(void *arg)
@@ -257,7 +258,7 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "download",
     .summary = "I/O-bound work: 20 downloads sequentially, one thread each, and on a pool of W",
-    .python = "for cc in POP20_CC: download_one(cc)  vs  Thread per cc  vs  ThreadPoolExecutor + as_completed (seeds 000-002)",
+    .python = "download_one(cc) in a loop vs a Thread per cc vs ThreadPoolExecutor + as_completed (seeds 000-002)",
     .details = "Three runs over the same files and latencies (drawn from --seed): one after the other in\n"
                "main, one thread per file (dl-CN ...), a pool of --workers (worker-0 ...) read with as_completed.\n"
                "Each file is written to a temporary directory, read back and compared; the directory is removed\n"

@@ -31,23 +31,14 @@ static bool wait_each = false;
 static const int secs[] = {5, 4, 3, 2, 1};
 static char keys[LAB_LINE_MAX];   /* the result line, built part by part (main thread only) */
 
-static void add_key(const char *format, ...) __attribute__((format(printf, 1, 2)));
-static void add_key(const char *format, ...)
-{
-    size_t used = strlen(keys);
-    va_list args;
-    va_start(args, format);
-    vsnprintf(keys + used, sizeof keys - used, format, args);
-    va_end(args);
-}
-
-/* Append one formatted item to a comma-separated list. */
-static void append_item(char *list, size_t size, const char *format, ...) __attribute__((format(printf, 3, 4)));
-static void append_item(char *list, size_t size, const char *format, ...)
+/* Append one formatted item to a list, after a separator unless the list is empty. */
+static void append(char *list, size_t size, char separator, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+static void append(char *list, size_t size, char separator, const char *format, ...)
 {
     size_t used = strlen(list);
     if (used > 0 && used + 1 < size)
-        list[used++] = ',', list[used] = '\0';
+        list[used++] = separator, list[used] = '\0';
     va_list args;
     va_start(args, format);
     vsnprintf(list + used, size - used, format, args);
@@ -90,12 +81,13 @@ static void lesson_as_completed(void)
         long value;
         lab_future_result(futures[i], 0, &value);   /* done already: no waiting */
         say("as_completed -> Done Sleeping %ld second...", value);
-        append_item(order, sizeof order, "%ld", value);
+        append(order, sizeof order, ',', "%ld", value);
     }
     double elapsed = since(begin);
     say("Finished in %.2f second(s)", elapsed);
     lab_as_completed_free(finished);
-    add_key("as_completed_order=%s as_completed_elapsed=%.2f as_completed_workers=%d ", order, elapsed,
+    append(keys, sizeof keys, ' ', "as_completed_order=%s as_completed_elapsed=%.2f as_completed_workers=%d",
+           order, elapsed,
             lab_pool_workers_started(pool));
     for (int k = 0; k < 5; k++)
         lab_future_free(futures[k]);
@@ -112,11 +104,12 @@ static void lesson_map(void)
     long value;
     while (lab_map_next(results, &value) == 0) {   /* waits for the NEXT in order, even if later ones are done */
         say("map -> Done Sleeping %ld second... (%.2f s)", value, since(begin));
-        append_item(order, sizeof order, "%ld", value);
+        append(order, sizeof order, ',', "%ld", value);
     }
     double elapsed = since(begin);
     say("Finished in %.2f second(s)", elapsed);
-    add_key("map_order=%s map_elapsed=%.2f map_workers=%d ", order, elapsed, lab_pool_workers_started(pool));
+    append(keys, sizeof keys, ' ', "map_order=%s map_elapsed=%.2f map_workers=%d", order, elapsed,
+           lab_pool_workers_started(pool));
     lab_map_free(results);
     lab_pool_free(pool);
 }
@@ -152,15 +145,16 @@ static void lesson_loiter(void)
     for (int n = 0; lab_map_next(results, &value) == 0; n++) {
         got[n] = since(loiter_begin);
         say("result %d: %ld", n, value);
-        append_item(values, sizeof values, "%ld", value);
+        append(values, sizeof values, ',', "%ld", value);
     }
     lab_print("  n   started   ended   result reached the caller   (class seconds)");
     for (int n = 0; n < 5; n++) {
         lab_print("  %d   %7.2f %7.2f   %7.2f", n, loiter_start[n], loiter_end[n], got[n]);
-        append_item(started, sizeof started, "%.1f", loiter_start[n]);
-        append_item(got_list, sizeof got_list, "%.1f", got[n]);
+        append(started, sizeof started, ',', "%.1f", loiter_start[n]);
+        append(got_list, sizeof got_list, ',', "%.1f", got[n]);
     }
-    add_key("loiter_results=%s loiter_started=%s loiter_got=%s loiter_elapsed=%.2f loiter_workers=%d ", values,
+    append(keys, sizeof keys, ' ', "loiter_results=%s loiter_started=%s loiter_got=%s loiter_elapsed=%.2f "
+           "loiter_workers=%d", values,
             started, got_list, since(loiter_begin), lab_pool_workers_started(pool));
     lab_map_free(results);
     lab_pool_free(pool);
@@ -173,7 +167,7 @@ static void list_set(char *text, size_t size, const bool *done, bool which)
     text[0] = '\0';
     for (int i = 0; i < 3; i++)
         if (done[i] == which)
-            append_item(text, size, "%d", pages[i]);
+            append(text, size, ',', "%d", pages[i]);
 }
 
 static void lesson_wait(void)
@@ -194,7 +188,8 @@ static void lesson_wait(void)
     lab_futures_wait(futures, 3, LAB_FUTURE_FOREVER, LAB_ALL_COMPLETED, done);
     double all = since(begin);
     say("wait(ALL_COMPLETED) returned after %.2f s: every task is done; main", all);
-    add_key("wait_first=%s wait_first_elapsed=%.2f wait_not_done=%s wait_all_elapsed=%.2f wait_workers=%d ",
+    append(keys, sizeof keys, ' ', "wait_first=%s wait_first_elapsed=%.2f wait_not_done=%s wait_all_elapsed=%.2f "
+           "wait_workers=%d",
             done_text, first, not_done_text[0] ? not_done_text : "none", all, lab_pool_workers_started(pool));
     for (int i = 0; i < 3; i++)
         lab_future_free(futures[i]);
@@ -213,8 +208,8 @@ static void report_done(lab_future *future, void *arg)
     lab_future_result(future, 0, &value);
     say("done-callback: the future is done, its result is %ld", value);
     lab_mutex_lock(&callback_lock);
-    snprintf(callback_threads + strlen(callback_threads), sizeof callback_threads - strlen(callback_threads),
-             "%s%s", callback_calls++ ? "," : "", lab_current_name());
+    append(callback_threads, sizeof callback_threads, ',', "%s", lab_current_name());
+    callback_calls++;
     lab_mutex_unlock(&callback_lock);
 }
 
@@ -234,13 +229,15 @@ static void lesson_callback(void)
     lab_future_free(future);
     lab_pool_free(pool);
     lab_mutex_lock(&callback_lock);
-    add_key("callback_calls=%d callback_threads=%s callback_result=%ld ", callback_calls, callback_threads, value);
+    append(keys, sizeof keys, ' ', "callback_calls=%d callback_threads=%s callback_result=%ld", callback_calls,
+           callback_threads, value);
     lab_mutex_unlock(&callback_lock);
 }
 
 static const char *check_options(void)
 {
-    return wait_each && part != ALL && part != AS_COMPLETED ? "--wait-each goes with --part=as_completed (or all)" : NULL;
+    bool fits = part == ALL || part == AS_COMPLETED;
+    return wait_each && !fits ? "--wait-each goes with --part=as_completed (or all)" : NULL;
 }
 
 static const lab_option options[] = {
@@ -253,7 +250,7 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "pool",
     .summary = "thread pool and futures: as_completed vs map order, loiter timeline, wait, callbacks",
-    .python = "with ThreadPoolExecutor() as ex: ex.submit / as_completed / ex.map / wait / add_done_callback (seeds 000-004)",
+    .python = "with ThreadPoolExecutor() as ex: submit, as_completed, map, wait, add_done_callback (seeds 000-004)",
     .details = "Five lessons, one after the other (or one with --part): as_completed hands back 1..5 as the\n"
                "tasks finish; map yields 5..1 in submission order; loiter's timestamps on 3 workers; wait's\n"
                "FIRST_COMPLETED vs ALL_COMPLETED; done-callbacks (which thread runs them). --workers 2 shows a\n"
@@ -265,11 +262,11 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    void (*const lessons[])(void) = {NULL, lesson_as_completed, lesson_map, lesson_loiter, lesson_wait, lesson_callback};
+    void (*const lessons[])(void) = {NULL, lesson_as_completed, lesson_map, lesson_loiter, lesson_wait,
+                                     lesson_callback};
     for (int p = AS_COMPLETED; p <= CALLBACK; p++)
         if (part == ALL || part == p)
             lessons[p]();
-    keys[strlen(keys) - 1] = '\0';   /* the trailing space */
     lab_result("%s", keys);
     return 0;
 }
