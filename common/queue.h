@@ -1,0 +1,149 @@
+/* queue.h — Python's queue.Queue, LifoQueue and PriorityQueue for threads in C.
+ *
+ * A queue hands items from producer threads to consumer threads: put() adds an item,
+ * get() takes one out, and both wait when they must (get on an empty queue, put on a full
+ * one). pthreads has no such object; this module builds one from a mutex and three
+ * condition variables, the way CPython's queue.py does:
+ *
+ *     Python                                    C
+ *     q = queue.Queue(maxsize=0)                q = lab_queue_create(LAB_QUEUE_FIFO, 0)
+ *     queue.LifoQueue(8), PriorityQueue(8)      lab_queue_create(LAB_QUEUE_LIFO / _PRIORITY, 8)
+ *     q.put(item)                               lab_queue_put(q, item)
+ *     q.put(item, block=False), put_nowait      lab_queue_put_nowait(q, item)    -> LAB_QUEUE_FULL
+ *     q.put(item, timeout=2)                    lab_queue_put_timeout(q, item, 2) -> LAB_QUEUE_TIMEOUT
+ *     q.put((priority, item)) on a PriorityQ.   lab_queue_put_ex(q, item, priority, true, LAB_QUEUE_FOREVER)
+ *     item = q.get()                            lab_queue_get(q, &item)
+ *     q.get(block=False), get_nowait            lab_queue_get_nowait(q, &item)   -> LAB_QUEUE_EMPTY
+ *     q.get(timeout=2)                          lab_queue_get_timeout(q, &item, 2) -> LAB_QUEUE_TIMEOUT
+ *     q.qsize(), q.empty(), q.full()            lab_queue_qsize(q), lab_queue_empty(q), lab_queue_full(q)
+ *     q.task_done()                             lab_queue_task_done(q)     -> LAB_QUEUE_ERROR if too many
+ *     q.join()                                  lab_queue_join(q)  (and lab_queue_join_timeout: not in Python)
+ *     q.shutdown(immediate=False)   (3.13)      lab_queue_shutdown(q, false)
+ *     q.is_shutdown                             lab_queue_is_shut_down(q)
+ *     (garbage collection)                      lab_queue_destroy(q)
+ *
+ * Python raises exceptions; C returns a lab_queue_status the caller acts on:
+ *     queue.Full -> LAB_QUEUE_FULL, queue.Empty -> LAB_QUEUE_EMPTY, queue.ShutDown ->
+ *     LAB_QUEUE_SHUT_DOWN, ValueError -> LAB_QUEUE_ERROR. One difference: when a timeout
+ *     runs out Python raises Full or Empty too; here it is LAB_QUEUE_TIMEOUT, so the caller
+ *     can tell "I did not want to wait" from "I waited and gave up".
+ *
+ * Items are pointers (void *, NULL allowed). The queue never owns them: it copies the
+ * pointer in and hands the same pointer out, and never frees what it points to.
+ * Orders: FIFO (oldest first), LIFO (newest first), PRIORITY (lowest priority number
+ * first; equal priorities come out in the order they were put). Python's PriorityQueue
+ * compares whole tuples, so equal priorities fall back to comparing the items (and fail
+ * if they cannot be compared): the usual Python fix is a (priority, counter, item)
+ * tuple, which is exactly what this queue does inside.
+ * maxsize <= 0 means unbounded, as in Python.
+ *
+ * Shutdown (Python 3.13's Queue.shutdown): afterwards every put returns SHUT_DOWN; get
+ * still hands out what is left and returns SHUT_DOWN only once the queue is empty; every
+ * thread blocked in put or get wakes up. So consumers stop by themselves after the last
+ * item, with no sentinel item per consumer. shutdown(immediate=true) also throws away
+ * the items still queued (counting each as task_done, so join returns).
+ *
+ * LOCKING PROTOCOL: one internal mutex guards everything inside a queue (the items,
+ * the counters, the shutdown flag); every function below takes and releases it itself,
+ * so no function expects the caller to hold any lock, and none returns holding one.
+ * Waiting is on three condition variables tied to that mutex: `not_empty` (getters wait,
+ * put signals one), `not_full` (putters wait, get signals one) and `all_tasks_done`
+ * (joiners wait, the last task_done broadcasts); shutdown broadcasts on all three.
+ * qsize/empty/full are true when they were measured: another thread may change the
+ * queue the instant the lock is released (Python's docs say the same).
+ *
+ * Durations are class seconds, scaled by --speed; timed waits use CLOCK_MONOTONIC.
+ */
+#ifndef THREADLAB_QUEUE_H
+#define THREADLAB_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct lab_queue lab_queue;
+
+typedef enum {
+    LAB_QUEUE_FIFO,       /* queue.Queue: first in, first out */
+    LAB_QUEUE_LIFO,       /* queue.LifoQueue: last in, first out (a stack) */
+    LAB_QUEUE_PRIORITY,   /* queue.PriorityQueue: lowest priority number first */
+} lab_queue_kind;
+
+typedef enum {
+    LAB_QUEUE_OK = 0,      /* done */
+    LAB_QUEUE_FULL,        /* non-blocking put on a full queue (queue.Full) */
+    LAB_QUEUE_EMPTY,       /* non-blocking get on an empty queue (queue.Empty) */
+    LAB_QUEUE_TIMEOUT,     /* the timeout ran out (Python raises Full / Empty here) */
+    LAB_QUEUE_SHUT_DOWN,   /* put after shutdown, or get on an empty shut-down queue (queue.ShutDown) */
+    LAB_QUEUE_ERROR,       /* misuse (ValueError): task_done too often, a negative timeout;
+                              or no memory to grow an unbounded queue */
+} lab_queue_status;
+
+/* Python's `timeout=None`: wait as long as it takes. */
+#define LAB_QUEUE_FOREVER (-1.0)
+
+/* A new empty queue of the given order; maxsize <= 0: unbounded. Returns NULL (errno
+ * set: ENOMEM or the pthread error) when it cannot be made; nothing is left allocated. */
+lab_queue *lab_queue_create(lab_queue_kind kind, long maxsize);
+/* Free the queue (not the items still in it). No thread may be using it, or waiting in
+ * it: shut it down and join its users first. NULL is ignored. Aborts on a pthread error. */
+void lab_queue_destroy(lab_queue *queue);
+
+/* put(item): wait until there is room, then add item. Returns OK or SHUT_DOWN (or ERROR
+ * when an unbounded queue cannot grow: out of memory; the item was not added). */
+lab_queue_status lab_queue_put(lab_queue *queue, void *item);
+/* put_nowait(item): add item if there is room now. Returns OK, FULL, SHUT_DOWN or ERROR. */
+lab_queue_status lab_queue_put_nowait(lab_queue *queue, void *item);
+/* put(item, timeout=class_seconds): wait at most that long for room. Returns OK, TIMEOUT,
+ * SHUT_DOWN, or ERROR (negative or NaN timeout, like Python's ValueError; out of memory). */
+lab_queue_status lab_queue_put_timeout(lab_queue *queue, void *item, double class_seconds);
+
+/* get(): wait for an item and take it out into *item. Returns OK or SHUT_DOWN (the queue
+ * is shut down and empty; *item is left alone). */
+lab_queue_status lab_queue_get(lab_queue *queue, void **item);
+/* get_nowait(): take an item if there is one now. Returns OK, EMPTY or SHUT_DOWN. */
+lab_queue_status lab_queue_get_nowait(lab_queue *queue, void **item);
+/* get(timeout=class_seconds): wait at most that long. Returns OK, TIMEOUT, SHUT_DOWN, or
+ * ERROR (negative or NaN timeout). */
+lab_queue_status lab_queue_get_timeout(lab_queue *queue, void **item, double class_seconds);
+
+/* The full forms the six above call, with every Python parameter plus the priority:
+ * block=false is put_nowait/get_nowait; with block=true, timeout is LAB_QUEUE_FOREVER
+ * (Python's None) or class seconds >= 0. put_ex's priority orders a PRIORITY queue
+ * (lower first, ties in put order) and is ignored by FIFO and LIFO (the plain put uses
+ * priority 0). get_ex stores the item's priority in *priority unless it is NULL.
+ * Returns as the functions above. */
+lab_queue_status lab_queue_put_ex(lab_queue *queue, void *item, long priority, bool block, double timeout);
+lab_queue_status lab_queue_get_ex(lab_queue *queue, void **item, long *priority, bool block, double timeout);
+
+/* How many items are in the queue right now (a snapshot). Can't fail. */
+size_t lab_queue_qsize(lab_queue *queue);
+/* Whether the queue holds no item right now. Can't fail. */
+bool lab_queue_empty(lab_queue *queue);
+/* Whether a bounded queue holds maxsize items right now (never true when unbounded). */
+bool lab_queue_full(lab_queue *queue);
+/* The maxsize the queue was made with (<= 0: unbounded). Can't fail. */
+long lab_queue_maxsize(const lab_queue *queue);
+
+/* task_done(): a consumer says it has finished with one item it got. Returns OK, or ERROR
+ * when called more times than items were put (Python's ValueError); nothing changes then. */
+lab_queue_status lab_queue_task_done(lab_queue *queue);
+/* join(): wait until every item ever put has been marked task_done. Aborts on a pthread error. */
+void lab_queue_join(lab_queue *queue);
+/* join with a limit (Python's Queue.join has none): true when every item was done in
+ * time, false when class_seconds passed first. */
+bool lab_queue_join_timeout(lab_queue *queue, double class_seconds);
+
+/* shutdown(immediate): from now on put returns SHUT_DOWN, and get does too once the
+ * queue is empty; every thread waiting in put or get wakes up. immediate=true also
+ * drops the items still queued (not freed: the queue never owns them), counts each as
+ * task_done and wakes join. Returns how many items were dropped. Calling it again is fine. */
+size_t lab_queue_shutdown(lab_queue *queue, bool immediate);
+/* Whether shutdown was called (Python's q.is_shutdown). */
+bool lab_queue_is_shut_down(lab_queue *queue);
+
+/* "OK", "Full", "Empty", "Timeout", "ShutDown", "Error": for messages. */
+const char *lab_queue_status_name(lab_queue_status status);
+/* "fifo", "lifo" or "priority". */
+const char *lab_queue_kind_name(lab_queue_kind kind);
+
+#endif
