@@ -93,12 +93,11 @@ static _Atomic(event_log *) last_log;    /* the log lab_ilock_log_read reads */
 static void append_event(event_log *log, const lab_ilock *lock, const lab_ilock_thread *me,
                          lab_ilock_event_kind kind)
 {
-    double time = lab_elapsed();
     size_t index = atomic_fetch_add_explicit(&log->next, 1, memory_order_relaxed);
     if (index >= log->capacity)
         return;
     log_slot *slot = &log->slots[index];
-    slot->event.time = time;
+    slot->event.time = lab_elapsed();   /* a release is noted before its unlock: before the next acquire */
     slot->event.kind = kind;
     memcpy(slot->event.thread, me->name, sizeof slot->event.thread);
     memcpy(slot->event.lock, lock->name, sizeof slot->event.lock);
@@ -192,11 +191,9 @@ static void make_key(void)
     LAB_CHECK(pthread_key_create(&record_key, forget_thread));
 }
 
-/* The calling thread's record, made on its first use of an ilock. */
-static lab_ilock_thread *me_now(void)
+/* Make the calling thread's record, on its first use of an ilock. */
+static __attribute__((noinline, cold)) lab_ilock_thread *register_me(void)
 {
-    if (__builtin_expect(self != NULL, 1))
-        return self;
     LAB_CHECK(pthread_once(&key_once, make_key));
     lab_ilock_thread *thread = lab_calloc(1, sizeof *thread);
     lab_mutex_lock(&table_lock);
@@ -207,6 +204,12 @@ static lab_ilock_thread *me_now(void)
     LAB_CHECK(pthread_setspecific(record_key, thread));
     self = thread;
     return thread;
+}
+
+/* The calling thread's record. */
+static inline lab_ilock_thread *me_now(void)
+{
+    return __builtin_expect(self != NULL, 1) ? self : register_me();
 }
 
 /* ---- making and forgetting locks ---- */
@@ -489,8 +492,9 @@ static int at_deadline(lab_ilock *lock, lab_ilock_thread *me, double timeout, st
     return cycle ? EDEADLK : ETIMEDOUT;
 }
 
-/* The slow path: the lock was busy. Returns 0, EDEADLK or ETIMEDOUT, as lab_ilock_lock. */
-static int wait_for_lock(lab_ilock *lock, lab_ilock_thread *me, double timeout)
+/* The slow path: the lock was busy. Returns 0, EDEADLK or ETIMEDOUT, as lab_ilock_lock.
+ * Kept out of line: the fast path stays small, and backtraces show this frame. */
+static __attribute__((noinline)) int wait_for_lock(lab_ilock *lock, lab_ilock_thread *me, double timeout)
 {
     if (begin_wait(lock, me, timeout) != 0)
         return EDEADLK;
@@ -577,7 +581,8 @@ int lab_ilock_unlock(lab_ilock *lock)
     TSAN_PRE_UNLOCK(lock);
     int rc = pthread_mutex_unlock(&lock->mutex);
     TSAN_POST_UNLOCK(lock);
-    LAB_CHECK(rc);
+    if (rc != 0)   /* not LAB_CHECK: no call on the fast path */
+        lab_check_at(rc, "pthread_mutex_unlock", __FILE__, __LINE__);
     return 0;
 }
 
