@@ -371,6 +371,10 @@ static void describe_timeout(text *t, const hop *chain, int hops, const lab_iloc
         add(t, "         [%s] was released just as the deadline passed\n", chain[hops - 1].lock->name);
     } else if (last->waiting_for != NULL && hops < CHAIN_MAX) {
         add(t, "         %s is in a deadlock that %s is not part of\n", last->name, me->name);
+    } else if (last->ended) {
+        add(t, "         %s ended holding ", last->name);
+        add_holdings(t, last);
+        add(t, ": nobody will ever release it\n");
     } else if (last->waiting_for == NULL) {
         add(t, "         ");
         add_name(t, last);
