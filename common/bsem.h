@@ -1,0 +1,60 @@
+/* bsem.h — a bounded semaphore: at most N holders, and releasing past N is an error.
+ *
+ * Python: threading.BoundedSemaphore(N). acquire() takes one of N permits, blocking while
+ * none is left (acquire(False) does not block, acquire(timeout=s) gives up after s);
+ * release() gives one back, and releasing more than was taken raises ValueError
+ * ("Semaphore released too many times"). Here that error is a return code the caller
+ * must look at (the compiler warns when it is ignored).
+ *
+ * Why not POSIX sem_t alone: sem_t is a plain counting semaphore. sem_post() adds one
+ * with no upper bound short of SEM_VALUE_MAX (about 2^31), so an extra post silently
+ * makes room for one holder too many. Checking first does not help: reading the value
+ * with sem_getvalue() and then posting is check-then-act: two releasers can both read
+ * N - 1, both post, and the value is N + 1; the value read may be stale the moment it is
+ * returned. The bound has to be checked in the same critical section that changes the
+ * count, so this module keeps the count under a mutex, with a condition variable for
+ * the acquirers to sleep on. (A bonus: sem_timedwait() measures its timeout on the wall
+ * clock; here timeouts use CLOCK_MONOTONIC, like every timed wait in threadlab.)
+ *
+ * LOCKING PROTOCOL: the semaphore has its own internal mutex; no function here expects
+ * the caller to hold a lock. Durations are class seconds (scaled by --speed).
+ */
+#ifndef THREADLAB_BSEM_H
+#define THREADLAB_BSEM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+typedef struct lab_bsem {
+    pthread_mutex_t lock;
+    pthread_cond_t released;   /* signalled when a permit comes back */
+    int value;                 /* permits left, 0 <= value <= bound; protected by lock */
+    int bound;                 /* the initial value; never changes after init */
+} lab_bsem;
+
+/* Set up a semaphore holding `value` permits, which is also its bound (value >= 0).
+ * Returns 0, EINVAL for a negative value, or the pthread init error (nothing is left
+ * initialised on error). */
+int lab_bsem_init(lab_bsem *sem, int value);
+/* Tear down a semaphore nobody is waiting on. Aborts on a pthread error. */
+void lab_bsem_destroy(lab_bsem *sem);
+
+/* Take a permit, blocking as long as none is left (acquire()). Can't fail. */
+void lab_bsem_acquire(lab_bsem *sem);
+/* Take a permit if one is left, without blocking (acquire(False)). Returns whether it did. */
+bool lab_bsem_try_acquire(lab_bsem *sem);
+/* Take a permit, waiting at most class_seconds (acquire(timeout=...)). Returns true when
+ * it took one, false on timeout. A zero or negative timeout does not block. */
+bool lab_bsem_acquire_timeout(lab_bsem *sem, double class_seconds);
+
+/* Give a permit back and wake one waiter (release()). Returns 0, or EOVERFLOW when the
+ * semaphore already holds all `bound` permits (Python's ValueError): the count is then
+ * left unchanged. */
+int lab_bsem_release(lab_bsem *sem) __attribute__((warn_unused_result));
+
+/* Permits left right now: a snapshot, possibly stale by the time it is used. */
+int lab_bsem_value(lab_bsem *sem);
+/* The bound given at init. */
+int lab_bsem_bound(const lab_bsem *sem);
+
+#endif
