@@ -1,0 +1,57 @@
+/* event.h — a flag that threads can wait on: set() wakes every waiter.
+ *
+ * Python: threading.Event. set() raises the flag and wakes every thread blocked in
+ * wait(); clear() lowers it; is_set() reads it; wait() returns at once while the flag
+ * is up and blocks while it is down; wait(timeout) gives up after the timeout and
+ * returns whether the flag was set.
+ *
+ * Built on a mutex and a condition variable (pthreads has no event). Two details:
+ *   - spurious wake-ups: pthread_cond_wait may return although nobody signalled, so
+ *     every wait re-checks in a loop and only returns for a real set() or the timeout;
+ *   - set() then clear() at once: every thread that was waiting when set() was called
+ *     returns true, even if the flag is already down again by the time it runs (as in
+ *     Python). A bare `while (!flag) wait` would send those threads back to sleep and
+ *     miss the pulse; a counter of set() calls (generation) tells them it happened.
+ *
+ * LOCKING PROTOCOL: the event has its own internal mutex; no function here expects the
+ * caller to hold a lock. Durations are class seconds (scaled by --speed).
+ */
+#ifndef THREADLAB_EVENT_H
+#define THREADLAB_EVENT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+typedef struct lab_event {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;       /* broadcast by set() */
+    bool flag;                    /* protected by lock */
+    unsigned long generation;     /* times the flag went up; protected by lock */
+    int waiting;                  /* threads blocked in a wait; protected by lock */
+} lab_event;
+
+/* Set up an event with its flag down. Returns 0 or the pthread init error (nothing is
+ * left initialised on error). */
+int lab_event_init(lab_event *event);
+/* Tear down an event nobody is waiting on. Aborts on a pthread error. */
+void lab_event_destroy(lab_event *event);
+
+/* Raise the flag and wake every waiting thread (set()). Can't fail. */
+void lab_event_set(lab_event *event);
+/* Lower the flag (clear()); later waits block until the next set(). Can't fail. */
+void lab_event_clear(lab_event *event);
+/* Whether the flag is up right now (is_set()): a snapshot. */
+bool lab_event_is_set(lab_event *event);
+
+/* Block until the flag is set (wait()); returns at once if it is up. Can't fail. */
+void lab_event_wait(lab_event *event);
+/* Block at most class_seconds for the flag (wait(timeout)). Returns true when the flag
+ * was set (it was up, or a set() happened while waiting), false on timeout. A zero or
+ * negative timeout just reports the flag. */
+bool lab_event_wait_timeout(lab_event *event, double class_seconds);
+
+/* How many threads are blocked in a wait right now (a snapshot, for stories and tests;
+ * Python has no such call). */
+int lab_event_waiting(lab_event *event);
+
+#endif
