@@ -1,0 +1,157 @@
+/* condition.c — Python's Condition: a lock and a first-come first-served wait pool in
+ * which every waiter sleeps on its own doorbell (see condition.h). */
+#include "condition.h"
+
+#include "checked.h"
+#include "clock.h"
+
+#include <errno.h>
+#include <limits.h>
+
+/* Lives on the waiting thread's stack for the length of one wait. */
+struct lab_condition_waiter {
+    pthread_cond_t doorbell;      /* rung by notify, for this thread only */
+    bool notified;                /* set by notify; protected by the condition's lock */
+    lab_condition_waiter *next;   /* protected by the condition's lock */
+};
+
+int lab_condition_init(lab_condition *cond)
+{
+    /* Error-checking: waiting without the lock or unlocking someone else's lock is
+     * reported (EPERM) instead of being undefined behaviour. */
+    int rc = lab_mutex_init_kind(&cond->lock, PTHREAD_MUTEX_ERRORCHECK);
+    if (rc != 0)
+        return rc;
+    cond->first = cond->last = NULL;
+    cond->waiting = 0;
+    return 0;
+}
+
+void lab_condition_destroy(lab_condition *cond)
+{
+    lab_mutex_destroy(&cond->lock);
+}
+
+void lab_condition_acquire(lab_condition *cond)
+{
+    lab_mutex_lock(&cond->lock);
+}
+
+void lab_condition_release(lab_condition *cond)
+{
+    lab_mutex_unlock(&cond->lock);
+}
+
+/* A cheap check that the lock is held by somebody (Python raises RuntimeError when it
+ * is not held by the caller). If trylock succeeds, nobody held it: a caller bug. */
+static void assert_held(lab_condition *cond, const char *call)
+{
+    if (pthread_mutex_trylock(&cond->lock) == 0) {
+        lab_mutex_unlock(&cond->lock);
+        lab_check_at(EPERM, call, __FILE__, __LINE__);   /* prints the call, aborts */
+    }
+}
+
+/* Take `waiter` out of the pool (it timed out). */
+static void leave_pool(lab_condition *cond, lab_condition_waiter *waiter)
+{
+    lab_condition_waiter **link = &cond->first;
+    lab_condition_waiter *previous = NULL;
+    while (*link != waiter) {
+        previous = *link;
+        link = &(*link)->next;
+    }
+    *link = waiter->next;
+    if (cond->last == waiter)
+        cond->last = previous;
+    cond->waiting--;
+}
+
+/* The one wait: join the pool, sleep until notified or past the deadline (NULL: no
+ * limit). Caller holds the lock. Returns whether it was notified. */
+static bool wait_in_pool(lab_condition *cond, const struct timespec *deadline)
+{
+    assert_held(cond, "lab_condition_wait without holding the condition's lock");
+    lab_condition_waiter me = {.notified = false, .next = NULL};
+    LAB_CHECK(lab_cond_init_monotonic(&me.doorbell));
+    if (cond->last != NULL)
+        cond->last->next = &me;
+    else
+        cond->first = &me;
+    cond->last = &me;
+    cond->waiting++;
+
+    int rc = 0;
+    /* Loop on our own flag: a spurious wake-up of the doorbell is not a notify. */
+    while (!me.notified && rc != ETIMEDOUT) {
+        if (deadline == NULL)
+            rc = pthread_cond_wait(&me.doorbell, &cond->lock);
+        else
+            rc = pthread_cond_timedwait(&me.doorbell, &cond->lock, deadline);
+        if (rc != ETIMEDOUT)
+            LAB_CHECK(rc);
+    }
+    if (!me.notified)
+        leave_pool(cond, &me);   /* timed out: notify has not taken us off the list */
+    lab_cond_destroy(&me.doorbell);
+    return me.notified;
+}
+
+void lab_condition_wait(lab_condition *cond)
+{
+    (void)wait_in_pool(cond, NULL);
+}
+
+bool lab_condition_wait_timeout(lab_condition *cond, double class_seconds)
+{
+    struct timespec deadline = lab_deadline(class_seconds);
+    return wait_in_pool(cond, &deadline);
+}
+
+bool lab_condition_wait_for(lab_condition *cond, lab_condition_predicate predicate, void *arg)
+{
+    /* Re-check after every wake-up: being notified only means "look again". */
+    while (!predicate(arg))
+        (void)wait_in_pool(cond, NULL);
+    return true;
+}
+
+bool lab_condition_wait_for_timeout(lab_condition *cond, lab_condition_predicate predicate,
+                                    void *arg, double class_seconds)
+{
+    struct timespec deadline = lab_deadline(class_seconds);   /* one limit for all the waits */
+    bool result = predicate(arg);
+    while (!result && lab_seconds_until(&deadline) > 0) {
+        (void)wait_in_pool(cond, &deadline);
+        result = predicate(arg);
+    }
+    return result;
+}
+
+int lab_condition_notify(lab_condition *cond, int n)
+{
+    assert_held(cond, "lab_condition_notify without holding the condition's lock");
+    int woken = 0;
+    while (woken < n && cond->first != NULL) {
+        lab_condition_waiter *waiter = cond->first;
+        cond->first = waiter->next;
+        if (cond->first == NULL)
+            cond->last = NULL;
+        cond->waiting--;
+        waiter->notified = true;
+        /* The waiter cannot run (nor destroy its doorbell) until we release the lock. */
+        lab_cond_signal(&waiter->doorbell);
+        woken++;
+    }
+    return woken;
+}
+
+int lab_condition_notify_all(lab_condition *cond)
+{
+    return lab_condition_notify(cond, INT_MAX);
+}
+
+int lab_condition_waiting(lab_condition *cond)
+{
+    return cond->waiting;
+}
