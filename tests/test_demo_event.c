@@ -1,0 +1,103 @@
+/* test_demo_event.c — the traffic light: it ends by itself, cars stop at every red and are
+ * all released by green, and nobody runs a red; polling burns checks; impatience runs reds. */
+#include "support.h"
+
+#include <string.h>
+
+START_TEST(nobody_runs_a_red_and_every_wait_ends_on_green)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        child_run run = run_demo("event", "--speed", "50", NULL);
+        assert_exit_ok(&run);
+        ck_assert_int_eq(result_int(&run, "cycles"), 2);
+        ck_assert_int_eq(result_int(&run, "cars"), 3);
+        ck_assert_int_eq(result_int(&run, "max_running_on_red"), 0);
+        long long red_waits = result_int(&run, "red_waits");
+        ck_assert_int_ge(red_waits, 1);   /* red lasts 5 counts; a car looks every count */
+        ck_assert_int_eq(count_lines_with(run.out, "| sees red light, waiting..."), red_waits);
+        ck_assert_int_eq(count_lines_with(run.out, "| green light is on, start going..."), red_waits);
+        ck_assert_int_eq(count_lines_with(run.out, "red light is on"), 2);   /* once a cycle */
+        ck_assert_int_eq(count_lines_with(run.out, "ON RED"), 0);
+        ck_assert_int_gt(count_lines_with(run.out, "car-MINT   | is running"), 0);
+        char mode[16];
+        ck_assert_str_eq(result_text(&run, "mode", mode, sizeof mode), "wait");
+        child_run_free(&run);
+    }
+}
+END_TEST
+
+START_TEST(many_cars_and_cycles_still_end_by_themselves)
+{
+    child_run run = run_demo("event", "--speed", "100", "--cars", "20", "--cycles", "3", "--quiet", NULL);
+    assert_exit_ok(&run);
+    ck_assert_int_eq(result_int(&run, "cars"), 20);
+    ck_assert_int_eq(result_int(&run, "cycles"), 3);
+    ck_assert_int_eq(result_int(&run, "max_running_on_red"), 0);
+    ck_assert_int_ge(result_int(&run, "red_waits"), 1);
+    child_run_free(&run);
+}
+END_TEST
+
+START_TEST(polling_burns_far_more_checks_than_waiting)
+{
+    child_run waiting = run_demo("event", "--speed", "50", "--quiet", NULL);
+    child_run polling = run_demo("event", "--speed", "50", "--busy", NULL);
+    assert_exit_ok(&waiting);
+    assert_exit_ok(&polling);
+    long long waited_checks = result_int(&waiting, "checks");
+    long long polled_checks = result_int(&polling, "checks");
+    /* a waiting car looks once a count; a polling one spins through the whole red */
+    ck_assert_msg(polled_checks > 20 * waited_checks, "polling: %lld checks, waiting: %lld", polled_checks,
+                  waited_checks);
+    ck_assert_int_eq(result_int(&polling, "max_running_on_red"), 0);   /* wasteful, not wrong */
+    ck_assert_int_eq(count_lines_with(polling.out, "| burned "), result_int(&polling, "red_waits"));
+    child_run_free(&waiting);
+    child_run_free(&polling);
+}
+END_TEST
+
+START_TEST(impatient_cars_run_the_red)
+{
+    long long worst = 0;
+    for (int attempt = 0; attempt < 3 && worst == 0; attempt++) {
+        child_run run = run_demo("event", "--speed", "50", "--impatient", NULL);
+        assert_exit_ok(&run);
+        long long on_red = result_int(&run, "max_running_on_red");
+        ck_assert_int_le(on_red, 3);
+        ck_assert_int_eq(count_lines_with(run.out, "| tired of waiting"), count_lines_with(run.out, "ON RED"));
+        if (on_red > worst)
+            worst = on_red;
+        child_run_free(&run);
+    }
+    ck_assert_msg(worst > 0, "impatient cars never ran a 5-count red with 2 counts of patience");
+}
+END_TEST
+
+START_TEST(bad_input_is_a_usage_error)
+{
+    assert_usage_error("event", "--cycles", "0", NULL);
+    assert_usage_error("event", "--cycles", "two", NULL);
+    assert_usage_error("event", "--cars", "0", NULL);
+    assert_usage_error("event", "--cars", "101", NULL);
+    assert_usage_error("event", "--tick", "0", NULL);
+    assert_usage_error("event", "--tick", "nan", NULL);
+    assert_usage_error("event", "--busy", "--impatient", NULL);
+    assert_usage_error("event", "--red", NULL);
+}
+END_TEST
+
+static Suite *event_demo_suite(void)
+{
+    Suite *suite = suite_create("demo: event");
+    TCase *tc = tcase_create("event");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, nobody_runs_a_red_and_every_wait_ends_on_green);
+    tcase_add_test(tc, many_cars_and_cycles_still_end_by_themselves);
+    tcase_add_test(tc, polling_burns_far_more_checks_than_waiting);
+    tcase_add_test(tc, impatient_cars_run_the_red);
+    tcase_add_test(tc, bad_input_is_a_usage_error);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+LAB_TEST_MAIN(event_demo_suite)
