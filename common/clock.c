@@ -10,6 +10,17 @@
 static _Atomic double speed_factor = 1.0;
 static double start_time;
 
+#define LONGEST_WAIT 1e9   /* real seconds, ~31 years: "forever" for a demo */
+
+/* Real seconds to wait for class_seconds: never negative or NaN, never beyond LONGEST_WAIT. */
+static double bounded_real_seconds(double class_seconds)
+{
+    double real = lab_real_seconds(class_seconds);
+    if (!(real > 0))
+        return 0;
+    return real < LONGEST_WAIT ? real : LONGEST_WAIT;
+}
+
 static struct timespec timespec_from_seconds(double seconds)
 {
     struct timespec ts;
@@ -63,8 +74,8 @@ double lab_class_seconds(double real_seconds)
 
 void lab_sleep(double class_seconds)
 {
-    double real = lab_real_seconds(class_seconds);
-    if (!(real > 0))
+    double real = bounded_real_seconds(class_seconds);
+    if (real == 0)
         return;
     struct timespec left = timespec_from_seconds(real);
     while (nanosleep(&left, &left) == -1 && errno == EINTR)
@@ -73,9 +84,7 @@ void lab_sleep(double class_seconds)
 
 struct timespec lab_deadline(double class_seconds)
 {
-    double real = lab_real_seconds(class_seconds);
-    if (real < 0)
-        real = 0;
+    double real = bounded_real_seconds(class_seconds);
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     struct timespec add = timespec_from_seconds(real);

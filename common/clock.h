@@ -12,6 +12,9 @@
 
 #include <time.h>
 
+/* A timeout that never expires (Python's timeout=None), for the functions that take one. */
+#define LAB_FOREVER (-1.0)
+
 /* Real seconds on the monotonic clock (an arbitrary origin). Can't fail. */
 double lab_now(void);
 /* Real seconds since the program started. Can't fail. */
@@ -28,11 +31,12 @@ double lab_real_seconds(double class_seconds);
 double lab_class_seconds(double real_seconds);
 
 /* Sleep class_seconds / speed real seconds; resumes after signal interruptions.
- * A zero or negative duration returns at once. */
+ * A zero, negative or NaN duration returns at once; longer than ~31 years is cut to that. */
 void lab_sleep(double class_seconds);
 
 /* The CLOCK_MONOTONIC instant class_seconds (scaled) from now, for timed waits on
- * condition variables made by lab_cond_init_monotonic() and pthread_mutex_clocklock(). */
+ * condition variables made by lab_cond_init_monotonic(). Negative or NaN means now;
+ * an infinite or huge duration is cut to ~31 years, which time_t can always hold. */
 struct timespec lab_deadline(double class_seconds);
 /* Real seconds left until a lab_deadline() instant (negative when it has passed). */
 double lab_seconds_until(const struct timespec *deadline);

@@ -18,7 +18,7 @@
  * and lab_future_result() hands the status back where Python would re-raise:
  *
  *     long value;
- *     int rc = lab_future_result(f, LAB_FUTURE_FOREVER, &value);
+ *     int rc = lab_future_result(f, LAB_FOREVER, &value);
  *     if (rc == 0) ... value ...                      // the task's value
  *     else if (rc == LAB_FUTURE_TIMEOUT) ...          // TimeoutError
  *     else if (rc == LAB_FUTURE_CANCELLED) ...        // CancelledError
@@ -27,7 +27,7 @@
  * A value bigger than a long: let the task write into the struct its arg points to.
  * States: pending -> running -> finished, or pending -> cancelled. A future finishes
  * exactly once; each done-callback runs exactly once.
- * Timeouts are class seconds (scaled by --speed); LAB_FUTURE_FOREVER waits without a limit.
+ * Timeouts are class seconds (scaled by --speed); LAB_FOREVER waits without a limit.
  * Memory: every owner of a future calls lab_future_free() once (the pool keeps its own
  * reference while the task runs, so the caller may free a future at any time).
  *
@@ -38,6 +38,8 @@
  */
 #ifndef THREADLAB_FUTURE_H
 #define THREADLAB_FUTURE_H
+
+#include "clock.h"   /* LAB_FOREVER */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,7 +52,6 @@ typedef int (*lab_task_fn)(void *arg, long *value);
 /* A done-callback: called once with the future, when it finishes or is cancelled. */
 typedef void (*lab_future_callback)(lab_future *future, void *arg);
 
-#define LAB_FUTURE_FOREVER (-1.0)   /* a timeout that never expires (Python's None) */
 
 /* What result(), as_completed and map return besides 0 and a task's positive status. */
 enum {
@@ -72,7 +73,7 @@ bool lab_future_cancelled(lab_future *future);
  * cancelled, and then the task never runs; false when it is running or finished. */
 bool lab_future_cancel(lab_future *future);
 
-/* Wait at most timeout class seconds (0: just look; LAB_FUTURE_FOREVER: no limit) for the
+/* Wait at most timeout class seconds (0: just look; LAB_FOREVER: no limit) for the
  * task. Returns 0 with its value in *value (if value is not NULL), the task's positive
  * failure status, LAB_FUTURE_CANCELLED, or LAB_FUTURE_TIMEOUT (the future is untouched). */
 int lab_future_result(lab_future *future, double timeout, long *value);
@@ -97,7 +98,7 @@ void lab_future_free(lab_future *future);
  * once), in the order they finish; those finished already come first. */
 typedef struct lab_as_completed lab_as_completed;
 
-/* Start watching futures[0..count-1]; the timeout (class seconds, or LAB_FUTURE_FOREVER)
+/* Start watching futures[0..count-1]; the timeout (class seconds, or LAB_FOREVER)
  * counts from this call, for the whole iteration. Can't fail (exits if memory runs out). */
 lab_as_completed *lab_as_completed_start(lab_future *const *futures, size_t count, double timeout);
 /* Wait for the next future to finish: 0 and its position in the array in *index;
@@ -116,7 +117,7 @@ typedef enum {
 } lab_return_when;
 
 /* Python's wait(fs, timeout, return_when): block until `when` holds or timeout class
- * seconds pass (LAB_FUTURE_FOREVER: no limit). Then done[i] (if done is not NULL) says
+ * seconds pass (LAB_FOREVER: no limit). Then done[i] (if done is not NULL) says
  * whether futures[i] is done: the done set; the rest is the not-done set. Returns how
  * many futures are done. Can't fail. */
 size_t lab_futures_wait(lab_future *const *futures, size_t count, double timeout,

@@ -219,7 +219,7 @@ int lab_map_next(lab_map *map, long *value)
 {
     if (map->next == map->count)
         return LAB_FUTURE_END;
-    double left = LAB_FUTURE_FOREVER;
+    double left = LAB_FOREVER;
     if (!map->forever) {
         left = lab_class_seconds(lab_seconds_until(&map->deadline));
         if (left < 0)

@@ -10,7 +10,7 @@
  *     lab_pool *pool = lab_pool_new(3, "worker");          // workers worker-0 .. worker-2
  *     lab_future *f = lab_pool_submit(pool, loiter, &n);   // returns at once
  *     long value;
- *     if (lab_future_result(f, LAB_FUTURE_FOREVER, &value) == 0) ...
+ *     if (lab_future_result(f, LAB_FOREVER, &value) == 0) ...
  *     lab_future_free(f);
  *     lab_pool_free(pool);                                 // shutdown(wait=True), then free
  *
@@ -66,7 +66,7 @@ typedef struct lab_map lab_map;
 
 /* Submit fn(&items[i]) for each of the count items (each item_size bytes) at once, and
  * return an iterator over their results in submission order. The timeout (class seconds,
- * or LAB_FUTURE_FOREVER) counts from this call. Returns NULL, with nothing left queued,
+ * or LAB_FOREVER) counts from this call. Returns NULL, with nothing left queued,
  * when a submit fails (errno as lab_pool_submit's). */
 lab_map *lab_pool_map(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size,
                       double timeout);

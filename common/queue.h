@@ -11,7 +11,7 @@
  *     q.put(item)                               lab_queue_put(q, item)
  *     q.put(item, block=False), put_nowait      lab_queue_put_nowait(q, item)    -> LAB_QUEUE_FULL
  *     q.put(item, timeout=2)                    lab_queue_put_timeout(q, item, 2) -> LAB_QUEUE_TIMEOUT
- *     q.put((priority, item)) on a PriorityQ.   lab_queue_put_ex(q, item, priority, true, LAB_QUEUE_FOREVER)
+ *     q.put((priority, item)) on a PriorityQ.   lab_queue_put_ex(q, item, priority, true, LAB_FOREVER)
  *     item = q.get()                            lab_queue_get(q, &item)
  *     q.get(block=False), get_nowait            lab_queue_get_nowait(q, &item)   -> LAB_QUEUE_EMPTY
  *     q.get(timeout=2)                          lab_queue_get_timeout(q, &item, 2) -> LAB_QUEUE_TIMEOUT
@@ -57,6 +57,8 @@
 #ifndef THREADLAB_QUEUE_H
 #define THREADLAB_QUEUE_H
 
+#include "clock.h"   /* LAB_FOREVER */
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -79,7 +81,6 @@ typedef enum {
 } lab_queue_status;
 
 /* Python's `timeout=None`: wait as long as it takes. */
-#define LAB_QUEUE_FOREVER (-1.0)
 
 /* A new empty queue of the given order; maxsize <= 0: unbounded. Returns NULL (errno
  * set: ENOMEM or the pthread error) when it cannot be made; nothing is left allocated. */
@@ -107,7 +108,7 @@ lab_queue_status lab_queue_get_nowait(lab_queue *queue, void **item);
 lab_queue_status lab_queue_get_timeout(lab_queue *queue, void **item, double class_seconds);
 
 /* The full forms the six above call, with every Python parameter plus the priority:
- * block=false is put_nowait/get_nowait; with block=true, timeout is LAB_QUEUE_FOREVER
+ * block=false is put_nowait/get_nowait; with block=true, timeout is LAB_FOREVER
  * (Python's None) or class seconds >= 0. put_ex's priority orders a PRIORITY queue
  * (lower first, ties in put order) and is ignored by FIFO and LIFO (the plain put uses
  * priority 0). get_ex stores the item's priority in *priority unless it is NULL.

@@ -166,7 +166,7 @@ static void run_pool(void)
     for (int i = 0; i < files; i++)
         futures[i] = lab_pool_submit(pool, pool_download, &flags[i]);
     bool bar = !lab_quiet() && (progress == PROGRESS_BAR || (progress == PROGRESS_AUTO && isatty(STDOUT_FILENO)));
-    lab_as_completed *finished = lab_as_completed_start(futures, (size_t)files, LAB_FUTURE_FOREVER);
+    lab_as_completed *finished = lab_as_completed_start(futures, (size_t)files, LAB_FOREVER);
     size_t i;
     for (int done = 1; lab_as_completed_next(finished, &i) == 0; done++) {   /* as they finish */
         long bytes = 0;

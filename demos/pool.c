@@ -71,11 +71,11 @@ static void lesson_as_completed(void)
         futures[i] = lab_pool_submit(pool, do_something, (void *)&secs[i]);   /* returns at once */
         if (wait_each) {   /* the mistake: this waits for the task, so the pool runs one at a time */
             say("submitted %d s, and now waiting for its result before submitting the next", secs[i]);
-            lab_future_result(futures[i], LAB_FUTURE_FOREVER, NULL);
+            lab_future_result(futures[i], LAB_FOREVER, NULL);
         }
     }
     char order[64] = "";
-    lab_as_completed *finished = lab_as_completed_start(futures, 5, LAB_FUTURE_FOREVER);
+    lab_as_completed *finished = lab_as_completed_start(futures, 5, LAB_FOREVER);
     size_t i;
     while (lab_as_completed_next(finished, &i) == 0) {   /* blocks until the next one finishes */
         long value;
@@ -99,7 +99,7 @@ static void lesson_map(void)
     lab_print("== map: the same tasks; results come in submission order ==");
     lab_pool *pool = lab_pool_new(workers, "worker");
     double begin = lab_now();
-    lab_map *results = lab_pool_map(pool, do_something, (void *)secs, 5, sizeof secs[0], LAB_FUTURE_FOREVER);
+    lab_map *results = lab_pool_map(pool, do_something, (void *)secs, 5, sizeof secs[0], LAB_FOREVER);
     char order[64] = "";
     long value;
     while (lab_map_next(results, &value) == 0) {   /* waits for the NEXT in order, even if later ones are done */
@@ -137,7 +137,7 @@ static void lesson_loiter(void)
     lab_pool *pool = lab_pool_new(3, "worker");
     loiter_begin = lab_now();
     say("Script starting.");
-    lab_map *results = lab_pool_map(pool, loiter, (void *)ns, 5, sizeof ns[0], LAB_FUTURE_FOREVER);
+    lab_map *results = lab_pool_map(pool, loiter, (void *)ns, 5, sizeof ns[0], LAB_FOREVER);
     say("results: a map iterator; waiting for individual results:");
     char values[64] = "", started[64] = "", got_list[64] = "";
     double got[5];
@@ -180,12 +180,12 @@ static void lesson_wait(void)
         futures[i] = lab_pool_submit(pool, do_something, (void *)&pages[i]);
     bool done[3];
     char done_text[32], not_done_text[32];
-    lab_futures_wait(futures, 3, LAB_FUTURE_FOREVER, LAB_FIRST_COMPLETED, done);
+    lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FIRST_COMPLETED, done);
     double first = since(begin);
     list_set(done_text, sizeof done_text, done, true);
     list_set(not_done_text, sizeof not_done_text, done, false);
     say("wait(FIRST_COMPLETED) returned after %.2f s: done = {%s}, not done = {%s}", first, done_text, not_done_text);
-    lab_futures_wait(futures, 3, LAB_FUTURE_FOREVER, LAB_ALL_COMPLETED, done);
+    lab_futures_wait(futures, 3, LAB_FOREVER, LAB_ALL_COMPLETED, done);
     double all = since(begin);
     say("wait(ALL_COMPLETED) returned after %.2f s: every task is done; main", all);
     append(keys, sizeof keys, ' ', "wait_first=%s wait_first_elapsed=%.2f wait_not_done=%s wait_all_elapsed=%.2f "
@@ -225,7 +225,7 @@ static void lesson_callback(void)
     say("done() 3 s later: %s; adding a second callback now", lab_future_done(future) ? "True" : "False");
     lab_future_add_done_callback(future, report_done, NULL);   /* done already: runs right here */
     long value = 0;
-    lab_future_result(future, LAB_FUTURE_FOREVER, &value);
+    lab_future_result(future, LAB_FOREVER, &value);
     lab_future_free(future);
     lab_pool_free(pool);
     lab_mutex_lock(&callback_lock);

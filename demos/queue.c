@@ -75,7 +75,7 @@ static lab_queue_status put_counted(lab_queue *q, item *it, bool wait)
     lab_queue_status status = lab_queue_put_ex(q, it, it->priority, false, 0);
     if (status == LAB_QUEUE_FULL && wait) {
         say("the queue is full (%d): waiting for room for %s", maxsize, it->name);
-        status = lab_queue_put_ex(q, it, it->priority, true, LAB_QUEUE_FOREVER);
+        status = lab_queue_put_ex(q, it, it->priority, true, LAB_FOREVER);
     }
     if (status == LAB_QUEUE_OK) {
         it->was_put = true;

@@ -137,16 +137,24 @@ child_run run_demo_argv(const char *name, const char *const *args, double timeou
     return spawn(exec_argv, (void *)argv, timeout);
 }
 
+/* Copy a NULL-terminated variadic list of strings into args (at most MAX_ARGS); returns
+ * how many. */
+static int collect_args(const char *args[MAX_ARGS + 1], va_list list)
+{
+    int n = 0;
+    for (const char *a; n < MAX_ARGS && (a = va_arg(list, const char *)) != NULL;)
+        args[n++] = a;
+    args[n] = NULL;
+    return n;
+}
+
 child_run run_demo(const char *name, ...)
 {
     const char *args[MAX_ARGS + 1];
-    int n = 0;
     va_list list;
     va_start(list, name);
-    for (const char *a; n < MAX_ARGS && (a = va_arg(list, const char *)) != NULL;)
-        args[n++] = a;
+    collect_args(args, list);
     va_end(list);
-    args[n] = NULL;
     return run_demo_argv(name, args, RUN_TIMEOUT);
 }
 
@@ -240,23 +248,28 @@ double result_double(const child_run *run, const char *key)
     return value;
 }
 
+/* The last `keep` characters of text: Check refuses failure messages over a few KiB. */
+static const char *tail_of(const char *text, size_t keep)
+{
+    size_t length = strlen(text);
+    return length > keep ? text + length - keep : text;
+}
+
 void assert_exit_ok(const child_run *run)
 {
-    ck_assert_msg(!run->timed_out, "timed out after %.1f s; stdout:\n%s", run->seconds, run->out);
-    ck_assert_msg(run->exit_code == 0, "exit %d (signal %d); stderr:\n%s\nstdout:\n%s",
-                  run->exit_code, run->signal, run->err, run->out);
+    ck_assert_msg(!run->timed_out, "timed out after %.1f s; stdout ends:\n%s", run->seconds,
+                  tail_of(run->out, 1500));
+    ck_assert_msg(run->exit_code == 0, "exit %d (signal %d); stderr ends:\n%s\nstdout ends:\n%s",
+                  run->exit_code, run->signal, tail_of(run->err, 1500), tail_of(run->out, 1500));
 }
 
 void assert_usage_error(const char *name, ...)
 {
     const char *args[MAX_ARGS + 1];
-    int n = 0;
     va_list list;
     va_start(list, name);
-    for (const char *a; n < MAX_ARGS && (a = va_arg(list, const char *)) != NULL;)
-        args[n++] = a;
+    int n = collect_args(args, list);
     va_end(list);
-    args[n] = NULL;
     child_run run = run_demo_argv(name, args, 10.0);
     ck_assert_msg(run.exit_code == 2, "%s %s: exit %d (signal %d), want 2; stderr: %s", name,
                   n ? args[0] : "", run.exit_code, run.signal, run.err);

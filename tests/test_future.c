@@ -76,7 +76,7 @@ START_TEST(a_new_future_is_pending)
     ck_assert(lab_future_done(f) && !lab_future_running(f) && !lab_future_cancelled(f));
     ck_assert_int_eq(lab_future_result(f, 0, &value), 0);
     ck_assert_int_eq(value, 42);
-    ck_assert_int_eq(lab_future_result(f, LAB_FUTURE_FOREVER, NULL), 0);   /* value may be NULL */
+    ck_assert_int_eq(lab_future_result(f, LAB_FOREVER, NULL), 0);   /* value may be NULL */
     lab_future_free(f);
 }
 END_TEST
@@ -86,7 +86,7 @@ START_TEST(a_failed_task_hands_back_its_status)
     lab_future *f = lab_future_new();
     run_now(f, ENOENT, 7);
     long value = -1;
-    ck_assert_int_eq(lab_future_result(f, LAB_FUTURE_FOREVER, &value), ENOENT);
+    ck_assert_int_eq(lab_future_result(f, LAB_FOREVER, &value), ENOENT);
     ck_assert_int_eq(value, -1);   /* no value from a failed task */
     ck_assert_int_eq(lab_future_error(f), ENOENT);
     ck_assert(lab_future_done(f));
@@ -105,7 +105,7 @@ START_TEST(result_times_out_then_gets_the_value)
     finisher fin = {&f, order, 1, 0.02, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
     long value = 0;
-    ck_assert_int_eq(lab_future_result(f, LAB_FUTURE_FOREVER, &value), 0);
+    ck_assert_int_eq(lab_future_result(f, LAB_FOREVER, &value), 0);
     ck_assert_int_eq(value, 0);
     lab_thread_join(t);
     lab_future_free(f);
@@ -156,7 +156,7 @@ typedef struct waiting_result {
 static void *wait_for_result(void *arg)
 {
     waiting_result *w = arg;
-    w->outcome = lab_future_result(w->future, LAB_FUTURE_FOREVER, NULL);
+    w->outcome = lab_future_result(w->future, LAB_FOREVER, NULL);
     return NULL;
 }
 
@@ -306,7 +306,7 @@ START_TEST(as_completed_yields_in_finishing_order)
     enum { N = 8 };
     lab_future **futures = new_futures(N);
     size_t order[N] = {5, 2, 7, 0, 3, 6, 1, 4};
-    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FUTURE_FOREVER);
+    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FOREVER);
     finisher fin = {futures, order, N, 0.01, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
     size_t index;
@@ -329,7 +329,7 @@ START_TEST(as_completed_hands_out_finished_ones_first)
     lab_future **futures = new_futures(N);
     run_now(futures[3], 0, 3);
     ck_assert(lab_future_cancel(futures[1]));   /* cancelled counts as done */
-    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FUTURE_FOREVER);
+    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FOREVER);
     size_t order[] = {4, 0, 2};
     finisher fin = {futures, order, 3, 0.01, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
@@ -386,7 +386,7 @@ END_TEST
 
 START_TEST(as_completed_over_nothing_ends_at_once)
 {
-    lab_as_completed *it = lab_as_completed_start(NULL, 0, LAB_FUTURE_FOREVER);
+    lab_as_completed *it = lab_as_completed_start(NULL, 0, LAB_FOREVER);
     size_t index;
     ck_assert_int_eq(lab_as_completed_next(it, &index), LAB_FUTURE_END);
     lab_as_completed_free(it);
@@ -404,7 +404,7 @@ typedef struct iteration {
 static void *iterate_all(void *arg)
 {
     iteration *run = arg;
-    lab_as_completed *it = lab_as_completed_start(run->futures, run->count, LAB_FUTURE_FOREVER);
+    lab_as_completed *it = lab_as_completed_start(run->futures, run->count, LAB_FOREVER);
     size_t index;
     while (lab_as_completed_next(it, &index) == 0 && run->got < 64)
         run->seen[run->got++] = index;
@@ -448,11 +448,11 @@ START_TEST(wait_first_completed_returns_with_the_first)
     finisher fin = {futures, order, 1, 0.02, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
     bool done[3];
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FUTURE_FOREVER, LAB_FIRST_COMPLETED, done), 1);
+    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FIRST_COMPLETED, done), 1);
     ck_assert(!done[0] && done[1] && !done[2]);
     lab_thread_join(t);
     /* One is done already: FIRST_COMPLETED returns at once. */
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FUTURE_FOREVER, LAB_FIRST_COMPLETED, NULL), 1);
+    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FIRST_COMPLETED, NULL), 1);
     ck_assert(lab_future_cancel(futures[0]) && lab_future_cancel(futures[2]));
     free_futures(futures, 3);
 }
@@ -471,7 +471,7 @@ START_TEST(wait_all_completed_times_out_then_completes)
     size_t order[] = {1};
     finisher fin = {futures, order, 1, 0.01, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FUTURE_FOREVER, LAB_ALL_COMPLETED, done), 3);
+    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_ALL_COMPLETED, done), 3);
     ck_assert(done[0] && done[1] && done[2]);
     lab_thread_join(t);
     free_futures(futures, 3);
@@ -485,7 +485,7 @@ START_TEST(wait_first_exception_stops_at_a_failure)
     finisher fin = {futures, order, 2, 0.01, 2};   /* 0 succeeds, then 2 fails */
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
     bool done[4];
-    ck_assert_uint_eq(lab_futures_wait(futures, 4, LAB_FUTURE_FOREVER, LAB_FIRST_EXCEPTION, done), 2);
+    ck_assert_uint_eq(lab_futures_wait(futures, 4, LAB_FOREVER, LAB_FIRST_EXCEPTION, done), 2);
     ck_assert(done[0] && !done[1] && done[2] && !done[3]);
     ck_assert_int_eq(lab_future_error(futures[2]), EIO);
     lab_thread_join(t);
@@ -500,7 +500,7 @@ START_TEST(wait_first_exception_without_failures_waits_for_all)
     size_t order[] = {2, 0, 1};
     finisher fin = {futures, order, 3, 0.01, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FUTURE_FOREVER, LAB_FIRST_EXCEPTION, NULL), 3);
+    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FIRST_EXCEPTION, NULL), 3);
     lab_thread_join(t);
     free_futures(futures, 3);
 }

@@ -102,7 +102,7 @@ START_TEST(submit_returns_at_once_and_result_waits)
     ck_assert_int_eq(lab_future_result(f, 0.02, NULL), LAB_FUTURE_TIMEOUT);
     gate_open_now(3);
     long value = 0;
-    ck_assert_int_eq(lab_future_result(f, LAB_FUTURE_FOREVER, &value), 0);
+    ck_assert_int_eq(lab_future_result(f, LAB_FOREVER, &value), 0);
     ck_assert_int_eq(value, 30);
     ck_assert(lab_future_done(f) && !lab_future_running(f));
     lab_future_free(f);
@@ -116,9 +116,9 @@ START_TEST(a_failing_task_is_a_status_not_a_crash)
     lab_future *odd = lab_pool_submit(pool, fail_if_odd, (void *)&numbers[3]);
     lab_future *even = lab_pool_submit(pool, fail_if_odd, (void *)&numbers[4]);
     long value = 0;
-    ck_assert_int_eq(lab_future_result(odd, LAB_FUTURE_FOREVER, &value), ENOENT);
+    ck_assert_int_eq(lab_future_result(odd, LAB_FOREVER, &value), ENOENT);
     ck_assert_int_eq(lab_future_error(odd), ENOENT);
-    ck_assert_int_eq(lab_future_result(even, LAB_FUTURE_FOREVER, &value), 0);
+    ck_assert_int_eq(lab_future_result(even, LAB_FOREVER, &value), 0);
     ck_assert_int_eq(value, 4);
     lab_future_free(odd);
     lab_future_free(even);
@@ -134,7 +134,7 @@ START_TEST(workers_are_named_and_start_lazily)
     ck_assert_int_eq(lab_pool_workers_started(pool), 0);
     char name[LAB_NAME_MAX] = "";
     lab_future *f = lab_pool_submit(pool, record_name, name);
-    lab_future_result(f, LAB_FUTURE_FOREVER, NULL);
+    lab_future_result(f, LAB_FOREVER, NULL);
     lab_future_free(f);
     ck_assert_str_eq(name, "dl-0");
     ck_assert_int_eq(lab_pool_workers_started(pool), 1);
@@ -146,7 +146,7 @@ START_TEST(workers_are_named_and_start_lazily)
     for (int i = 0; i < 10; i++)
         gate_open_now(i);
     for (int i = 0; i < 10; i++) {
-        ck_assert_int_eq(lab_future_result(blocked[i], LAB_FUTURE_FOREVER, NULL), 0);
+        ck_assert_int_eq(lab_future_result(blocked[i], LAB_FOREVER, NULL), 0);
         lab_future_free(blocked[i]);
     }
     ck_assert_int_eq(lab_pool_workers_started(pool), 3);
@@ -160,7 +160,7 @@ START_TEST(the_default_size_is_the_number_of_cpus)
     ck_assert_int_eq(lab_pool_max_workers(pool), (int)sysconf(_SC_NPROCESSORS_ONLN));
     char name[LAB_NAME_MAX] = "";
     lab_future *f = lab_pool_submit(pool, record_name, name);
-    lab_future_result(f, LAB_FUTURE_FOREVER, NULL);
+    lab_future_result(f, LAB_FOREVER, NULL);
     ck_assert_str_eq(name, "worker-0");   /* the default prefix */
     lab_future_free(f);
     lab_pool_free(pool);
@@ -181,7 +181,7 @@ START_TEST(one_worker_runs_tasks_in_submission_order)
     lab_future *futures[N];
     for (int i = 0; i < N; i++)
         futures[i] = lab_pool_submit(pool, sleep_ms, (void *)&ms[i]);
-    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FUTURE_FOREVER);
+    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FOREVER);
     size_t index;
     for (size_t i = 0; i < N; i++) {
         ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
@@ -206,7 +206,7 @@ START_TEST(as_completed_follows_the_order_tasks_finish_in)
     lab_future *futures[N];
     for (int i = 0; i < N; i++)
         futures[i] = lab_pool_submit(pool, gated, (void *)&numbers[i]);
-    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FUTURE_FOREVER);
+    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FOREVER);
     size_t index;
     for (int i = 0; i < N; i++) {
         gate_open_now(order[i]);   /* only this task can finish now */
@@ -233,7 +233,7 @@ START_TEST(as_completed_on_staged_delays_yields_each_once)
     lab_future *futures[N];
     for (int i = 0; i < N; i++)
         futures[i] = lab_pool_submit(pool, sleep_ms, (void *)&ms[i]);
-    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FUTURE_FOREVER);
+    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FOREVER);
     bool seen[N] = {false};
     size_t index, yielded = 0;
     while (lab_as_completed_next(it, &index) == 0) {
@@ -257,7 +257,7 @@ START_TEST(as_completed_takes_futures_from_two_pools)
     lab_pool *a = lab_pool_new(1, "a"), *b = lab_pool_new(1, "b");
     lab_future *futures[2] = {lab_pool_submit(a, gated, (void *)&numbers[0]),
                               lab_pool_submit(b, gated, (void *)&numbers[1])};
-    lab_as_completed *it = lab_as_completed_start(futures, 2, LAB_FUTURE_FOREVER);
+    lab_as_completed *it = lab_as_completed_start(futures, 2, LAB_FOREVER);
     size_t index;
     gate_open_now(1);
     ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
@@ -278,7 +278,7 @@ START_TEST(map_yields_in_submission_order)
     /* Longest first on five workers: they finish in reverse, map still yields in order. */
     static const int ms[] = {50, 40, 30, 20, 10};
     lab_pool *pool = lab_pool_new(5, "worker");
-    lab_map *map = lab_pool_map(pool, sleep_ms, (void *)ms, 5, sizeof ms[0], LAB_FUTURE_FOREVER);
+    lab_map *map = lab_pool_map(pool, sleep_ms, (void *)ms, 5, sizeof ms[0], LAB_FOREVER);
     ck_assert_ptr_nonnull(map);
     long value;
     for (int i = 0; i < 5; i++) {
@@ -321,7 +321,7 @@ START_TEST(map_times_out_from_the_call_then_goes_on)
     ck_assert(lab_now() - begin >= 0.05);
     gate_open_now(0);
     gate_open_now(1);
-    lab_future_result(lab_map_future(map, 1), LAB_FUTURE_FOREVER, NULL);
+    lab_future_result(lab_map_future(map, 1), LAB_FOREVER, NULL);
     ck_assert_int_eq(lab_map_next(map, &value), 0);   /* the same result, tried again */
     ck_assert_int_eq(value, 0);
     ck_assert_int_eq(lab_map_next(map, &value), 0);
@@ -336,7 +336,7 @@ START_TEST(freeing_a_map_early_cancels_what_has_not_started)
     gates_close_all();
     atomic_store(&tasks_run, 0);
     lab_pool *pool = lab_pool_new(1, "worker");
-    lab_map *map = lab_pool_map(pool, gated, (void *)numbers, 6, sizeof numbers[0], LAB_FUTURE_FOREVER);
+    lab_map *map = lab_pool_map(pool, gated, (void *)numbers, 6, sizeof numbers[0], LAB_FOREVER);
     while (!lab_future_running(lab_map_future(map, 0)))
         lab_sleep(0.001);   /* item 0 holds the only worker; 1..5 are queued */
     lab_map_free(map);
@@ -361,7 +361,7 @@ START_TEST(a_queued_task_can_be_cancelled_and_never_runs)
     ck_assert(!lab_future_cancel(first));   /* running: too late */
     ck_assert(lab_future_cancel(second));   /* still queued: called off */
     ck_assert(lab_future_cancelled(second) && lab_future_done(second));
-    ck_assert_int_eq(lab_future_result(second, LAB_FUTURE_FOREVER, NULL), LAB_FUTURE_CANCELLED);
+    ck_assert_int_eq(lab_future_result(second, LAB_FOREVER, NULL), LAB_FUTURE_CANCELLED);
     gate_open_now(0);
     gate_open_now(1);
     lab_pool_free(pool);   /* waits for the worker: the queue has been worked through */
@@ -443,7 +443,7 @@ START_TEST(shutdown_without_wait_returns_and_the_queue_still_runs)
     for (int i = 0; i < 3; i++)
         gate_open_now(i);
     for (int i = 0; i < 3; i++) {
-        ck_assert_int_eq(lab_future_result(futures[i], LAB_FUTURE_FOREVER, NULL), 0);
+        ck_assert_int_eq(lab_future_result(futures[i], LAB_FOREVER, NULL), 0);
         lab_future_free(futures[i]);
     }
     lab_pool_free(pool);
@@ -472,7 +472,7 @@ static lab_pool *nesting_pool;
 static int submit_a_child(void *arg, long *value)
 {
     lab_future *child = lab_pool_submit(nesting_pool, fail_if_odd, arg);
-    int outcome = lab_future_result(child, LAB_FUTURE_FOREVER, value);
+    int outcome = lab_future_result(child, LAB_FOREVER, value);
     lab_future_free(child);
     return outcome;
 }
@@ -482,7 +482,7 @@ START_TEST(a_task_may_submit_to_its_own_pool)
     nesting_pool = lab_pool_new(2, "worker");
     lab_future *parent = lab_pool_submit(nesting_pool, submit_a_child, (void *)&numbers[6]);
     long value = 0;
-    ck_assert_int_eq(lab_future_result(parent, LAB_FUTURE_FOREVER, &value), 0);
+    ck_assert_int_eq(lab_future_result(parent, LAB_FOREVER, &value), 0);
     ck_assert_int_eq(value, 6);
     lab_future_free(parent);
     lab_pool_free(nesting_pool);
@@ -551,7 +551,7 @@ static void *submit_a_thousand(void *arg)
     lab_future *futures[1000];
     for (int i = 0; i < 1000; i++)
         futures[i] = lab_pool_submit(shared_pool, count_run, &submitter_ids[base + i]);
-    lab_futures_wait(futures, 1000, LAB_FUTURE_FOREVER, LAB_ALL_COMPLETED, NULL);
+    lab_futures_wait(futures, 1000, LAB_FOREVER, LAB_ALL_COMPLETED, NULL);
     for (int i = 0; i < 1000; i++)
         lab_future_free(futures[i]);
     return NULL;

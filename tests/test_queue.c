@@ -68,7 +68,7 @@ START_TEST(priority_hands_out_the_lowest_first_and_ties_in_put_order)
     lab_queue *q = make(LAB_QUEUE_PRIORITY, 0);
     const long priorities[] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3};   /* item i has priorities[i] */
     for (int i = 0; i < 10; i++)
-        ck_assert_int_eq(lab_queue_put_ex(q, &values[i], priorities[i], true, LAB_QUEUE_FOREVER), LAB_QUEUE_OK);
+        ck_assert_int_eq(lab_queue_put_ex(q, &values[i], priorities[i], true, LAB_FOREVER), LAB_QUEUE_OK);
     const int expected[] = {1, 3, 6, 0, 9, 2, 4, 8, 7, 5};
     for (int i = 0; i < 10; i++) {
         void *item;
@@ -228,12 +228,12 @@ START_TEST(bad_timeouts_are_errors)
     lab_queue *q = make(LAB_QUEUE_FIFO, 1);
     void *item;
     ck_assert_int_eq(lab_queue_put_timeout(q, &values[1], -0.5), LAB_QUEUE_ERROR);
-    ck_assert_int_eq(lab_queue_put_timeout(q, &values[1], LAB_QUEUE_FOREVER), LAB_QUEUE_ERROR);
+    ck_assert_int_eq(lab_queue_put_timeout(q, &values[1], LAB_FOREVER), LAB_QUEUE_ERROR);
     ck_assert_int_eq(lab_queue_put_timeout(q, &values[1], NAN), LAB_QUEUE_ERROR);
     ck_assert_int_eq(lab_queue_get_timeout(q, &item, -2), LAB_QUEUE_ERROR);
     ck_assert_int_eq(lab_queue_get_ex(q, &item, NULL, true, NAN), LAB_QUEUE_ERROR);
     ck_assert_uint_eq(lab_queue_qsize(q), 0);   /* nothing was put by the refused calls */
-    ck_assert_int_eq(lab_queue_put_ex(q, &values[1], 0, true, LAB_QUEUE_FOREVER), LAB_QUEUE_OK);
+    ck_assert_int_eq(lab_queue_put_ex(q, &values[1], 0, true, LAB_FOREVER), LAB_QUEUE_OK);
     ck_assert_int_eq(lab_queue_get_timeout(q, &item, INFINITY), LAB_QUEUE_OK);   /* as good as forever */
     ck_assert_str_eq(lab_queue_status_name(LAB_QUEUE_SHUT_DOWN), "ShutDown");
     ck_assert_str_eq(lab_queue_status_name(LAB_QUEUE_FULL), "Full");
@@ -490,7 +490,7 @@ static void *produce(void *arg)
         lab_queue_status s;
         int how = t->mode == 0 ? 0 : i % 3;
         if (how == 0)
-            s = lab_queue_put_ex(t->q, &t->ids[i], i % 7, true, LAB_QUEUE_FOREVER);
+            s = lab_queue_put_ex(t->q, &t->ids[i], i % 7, true, LAB_FOREVER);
         else if (how == 1)
             s = lab_queue_put_timeout(t->q, &t->ids[i], 30);
         else
