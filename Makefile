@@ -53,7 +53,7 @@ BENCH_BIN   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
 .DEFAULT_GOAL := all
 .SECONDARY: $(TEST_BIN:=.o) $(SUPPORT_OBJ)
-.PHONY: all lib demos tests test run list help clean release check-deps bench bench-programs FORCE
+.PHONY: all lib demos tests test run list help clean release check-deps bench bench-programs stress FORCE
 
 all: lib demos
 ifeq ($(HAVE_CHECK),yes)
@@ -111,11 +111,18 @@ bench:
 
 # The tests run the demo programs, so `make test` builds both, then runs every suite.
 check-deps:
-	@tests/ensure-deps.sh
+	@tests/ensure-deps.sh gdb
 
 test: check-deps
 	@$(MAKE) --no-print-directory lib demos tests
 	@tests/run-suites.sh $(TEST_BIN)
+
+# Not part of make test: the invariant checks and concurrency tests again and again, with
+# varied seeds and speeds (N rounds). Prints runs, failures and the slowest run.
+N ?= 200
+stress: check-deps
+	@$(MAKE) --no-print-directory lib demos tests
+	@tests/tools/stress.sh $(N) $(BUILD)
 
 # make run DEMO=race ARGS="--threads 5": one demo at class pace.
 # make run: the tour, every demo in course order at TOUR_SPEED, each under a heading.
@@ -138,6 +145,7 @@ help:
 	@echo "  make list            the demos in course order, one line each"
 	@echo "  make test            install Check if missing, build, run every test suite"
 	@echo "  make bench           the benchmarks (release build): ratios measured in one run"
+	@echo "  make stress          invariants and concurrency tests repeated N=$(N) times, varied seeds"
 	@echo "  make release         build with -O2 into build/release/"
 	@echo "  make clean           remove build/"
 	@echo "  VARIANT=debug|release|tsan|asan selects the build (default debug: -O0 -g3)"
