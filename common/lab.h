@@ -23,6 +23,7 @@
 #include "event.h"
 #include "future.h"
 #include "ilock.h"
+#include "interrupt.h"
 #include "pool.h"
 #include "queue.h"
 #include "timer.h"

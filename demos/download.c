@@ -14,6 +14,7 @@
  * longest one; the pool about sum / W. The failed file (--fail CC) is reported each time,
  * and the others are still saved. On a terminal the pool run shows a progress bar.
  */
+#include "interrupt.h"
 #include "lab.h"
 #include "pool.h"
 
@@ -270,6 +271,7 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
+    lab_exit_on_interrupt();   /* Ctrl-C goes through exit(), so the temp dir is removed */
     double latency_sum = 0, latency_max = 0;
     for (int i = 0; i < files; i++) {
         lab_rng rng = lab_rng_stream((uint64_t)i);
@@ -278,6 +280,7 @@ int main(int argc, char **argv)
         latency_sum += flags[i].latency;
         latency_max = flags[i].latency > latency_max ? flags[i].latency : latency_max;
     }
+    atexit(remove_temp_dir);   /* before the directory exists: no moment without cleanup */
     const char *tmp = getenv("TMPDIR");
     snprintf(temp_dir, sizeof temp_dir, "%s/threadlab-download-XXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
     if (mkdtemp(temp_dir) == NULL) {
@@ -285,7 +288,6 @@ int main(int argc, char **argv)
         temp_dir[0] = '\0';
         lab_fail("cannot create a temporary directory: %s", strerror(error));
     }
-    atexit(remove_temp_dir);
     say("%d files, latencies adding up to %.2f s (longest %.2f s); saving under %s", files, latency_sum,
         latency_max, temp_dir);
 

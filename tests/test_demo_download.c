@@ -6,9 +6,11 @@
 #include "support.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 START_TEST(three_runs_within_their_guaranteed_bounds)
@@ -146,6 +148,39 @@ START_TEST(the_temporary_directory_is_removed)
 }
 END_TEST
 
+/* Ctrl-C in the middle of the run: exit status 130 (128 + SIGINT), and no files left. */
+START_TEST(ctrl_c_still_removes_the_temporary_directory)
+{
+    char dir[] = "/tmp/test-download-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    pid_t pid = fork();
+    ck_assert_int_ne(pid, -1);
+    if (pid == 0) {
+        setenv("TMPDIR", dir, 1);
+        freopen("/dev/null", "w", stdout);
+        const char *path = demo_path("download");
+        execl(path, path, "--speed", "1", (char *)NULL);   /* class pace: ~12 s of work */
+        _exit(127);
+    }
+    for (int i = 0; i < 500 && entries_in(dir) == 0; i++)   /* until its directory exists */
+        usleep(10 * 1000);
+    ck_assert_int_eq(entries_in(dir), 1);
+    usleep(200 * 1000);   /* some files written */
+    kill(pid, SIGINT);
+    int status = 0;
+    for (int i = 0; i < 500 && waitpid(pid, &status, WNOHANG) == 0; i++)
+        usleep(10 * 1000);
+    if (waitpid(pid, &status, WNOHANG) == 0) {   /* still running: fail without leaving it */
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        ck_abort_msg("download did not end within 5 s of Ctrl-C");
+    }
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %#x: want exit(130)", status);
+    ck_assert_int_eq(entries_in(dir), 0);
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(no_temporary_directory_is_a_runtime_failure)
 {
     setenv("TMPDIR", "/nonexistent/threadlab", 1);
@@ -183,6 +218,7 @@ static Suite *download_demo_suite(void)
     tcase_add_test(tc, without_a_terminal_the_pool_run_prints_lines);
     tcase_add_test(tc, the_same_seed_gives_the_same_files_and_latencies);
     tcase_add_test(tc, the_temporary_directory_is_removed);
+    tcase_add_test(tc, ctrl_c_still_removes_the_temporary_directory);
     tcase_add_test(tc, no_temporary_directory_is_a_runtime_failure);
     tcase_add_test(tc, bad_input_is_a_usage_error);
     suite_add_tcase(suite, tc);
