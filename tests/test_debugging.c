@@ -8,8 +8,8 @@
  * walkthrough makes certain. Any command of a file that fails ("Error in sourced command
  * file") fails its test.
  * Where the files are: the gdb files are in the source tree, the programs in the build.
- *   - the source tree is $LAB_SOURCE_DIR, or else three levels above this test program:
- *     <source>/build/<variant>/tests/test_debugging -> <source> (make's default layout);
+ *   - the source tree is $LAB_SOURCE_DIR, or else three levels above this program's
+ *     directory: <source>/build/<variant>/tests/ -> ../../.. (make's layout, BUILD=build/x);
  *   - the demos are found by demo_path() (tests/support.h), next to this test's directory;
  *     the Check suite of check-test.gdb is next to this test program.
  * The walkthroughs are written for the debug build (-O0 -g3): in an optimised build
@@ -39,6 +39,7 @@
 
 #define GDB_TIMEOUT 30.0   /* seconds one gdb run may take; they take well under one */
 
+/* Seconds on the monotonic clock. */
 static double now(void)
 {
     struct timespec ts;
@@ -46,6 +47,7 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Sleep ms milliseconds. */
 static void pause_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -53,7 +55,7 @@ static void pause_ms(int ms)
         ;
 }
 
-/* The source tree: $LAB_SOURCE_DIR, or three levels above this program (see the top). */
+/* The source tree: $LAB_SOURCE_DIR, or three levels above this program's directory. */
 static const char *source_dir(void)
 {
     static char dir[PATH_MAX];
@@ -65,8 +67,8 @@ static const char *source_dir(void)
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
         ck_assert_int_gt(n, 0);
         self[n] = '\0';
-        for (int level = 0; level < 4; level++)   /* test_debugging, tests, <variant>, build */
-            *strrchr(self, '/') = '\0';
+        for (int level = 0; level < 4 && strrchr(self, '/') != NULL; level++)
+            *strrchr(self, '/') = '\0';   /* test_debugging, tests, <variant>, build */
         snprintf(dir, sizeof dir, "%s", self[0] != '\0' ? self : "/");
     }
     char probe[PATH_MAX + 32];
@@ -175,14 +177,23 @@ static bool read_some(int fd, char **text, size_t *length, double seconds)
     return true;
 }
 
-/* Kill the child's whole group and reap the child; its status, or -1 if it was killed. */
-static int end_group(pid_t pid, bool reaped_already, int status)
+/* Kill whatever is left of the child's process group, then reap the child. Returns its
+ * exit status, or -1 when a signal ended it. The child is not reaped before: while it is a
+ * zombie, its pid (the group's id) cannot be given to another process. */
+static int end_group(pid_t pid)
 {
-    kill(-pid, SIGKILL);   /* the child is a zombie at worst: its group id is still ours */
-    if (!reaped_already)
-        while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-            ;
+    kill(-pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+        ;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Whether the child has ended, without reaping it. */
+static bool has_ended(pid_t pid)
+{
+    siginfo_t info = {0};
+    return waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
 }
 
 /* gdb -batch -nx -x docs/gdb/<script> <target...>, at most GDB_TIMEOUT seconds. Its output
@@ -211,18 +222,14 @@ static child_run run_gdb(const char *script, const char *const target[])
         }
     }
     close(fd);
-    /* gdb has closed its output (or ran out of time): give it a moment to exit. */
-    int status = 0;
-    bool reaped = false;
-    while (!run.timed_out && !reaped) {
-        pid_t done = waitpid(pid, &status, WNOHANG);
-        reaped = done == pid;
-        if (!reaped && now() - started > GDB_TIMEOUT)
+    /* gdb has closed its output (or ran out of time): give it the rest of its time to exit. */
+    while (!run.timed_out && !has_ended(pid)) {
+        if (now() - started > GDB_TIMEOUT)
             run.timed_out = true;
-        else if (!reaped)
+        else
             pause_ms(10);
     }
-    run.exit_code = end_group(pid, reaped, status);
+    run.exit_code = end_group(pid);
     run.seconds = now() - started;
     return run;
 }
@@ -536,7 +543,7 @@ START_TEST(attach_shows_each_teller_blocked_on_the_other_account)
         pause_ms(20);
     }
     if (!both_waiting || asleep_in_a_row < 3) {
-        end_group(demo, false, 0);
+        end_group(demo);
         close(fd);
         ck_abort_msg("the deadlock demo did not get stuck within 10 s; its output:\n%s", out);
     }
@@ -544,8 +551,8 @@ START_TEST(attach_shows_each_teller_blocked_on_the_other_account)
     snprintf(pid_text, sizeof pid_text, "%d", (int)demo);
     child_run run = run_gdb("deadlock-attach.gdb", (const char *const[]){"-p", pid_text, NULL});
     /* After detach the demo still hangs: it must be alive now. Then it is killed. */
-    bool still_there = waitpid(demo, NULL, WNOHANG) == 0;
-    end_group(demo, false, 0);
+    bool still_there = !has_ended(demo);
+    end_group(demo);
     close(fd);
     free(out);
     if (ptrace_refused(&run, "deadlock-attach.gdb (gdb -p)")) {
