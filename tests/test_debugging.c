@@ -602,6 +602,8 @@ END_TEST
 
 START_TEST(ck_fork_no_lets_gdb_stop_in_a_test)
 {
+    ck_assert_msg(access(suite_path("test_thread"), X_OK) == 0, "no %s: build the tests first (make tests)",
+                  suite_path("test_thread"));
     child_run run = run_gdb("check-test.gdb", (const char *const[]){suite_path("test_thread"), NULL});
     if (ptrace_refused(&run, "check-test.gdb")) {
         child_run_free(&run);
