@@ -54,6 +54,7 @@ BENCH_BIN   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 .DEFAULT_GOAL := all
 .SECONDARY: $(TEST_BIN:=.o) $(SUPPORT_OBJ)
 .PHONY: all lib demos tests test run list help clean release check-deps bench bench-programs stress FORCE
+.PHONY: tsan asan helgrind
 
 all: lib demos
 ifeq ($(HAVE_CHECK),yes)
@@ -124,6 +125,28 @@ stress: check-deps
 	@$(MAKE) --no-print-directory lib demos tests
 	@tests/tools/stress.sh $(N) $(BUILD)
 
+# The checking tools (docs/sanitizers.md): suites and every run of tests/tools/tool-cases.txt
+# under the tool, then a table: what each demo run was expected to show, what was found.
+# Correct runs must be clean, broken ones caught (by the tool, or by the demo's own check
+# where the bug is not the tool's kind). Each tool has its own build directory.
+tsan:
+	@tests/ensure-deps.sh
+	@$(MAKE) --no-print-directory VARIANT=tsan BUILD=build/tsan lib demos tests
+	@tests/tools/sanitize.sh tsan build/tsan
+
+asan:
+	@tests/ensure-deps.sh
+	@$(MAKE) --no-print-directory VARIANT=asan BUILD=build/asan lib demos tests
+	@tests/tools/sanitize.sh asan build/asan
+
+# Valgrind runs an ordinary -O0 build, made after valgrind is installed, so that ilock.c
+# finds <valgrind/helgrind.h> and tells Helgrind about its atomics.
+VALGRIND_BUILD ?= build/valgrind
+helgrind:
+	@tests/ensure-deps.sh valgrind
+	@$(MAKE) --no-print-directory VARIANT=debug BUILD=$(VALGRIND_BUILD) lib demos
+	@tests/tools/sanitize.sh helgrind $(VALGRIND_BUILD)
+
 # make run DEMO=race ARGS="--threads 5": one demo at class pace.
 # make run: the tour, every demo in course order at TOUR_SPEED, each under a heading.
 run: $(if $(DEMO),$(BUILD)/$(DEMO),demos)
@@ -146,6 +169,9 @@ help:
 	@echo "  make test            install Check if missing, build, run every test suite"
 	@echo "  make bench           the benchmarks (release build): ratios measured in one run"
 	@echo "  make stress          invariants and concurrency tests repeated N=$(N) times, varied seeds"
+	@echo "  make tsan            suites and every demo under ThreadSanitizer: correct clean, broken caught"
+	@echo "  make asan            every suite and demo under AddressSanitizer, UBSan and LeakSanitizer"
+	@echo "  make helgrind        every demo under Valgrind's Helgrind (installs valgrind if missing)"
 	@echo "  make release         build with -O2 into build/release/"
 	@echo "  make clean           remove build/"
 	@echo "  VARIANT=debug|release|tsan|asan selects the build (default debug: -O0 -g3)"
