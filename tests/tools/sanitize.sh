@@ -366,6 +366,7 @@ run_cases() {
     for n in "${!demos[@]}"; do   # the flags, without the speed and seed of the run
         variants[n]=$(sed -E 's/--(speed|seed) [^ ]+//g; s/  +/ /g; s/^ //; s/ $//' <<<"${arguments[n]}")
         variants[n]=${variants[n]:-(defaults)}
+        [ ${#variants[n]} -le 44 ] || variants[n]="${variants[n]:0:41}..."   # the failures show it whole
         expected[n]=$(expected_text "$n")
         [ ${#variants[n]} -le "$width" ] || width=${#variants[n]}
         [ ${#expected[n]} -le "$width2" ] || width2=${#expected[n]}
