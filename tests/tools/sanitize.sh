@@ -306,7 +306,7 @@ run_case() {
             bad*) verdict="FAIL	${checked#bad }" ;;
             no*) [ "$expect" = clean ] && verdict="FAIL	check broken: $check [${checked#no }]" ;;
             ok*) if [ "$want" = none ] || [ "$kinds" = "$want" ]; then
-                     verdict="ok	$(found_text "$want" "$words" "${checked#ok}")"
+                     verdict="ok	$(found_text "$expect" "$want" "$words" "${checked#ok}")"
                  fi ;;
             esac
         fi
@@ -325,11 +325,11 @@ describe_exit() {   # describe_exit STATUS ERR_FILE
     esac
 }
 
-found_text() {   # found_text WANT WORDS KEYS: the table's last column for a run as expected
-    if [ "$1" != none ]; then
-        echo "caught: $2"
-    elif [ -n "$3" ] && [ "$expect" != clean ]; then
-        echo "no report; demo:$3"
+found_text() {   # found_text EXPECT WANT WORDS KEYS: the last column, for a run as expected
+    if [ "$2" != none ]; then
+        echo "caught: $3"
+    elif [ "$1" != clean ] && [ -n "$4" ]; then
+        echo "no report; demo:$4"
     else
         echo "clean"
     fi
