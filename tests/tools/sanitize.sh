@@ -273,7 +273,11 @@ check_result() {
     if awk "${vars[@]}" "BEGIN { exit !($check) }" 2>/dev/null; then echo "ok ${shown[*]}"; else echo "no ${shown[*]}"; fi
 }
 
-# One case: up to `tries` runs until it comes out as expected (a clean case gets one).
+# One case: up to `tries` runs until it comes out as expected. A broken run is tried up to
+# 5 times to show its bug: through the tool's report where the tool looks for that kind of
+# bug, through the demo's check for an invariant. A clean run gets one try; so does a bug
+# of a kind the tool does not look for (a race under ASan): no report is all it must show,
+# its check is only displayed (under ASan, race --mode=loop loses nothing in most runs).
 # Writes "STATUS<TAB>FOUND<TAB>RUNS" to $work/case-N/verdict: STATUS ok or FAIL.
 run_case() {
     local n=$1 demo=${demos[$1]} expect=${expects[$1]} check=${checks[$1]}
@@ -283,7 +287,7 @@ run_case() {
     ctrl_c=${interrupts[n]}
     [ -z "$ctrl_c" ] || ended_well=130   # exit(128 + SIGINT), through the atexit handlers
     [[ " $detects " == *" $expect "* ]] && want=$expect
-    [ "$expect" = clean ] || tries=5
+    [ "$want" = none ] && [ "$expect" != invariant ] || tries=5
     for ((try = 1; try <= tries; try++)); do
         dir="$work/case-$n/run-$try"
         mkdir -p "$dir/reports"
@@ -304,7 +308,11 @@ run_case() {
             [ -n "$ctrl_c" ] || [ "$want" != none ] || checked=$(check_result "$dir/out" "$check")
             case $checked in
             bad*) verdict="FAIL	${checked#bad }" ;;
-            no*) [ "$expect" = clean ] && verdict="FAIL	check broken: $check [${checked#no }]" ;;
+            no*) if [ "$expect" = clean ]; then
+                     verdict="FAIL	check broken: $check [${checked#no }]"
+                 elif [ "$expect" != invariant ]; then
+                     verdict="ok	no report; demo:${checked#no}"
+                 fi ;;
             ok*) if [ "$want" = none ] || [ "$kinds" = "$want" ]; then
                      verdict="ok	$(found_text "$expect" "$want" "$words" "${checked#ok}")"
                  fi ;;
@@ -398,7 +406,7 @@ run_cases
 echo
 if [ ${#suites_failed[@]} -eq 0 ] && [ ${#cases_failed[@]} -eq 0 ]; then
     if [ -z "$detects" ]; then
-        echo "$tool: no report from any suite or demo run, every check held ($((SECONDS - started)) s)"
+        echo "$tool: no report from any suite or demo run ($((SECONDS - started)) s)"
     else
         echo "$tool: clean where correct, caught where broken ($((SECONDS - started)) s)"
     fi
