@@ -14,7 +14,10 @@
 /* From now on SIGINT, SIGTERM and SIGHUP make the program exit(128 + signal number):
  * atexit handlers run, then the process ends, whatever its threads were doing. Call it in
  * main() before starting any thread (they inherit the blocked mask). Starts a daemon thread
- * named "signals". Aborts on a pthread error. */
+ * named "signals". Aborts on a pthread error.
+ * The atexit handlers then run on the "signals" thread while the others go on: whatever they
+ * read must be written before this call (starting the thread orders those writes before
+ * it), or be protected by a lock or an atomic, like any data two threads share. */
 void lab_exit_on_interrupt(void);
 
 #endif

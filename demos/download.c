@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #define MAX_FILES 20
@@ -214,11 +215,14 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
     return 0;
 }
 
-static void remove_temp_dir(void)   /* atexit: also after a runtime failure */
+/* Remove the directory once: at the end of main, or from atexit after a runtime failure or
+ * a Ctrl-C (then on the "signals" thread, while main may still run: hence the atomic flag,
+ * and temp_dir is only read here). */
+static void remove_temp_dir(void)
 {
-    if (temp_dir[0] != '\0')
+    static atomic_bool removed;
+    if (!atomic_exchange(&removed, true))
         nftw(temp_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-    temp_dir[0] = '\0';
 }
 
 /* The position of the 2-letter code at text among the files downloaded, or -1. */
@@ -271,7 +275,6 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    lab_exit_on_interrupt();   /* Ctrl-C goes through exit(), so the temp dir is removed */
     double latency_sum = 0, latency_max = 0;
     for (int i = 0; i < files; i++) {
         lab_rng rng = lab_rng_stream((uint64_t)i);
@@ -280,14 +283,15 @@ int main(int argc, char **argv)
         latency_sum += flags[i].latency;
         latency_max = flags[i].latency > latency_max ? flags[i].latency : latency_max;
     }
-    atexit(remove_temp_dir);   /* before the directory exists: no moment without cleanup */
     const char *tmp = getenv("TMPDIR");
     snprintf(temp_dir, sizeof temp_dir, "%s/threadlab-download-XXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-    if (mkdtemp(temp_dir) == NULL) {
-        int error = errno;
-        temp_dir[0] = '\0';
-        lab_fail("cannot create a temporary directory: %s", strerror(error));
-    }
+    if (mkdtemp(temp_dir) == NULL)
+        lab_fail("cannot create a temporary directory: %s", strerror(errno));
+    atexit(remove_temp_dir);
+    /* Ctrl-C now goes through exit(), so the directory is removed. Only now: the handler runs
+     * on the "signals" thread, and starting that thread after temp_dir is written is what
+     * makes the write visible to it (no data race). */
+    lab_exit_on_interrupt();
     say("%d files, latencies adding up to %.2f s (longest %.2f s); saving under %s", files, latency_sum,
         latency_max, temp_dir);
 

@@ -222,10 +222,11 @@ static void lesson_callback(void)
     say("done() right after submit: %s", lab_future_done(future) ? "True" : "False");
     lab_future_add_done_callback(future, report_done, NULL);   /* will run in the worker */
     lab_sleep(3);
-    say("done() 3 s later: %s; adding a second callback now", lab_future_done(future) ? "True" : "False");
-    lab_future_add_done_callback(future, report_done, NULL);   /* done already: runs right here */
+    say("done() 3 s later: %s", lab_future_done(future) ? "True" : "False");
     long value = 0;
-    lab_future_result(future, LAB_FOREVER, &value);
+    lab_future_result(future, LAB_FOREVER, &value);   /* waits only if a busy machine made it late */
+    say("result() = %ld; adding a second callback now", value);
+    lab_future_add_done_callback(future, report_done, NULL);   /* done already: runs right here */
     lab_future_free(future);
     lab_pool_free(pool);
     lab_mutex_lock(&callback_lock);

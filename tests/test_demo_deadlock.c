@@ -49,16 +49,19 @@ START_TEST(fix_none_deadlocks_every_run_and_ends_cleanly)
         char text[16];
         ck_assert_str_eq(result_text(&run, "deadlock", text, sizeof text), "yes");
         ck_assert_str_eq(result_text(&run, "fix", text, sizeof text), "none");
-        ck_assert_int_eq(result_int(&run, "deadlocks"), 1);      /* once broken, it cannot form again */
+        /* Usually one; a victim that retries at once can meet the same cycle again (back-off
+         * makes a repeat unlikely, only a lock order makes it impossible). */
+        long long deadlocks = result_int(&run, "deadlocks");
+        ck_assert_int_ge(deadlocks, 1);
         ck_assert_int_eq(result_int(&run, "transfers_done"), 2);  /* the victim retried and finished */
-        ck_assert_int_ge(result_int(&run, "retries"), 1);
+        ck_assert_int_ge(result_int(&run, "retries"), deadlocks);
         assert_money_conserved(&run, 15000);
         /* The picture, the same whichever teller found it. */
         ck_assert_msg(strstr(run.out, "| deadlock: t1 holds [hepang], waits for [luoziyao] (held by t2)\n") &&
                           strstr(run.out, "|           t2 holds [luoziyao], waits for [hepang] (held by t1)\n"),
                       "no wait-for picture in:\n%s", run.out);
-        ck_assert_int_eq(count_lines_with(run.out, "gives up (EDEADLK)"), 1);
-        ck_assert_int_eq(count_lines_with(run.out, "EDEADLK: backing out"), 1);
+        ck_assert_int_eq(count_lines_with(run.out, "gives up (EDEADLK)"), deadlocks);   /* one victim each */
+        ck_assert_int_eq(count_lines_with(run.out, "EDEADLK: backing out"), deadlocks);
         ck_assert_int_eq(count_lines_with(run.out, "| moved 4000: "), 2);
         child_run_free(&run);
     }
@@ -70,7 +73,7 @@ START_TEST(a_ring_of_three_tellers_is_a_cycle_of_three)
     for (int attempt = 0; attempt < 3; attempt++) {
         child_run run = run_demo("deadlock", "--threads", "3", "--accounts", "3", "--speed", "20", NULL);
         assert_ran(&run, true);
-        ck_assert_int_eq(result_int(&run, "deadlocks"), 1);
+        ck_assert_int_ge(result_int(&run, "deadlocks"), 1);   /* usually 1; a quick retry can meet it again */
         ck_assert_int_eq(result_int(&run, "transfers_done"), 3);
         assert_money_conserved(&run, 25000);
         const char *picture[] = {

@@ -133,17 +133,17 @@ static void common_bad_input(const char *demo)
 static void option_bad_input(const char *demo, const help_option *option)
 {
     char flag[64], below[96], above[96];
-    snprintf(flag, sizeof flag, "--%s", option->name);
+    snprintf(flag, sizeof flag, "--%.39s", option->name);
     switch (option->kind) {
     case FLAG:
-        snprintf(below, sizeof below, "--%s=1", option->name);
+        snprintf(below, sizeof below, "--%.39s=1", option->name);
         REFUSED(demo, below);
         break;
     case CHOICE:
-        snprintf(below, sizeof below, "--%s=bogus", option->name);
+        snprintf(below, sizeof below, "--%.39s=bogus", option->name);
         REFUSED(demo, below);
         REFUSED(demo, flag);
-        snprintf(above, sizeof above, "--%s=", option->name);
+        snprintf(above, sizeof above, "--%.39s=", option->name);
         REFUSED(demo, above);
         break;
     case RANGED:
