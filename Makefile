@@ -168,7 +168,7 @@ help:
 	@echo "  make list            the demos in course order, one line each"
 	@echo "  make test            install Check if missing, build, run every test suite"
 	@echo "  make bench           the benchmarks (release build): ratios measured in one run"
-	@echo "  make stress          invariants and concurrency tests repeated N=$(N) times, varied seeds"
+	@echo "  make stress          invariants and concurrency tests repeated N=$(N) times, varied seeds (~5.5 min; N=20 for a quick look)"
 	@echo "  make tsan            suites and every demo under ThreadSanitizer: correct clean, broken caught"
 	@echo "  make asan            every suite and demo under AddressSanitizer, UBSan and LeakSanitizer"
 	@echo "  make helgrind        every demo under Valgrind's Helgrind (installs valgrind if missing)"
