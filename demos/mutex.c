@@ -56,10 +56,19 @@ static const lab_option options[] = {
     {.name = "threads", .kind = LAB_OPT_INT, .target = &threads, .meta = "N", .min = 1, .max = 1000,
      .help = "threads to start", .default_text = "10 for window, 4 for loop"},
     {.name = "iterations", .kind = LAB_OPT_INT, .target = &iterations, .meta = "N", .min = 1,
-     .max = 100000000, .help = "updates per thread", .default_text = "1 for window, 1000000 for loop"},
+     .max = 100000000, .help = "updates per thread (window mode: at most 100)",
+     .default_text = "1 for window, 1000000 for loop"},
     LAB_CHOICE("mode", &mode, mode_names, "window: read-sleep-write (the tutorial); loop: tight += 1"),
     LAB_END,
 };
+
+/* Each window-mode update sleeps 0.1 s: a million of them would take days, not seconds. */
+static const char *check_iterations(void)
+{
+    if (mode == MODE_WINDOW && iterations > 100)
+        return "--iterations: at most 100 in window mode (each update sleeps 0.1 s); --mode=loop takes millions";
+    return NULL;
+}
 
 static const lab_demo demo = {
     .name = "mutex",
@@ -69,6 +78,7 @@ static const lab_demo demo = {
                "serialises the sleep) each read n, sleep 0.1 s and write n - 1 while holding the lock.\n"
                "loop: race's 4 x 1000000 increments, each under the lock. Either way lost=0, always.",
     .options = options,
+    .check = check_iterations,
 };
 
 int main(int argc, char **argv)

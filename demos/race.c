@@ -56,10 +56,19 @@ static const lab_option options[] = {
     {.name = "threads", .kind = LAB_OPT_INT, .target = &threads, .meta = "N", .min = 1, .max = 1000,
      .help = "threads to start", .default_text = "100 for window, 4 for loop"},
     {.name = "iterations", .kind = LAB_OPT_INT, .target = &iterations, .meta = "N", .min = 1,
-     .max = 100000000, .help = "updates per thread", .default_text = "1 for window, 1000000 for loop"},
+     .max = 100000000, .help = "updates per thread (window mode: at most 100)",
+     .default_text = "1 for window, 1000000 for loop"},
     LAB_CHOICE("mode", &mode, mode_names, "window: read-sleep-write (the tutorial); loop: tight += 1"),
     LAB_END,
 };
+
+/* Each window-mode update sleeps 0.1 s: a million of them would take days, not seconds. */
+static const char *check_iterations(void)
+{
+    if (mode == MODE_WINDOW && iterations > 100)
+        return "--iterations: at most 100 in window mode (each update sleeps 0.1 s); --mode=loop takes millions";
+    return NULL;
+}
 
 static const lab_demo demo = {
     .name = "race",
@@ -69,6 +78,7 @@ static const lab_demo demo = {
                "loop:   4 threads each do counter += 1 a million times; counter should end at 4000000.\n"
                "The result line says how many updates were lost. Run it a few times: the number changes.",
     .options = options,
+    .check = check_iterations,
 };
 
 int main(int argc, char **argv)

@@ -67,6 +67,8 @@ END_TEST
 
 START_TEST(bad_input_is_a_usage_error)
 {
+    assert_usage_error("mutex", "--iterations", "101", NULL);   /* window mode: 0.1 s each */
+    assert_usage_error("mutex", "--mode=window", "--iterations", "1000000", NULL);
     assert_usage_error("mutex", "--mode=bogus", NULL);
     assert_usage_error("mutex", "--threads", "0", NULL);
     assert_usage_error("mutex", "--threads", "1001", NULL);

@@ -45,6 +45,8 @@ END_TEST
 
 START_TEST(bad_input_is_a_usage_error)
 {
+    assert_usage_error("race", "--iterations", "101", NULL);   /* window mode: 0.1 s each */
+    assert_usage_error("race", "--mode=window", "--iterations", "1000000", NULL);
     assert_usage_error("race", "--mode=bogus", NULL);
     assert_usage_error("race", "--threads", "0", NULL);
     assert_usage_error("race", "--threads", "5x", NULL);
