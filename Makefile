@@ -53,7 +53,7 @@ BENCH_BIN   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
 .DEFAULT_GOAL := all
 .SECONDARY: $(TEST_BIN:=.o) $(SUPPORT_OBJ)
-.PHONY: all lib demos tests test run list help clean release check-deps bench bench-programs stress FORCE
+.PHONY: all lib demos tests test run list help clean release check-deps bench bench-programs stress compile_commands.json FORCE
 .PHONY: tsan asan helgrind
 
 all: lib demos
@@ -149,16 +149,23 @@ helgrind:
 
 # make run DEMO=race ARGS="--threads 5": one demo at class pace.
 # make run: the tour, every demo in course order at TOUR_SPEED, each under a heading.
-run: $(if $(DEMO),$(BUILD)/$(DEMO),demos)
+run:
 ifdef DEMO
-	@test -x $(BUILD)/$(DEMO) || { echo "no demo '$(DEMO)': see 'make list'"; exit 2; }
+	@test -f demos/$(DEMO).c || { echo "make run: no demo '$(DEMO)'; 'make list' shows them" >&2; exit 2; }
+	@$(MAKE) -s --no-print-directory $(BUILD)/$(DEMO)
 	$(BUILD)/$(DEMO) $(ARGS)
 else
+	@$(MAKE) -s --no-print-directory demos
 	@tests/tour.sh $(TOUR_SPEED) $(DEMO_BIN)
 endif
 
 list: $(DEMO_BIN)
 	@for demo in $(ORDERED); do printf '  %-10s %s\n' "$$demo" "$$($(BUILD)/$$demo --about)"; done
+
+# For editors (clangd and friends): how every source file is compiled.
+compile_commands.json:
+	@tests/tools/compile-commands.sh "$(CC) $(filter-out -MMD -MP,$(CPPFLAGS)) $(CFLAGS)" "$(CHECK_CFLAGS)" > $@
+	@echo "wrote $@"
 
 help:
 	@echo "threadlab make targets:"
@@ -173,6 +180,7 @@ help:
 	@echo "  make asan            every suite and demo under AddressSanitizer, UBSan and LeakSanitizer"
 	@echo "  make helgrind        every demo under Valgrind's Helgrind (installs valgrind if missing)"
 	@echo "  make release         build with -O2 into build/release/"
+	@echo "  make compile_commands.json   for editors (clangd): how each file is compiled"
 	@echo "  make clean           remove build/"
 	@echo "  VARIANT=debug|release|tsan|asan selects the build (default debug: -O0 -g3)"
 
