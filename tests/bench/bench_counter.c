@@ -11,6 +11,7 @@ static volatile long racy_counter;
 static long locked_counter;
 static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_long atomic_counter;
+static pthread_barrier_t start_line;   /* all threads and main: the clock starts when all are ready */
 
 typedef struct variant {
     const char *name;
@@ -20,6 +21,7 @@ typedef struct variant {
 static void *racy(void *arg)
 {
     long n = *(long *)arg;
+    lab_barrier_wait(&start_line);
     for (long i = 0; i < n; i++)
         racy_counter = racy_counter + 1;
     return NULL;
@@ -28,6 +30,7 @@ static void *racy(void *arg)
 static void *locked(void *arg)
 {
     long n = *(long *)arg;
+    lab_barrier_wait(&start_line);
     for (long i = 0; i < n; i++) {
         lab_mutex_lock(&counter_lock);
         locked_counter++;
@@ -39,22 +42,28 @@ static void *locked(void *arg)
 static void *atomic(void *arg)
 {
     long n = *(long *)arg;
+    lab_barrier_wait(&start_line);
     for (long i = 0; i < n; i++)
         atomic_fetch_add_explicit(&atomic_counter, 1, memory_order_relaxed);
     return NULL;
 }
 
-/* Seconds for INCREMENTS increments split over `threads` threads. */
+/* Seconds for INCREMENTS increments split over `threads` threads, started together at a
+ * barrier (otherwise the first thread could finish before the second has started). */
 static double time_it(const variant *v, int threads)
 {
     long share = INCREMENTS / threads;
     lab_thread *started[8];
-    double begin = lab_now();
+    LAB_CHECK(pthread_barrier_init(&start_line, NULL, (unsigned)threads + 1));
     for (int i = 0; i < threads; i++)
         started[i] = lab_thread_start(v->body, &share, LAB_NOT_DAEMON, "%s-%d", v->name, i);
+    lab_barrier_wait(&start_line);   /* everyone is ready: they start together, now */
+    double begin = lab_now();
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);
-    return lab_now() - begin;
+    double seconds = lab_now() - begin;
+    lab_barrier_destroy(&start_line);
+    return seconds;
 }
 
 int main(void)
