@@ -177,6 +177,36 @@ child_run run_in_child(void (*fn)(void *), void *arg, double timeout)
     return spawn(call_then_exit, &c, timeout);
 }
 
+pid_t start_demo_quietly(const char *name, const char *const *args)
+{
+    const char *argv[MAX_ARGS + 2] = {demo_path(name)};
+    for (int n = 1; n <= MAX_ARGS && args[n - 1] != NULL; n++)
+        argv[n] = args[n - 1];
+    pid_t pid = fork();
+    ck_assert_int_ne(pid, -1);
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        freopen("/dev/null", "w", stderr);
+        exec_argv((void *)argv);
+    }
+    return pid;
+}
+
+bool wait_for_exit(pid_t pid, double seconds, int *status)
+{
+    double give_up = now() + seconds;
+    while (now() < give_up) {
+        if (waitpid(pid, status, WNOHANG) == pid)
+            return true;
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    kill(pid, SIGKILL);   /* never leave it running */
+    while (waitpid(pid, status, 0) == -1 && errno == EINTR)
+        ;
+    return false;
+}
+
 void child_run_free(child_run *run)
 {
     free(run->out);
@@ -228,6 +258,12 @@ const char *result_text(const child_run *run, const char *key, char *buffer, siz
     memcpy(buffer, value, length);
     buffer[length] = '\0';
     return buffer;
+}
+
+void assert_result_text(const child_run *run, const char *key, const char *expected)
+{
+    char value[256];
+    ck_assert_str_eq(result_text(run, key, value, sizeof value), expected);
 }
 
 long long result_int(const child_run *run, const char *key)

@@ -14,6 +14,7 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define RUN_TIMEOUT 30.0   /* seconds a child may run before it is killed */
 
@@ -32,6 +33,13 @@ child_run run_demo(const char *name, ...) __attribute__((sentinel));
 child_run run_demo_argv(const char *name, const char *const *args, double timeout);
 /* Run fn(arg) in a forked child with stdout/stderr captured; exit code 0 if it returns. */
 child_run run_in_child(void (*fn)(void *), void *arg, double timeout);
+/* Start demo `name` in the background with these arguments (NULL-terminated), its output
+ * thrown away; returns its pid. Pair it with wait_for_exit(). */
+pid_t start_demo_quietly(const char *name, const char *const *args);
+/* Wait at most `seconds` for pid to end; true with its wait status in *status when it did.
+ * When it did not, it is killed (SIGKILL) and reaped, and false is returned: nothing is
+ * ever left running. */
+bool wait_for_exit(pid_t pid, double seconds, int *status);
 /* Free what a run collected. */
 void child_run_free(child_run *run);
 
@@ -42,6 +50,8 @@ const char *demo_path(const char *name);
 bool result_has(const child_run *run, const char *key);
 /* The value of key in the result line, as text; fails the test when missing. */
 const char *result_text(const child_run *run, const char *key, char *buffer, size_t size);
+/* Assert the text value of key in the result line; fails the test when missing. */
+void assert_result_text(const child_run *run, const char *key, const char *expected);
 /* The value of key as a whole number; fails the test when missing or not a number. */
 long long result_int(const child_run *run, const char *key);
 /* The value of key as a real number; fails the test when missing or not a number. */

@@ -22,6 +22,8 @@
  */
 #include "support.h"
 
+#include "clock.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,13 +42,6 @@
 #define GDB_TIMEOUT 30.0   /* seconds one gdb run may take; they take well under one */
 
 /* Seconds on the monotonic clock. */
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Sleep ms milliseconds. */
 static void pause_ms(int ms)
 {
@@ -208,7 +203,7 @@ static child_run run_gdb(const char *script, const char *const target[])
     argv[argc] = NULL;
 
     int fd;
-    double started = now();
+    double started = lab_now();
     pid_t pid = spawn_group(argv, &fd);
     child_run run = {0};
     size_t length = 0;
@@ -216,7 +211,7 @@ static child_run run_gdb(const char *script, const char *const target[])
     run.err = calloc(1, 1);
     ck_assert_ptr_nonnull(run.out);
     while (read_some(fd, &run.out, &length, 0.2)) {
-        if (now() - started > GDB_TIMEOUT) {
+        if (lab_now() - started > GDB_TIMEOUT) {
             run.timed_out = true;
             break;
         }
@@ -224,13 +219,13 @@ static child_run run_gdb(const char *script, const char *const target[])
     close(fd);
     /* gdb has closed its output (or ran out of time): give it the rest of its time to exit. */
     while (!run.timed_out && !has_ended(pid)) {
-        if (now() - started > GDB_TIMEOUT)
+        if (lab_now() - started > GDB_TIMEOUT)
             run.timed_out = true;
         else
             pause_ms(10);
     }
     run.exit_code = end_group(pid);
-    run.seconds = now() - started;
+    run.seconds = lab_now() - started;
     return run;
 }
 
@@ -532,13 +527,13 @@ START_TEST(attach_shows_each_teller_blocked_on_the_other_account)
     pid_t demo = spawn_group(demo_argv, &fd);
     char *out = calloc(1, 1);
     size_t length = 0;
-    double give_up = now() + 10;
-    while (count_lines_with(out, "| now locking ") < 2 && now() < give_up && read_some(fd, &out, &length, 0.1))
+    double give_up = lab_now() + 10;
+    while (count_lines_with(out, "| now locking ") < 2 && lab_now() < give_up && read_some(fd, &out, &length, 0.1))
         ;
     bool both_waiting = count_lines_with(out, "| now locking ") == 2;
     /* Both said they are about to lock; wait until every thread sleeps, 3 looks in a row. */
     int asleep_in_a_row = 0;
-    while (both_waiting && asleep_in_a_row < 3 && now() < give_up) {
+    while (both_waiting && asleep_in_a_row < 3 && lab_now() < give_up) {
         asleep_in_a_row = all_threads_asleep(demo) ? asleep_in_a_row + 1 : 0;
         pause_ms(20);
     }

@@ -153,28 +153,15 @@ START_TEST(ctrl_c_still_removes_the_temporary_directory)
 {
     char dir[] = "/tmp/test-download-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    pid_t pid = fork();
-    ck_assert_int_ne(pid, -1);
-    if (pid == 0) {
-        setenv("TMPDIR", dir, 1);
-        freopen("/dev/null", "w", stdout);
-        const char *path = demo_path("download");
-        execl(path, path, "--speed", "1", (char *)NULL);   /* class pace: ~12 s of work */
-        _exit(127);
-    }
+    setenv("TMPDIR", dir, 1);   /* this test runs in its own forked process */
+    pid_t pid = start_demo_quietly("download", (const char *const[]){"--speed", "1", NULL});   /* ~12 s of work */
     for (int i = 0; i < 500 && entries_in(dir) == 0; i++)   /* until its directory exists */
         usleep(10 * 1000);
     ck_assert_int_eq(entries_in(dir), 1);
     usleep(200 * 1000);   /* some files written */
     kill(pid, SIGINT);
     int status = 0;
-    for (int i = 0; i < 500 && waitpid(pid, &status, WNOHANG) == 0; i++)
-        usleep(10 * 1000);
-    if (waitpid(pid, &status, WNOHANG) == 0) {   /* still running: fail without leaving it */
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        ck_abort_msg("download did not end within 5 s of Ctrl-C");
-    }
+    ck_assert_msg(wait_for_exit(pid, 5.0, &status), "download did not end within 5 s of Ctrl-C");
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %#x: want exit(130)", status);
     ck_assert_int_eq(entries_in(dir), 0);
     rmdir(dir);

@@ -6,12 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void assert_text(const child_run *run, const char *key, const char *expected)
-{
-    char value[32];
-    ck_assert_str_eq(result_text(run, key, value, sizeof value), expected);
-}
-
 /* The pids in the story: the parent's, the child's own and its parent's, and fork()'s return. */
 static void assert_two_processes(const child_run *run)
 {
@@ -37,12 +31,12 @@ START_TEST(child_writes_stay_in_the_child_thread_writes_are_shared)
     for (int attempt = 0; attempt < 5; attempt++) {
         child_run run = run_demo("fork", "--speed", "50", NULL);
         assert_exit_ok(&run);
-        assert_text(&run, "parent_sees_child_write", "no");
-        assert_text(&run, "parent_sees_thread_write", "yes");
+        assert_result_text(&run, "parent_sees_child_write", "no");
+        assert_result_text(&run, "parent_sees_thread_write", "yes");
         ck_assert_int_eq(result_int(&run, "child_counter"), 1);
         ck_assert_int_eq(result_int(&run, "parent_counter_after_fork"), 0);
         ck_assert_int_eq(result_int(&run, "child_exit_status"), 3);
-        assert_text(&run, "child_got_lock", "yes");
+        assert_result_text(&run, "child_got_lock", "yes");
         assert_two_processes(&run);
         ck_assert_int_eq(count_lines_with(run.out, "child      | "), 3);
         ck_assert_int_eq(count_lines_with(run.out, "adder      | counter += 1 -> 1"), 1);
@@ -57,7 +51,7 @@ START_TEST(the_exit_status_arrives)
     for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
         child_run run = run_demo("fork", "--exit-status", statuses[i], "--speed", "50", NULL);
         assert_exit_ok(&run);   /* the child's status is reported, not passed on */
-        assert_text(&run, "child_exit_status", statuses[i]);
+        assert_result_text(&run, "child_exit_status", statuses[i]);
         char said[64];
         snprintf(said, sizeof said, "exited with status %s", statuses[i]);
         ck_assert_int_eq(count_lines_with(run.out, said), 1);
@@ -73,9 +67,9 @@ START_TEST(a_lock_held_at_fork_stays_locked_in_the_child)
     for (int attempt = 0; attempt < 3; attempt++) {
         child_run run = run_demo("fork", "--fork-while-locked", "--speed", "50", NULL);
         assert_exit_ok(&run);
-        assert_text(&run, "child_got_lock", "no");
-        assert_text(&run, "parent_sees_child_write", "no");
-        assert_text(&run, "parent_sees_thread_write", "yes");
+        assert_result_text(&run, "child_got_lock", "no");
+        assert_result_text(&run, "parent_sees_child_write", "no");
+        assert_result_text(&run, "parent_sees_thread_write", "yes");
         ck_assert_int_eq(count_lines_with(run.out, "still locked after 1 s"), 1);
         ck_assert_int_eq(count_lines_with(run.out, "main       | locked data_lock"), 1);
         assert_two_processes(&run);

@@ -37,24 +37,18 @@ static void assert_permutation_of_1_to_5(const child_run *run, const char *key)
     }
 }
 
-static void assert_text(const child_run *run, const char *key, const char *expected)
-{
-    char text[256];
-    ck_assert_str_eq(result_text(run, key, text, sizeof text), expected);
-}
-
 START_TEST(all_lessons_keep_their_guarantees)
 {
     child_run run = run_demo("pool", "--speed", "20", NULL);
     assert_exit_ok(&run);
     /* as_completed and map */
     assert_permutation_of_1_to_5(&run, "as_completed_order");
-    assert_text(&run, "map_order", "5,4,3,2,1");   /* submission order, whatever the timing */
+    assert_result_text(&run, "map_order", "5,4,3,2,1");   /* submission order, whatever the timing */
     ck_assert(result_double(&run, "as_completed_elapsed") >= 4.99);
     ck_assert(result_double(&run, "map_elapsed") >= 4.99);
     ck_assert_int_le(result_int(&run, "as_completed_workers"), 5);
     /* loiter: 3 workers, so loiter(4) waits for two tasks to end, one of them >= 1 s */
-    assert_text(&run, "loiter_results", "0,10,20,30,40");
+    assert_result_text(&run, "loiter_results", "0,10,20,30,40");
     double started[5], got[5];
     ck_assert_int_eq(result_list(&run, "loiter_started", started, 5), 5);
     ck_assert_int_eq(result_list(&run, "loiter_got", got, 5), 5);
@@ -105,7 +99,7 @@ START_TEST(wait_each_serialises_the_pool)
     child_run run = run_demo("pool", "--part=as_completed", "--wait-each", "--speed", "20", NULL);
     assert_exit_ok(&run);
     /* each task ended before the next was submitted: submission order, 15 s in all */
-    assert_text(&run, "as_completed_order", "5,4,3,2,1");
+    assert_result_text(&run, "as_completed_order", "5,4,3,2,1");
     ck_assert(result_double(&run, "as_completed_elapsed") >= 14.99);
     ck_assert_int_eq(count_lines_with(run.out, "waiting for its result before submitting the next"), 5);
     child_run_free(&run);

@@ -21,19 +21,13 @@ static void assert_ran(const child_run *run)
 #endif
 }
 
-static void assert_text(const child_run *run, const char *key, const char *expected)
-{
-    char value[32];
-    ck_assert_str_eq(result_text(run, key, value, sizeof value), expected);
-}
-
 START_TEST(the_tutorials_two_lessons_with_exact_keys)
 {
     child_run run = run_demo("rlock", "--speed", "20", NULL);
     assert_ran(&run);
-    assert_text(&run, "plain_second_acquire", "EDEADLK");
+    assert_result_text(&run, "plain_second_acquire", "EDEADLK");
     ck_assert_int_eq(result_int(&run, "recursive_depth"), 2);
-    assert_text(&run, "foreign_unlock", "EPERM");
+    assert_result_text(&run, "foreign_unlock", "EPERM");
     ck_assert_int_eq(result_int(&run, "counter"), 10);
     ck_assert_int_eq(result_int(&run, "expected"), 10);
     /* Part 1 never gets its "...2"; the only one is part 2's recursive acquire. */
@@ -56,12 +50,12 @@ START_TEST(a_normal_mutex_times_out_and_the_ilock_explains)
 {
     child_run run = run_demo("rlock", "--plain=normal", "--timeout", "0.5", "--speed", "20", "--quiet", NULL);
     assert_ran(&run);
-    assert_text(&run, "plain_second_acquire", "timeout");
+    assert_result_text(&run, "plain_second_acquire", "timeout");
     child_run_free(&run);
 
     run = run_demo("rlock", "--plain=ilock", "--speed", "20", NULL);
     assert_ran(&run);
-    assert_text(&run, "plain_second_acquire", "EDEADLK");
+    assert_result_text(&run, "plain_second_acquire", "EDEADLK");
     ck_assert_msg(strstr(run.out, "| deadlock: main holds [lock], waits for [lock] (held by main)\n") != NULL, "%s",
                   run.out);
     child_run_free(&run);
@@ -78,7 +72,7 @@ START_TEST(a_recursive_lock_needs_as_many_releases_as_acquires)
         ck_assert_int_eq(result_int(&run, "recursive_depth"), depth);
         ck_assert_int_eq(count_lines_with(run.out, "| pthread_mutex_trylock from here: EBUSY"), depth - 1);
         ck_assert_int_eq(count_lines_with(run.out, "| pthread_mutex_trylock from here: got it"), 1);
-        assert_text(&run, "foreign_unlock", "EPERM");
+        assert_result_text(&run, "foreign_unlock", "EPERM");
         child_run_free(&run);
     }
 }

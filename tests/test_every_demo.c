@@ -220,57 +220,16 @@ END_TEST
 
 /* ---- Ctrl-C ---- */
 
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Start the demo at class pace with its output thrown away; returns its pid. */
-static pid_t start_quietly(const char *demo, const char *extra)
-{
-    pid_t pid = fork();
-    ck_assert_int_ne(pid, -1);
-    if (pid == 0) {
-        freopen("/dev/null", "w", stdout);
-        freopen("/dev/null", "w", stderr);
-        const char *path = demo_path(demo);
-        execl(path, path, "--speed", "1", extra, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* Wait up to `limit` seconds for pid; true when it ended. */
-static bool ended_within(pid_t pid, double limit, int *status)
-{
-    double give_up = seconds_now() + limit;
-    while (seconds_now() < give_up) {
-        pid_t done = waitpid(pid, status, WNOHANG);
-        if (done == pid)
-            return true;
-        struct timespec pause = {0, 10 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
-    return false;
-}
-
 START_TEST(ctrl_c_ends_every_demo_promptly)
 {
     load_demo_list();
     for (int d = 0; d < demo_count; d++) {
-        pid_t pid = start_quietly(demo_names[d], NULL);
+        pid_t pid = start_demo_quietly(demo_names[d], (const char *const[]){"--speed", "1", NULL});
         struct timespec settle = {0, 300 * 1000 * 1000};   /* let it start its threads */
         nanosleep(&settle, NULL);
         kill(pid, SIGINT);
         int status = 0;
-        bool ended = ended_within(pid, 3.0, &status);
-        if (!ended) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-        }
-        ck_assert_msg(ended, "%s did not end within 3 s of Ctrl-C", demo_names[d]);
+        ck_assert_msg(wait_for_exit(pid, 3.0, &status), "%s did not end within 3 s of Ctrl-C", demo_names[d]);
     }
 }
 END_TEST
