@@ -30,7 +30,7 @@ void lab_check_errno_at(int result, const char *call, const char *file, int line
         lab_check_at(errno, call, file, line);
 }
 
-bool lab_barrier_wait_at(pthread_barrier_t *barrier, const char *file, int line)
+bool lab_pthread_barrier_wait_at(pthread_barrier_t *barrier, const char *file, int line)
 {
     int rc = pthread_barrier_wait(barrier);
     if (rc == PTHREAD_BARRIER_SERIAL_THREAD)
@@ -47,7 +47,7 @@ void lab_sem_wait_at(sem_t *sem, const char *file, int line)
     }
 }
 
-int lab_mutex_init_kind(pthread_mutex_t *mutex, int kind)
+int lab_pthread_mutex_init_kind(pthread_mutex_t *mutex, int kind)
 {
     pthread_mutexattr_t attr;
     int rc = pthread_mutexattr_init(&attr);
@@ -60,7 +60,7 @@ int lab_mutex_init_kind(pthread_mutex_t *mutex, int kind)
     return rc;
 }
 
-int lab_cond_init_monotonic(pthread_cond_t *cond)
+int lab_pthread_cond_init_monotonic(pthread_cond_t *cond)
 {
     pthread_condattr_t attr;
     int rc = pthread_condattr_init(&attr);

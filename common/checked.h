@@ -34,18 +34,18 @@ void lab_check_errno_at(int result, const char *call, const char *file, int line
 #define LAB_CHECKED_(fn, ...) lab_check_at(fn(__VA_ARGS__), #fn, __FILE__, __LINE__)
 
 /* Mutexes and condition variables: these abort on any error. */
-#define lab_mutex_lock(m)       LAB_CHECKED_(pthread_mutex_lock, m)
-#define lab_mutex_unlock(m)     LAB_CHECKED_(pthread_mutex_unlock, m)
-#define lab_mutex_destroy(m)    LAB_CHECKED_(pthread_mutex_destroy, m)
-#define lab_cond_wait(c, m)     LAB_CHECKED_(pthread_cond_wait, c, m)
-#define lab_cond_signal(c)      LAB_CHECKED_(pthread_cond_signal, c)
-#define lab_cond_broadcast(c)   LAB_CHECKED_(pthread_cond_broadcast, c)
-#define lab_cond_destroy(c)     LAB_CHECKED_(pthread_cond_destroy, c)
-#define lab_barrier_destroy(b)  LAB_CHECKED_(pthread_barrier_destroy, b)
+#define lab_pthread_mutex_lock(m)       LAB_CHECKED_(pthread_mutex_lock, m)
+#define lab_pthread_mutex_unlock(m)     LAB_CHECKED_(pthread_mutex_unlock, m)
+#define lab_pthread_mutex_destroy(m)    LAB_CHECKED_(pthread_mutex_destroy, m)
+#define lab_pthread_cond_wait(c, m)     LAB_CHECKED_(pthread_cond_wait, c, m)
+#define lab_pthread_cond_signal(c)      LAB_CHECKED_(pthread_cond_signal, c)
+#define lab_pthread_cond_broadcast(c)   LAB_CHECKED_(pthread_cond_broadcast, c)
+#define lab_pthread_cond_destroy(c)     LAB_CHECKED_(pthread_cond_destroy, c)
+#define lab_pthread_barrier_destroy(b)  LAB_CHECKED_(pthread_barrier_destroy, b)
 
 /* Wait at a barrier; true in exactly one thread per round (PTHREAD_BARRIER_SERIAL_THREAD). */
-#define lab_barrier_wait(b) lab_barrier_wait_at((b), __FILE__, __LINE__)
-bool lab_barrier_wait_at(pthread_barrier_t *barrier, const char *file, int line);
+#define lab_pthread_barrier_wait(b) lab_pthread_barrier_wait_at((b), __FILE__, __LINE__)
+bool lab_pthread_barrier_wait_at(pthread_barrier_t *barrier, const char *file, int line);
 
 /* Semaphores (errno style); sem_wait is retried when a signal interrupts it. */
 #define lab_sem_wait(s) lab_sem_wait_at((s), __FILE__, __LINE__)
@@ -54,11 +54,11 @@ void lab_sem_wait_at(sem_t *sem, const char *file, int line);
 
 /* Initialise a mutex of a given kind: PTHREAD_MUTEX_NORMAL, _ERRORCHECK or _RECURSIVE.
  * Returns 0 or the error code; on error nothing is left initialised. */
-int lab_mutex_init_kind(pthread_mutex_t *mutex, int kind);
+int lab_pthread_mutex_init_kind(pthread_mutex_t *mutex, int kind);
 
 /* Initialise a condition variable whose timed waits use CLOCK_MONOTONIC (immune to the
  * wall clock being changed), to pair with lab_deadline(). Returns 0 or the error code. */
-int lab_cond_init_monotonic(pthread_cond_t *cond);
+int lab_pthread_cond_init_monotonic(pthread_cond_t *cond);
 
 /* calloc(count, size) that never returns NULL: on failure prints "<program>: out of
  * memory" and exits with status 1 (a runtime failure, not a bug). */

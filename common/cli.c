@@ -48,7 +48,7 @@ static bool starts_like_a_number(const char *text)
     return text[0] != '\0' && text[0] != ' ' && text[0] != '\t' && text[0] != '\n';
 }
 
-int lab_parse_int(const char *text, long min, long max, const char *what, long *value,
+int lab_cli_parse_int(const char *text, long min, long max, const char *what, long *value,
                   char *error, size_t error_size)
 {
     if (text[0] == '\0')
@@ -64,7 +64,7 @@ int lab_parse_int(const char *text, long min, long max, const char *what, long *
     return 0;
 }
 
-int lab_parse_double(const char *text, double min, double max, const char *what,
+int lab_cli_parse_double(const char *text, double min, double max, const char *what,
                      double *value, char *error, size_t error_size)
 {
     if (text[0] == '\0')
@@ -109,13 +109,13 @@ static int set_option(const lab_option *option, const char *text, char *error, s
         long value;
         long min = option->min < INT_MIN ? INT_MIN : (long)option->min;
         long max = option->max > INT_MAX ? INT_MAX : (long)option->max;
-        int rc = lab_parse_int(text, min, max, what, &value, error, error_size);
+        int rc = lab_cli_parse_int(text, min, max, what, &value, error, error_size);
         if (rc == 0)
             *(int *)option->target = (int)value;
         return rc;
     }
     case LAB_OPT_DOUBLE:
-        return lab_parse_double(text, option->min, option->max, what, option->target, error, error_size);
+        return lab_cli_parse_double(text, option->min, option->max, what, option->target, error, error_size);
     case LAB_OPT_FLAG:
         *(bool *)option->target = true;
         return 0;
@@ -196,7 +196,7 @@ static const char *option_name_for(const struct option *table, int value)
     return "?";
 }
 
-int lab_parse_args(const lab_demo *demo, int argc, char **argv, lab_common *common,
+int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_common *common,
                    char *error, size_t error_size)
 {
     struct option table[MAX_OPTIONS];
@@ -215,10 +215,10 @@ int lab_parse_args(const lab_demo *demo, int argc, char **argv, lab_common *comm
         case OPT_ABOUT: common->about = true; break;
         case OPT_QUIET: common->quiet = true; break;
         case OPT_SPEED:
-            rc = lab_parse_double(optarg, SPEED_MIN, SPEED_MAX, "--speed", &common->speed, error, error_size);
+            rc = lab_cli_parse_double(optarg, SPEED_MIN, SPEED_MAX, "--speed", &common->speed, error, error_size);
             break;
         case OPT_SEED:
-            rc = lab_parse_int(optarg, 0, LONG_MAX, "--seed", &seed, error, error_size);
+            rc = lab_cli_parse_int(optarg, 0, LONG_MAX, "--seed", &seed, error, error_size);
             common->seed = (uint64_t)seed;
             common->seed_given = true;
             break;
@@ -292,7 +292,7 @@ static void print_demo_option(const lab_option *option)
     print_option_line(label, option->help, extra);
 }
 
-void lab_print_help(const lab_demo *demo)
+void lab_cli_print_help(const lab_demo *demo)
 {
     printf("usage: %s [options]\n\n%s: %s\n", demo->name, demo->name, demo->summary);
     if (demo->python != NULL)
@@ -351,7 +351,7 @@ static double speed_from_environment(void)
         return 1.0;
     double speed;
     char error[256];
-    if (lab_parse_double(text, SPEED_MIN, SPEED_MAX, "LAB_SPEED", &speed, error, sizeof error) != 0)
+    if (lab_cli_parse_double(text, SPEED_MIN, SPEED_MAX, "LAB_SPEED", &speed, error, sizeof error) != 0)
         usage_exit(error);
     return speed;
 }
@@ -361,10 +361,10 @@ void lab_init(const lab_demo *demo, int argc, char **argv)
     program_name = demo->name;
     lab_common common = {0};
     char error[512];
-    if (lab_parse_args(demo, argc, argv, &common, error, sizeof error) != 0)
+    if (lab_cli_parse_args(demo, argc, argv, &common, error, sizeof error) != 0)
         usage_exit(error);
     if (common.help) {
-        lab_print_help(demo);
+        lab_cli_print_help(demo);
         exit(0);
     }
     if (common.about) {
@@ -376,8 +376,8 @@ void lab_init(const lab_demo *demo, int argc, char **argv)
         usage_exit(conflict);
 
     lab_set_speed(common.speed > 0 ? common.speed : speed_from_environment());
-    lab_set_seed(common.seed_given ? common.seed : lab_time_seed());
+    lab_rng_set_seed(common.seed_given ? common.seed : lab_rng_time_seed());
     lab_set_quiet(common.quiet);
     say("%s: seed %" PRIu64 ", speed %gx (repeat this run with --seed %" PRIu64 ")", demo->name,
-        lab_seed(), lab_speed(), lab_seed());
+        lab_rng_seed(), lab_speed(), lab_rng_seed());
 }

@@ -83,15 +83,15 @@ typedef struct lab_common {
 /* Parse argv into the demo's option targets and *common. Returns 0 when the line is
  * fine, or 2 with a one-line message (no newline) in error[0..error_size-1].
  * Does not print or exit: lab_init() does. Resets getopt, so it can run again. */
-int lab_parse_args(const lab_demo *demo, int argc, char **argv, lab_common *common,
+int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_common *common,
                    char *error, size_t error_size);
 
 /* Parse a whole number in [min, max]. Returns 0 and the value, or 2 with a message
  * naming `what` ("--threads") in error. */
-int lab_parse_int(const char *text, long min, long max, const char *what, long *value,
+int lab_cli_parse_int(const char *text, long min, long max, const char *what, long *value,
                   char *error, size_t error_size);
 /* Parse a finite real number in [min, max], the same way. */
-int lab_parse_double(const char *text, double min, double max, const char *what,
+int lab_cli_parse_double(const char *text, double min, double max, const char *what,
                      double *value, char *error, size_t error_size);
 
 /* Set up a demo run: parse the command line (exit 2 on bad input, 0 after --help),
@@ -100,7 +100,7 @@ int lab_parse_double(const char *text, double min, double max, const char *what,
 void lab_init(const lab_demo *demo, int argc, char **argv);
 
 /* Print --help for the demo to stdout. */
-void lab_print_help(const lab_demo *demo);
+void lab_cli_print_help(const lab_demo *demo);
 
 /* The running program's name ("threadlab" until lab_init). */
 const char *lab_program_name(void);

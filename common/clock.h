@@ -35,7 +35,7 @@ double lab_class_seconds(double real_seconds);
 void lab_sleep(double class_seconds);
 
 /* The CLOCK_MONOTONIC instant class_seconds (scaled) from now, for timed waits on
- * condition variables made by lab_cond_init_monotonic(). Negative or NaN means now;
+ * condition variables made by lab_pthread_cond_init_monotonic(). Negative or NaN means now;
  * an infinite or huge duration is cut to ~31 years, which time_t can always hold. */
 struct timespec lab_deadline(double class_seconds);
 /* Real seconds left until a lab_deadline() instant (negative when it has passed). */

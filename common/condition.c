@@ -19,7 +19,7 @@ int lab_condition_init(lab_condition *cond)
 {
     /* Error-checking: waiting without the lock or unlocking someone else's lock is
      * reported (EPERM) instead of being undefined behaviour. */
-    int rc = lab_mutex_init_kind(&cond->lock, PTHREAD_MUTEX_ERRORCHECK);
+    int rc = lab_pthread_mutex_init_kind(&cond->lock, PTHREAD_MUTEX_ERRORCHECK);
     if (rc != 0)
         return rc;
     cond->first = cond->last = NULL;
@@ -29,17 +29,17 @@ int lab_condition_init(lab_condition *cond)
 
 void lab_condition_destroy(lab_condition *cond)
 {
-    lab_mutex_destroy(&cond->lock);
+    lab_pthread_mutex_destroy(&cond->lock);
 }
 
 void lab_condition_acquire(lab_condition *cond)
 {
-    lab_mutex_lock(&cond->lock);
+    lab_pthread_mutex_lock(&cond->lock);
 }
 
 void lab_condition_release(lab_condition *cond)
 {
-    lab_mutex_unlock(&cond->lock);
+    lab_pthread_mutex_unlock(&cond->lock);
 }
 
 /* A cheap check that the lock is held by somebody (Python raises RuntimeError when it
@@ -47,7 +47,7 @@ void lab_condition_release(lab_condition *cond)
 static void assert_held(lab_condition *cond, const char *call)
 {
     if (pthread_mutex_trylock(&cond->lock) == 0) {
-        lab_mutex_unlock(&cond->lock);
+        lab_pthread_mutex_unlock(&cond->lock);
         lab_check_at(EPERM, call, __FILE__, __LINE__);   /* prints the call, aborts */
     }
 }
@@ -73,7 +73,7 @@ static bool wait_in_pool(lab_condition *cond, const struct timespec *deadline)
 {
     assert_held(cond, "lab_condition_wait without holding the condition's lock");
     lab_condition_waiter me = {.notified = false, .next = NULL};
-    LAB_CHECK(lab_cond_init_monotonic(&me.doorbell));
+    LAB_CHECK(lab_pthread_cond_init_monotonic(&me.doorbell));
     if (cond->last != NULL)
         cond->last->next = &me;
     else
@@ -93,7 +93,7 @@ static bool wait_in_pool(lab_condition *cond, const struct timespec *deadline)
     }
     if (!me.notified)
         leave_pool(cond, &me);   /* timed out: notify has not taken us off the list */
-    lab_cond_destroy(&me.doorbell);
+    lab_pthread_cond_destroy(&me.doorbell);
     return me.notified;
 }
 
@@ -140,7 +140,7 @@ int lab_condition_notify(lab_condition *cond, int n)
         cond->waiting--;
         waiter->notified = true;
         /* The waiter cannot run (nor destroy its doorbell) until we release the lock. */
-        lab_cond_signal(&waiter->doorbell);
+        lab_pthread_cond_signal(&waiter->doorbell);
         woken++;
     }
     return woken;

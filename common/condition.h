@@ -17,7 +17,7 @@
  * moment the woken thread gets the lock back, another thread may take the lock first
  * and use up what the notify announced. Always re-check: use wait_for, or `while`.
  *
- * (Names: checked.h already has lab_cond_wait & co for raw pthread_cond_t; this module
+ * (Names: checked.h already has lab_pthread_cond_wait & co for raw pthread_cond_t; this module
  * is lab_condition_*.)
  *
  * LOCKING PROTOCOL: the caller holds the condition's lock (lab_condition_acquire) around

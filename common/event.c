@@ -11,9 +11,9 @@ int lab_event_init(lab_event *event)
     int rc = pthread_mutex_init(&event->lock, NULL);
     if (rc != 0)
         return rc;
-    rc = lab_cond_init_monotonic(&event->changed);
+    rc = lab_pthread_cond_init_monotonic(&event->changed);
     if (rc != 0) {
-        lab_mutex_destroy(&event->lock);   /* undo the half-done init */
+        lab_pthread_mutex_destroy(&event->lock);   /* undo the half-done init */
         return rc;
     }
     event->flag = false;
@@ -24,40 +24,40 @@ int lab_event_init(lab_event *event)
 
 void lab_event_destroy(lab_event *event)
 {
-    lab_cond_destroy(&event->changed);
-    lab_mutex_destroy(&event->lock);
+    lab_pthread_cond_destroy(&event->changed);
+    lab_pthread_mutex_destroy(&event->lock);
 }
 
 void lab_event_set(lab_event *event)
 {
-    lab_mutex_lock(&event->lock);
+    lab_pthread_mutex_lock(&event->lock);
     if (!event->flag) {
         event->flag = true;
         event->generation++;
-        lab_cond_broadcast(&event->changed);   /* every waiter, not just one */
+        lab_pthread_cond_broadcast(&event->changed);   /* every waiter, not just one */
     }
-    lab_mutex_unlock(&event->lock);
+    lab_pthread_mutex_unlock(&event->lock);
 }
 
 void lab_event_clear(lab_event *event)
 {
-    lab_mutex_lock(&event->lock);
+    lab_pthread_mutex_lock(&event->lock);
     event->flag = false;
-    lab_mutex_unlock(&event->lock);
+    lab_pthread_mutex_unlock(&event->lock);
 }
 
 bool lab_event_is_set(lab_event *event)
 {
-    lab_mutex_lock(&event->lock);
+    lab_pthread_mutex_lock(&event->lock);
     bool flag = event->flag;
-    lab_mutex_unlock(&event->lock);
+    lab_pthread_mutex_unlock(&event->lock);
     return flag;
 }
 
 /* The common wait; deadline NULL means no limit. Returns whether the flag was set. */
 static bool wait_until(lab_event *event, const struct timespec *deadline)
 {
-    lab_mutex_lock(&event->lock);
+    lab_pthread_mutex_lock(&event->lock);
     unsigned long seen = event->generation;
     bool timed_out = false;
     event->waiting++;
@@ -65,7 +65,7 @@ static bool wait_until(lab_event *event, const struct timespec *deadline)
      * "flag up now" or "generation moved on" (set, then cleared before we ran). */
     while (!event->flag && event->generation == seen && !timed_out) {
         if (deadline == NULL) {
-            lab_cond_wait(&event->changed, &event->lock);
+            lab_pthread_cond_wait(&event->changed, &event->lock);
         } else {
             int rc = pthread_cond_timedwait(&event->changed, &event->lock, deadline);
             if (rc == ETIMEDOUT)
@@ -76,7 +76,7 @@ static bool wait_until(lab_event *event, const struct timespec *deadline)
     }
     event->waiting--;
     bool was_set = event->flag || event->generation != seen;
-    lab_mutex_unlock(&event->lock);
+    lab_pthread_mutex_unlock(&event->lock);
     return was_set;
 }
 
@@ -95,8 +95,8 @@ bool lab_event_wait_timeout(lab_event *event, double class_seconds)
 
 int lab_event_waiting(lab_event *event)
 {
-    lab_mutex_lock(&event->lock);
+    lab_pthread_mutex_lock(&event->lock);
     int waiting = event->waiting;
-    lab_mutex_unlock(&event->lock);
+    lab_pthread_mutex_unlock(&event->lock);
     return waiting;
 }

@@ -60,9 +60,9 @@ lab_future *lab_future_new(void)
     lab_future *future = lab_calloc(1, sizeof *future);
     int rc = pthread_mutex_init(&future->lock, NULL);
     if (rc == 0) {
-        rc = lab_cond_init_monotonic(&future->changed);
+        rc = lab_pthread_cond_init_monotonic(&future->changed);
         if (rc != 0)
-            lab_mutex_destroy(&future->lock);   /* undo the half-done initialisation */
+            lab_pthread_mutex_destroy(&future->lock);   /* undo the half-done initialisation */
     }
     if (rc != 0) {
         free(future);
@@ -77,16 +77,16 @@ lab_future *lab_future_new(void)
 
 void lab_future_keep(lab_future *future)
 {
-    lab_mutex_lock(&future->lock);
+    lab_pthread_mutex_lock(&future->lock);
     future->owners++;
-    lab_mutex_unlock(&future->lock);
+    lab_pthread_mutex_unlock(&future->lock);
 }
 
 void lab_future_free(lab_future *future)
 {
-    lab_mutex_lock(&future->lock);
+    lab_pthread_mutex_lock(&future->lock);
     bool last = --future->owners == 0;
-    lab_mutex_unlock(&future->lock);
+    lab_pthread_mutex_unlock(&future->lock);
     if (!last)
         return;
     /* Nobody else can reach it now. Callbacks of a future freed before it finished never run. */
@@ -94,8 +94,8 @@ void lab_future_free(lab_future *future)
         next = c->next;
         free(c);
     }
-    lab_cond_destroy(&future->changed);
-    lab_mutex_destroy(&future->lock);
+    lab_pthread_cond_destroy(&future->changed);
+    lab_pthread_mutex_destroy(&future->lock);
     free(future);
 }
 
@@ -105,12 +105,12 @@ static callback *complete_locked(lab_future *future, future_state final)
 {
     future->state = final;
     for (watch *w = future->watches; w != NULL; w = w->next) {
-        lab_mutex_lock(&w->waiter->lock);
+        lab_pthread_mutex_lock(&w->waiter->lock);
         w->waiter->order[w->waiter->finished++] = w->index;
-        lab_cond_signal(&w->waiter->finished_one);   /* one thread iterates a waiter */
-        lab_mutex_unlock(&w->waiter->lock);
+        lab_pthread_cond_signal(&w->waiter->finished_one);   /* one thread iterates a waiter */
+        lab_pthread_mutex_unlock(&w->waiter->lock);
     }
-    lab_cond_broadcast(&future->changed);   /* every result() caller */
+    lab_pthread_cond_broadcast(&future->changed);   /* every result() caller */
     callback *to_run = future->callbacks;
     future->callbacks = NULL;
     future->callbacks_tail = &future->callbacks;
@@ -130,11 +130,11 @@ static void run_callbacks(lab_future *future, callback *list)
 
 bool lab_future_set_running(lab_future *future)
 {
-    lab_mutex_lock(&future->lock);
+    lab_pthread_mutex_lock(&future->lock);
     future_state was = future->state;
     if (was == PENDING)
         future->state = RUNNING;
-    lab_mutex_unlock(&future->lock);
+    lab_pthread_mutex_unlock(&future->lock);
     if (was != PENDING && was != CANCELLED)
         lab_check_at(EINVAL, "lab_future_set_running (the task already ran)", __FILE__, __LINE__);
     return was == PENDING;
@@ -144,26 +144,26 @@ void lab_future_finish(lab_future *future, int status, long value)
 {
     if (status < 0)
         lab_check_at(EINVAL, "lab_future_finish (a task's status must be 0 or positive)", __FILE__, __LINE__);
-    lab_mutex_lock(&future->lock);
+    lab_pthread_mutex_lock(&future->lock);
     if (future->state != RUNNING) {
-        lab_mutex_unlock(&future->lock);
+        lab_pthread_mutex_unlock(&future->lock);
         lab_check_at(EINVAL, "lab_future_finish (the future is not running)", __FILE__, __LINE__);
     }
     future->status = status;
     future->value = value;
     callback *to_run = complete_locked(future, FINISHED);
-    lab_mutex_unlock(&future->lock);
+    lab_pthread_mutex_unlock(&future->lock);
     run_callbacks(future, to_run);
 }
 
 bool lab_future_cancel(lab_future *future)
 {
-    lab_mutex_lock(&future->lock);
+    lab_pthread_mutex_lock(&future->lock);
     future_state was = future->state;
     callback *to_run = NULL;
     if (was == PENDING)   /* only a task nobody has started can be called off */
         to_run = complete_locked(future, CANCELLED);
-    lab_mutex_unlock(&future->lock);
+    lab_pthread_mutex_unlock(&future->lock);
     run_callbacks(future, to_run);
     return was == PENDING || was == CANCELLED;
 }
@@ -171,9 +171,9 @@ bool lab_future_cancel(lab_future *future)
 /* Read the state under the lock (a plain read would race with the worker's write). */
 static future_state state_of(lab_future *future)
 {
-    lab_mutex_lock(&future->lock);
+    lab_pthread_mutex_lock(&future->lock);
     future_state state = future->state;
-    lab_mutex_unlock(&future->lock);
+    lab_pthread_mutex_unlock(&future->lock);
     return state;
 }
 
@@ -195,19 +195,19 @@ bool lab_future_cancelled(lab_future *future)
 
 int lab_future_error(lab_future *future)
 {
-    lab_mutex_lock(&future->lock);
+    lab_pthread_mutex_lock(&future->lock);
     int status = future->state == FINISHED ? future->status : 0;
-    lab_mutex_unlock(&future->lock);
+    lab_pthread_mutex_unlock(&future->lock);
     return status;
 }
 
 int lab_future_result(lab_future *future, double timeout, long *value)
 {
     struct timespec deadline = lab_deadline(timeout > 0 ? timeout : 0);
-    lab_mutex_lock(&future->lock);
+    lab_pthread_mutex_lock(&future->lock);
     while (!is_done(future)) {   /* a while, not an if: wake-ups can be spurious */
         if (timeout < 0) {
-            lab_cond_wait(&future->changed, &future->lock);
+            lab_pthread_cond_wait(&future->changed, &future->lock);
             continue;
         }
         int rc = pthread_cond_timedwait(&future->changed, &future->lock, &deadline);
@@ -224,29 +224,29 @@ int lab_future_result(lab_future *future, double timeout, long *value)
         outcome = future->status;
     if (outcome == 0 && value != NULL)
         *value = future->value;
-    lab_mutex_unlock(&future->lock);
+    lab_pthread_mutex_unlock(&future->lock);
     return outcome;
 }
 
 void lab_future_add_done_callback(lab_future *future, lab_future_callback fn, void *arg)
 {
-    lab_mutex_lock(&future->lock);
+    lab_pthread_mutex_lock(&future->lock);
     if (!is_done(future)) {
         callback *c = lab_calloc(1, sizeof *c);
         c->fn = fn;
         c->arg = arg;
         *future->callbacks_tail = c;
         future->callbacks_tail = &c->next;
-        lab_mutex_unlock(&future->lock);
+        lab_pthread_mutex_unlock(&future->lock);
         return;
     }
-    lab_mutex_unlock(&future->lock);
+    lab_pthread_mutex_unlock(&future->lock);
     fn(future, arg);   /* already done: now, in the caller's thread */
 }
 
 /* ---- as_completed and wait ---------------------------------------------------- */
 
-struct lab_as_completed {
+struct lab_futures_as_completed {
     waiter waiter;
     lab_future **futures;   /* a copy of the caller's array */
     watch *watches;         /* watches[i] is hung on futures[i] unless linked[i] is false */
@@ -258,11 +258,11 @@ struct lab_as_completed {
     struct timespec deadline;
 };
 
-lab_as_completed *lab_as_completed_start(lab_future *const *futures, size_t count, double timeout)
+lab_futures_as_completed *lab_futures_as_completed_new(lab_future *const *futures, size_t count, double timeout)
 {
-    lab_as_completed *it = lab_calloc(1, sizeof *it);
+    lab_futures_as_completed *it = lab_calloc(1, sizeof *it);
     LAB_CHECK(pthread_mutex_init(&it->waiter.lock, NULL));
-    LAB_CHECK(lab_cond_init_monotonic(&it->waiter.finished_one));
+    LAB_CHECK(lab_pthread_cond_init_monotonic(&it->waiter.finished_one));
     it->waiter.order = lab_calloc(count + 1, sizeof *it->waiter.order);
     it->futures = lab_calloc(count + 1, sizeof *it->futures);
     it->watches = lab_calloc(count + 1, sizeof *it->watches);
@@ -272,7 +272,7 @@ lab_as_completed *lab_as_completed_start(lab_future *const *futures, size_t coun
     it->deadline = lab_deadline(timeout > 0 ? timeout : 0);
     for (size_t i = 0; i < count; i++) {
         lab_future *future = it->futures[i] = futures[i];
-        lab_mutex_lock(&future->lock);
+        lab_pthread_mutex_lock(&future->lock);
         bool duplicate = false;
         for (watch *w = future->watches; w != NULL && !duplicate; w = w->next)
             duplicate = w->waiter == &it->waiter;
@@ -282,22 +282,22 @@ lab_as_completed *lab_as_completed_start(lab_future *const *futures, size_t coun
             it->linked[i] = true;
             it->unique++;
             if (is_done(future)) {   /* finished already: it comes first */
-                lab_mutex_lock(&it->waiter.lock);
+                lab_pthread_mutex_lock(&it->waiter.lock);
                 it->waiter.order[it->waiter.finished++] = i;
-                lab_mutex_unlock(&it->waiter.lock);
+                lab_pthread_mutex_unlock(&it->waiter.lock);
             }
         }
-        lab_mutex_unlock(&future->lock);
+        lab_pthread_mutex_unlock(&future->lock);
     }
     return it;
 }
 
-int lab_as_completed_next(lab_as_completed *it, size_t *index)
+int lab_futures_as_completed_next(lab_futures_as_completed *it, size_t *index)
 {
     waiter *w = &it->waiter;
     bool timed_out = false;
     int outcome;
-    lab_mutex_lock(&w->lock);
+    lab_pthread_mutex_lock(&w->lock);
     for (;;) {
         if (it->handed_out < w->finished) {
             *index = w->order[it->handed_out++];
@@ -313,7 +313,7 @@ int lab_as_completed_next(lab_as_completed *it, size_t *index)
             break;
         }
         if (it->forever) {
-            lab_cond_wait(&w->finished_one, &w->lock);
+            lab_pthread_cond_wait(&w->finished_one, &w->lock);
         } else {
             int rc = pthread_cond_timedwait(&w->finished_one, &w->lock, &it->deadline);
             if (rc == ETIMEDOUT)
@@ -322,25 +322,25 @@ int lab_as_completed_next(lab_as_completed *it, size_t *index)
                 LAB_CHECK(rc);
         }
     }
-    lab_mutex_unlock(&w->lock);
+    lab_pthread_mutex_unlock(&w->lock);
     return outcome;
 }
 
-void lab_as_completed_free(lab_as_completed *it)
+void lab_futures_as_completed_free(lab_futures_as_completed *it)
 {
     for (size_t i = 0; i < it->count; i++) {
         if (!it->linked[i])
             continue;
         lab_future *future = it->futures[i];
-        lab_mutex_lock(&future->lock);   /* a finishing future may be walking the list */
+        lab_pthread_mutex_lock(&future->lock);   /* a finishing future may be walking the list */
         watch **link = &future->watches;
         while (*link != &it->watches[i])
             link = &(*link)->next;
         *link = it->watches[i].next;
-        lab_mutex_unlock(&future->lock);
+        lab_pthread_mutex_unlock(&future->lock);
     }
-    lab_cond_destroy(&it->waiter.finished_one);
-    lab_mutex_destroy(&it->waiter.lock);
+    lab_pthread_cond_destroy(&it->waiter.finished_one);
+    lab_pthread_mutex_destroy(&it->waiter.lock);
     free(it->waiter.order);
     free(it->futures);
     free(it->watches);
@@ -349,18 +349,18 @@ void lab_as_completed_free(lab_as_completed *it)
 }
 
 size_t lab_futures_wait(lab_future *const *futures, size_t count, double timeout,
-                        lab_return_when when, bool *done)
+                        lab_futures_return_when when, bool *done)
 {
     /* wait() is as_completed with a stopping rule. */
-    lab_as_completed *it = lab_as_completed_start(futures, count, timeout);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, count, timeout);
     size_t index;
-    while (lab_as_completed_next(it, &index) == 0) {
-        if (when == LAB_FIRST_COMPLETED)
+    while (lab_futures_as_completed_next(it, &index) == 0) {
+        if (when == LAB_FUTURES_FIRST_COMPLETED)
             break;
-        if (when == LAB_FIRST_EXCEPTION && lab_future_error(futures[index]) != 0)
+        if (when == LAB_FUTURES_FIRST_EXCEPTION && lab_future_error(futures[index]) != 0)
             break;
     }
-    lab_as_completed_free(it);
+    lab_futures_as_completed_free(it);
     size_t done_count = 0;
     for (size_t i = 0; i < count; i++) {   /* the sets as they are now */
         bool is = lab_future_done(futures[i]);

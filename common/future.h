@@ -96,32 +96,32 @@ void lab_future_free(lab_future *future);
 
 /* as_completed(fs, timeout): an iterator over count futures (duplicates are handed out
  * once), in the order they finish; those finished already come first. */
-typedef struct lab_as_completed lab_as_completed;
+typedef struct lab_futures_as_completed lab_futures_as_completed;
 
 /* Start watching futures[0..count-1]; the timeout (class seconds, or LAB_FOREVER)
  * counts from this call, for the whole iteration. Can't fail (exits if memory runs out). */
-lab_as_completed *lab_as_completed_start(lab_future *const *futures, size_t count, double timeout);
+lab_futures_as_completed *lab_futures_as_completed_new(lab_future *const *futures, size_t count, double timeout);
 /* Wait for the next future to finish: 0 and its position in the array in *index;
  * LAB_FUTURE_TIMEOUT when the overall timeout passes first (later calls still hand out,
  * without waiting, futures that finished meanwhile); LAB_FUTURE_END when every future
  * has been handed out. */
-int lab_as_completed_next(lab_as_completed *iterator, size_t *index);
+int lab_futures_as_completed_next(lab_futures_as_completed *iterator, size_t *index);
 /* Stop watching and free the iterator (the futures stay the caller's). Can't fail. */
-void lab_as_completed_free(lab_as_completed *iterator);
+void lab_futures_as_completed_free(lab_futures_as_completed *iterator);
 
 /* wait()'s return_when. */
 typedef enum {
-    LAB_FIRST_COMPLETED,   /* any future finished or was cancelled */
-    LAB_FIRST_EXCEPTION,   /* any task failed; if none fails, the same as ALL_COMPLETED */
-    LAB_ALL_COMPLETED,     /* every future finished or was cancelled */
-} lab_return_when;
+    LAB_FUTURES_FIRST_COMPLETED,   /* any future finished or was cancelled */
+    LAB_FUTURES_FIRST_EXCEPTION,   /* any task failed; if none fails, the same as ALL_COMPLETED */
+    LAB_FUTURES_ALL_COMPLETED,     /* every future finished or was cancelled */
+} lab_futures_return_when;
 
 /* Python's wait(fs, timeout, return_when): block until `when` holds or timeout class
  * seconds pass (LAB_FOREVER: no limit). Then done[i] (if done is not NULL) says
  * whether futures[i] is done: the done set; the rest is the not-done set. Returns how
  * many futures are done. Can't fail. */
 size_t lab_futures_wait(lab_future *const *futures, size_t count, double timeout,
-                        lab_return_when when, bool *done);
+                        lab_futures_return_when when, bool *done);
 
 /* ---- the executor's side (what the pool uses; any other runner may too) ---- */
 

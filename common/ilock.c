@@ -178,7 +178,7 @@ const char *lab_ilock_event_name(lab_ilock_event_kind kind)
 static void forget_thread(void *record)
 {
     lab_ilock_thread *thread = record;
-    lab_mutex_lock(&table_lock);
+    lab_pthread_mutex_lock(&table_lock);
     bool holding = false;
     for (lab_ilock *lock = all_locks; lock != NULL; lock = lock->next)
         holding = holding || atomic_load_explicit(&lock->owner, memory_order_relaxed) == thread;
@@ -193,7 +193,7 @@ static void forget_thread(void *record)
         }
         free(thread);
     }
-    lab_mutex_unlock(&table_lock);
+    lab_pthread_mutex_unlock(&table_lock);
     self = NULL;
 }
 
@@ -207,11 +207,11 @@ __attribute__((constructor)) static void make_key(void)
 static __attribute__((noinline, cold)) lab_ilock_thread *register_me(void)
 {
     lab_ilock_thread *thread = lab_calloc(1, sizeof *thread);
-    lab_mutex_lock(&table_lock);
-    snprintf(thread->name, sizeof thread->name, "%s", lab_current_name());
+    lab_pthread_mutex_lock(&table_lock);
+    snprintf(thread->name, sizeof thread->name, "%s", lab_thread_current_name());
     thread->next = all_threads;
     all_threads = thread;
-    lab_mutex_unlock(&table_lock);
+    lab_pthread_mutex_unlock(&table_lock);
     LAB_CHECK(pthread_setspecific(record_key, thread));
     self = thread;
     return thread;
@@ -235,12 +235,12 @@ int lab_ilock_init(lab_ilock *lock, const char *name)
     ATOMIC_FOR_HELGRIND(&lock->owner, sizeof lock->owner);
     lock->next = NULL;
     TSAN_CREATE(lock);
-    lab_mutex_lock(&table_lock);
+    lab_pthread_mutex_lock(&table_lock);
     lab_ilock **link = &all_locks;
     while (*link != NULL)
         link = &(*link)->next;
     *link = lock;
-    lab_mutex_unlock(&table_lock);
+    lab_pthread_mutex_unlock(&table_lock);
     return 0;
 }
 
@@ -248,16 +248,16 @@ void lab_ilock_destroy(lab_ilock *lock)
 {
     if (atomic_load(&lock->owner) != NULL)
         lab_check_at(EBUSY, "lab_ilock_destroy (the lock is still held)", __FILE__, __LINE__);
-    lab_mutex_lock(&table_lock);
+    lab_pthread_mutex_lock(&table_lock);
     for (lab_ilock **link = &all_locks; *link != NULL; link = &(*link)->next) {
         if (*link == lock) {
             *link = lock->next;
             break;
         }
     }
-    lab_mutex_unlock(&table_lock);
+    lab_pthread_mutex_unlock(&table_lock);
     TSAN_DESTROY(lock);
-    lab_mutex_destroy(&lock->mutex);
+    lab_pthread_mutex_destroy(&lock->mutex);
 }
 
 /* ---- the wait-for picture (everything here expects table_lock held) ---- */
@@ -419,8 +419,8 @@ static void say_lines(text *t)
 static int begin_wait(lab_ilock *lock, lab_ilock_thread *me, double timeout)
 {
     text report = {0};
-    lab_mutex_lock(&table_lock);
-    snprintf(me->name, sizeof me->name, "%s", lab_current_name());   /* it may have been renamed */
+    lab_pthread_mutex_lock(&table_lock);
+    snprintf(me->name, sizeof me->name, "%s", lab_thread_current_name());   /* it may have been renamed */
     bool mine = atomic_load_explicit(&lock->owner, memory_order_relaxed) == me;
     if (mine && timeout > 0) {
         hop self_wait = {me, lock, me};
@@ -430,7 +430,7 @@ static int begin_wait(lab_ilock *lock, lab_ilock_thread *me, double timeout)
         me->waiting_since = lab_now();
         me->spared = false;
     }
-    lab_mutex_unlock(&table_lock);
+    lab_pthread_mutex_unlock(&table_lock);
     if (report.buffer != NULL) {
         say_lines(&report);
         note(lock, me, LAB_ILOCK_DEADLOCK);
@@ -482,10 +482,10 @@ static int lock_before(lab_ilock *lock, const struct timespec *deadline)
  * or ETIMEDOUT. */
 static int at_deadline(lab_ilock *lock, lab_ilock_thread *me, double timeout, struct timespec *deadline)
 {
-    lab_mutex_lock(&table_lock);
+    lab_pthread_mutex_lock(&table_lock);
     if (me->spared) {   /* a victim is backing out of my cycle: give it the time to */
         me->spared = false;
-        lab_mutex_unlock(&table_lock);
+        lab_pthread_mutex_unlock(&table_lock);
         *deadline = lab_deadline(timeout);
         return 0;
     }
@@ -502,7 +502,7 @@ static int at_deadline(lab_ilock *lock, lab_ilock_thread *me, double timeout, st
         describe_timeout(&report, chain, hops, me, waited);
     }
     me->waiting_for = NULL;   /* from now on, the others see me as not waiting */
-    lab_mutex_unlock(&table_lock);
+    lab_pthread_mutex_unlock(&table_lock);
     say_lines(&report);
     note(lock, me, cycle ? LAB_ILOCK_DEADLOCK : LAB_ILOCK_TIMEOUT);
     return cycle ? EDEADLK : ETIMEDOUT;
@@ -530,11 +530,11 @@ static __attribute__((noinline)) int wait_for_lock(lab_ilock *lock, lab_ilock_th
         LAB_CHECK(rc);
     }
     /* Owner and "not waiting" change together, so no walk sees me waiting for my own lock. */
-    lab_mutex_lock(&table_lock);
+    lab_pthread_mutex_lock(&table_lock);
     atomic_store_explicit(&lock->owner, me, memory_order_relaxed);
     me->waiting_for = NULL;
     me->spared = false;
-    lab_mutex_unlock(&table_lock);
+    lab_pthread_mutex_unlock(&table_lock);
     note(lock, me, LAB_ILOCK_ACQUIRED);
     return 0;
 }
@@ -616,10 +616,10 @@ bool lab_ilock_held_by_me(const lab_ilock *lock)
 
 bool lab_ilock_owner(const lab_ilock *lock, char *name, size_t size)
 {
-    lab_mutex_lock(&table_lock);   /* keeps the owner's record from being freed meanwhile */
+    lab_pthread_mutex_lock(&table_lock);   /* keeps the owner's record from being freed meanwhile */
     const lab_ilock_thread *owner = atomic_load_explicit(&lock->owner, memory_order_relaxed);
     if (owner != NULL && name != NULL && size > 0)
         snprintf(name, size, "%s%s", owner->name, owner->ended ? " (ended)" : "");
-    lab_mutex_unlock(&table_lock);
+    lab_pthread_mutex_unlock(&table_lock);
     return owner != NULL;
 }

@@ -18,6 +18,6 @@
  * The atexit handlers then run on the "signals" thread while the others go on: whatever they
  * read must be written before this call (starting the thread orders those writes before
  * it), or be protected by a lock or an atomic, like any data two threads share. */
-void lab_exit_on_interrupt(void);
+void lab_interrupt_exit_on_signal(void);
 
 #endif

@@ -52,11 +52,11 @@ lab_pool *lab_pool_new(int max_workers, const char *name_prefix)
     }
     lab_pool *pool = lab_calloc(1, sizeof *pool);
     int rc = pthread_mutex_init(&pool->lock, NULL);
-    if (rc == 0 && (rc = lab_cond_init_monotonic(&pool->work_arrived)) != 0)
-        lab_mutex_destroy(&pool->lock);
-    if (rc == 0 && (rc = lab_cond_init_monotonic(&pool->all_joined)) != 0) {
-        lab_cond_destroy(&pool->work_arrived);
-        lab_mutex_destroy(&pool->lock);
+    if (rc == 0 && (rc = lab_pthread_cond_init_monotonic(&pool->work_arrived)) != 0)
+        lab_pthread_mutex_destroy(&pool->lock);
+    if (rc == 0 && (rc = lab_pthread_cond_init_monotonic(&pool->all_joined)) != 0) {
+        lab_pthread_cond_destroy(&pool->work_arrived);
+        lab_pthread_mutex_destroy(&pool->lock);
     }
     if (rc != 0) {
         free(pool);
@@ -87,11 +87,11 @@ static void run_work(work *item)
 static void *worker_loop(void *arg)
 {
     lab_pool *pool = arg;
-    lab_mutex_lock(&pool->lock);
+    lab_pthread_mutex_lock(&pool->lock);
     for (;;) {
         while (pool->head == NULL && !pool->shutting_down) {   /* while: wake-ups can be spurious */
             pool->idle++;
-            lab_cond_wait(&pool->work_arrived, &pool->lock);
+            lab_pthread_cond_wait(&pool->work_arrived, &pool->lock);
             pool->idle--;
         }
         work *item = pool->head;
@@ -101,11 +101,11 @@ static void *worker_loop(void *arg)
         if (pool->head == NULL)
             pool->tail = &pool->head;
         pool->queued--;
-        lab_mutex_unlock(&pool->lock);   /* tasks run in parallel, not under the pool's lock */
+        lab_pthread_mutex_unlock(&pool->lock);   /* tasks run in parallel, not under the pool's lock */
         run_work(item);
-        lab_mutex_lock(&pool->lock);
+        lab_pthread_mutex_lock(&pool->lock);
     }
-    lab_mutex_unlock(&pool->lock);
+    lab_pthread_mutex_unlock(&pool->lock);
     return NULL;
 }
 
@@ -116,9 +116,9 @@ lab_future *lab_pool_submit(lab_pool *pool, lab_task_fn fn, void *arg)
         return NULL;
     work *item = lab_calloc(1, sizeof *item);
     *item = (work){.fn = fn, .arg = arg, .future = future};
-    lab_mutex_lock(&pool->lock);
+    lab_pthread_mutex_lock(&pool->lock);
     if (pool->shutting_down) {
-        lab_mutex_unlock(&pool->lock);
+        lab_pthread_mutex_unlock(&pool->lock);
         free(item);
         lab_future_free(future);
         errno = ESHUTDOWN;
@@ -134,39 +134,39 @@ lab_future *lab_pool_submit(lab_pool *pool, lab_task_fn fn, void *arg)
                                                         pool->prefix, pool->started);
         pool->started++;
     }
-    lab_cond_signal(&pool->work_arrived);
-    lab_mutex_unlock(&pool->lock);
+    lab_pthread_cond_signal(&pool->work_arrived);
+    lab_pthread_mutex_unlock(&pool->lock);
     return future;
 }
 
 void lab_pool_shutdown(lab_pool *pool, bool wait)
 {
-    lab_mutex_lock(&pool->lock);
+    lab_pthread_mutex_lock(&pool->lock);
     pool->shutting_down = true;
-    lab_cond_broadcast(&pool->work_arrived);   /* idle workers: check the queue and leave */
+    lab_pthread_cond_broadcast(&pool->work_arrived);   /* idle workers: check the queue and leave */
     bool join_here = wait && !pool->joining;
     if (join_here)
         pool->joining = true;
     int started = pool->started;   /* final: submit refuses now, so no worker starts */
     while (wait && !join_here && !pool->joined)   /* someone else is joining: wait for them */
-        lab_cond_wait(&pool->all_joined, &pool->lock);
-    lab_mutex_unlock(&pool->lock);
+        lab_pthread_cond_wait(&pool->all_joined, &pool->lock);
+    lab_pthread_mutex_unlock(&pool->lock);
     if (!join_here)
         return;
     for (int i = 0; i < started; i++)
         lab_thread_join(pool->workers[i]);   /* each leaves once the queue is empty */
-    lab_mutex_lock(&pool->lock);
+    lab_pthread_mutex_lock(&pool->lock);
     pool->joined = true;
-    lab_cond_broadcast(&pool->all_joined);
-    lab_mutex_unlock(&pool->lock);
+    lab_pthread_cond_broadcast(&pool->all_joined);
+    lab_pthread_mutex_unlock(&pool->lock);
 }
 
 void lab_pool_free(lab_pool *pool)
 {
     lab_pool_shutdown(pool, true);
-    lab_cond_destroy(&pool->all_joined);
-    lab_cond_destroy(&pool->work_arrived);
-    lab_mutex_destroy(&pool->lock);
+    lab_pthread_cond_destroy(&pool->all_joined);
+    lab_pthread_cond_destroy(&pool->work_arrived);
+    lab_pthread_mutex_destroy(&pool->lock);
     free(pool->workers);
     free(pool);
 }
@@ -178,15 +178,15 @@ int lab_pool_max_workers(lab_pool *pool)
 
 int lab_pool_workers_started(lab_pool *pool)
 {
-    lab_mutex_lock(&pool->lock);
+    lab_pthread_mutex_lock(&pool->lock);
     int started = pool->started;
-    lab_mutex_unlock(&pool->lock);
+    lab_pthread_mutex_unlock(&pool->lock);
     return started;
 }
 
 /* ---- map ------------------------------------------------------------------- */
 
-struct lab_map {
+struct lab_pool_map {
     lab_future **futures;   /* in submission order; the map owns them */
     size_t count;
     size_t next;            /* the next to hand out */
@@ -194,10 +194,10 @@ struct lab_map {
     struct timespec deadline;
 };
 
-lab_map *lab_pool_map(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size,
+lab_pool_map *lab_pool_map_new(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size,
                       double timeout)
 {
-    lab_map *map = lab_calloc(1, sizeof *map);
+    lab_pool_map *map = lab_calloc(1, sizeof *map);
     map->futures = lab_calloc(count + 1, sizeof *map->futures);
     map->count = count;
     map->forever = timeout < 0;
@@ -207,7 +207,7 @@ lab_map *lab_pool_map(lab_pool *pool, lab_task_fn fn, void *items, size_t count,
         if (map->futures[i] == NULL) {   /* shut down meanwhile: take back what was queued */
             int error = errno;
             map->count = i;
-            lab_map_free(map);
+            lab_pool_map_free(map);
             errno = error;
             return NULL;
         }
@@ -215,7 +215,7 @@ lab_map *lab_pool_map(lab_pool *pool, lab_task_fn fn, void *items, size_t count,
     return map;
 }
 
-int lab_map_next(lab_map *map, long *value)
+int lab_pool_map_next(lab_pool_map *map, long *value)
 {
     if (map->next == map->count)
         return LAB_FUTURE_END;
@@ -232,12 +232,12 @@ int lab_map_next(lab_map *map, long *value)
     return outcome;
 }
 
-lab_future *lab_map_future(lab_map *map, size_t i)
+lab_future *lab_pool_map_future(lab_pool_map *map, size_t i)
 {
     return i < map->count ? map->futures[i] : NULL;
 }
 
-void lab_map_free(lab_map *map)
+void lab_pool_map_free(lab_pool_map *map)
 {
     for (size_t i = 0; i < map->count; i++) {
         lab_future_cancel(map->futures[i]);   /* only those still queued are affected */

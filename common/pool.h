@@ -62,13 +62,13 @@ int lab_pool_workers_started(lab_pool *pool);
 
 /* ---- map: one task per item, results in submission order ---- */
 
-typedef struct lab_map lab_map;
+typedef struct lab_pool_map lab_pool_map;
 
 /* Submit fn(&items[i]) for each of the count items (each item_size bytes) at once, and
  * return an iterator over their results in submission order. The timeout (class seconds,
  * or LAB_FOREVER) counts from this call. Returns NULL, with nothing left queued,
  * when a submit fails (errno as lab_pool_submit's). */
-lab_map *lab_pool_map(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size,
+lab_pool_map *lab_pool_map_new(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size,
                       double timeout);
 
 /* The next result in submission order, waiting for it even when later ones are done:
@@ -76,13 +76,13 @@ lab_map *lab_pool_map(lab_pool *pool, lab_task_fn fn, void *items, size_t count,
  * LAB_FUTURE_TIMEOUT (the map's timeout passed; the same result is tried again on the
  * next call), or LAB_FUTURE_END after the last. Python's map raises at the first failure
  * and stops: here the caller decides whether to go on. */
-int lab_map_next(lab_map *map, long *value);
+int lab_pool_map_next(lab_pool_map *map, long *value);
 
 /* The future of item i (owned by the map: don't free it), e.g. to ask lab_future_error. */
-lab_future *lab_map_future(lab_map *map, size_t i);
+lab_future *lab_pool_map_future(lab_pool_map *map, size_t i);
 
 /* Cancel the tasks not started yet (as Python does when a map's iterator is dropped),
  * and free the map and its futures. Can't fail. */
-void lab_map_free(lab_map *map);
+void lab_pool_map_free(lab_pool_map *map);
 
 #endif

@@ -167,7 +167,7 @@ static bool deadline_from(double timeout, struct timespec *storage, const struct
 static bool wait_on(lab_queue *q, pthread_cond_t *cond, const struct timespec *deadline)
 {
     if (deadline == NULL) {
-        lab_cond_wait(cond, &q->lock);
+        lab_pthread_cond_wait(cond, &q->lock);
         return true;
     }
     int rc = pthread_cond_timedwait(cond, &q->lock, deadline);
@@ -179,7 +179,7 @@ static bool wait_on(lab_queue *q, pthread_cond_t *cond, const struct timespec *d
 
 /* ---- the public functions ---- */
 
-lab_queue *lab_queue_create(lab_queue_kind kind, long maxsize)
+lab_queue *lab_queue_new(lab_queue_kind kind, long maxsize)
 {
     if (kind != LAB_QUEUE_FIFO && kind != LAB_QUEUE_LIFO && kind != LAB_QUEUE_PRIORITY) {
         errno = EINVAL;
@@ -198,20 +198,20 @@ lab_queue *lab_queue_create(lab_queue_kind kind, long maxsize)
         goto no_entries;
     if ((rc = pthread_mutex_init(&q->lock, NULL)) != 0)
         goto no_lock;
-    if ((rc = lab_cond_init_monotonic(&q->not_empty)) != 0)
+    if ((rc = lab_pthread_cond_init_monotonic(&q->not_empty)) != 0)
         goto no_not_empty;
-    if ((rc = lab_cond_init_monotonic(&q->not_full)) != 0)
+    if ((rc = lab_pthread_cond_init_monotonic(&q->not_full)) != 0)
         goto no_not_full;
-    if ((rc = lab_cond_init_monotonic(&q->all_tasks_done)) != 0)
+    if ((rc = lab_pthread_cond_init_monotonic(&q->all_tasks_done)) != 0)
         goto no_all_tasks_done;
     return q;
 
 no_all_tasks_done:
-    lab_cond_destroy(&q->not_full);
+    lab_pthread_cond_destroy(&q->not_full);
 no_not_full:
-    lab_cond_destroy(&q->not_empty);
+    lab_pthread_cond_destroy(&q->not_empty);
 no_not_empty:
-    lab_mutex_destroy(&q->lock);
+    lab_pthread_mutex_destroy(&q->lock);
 no_lock:
     free(q->entries);
 no_entries:
@@ -220,14 +220,14 @@ no_entries:
     return NULL;
 }
 
-void lab_queue_destroy(lab_queue *q)
+void lab_queue_free(lab_queue *q)
 {
     if (q == NULL)
         return;
-    lab_cond_destroy(&q->all_tasks_done);
-    lab_cond_destroy(&q->not_full);
-    lab_cond_destroy(&q->not_empty);
-    lab_mutex_destroy(&q->lock);
+    lab_pthread_cond_destroy(&q->all_tasks_done);
+    lab_pthread_cond_destroy(&q->not_full);
+    lab_pthread_cond_destroy(&q->not_empty);
+    lab_pthread_mutex_destroy(&q->lock);
     free(q->entries);
     free(q);
 }
@@ -239,7 +239,7 @@ lab_queue_status lab_queue_put_ex(lab_queue *q, void *item, long priority, bool 
     if (block && !deadline_from(timeout, &storage, &deadline))
         return LAB_QUEUE_ERROR;
 
-    lab_mutex_lock(&q->lock);
+    lab_pthread_mutex_lock(&q->lock);
     bool timed_out = false;
     while (block && is_full(q) && !q->shut_down && !timed_out)
         timed_out = !wait_on(q, &q->not_full, deadline);   /* a get makes room */
@@ -254,10 +254,10 @@ lab_queue_status lab_queue_put_ex(lab_queue *q, void *item, long priority, bool 
     else {
         store(q, (entry){.item = item, .priority = priority, .order = q->puts++});
         q->unfinished++;
-        lab_cond_signal(&q->not_empty);   /* one new item: one getter can have it */
+        lab_pthread_cond_signal(&q->not_empty);   /* one new item: one getter can have it */
         status = LAB_QUEUE_OK;
     }
-    lab_mutex_unlock(&q->lock);
+    lab_pthread_mutex_unlock(&q->lock);
     return status;
 }
 
@@ -268,7 +268,7 @@ lab_queue_status lab_queue_get_ex(lab_queue *q, void **item, long *priority, boo
     if (block && !deadline_from(timeout, &storage, &deadline))
         return LAB_QUEUE_ERROR;
 
-    lab_mutex_lock(&q->lock);
+    lab_pthread_mutex_lock(&q->lock);
     bool timed_out = false;
     while (block && q->count == 0 && !q->shut_down && !timed_out)
         timed_out = !wait_on(q, &q->not_empty, deadline);   /* a put (or shutdown) wakes us */
@@ -279,13 +279,13 @@ lab_queue_status lab_queue_get_ex(lab_queue *q, void **item, long *priority, boo
         *item = e.item;
         if (priority != NULL)
             *priority = e.priority;
-        lab_cond_signal(&q->not_full);   /* one free slot: one putter can use it */
+        lab_pthread_cond_signal(&q->not_full);   /* one free slot: one putter can use it */
         status = LAB_QUEUE_OK;
     } else if (q->shut_down)
         status = LAB_QUEUE_SHUT_DOWN;
     else
         status = block ? LAB_QUEUE_TIMEOUT : LAB_QUEUE_EMPTY;
-    lab_mutex_unlock(&q->lock);
+    lab_pthread_mutex_unlock(&q->lock);
     return status;
 }
 
@@ -325,9 +325,9 @@ lab_queue_status lab_queue_get_timeout(lab_queue *q, void **item, double class_s
 
 size_t lab_queue_qsize(lab_queue *q)
 {
-    lab_mutex_lock(&q->lock);
+    lab_pthread_mutex_lock(&q->lock);
     size_t count = q->count;
-    lab_mutex_unlock(&q->lock);
+    lab_pthread_mutex_unlock(&q->lock);
     return count;
 }
 
@@ -338,9 +338,9 @@ bool lab_queue_empty(lab_queue *q)
 
 bool lab_queue_full(lab_queue *q)
 {
-    lab_mutex_lock(&q->lock);
+    lab_pthread_mutex_lock(&q->lock);
     bool full = is_full(q);
-    lab_mutex_unlock(&q->lock);
+    lab_pthread_mutex_unlock(&q->lock);
     return full;
 }
 
@@ -351,24 +351,24 @@ long lab_queue_maxsize(const lab_queue *q)
 
 lab_queue_status lab_queue_task_done(lab_queue *q)
 {
-    lab_mutex_lock(&q->lock);
+    lab_pthread_mutex_lock(&q->lock);
     lab_queue_status status = LAB_QUEUE_ERROR;   /* more task_done calls than items put */
     if (q->unfinished > 0) {
         q->unfinished--;
         if (q->unfinished == 0)
-            lab_cond_broadcast(&q->all_tasks_done);   /* every joiner may go on */
+            lab_pthread_cond_broadcast(&q->all_tasks_done);   /* every joiner may go on */
         status = LAB_QUEUE_OK;
     }
-    lab_mutex_unlock(&q->lock);
+    lab_pthread_mutex_unlock(&q->lock);
     return status;
 }
 
 void lab_queue_join(lab_queue *q)
 {
-    lab_mutex_lock(&q->lock);
+    lab_pthread_mutex_lock(&q->lock);
     while (q->unfinished > 0)
-        lab_cond_wait(&q->all_tasks_done, &q->lock);
-    lab_mutex_unlock(&q->lock);
+        lab_pthread_cond_wait(&q->all_tasks_done, &q->lock);
+    lab_pthread_mutex_unlock(&q->lock);
 }
 
 bool lab_queue_join_timeout(lab_queue *q, double class_seconds)
@@ -377,18 +377,18 @@ bool lab_queue_join_timeout(lab_queue *q, double class_seconds)
     const struct timespec *deadline = NULL;
     if (!deadline_from(class_seconds < 0 ? 0 : class_seconds, &storage, &deadline))
         return false;   /* NaN */
-    lab_mutex_lock(&q->lock);
+    lab_pthread_mutex_lock(&q->lock);
     bool timed_out = false;
     while (q->unfinished > 0 && !timed_out)
         timed_out = !wait_on(q, &q->all_tasks_done, deadline);
     bool all_done = q->unfinished == 0;
-    lab_mutex_unlock(&q->lock);
+    lab_pthread_mutex_unlock(&q->lock);
     return all_done;
 }
 
 size_t lab_queue_shutdown(lab_queue *q, bool immediate)
 {
-    lab_mutex_lock(&q->lock);
+    lab_pthread_mutex_lock(&q->lock);
     q->shut_down = true;
     size_t dropped = 0;
     if (immediate) {
@@ -397,21 +397,21 @@ size_t lab_queue_shutdown(lab_queue *q, bool immediate)
             if (q->unfinished > 0)
                 q->unfinished--;   /* a dropped item counts as done, so join can return */
         }
-        lab_cond_broadcast(&q->all_tasks_done);
+        lab_pthread_cond_broadcast(&q->all_tasks_done);
     }
     /* Everyone waiting must look again: getters find SHUT_DOWN once the queue is empty,
      * putters find it at once. */
-    lab_cond_broadcast(&q->not_empty);
-    lab_cond_broadcast(&q->not_full);
-    lab_mutex_unlock(&q->lock);
+    lab_pthread_cond_broadcast(&q->not_empty);
+    lab_pthread_cond_broadcast(&q->not_full);
+    lab_pthread_mutex_unlock(&q->lock);
     return dropped;
 }
 
 bool lab_queue_is_shut_down(lab_queue *q)
 {
-    lab_mutex_lock(&q->lock);
+    lab_pthread_mutex_lock(&q->lock);
     bool shut_down = q->shut_down;
-    lab_mutex_unlock(&q->lock);
+    lab_pthread_mutex_unlock(&q->lock);
     return shut_down;
 }
 

@@ -6,8 +6,8 @@
  * condition variables, the way CPython's queue.py does:
  *
  *     Python                                    C
- *     q = queue.Queue(maxsize=0)                q = lab_queue_create(LAB_QUEUE_FIFO, 0)
- *     queue.LifoQueue(8), PriorityQueue(8)      lab_queue_create(LAB_QUEUE_LIFO / _PRIORITY, 8)
+ *     q = queue.Queue(maxsize=0)                q = lab_queue_new(LAB_QUEUE_FIFO, 0)
+ *     queue.LifoQueue(8), PriorityQueue(8)      lab_queue_new(LAB_QUEUE_LIFO / _PRIORITY, 8)
  *     q.put(item)                               lab_queue_put(q, item)
  *     q.put(item, block=False), put_nowait      lab_queue_put_nowait(q, item)    -> LAB_QUEUE_FULL
  *     q.put(item, timeout=2)                    lab_queue_put_timeout(q, item, 2) -> LAB_QUEUE_TIMEOUT
@@ -20,7 +20,7 @@
  *     q.join()                                  lab_queue_join(q)  (and lab_queue_join_timeout: not in Python)
  *     q.shutdown(immediate=False)   (3.13)      lab_queue_shutdown(q, false)
  *     q.is_shutdown                             lab_queue_is_shut_down(q)
- *     (garbage collection)                      lab_queue_destroy(q)
+ *     (garbage collection)                      lab_queue_free(q)
  *
  * Python raises exceptions; C returns a lab_queue_status the caller acts on:
  *     queue.Full -> LAB_QUEUE_FULL, queue.Empty -> LAB_QUEUE_EMPTY, queue.ShutDown ->
@@ -84,10 +84,10 @@ typedef enum {
 
 /* A new empty queue of the given order; maxsize <= 0: unbounded. Returns NULL (errno
  * set: ENOMEM or the pthread error) when it cannot be made; nothing is left allocated. */
-lab_queue *lab_queue_create(lab_queue_kind kind, long maxsize);
+lab_queue *lab_queue_new(lab_queue_kind kind, long maxsize);
 /* Free the queue (not the items still in it). No thread may be using it, or waiting in
  * it: shut it down and join its users first. NULL is ignored. Aborts on a pthread error. */
-void lab_queue_destroy(lab_queue *queue);
+void lab_queue_free(lab_queue *queue);
 
 /* put(item): wait until there is room, then add item. Returns OK or SHUT_DOWN (or ERROR
  * when an unbounded queue cannot grow: out of memory; the item was not added). */

@@ -8,17 +8,17 @@
 
 static _Atomic uint64_t run_seed;
 
-void lab_set_seed(uint64_t seed)
+void lab_rng_set_seed(uint64_t seed)
 {
     atomic_store(&run_seed, seed);
 }
 
-uint64_t lab_seed(void)
+uint64_t lab_rng_seed(void)
 {
     return atomic_load(&run_seed);
 }
 
-uint64_t lab_time_seed(void)
+uint64_t lab_rng_time_seed(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -36,7 +36,7 @@ static uint64_t splitmix64(uint64_t *state)
 lab_rng lab_rng_stream(uint64_t stream)
 {
     /* Mix seed and stream so that neighbouring streams start far apart. */
-    uint64_t mix = lab_seed() ^ (stream * 0xD1B54A32D192ED03ull);
+    uint64_t mix = lab_rng_seed() ^ (stream * 0xD1B54A32D192ED03ull);
     lab_rng rng = {splitmix64(&mix)};
     return rng;
 }

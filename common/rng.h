@@ -16,11 +16,11 @@ typedef struct lab_rng {
 } lab_rng;
 
 /* Set the run's seed (lab_init does this from --seed). Call before starting threads. */
-void lab_set_seed(uint64_t seed);
+void lab_rng_set_seed(uint64_t seed);
 /* The run's seed. */
-uint64_t lab_seed(void);
+uint64_t lab_rng_seed(void);
 /* A fresh seed from the clock and the process id, short enough to type back. */
-uint64_t lab_time_seed(void);
+uint64_t lab_rng_time_seed(void);
 
 /* An independent generator for stream `stream` of the run's seed. Can't fail. */
 lab_rng lab_rng_stream(uint64_t stream);

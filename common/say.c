@@ -24,12 +24,12 @@ static atomic_int colour = -1;   /* -1: not decided yet */
  * no line is being written (prepare), and both sides release the lock afterwards. */
 static void before_fork(void)
 {
-    lab_mutex_lock(&output_lock);
+    lab_pthread_mutex_lock(&output_lock);
 }
 
 static void after_fork(void)
 {
-    lab_mutex_unlock(&output_lock);
+    lab_pthread_mutex_unlock(&output_lock);
 }
 
 __attribute__((constructor)) static void register_fork_handlers(void)
@@ -76,7 +76,7 @@ static int colour_of(const char *name)
 /* Write the whole buffer with one lock held; retries short writes and EINTR. */
 static void write_line(const char *line, size_t length)
 {
-    lab_mutex_lock(&output_lock);
+    lab_pthread_mutex_lock(&output_lock);
     while (length > 0) {
         ssize_t n = write(STDOUT_FILENO, line, length);
         if (n < 0 && errno == EINTR)
@@ -86,7 +86,7 @@ static void write_line(const char *line, size_t length)
         line += n;
         length -= (size_t)n;
     }
-    lab_mutex_unlock(&output_lock);
+    lab_pthread_mutex_unlock(&output_lock);
 }
 
 /* Append formatted text at line[*used]; on overflow end the line with "...". */
@@ -124,7 +124,7 @@ void say(const char *format, ...)
         return;
     char line[LAB_LINE_MAX + 1];
     size_t used = 0;
-    const char *name = lab_current_name();
+    const char *name = lab_thread_current_name();
     if (use_colour() && strcmp(name, "main") != 0)
         append_text(line, &used, "[%7.3f] \033[%dm%-10s\033[0m | ", lab_elapsed(), colour_of(name), name);
     else
@@ -158,6 +158,6 @@ void lab_result(const char *format, ...)
     va_start(args, format);
     append(line, &used, format, args);
     va_end(args);
-    append_text(line, &used, " seed=%" PRIu64, lab_seed());
+    append_text(line, &used, " seed=%" PRIu64, lab_rng_seed());
     finish_line(line, used);
 }

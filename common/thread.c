@@ -38,12 +38,12 @@ static pthread_t main_thread;
  * child's main thread, as Python does after os.fork(). */
 static void before_fork(void)
 {
-    lab_mutex_lock(&registry_lock);
+    lab_pthread_mutex_lock(&registry_lock);
 }
 
 static void after_fork_in_parent(void)
 {
-    lab_mutex_unlock(&registry_lock);
+    lab_pthread_mutex_unlock(&registry_lock);
 }
 
 static void after_fork_in_child(void)
@@ -54,7 +54,7 @@ static void after_fork_in_child(void)
     }
     live_threads = 0;
     main_thread = pthread_self();
-    lab_mutex_unlock(&registry_lock);
+    lab_pthread_mutex_unlock(&registry_lock);
 }
 
 /* Runs before main(), in the main thread. */
@@ -67,37 +67,37 @@ __attribute__((constructor)) static void remember_main_thread(void)
 /* Append, so that the registry lists threads in the order they started. */
 static void registry_add(lab_thread *thread)
 {
-    lab_mutex_lock(&registry_lock);
+    lab_pthread_mutex_lock(&registry_lock);
     lab_thread **link = &registry;
     while (*link != NULL)
         link = &(*link)->next;
     *link = thread;
     live_threads++;
-    lab_mutex_unlock(&registry_lock);
+    lab_pthread_mutex_unlock(&registry_lock);
 }
 
 static void registry_remove(lab_thread *thread)
 {
-    lab_mutex_lock(&registry_lock);
+    lab_pthread_mutex_lock(&registry_lock);
     for (lab_thread **link = &registry; *link != NULL; link = &(*link)->next) {
         if (*link == thread) {
             *link = thread->next;
             break;
         }
     }
-    lab_mutex_unlock(&registry_lock);
+    lab_pthread_mutex_unlock(&registry_lock);
 }
 
 /* Every lab thread starts here: name itself, run fn, then count itself out. */
 static void *thread_trampoline(void *self_arg)
 {
     lab_thread *self = self_arg;
-    lab_set_current_name(self->name);
+    lab_thread_set_current_name(self->name);
     void *result = self->fn(self->arg);
-    lab_mutex_lock(&registry_lock);
+    lab_pthread_mutex_lock(&registry_lock);
     self->alive = false;
     live_threads--;
-    lab_mutex_unlock(&registry_lock);
+    lab_pthread_mutex_unlock(&registry_lock);
     return result;
 }
 
@@ -118,9 +118,9 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_daemon daemon,
     int rc = pthread_create(&thread->id, NULL, thread_trampoline, thread);
     if (rc != 0) {
         registry_remove(thread);
-        lab_mutex_lock(&registry_lock);
+        lab_pthread_mutex_lock(&registry_lock);
         live_threads--;
-        lab_mutex_unlock(&registry_lock);
+        lab_pthread_mutex_unlock(&registry_lock);
         char name[LAB_NAME_MAX];
         memcpy(name, thread->name, sizeof name);
         free(thread);
@@ -133,11 +133,11 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_daemon daemon,
  * Returns false for a thread fork() left behind, which has nothing to join. */
 static bool claim(lab_thread *thread)
 {
-    lab_mutex_lock(&registry_lock);
+    lab_pthread_mutex_lock(&registry_lock);
     bool already = thread->claimed;
     bool orphaned = thread->orphaned;
     thread->claimed = true;
-    lab_mutex_unlock(&registry_lock);
+    lab_pthread_mutex_unlock(&registry_lock);
     if (already && !orphaned)
         lab_check_at(EINVAL, "lab_thread_join (thread already joined)", __FILE__, __LINE__);
     return !orphaned;
@@ -178,9 +178,9 @@ bool lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **re
     void *value = NULL;
     int rc = pthread_timedjoin_np(thread->id, &value, &at);
     if (rc == ETIMEDOUT) {
-        lab_mutex_lock(&registry_lock);
+        lab_pthread_mutex_lock(&registry_lock);
         thread->claimed = false;   /* still running: it can be joined later */
-        lab_mutex_unlock(&registry_lock);
+        lab_pthread_mutex_unlock(&registry_lock);
         return false;
     }
     LAB_CHECK(rc);
@@ -192,9 +192,9 @@ bool lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **re
 
 bool lab_thread_is_alive(const lab_thread *thread)
 {
-    lab_mutex_lock(&registry_lock);
+    lab_pthread_mutex_lock(&registry_lock);
     bool alive = thread->alive;
-    lab_mutex_unlock(&registry_lock);
+    lab_pthread_mutex_unlock(&registry_lock);
     return alive;
 }
 
@@ -203,14 +203,14 @@ const char *lab_thread_name(const lab_thread *thread)
     return thread->name;
 }
 
-const char *lab_current_name(void)
+const char *lab_thread_current_name(void)
 {
     if (current_name[0] != '\0')
         return current_name;
     return pthread_equal(pthread_self(), main_thread) ? "main" : "?";
 }
 
-void lab_set_current_name(const char *name)
+void lab_thread_set_current_name(const char *name)
 {
     snprintf(current_name, sizeof current_name, "%s", name);
     char kernel_name[16];   /* the kernel keeps at most 15 characters */
@@ -220,21 +220,21 @@ void lab_set_current_name(const char *name)
     pthread_setname_np(pthread_self(), kernel_name);   /* cosmetic: ignore failure */
 }
 
-int lab_active_count(void)
+int lab_thread_active_count(void)
 {
-    lab_mutex_lock(&registry_lock);
+    lab_pthread_mutex_lock(&registry_lock);
     int count = 1 + live_threads;
-    lab_mutex_unlock(&registry_lock);
+    lab_pthread_mutex_unlock(&registry_lock);
     return count;
 }
 
-size_t lab_enumerate(char names[][LAB_NAME_MAX], size_t max)
+size_t lab_thread_enumerate(char names[][LAB_NAME_MAX], size_t max)
 {
     size_t count = 0;
     if (max > 0)
         snprintf(names[0], LAB_NAME_MAX, "main");
     count++;
-    lab_mutex_lock(&registry_lock);
+    lab_pthread_mutex_lock(&registry_lock);
     for (lab_thread *t = registry; t != NULL; t = t->next) {
         if (!t->alive)
             continue;
@@ -242,14 +242,14 @@ size_t lab_enumerate(char names[][LAB_NAME_MAX], size_t max)
             memcpy(names[count], t->name, LAB_NAME_MAX);
         count++;
     }
-    lab_mutex_unlock(&registry_lock);
+    lab_pthread_mutex_unlock(&registry_lock);
     return count;
 }
 
 /* A thread of the given kind that nobody is joining yet, claimed for the caller; or NULL. */
 static lab_thread *claim_next(lab_daemon kind)
 {
-    lab_mutex_lock(&registry_lock);
+    lab_pthread_mutex_lock(&registry_lock);
     lab_thread *found = NULL;
     for (lab_thread *t = registry; t != NULL && found == NULL; t = t->next) {
         if (t->daemon == kind && !t->claimed && !t->orphaned) {
@@ -257,7 +257,7 @@ static lab_thread *claim_next(lab_daemon kind)
             found = t;
         }
     }
-    lab_mutex_unlock(&registry_lock);
+    lab_pthread_mutex_unlock(&registry_lock);
     return found;
 }
 

@@ -55,15 +55,15 @@ bool lab_thread_is_alive(const lab_thread *thread);
 const char *lab_thread_name(const lab_thread *thread);
 
 /* The calling thread's name: "main" in main(), "?" in a thread not started here. */
-const char *lab_current_name(void);
+const char *lab_thread_current_name(void);
 /* Rename the calling thread (for say() and the debugger); the text is copied. */
-void lab_set_current_name(const char *name);
+void lab_thread_set_current_name(const char *name);
 
 /* Live threads, counting the main thread (Python's threading.active_count()). */
-int lab_active_count(void);
+int lab_thread_active_count(void);
 /* Copy the names of the live threads (main first) into names[0..max-1]; returns how
  * many are live, which may be more than max (Python's threading.enumerate()). */
-size_t lab_enumerate(char names[][LAB_NAME_MAX], size_t max);
+size_t lab_thread_enumerate(char names[][LAB_NAME_MAX], size_t max);
 
 /* Python's interpreter exit: wait for every non-daemon thread (including those they
  * start meanwhile), then exit(status). Daemon threads still running are cut off.

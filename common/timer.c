@@ -26,7 +26,7 @@ struct lab_timer {
 static void *wait_then_fire(void *arg)
 {
     lab_timer *timer = arg;
-    lab_mutex_lock(&timer->lock);
+    lab_pthread_mutex_lock(&timer->lock);
     while (timer->state == WAITING) {   /* while: wake-ups can be spurious */
         int rc = pthread_cond_timedwait(&timer->cancelled, &timer->lock, &timer->deadline);
         if (rc == ETIMEDOUT) {
@@ -37,7 +37,7 @@ static void *wait_then_fire(void *arg)
         LAB_CHECK(rc);
     }
     bool fire = timer->state == FIRED;
-    lab_mutex_unlock(&timer->lock);
+    lab_pthread_mutex_unlock(&timer->lock);
     if (fire)
         timer->fn(timer->arg);   /* no lock held: fn may take as long as it likes */
     return NULL;
@@ -47,7 +47,7 @@ lab_timer *lab_timer_start(double delay, lab_timer_fn fn, void *arg, const char 
 {
     lab_timer *timer = lab_calloc(1, sizeof *timer);
     LAB_CHECK(pthread_mutex_init(&timer->lock, NULL));
-    LAB_CHECK(lab_cond_init_monotonic(&timer->cancelled));
+    LAB_CHECK(lab_pthread_cond_init_monotonic(&timer->cancelled));
     timer->state = WAITING;
     timer->deadline = lab_deadline(delay > 0 ? delay : 0);   /* counted from start, as Python's */
     timer->fn = fn;
@@ -63,28 +63,28 @@ lab_timer *lab_timer_start(double delay, lab_timer_fn fn, void *arg, const char 
 
 bool lab_timer_cancel(lab_timer *timer)
 {
-    lab_mutex_lock(&timer->lock);
+    lab_pthread_mutex_lock(&timer->lock);
     if (timer->state == WAITING) {
         timer->state = CANCELLED;
-        lab_cond_signal(&timer->cancelled);   /* wake the timer thread: it ends without firing */
+        lab_pthread_cond_signal(&timer->cancelled);   /* wake the timer thread: it ends without firing */
     }
     bool prevented = timer->state == CANCELLED;
-    lab_mutex_unlock(&timer->lock);
+    lab_pthread_mutex_unlock(&timer->lock);
     return prevented;
 }
 
 bool lab_timer_fired(lab_timer *timer)
 {
-    lab_mutex_lock(&timer->lock);
+    lab_pthread_mutex_lock(&timer->lock);
     bool fired = timer->state == FIRED;
-    lab_mutex_unlock(&timer->lock);
+    lab_pthread_mutex_unlock(&timer->lock);
     return fired;
 }
 
 void lab_timer_join(lab_timer *timer)
 {
     lab_thread_join(timer->thread);
-    lab_cond_destroy(&timer->cancelled);
-    lab_mutex_destroy(&timer->lock);
+    lab_pthread_cond_destroy(&timer->cancelled);
+    lab_pthread_mutex_destroy(&timer->lock);
     free(timer);
 }

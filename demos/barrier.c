@@ -44,7 +44,7 @@ static void take_the_start(runner *me, int heat)
         return;
     }
     say("heat %d: at the start line, waiting for the others", heat + 1);
-    bool serial = lab_barrier_wait(&start_line);   /* blocks until all runners have arrived */
+    bool serial = lab_pthread_barrier_wait(&start_line);   /* blocks until all runners have arrived */
     me->start[heat] = lab_now();   /* before any say(): printing takes a lock and time */
     if (serial) {   /* exactly one of the released threads hears this */
         atomic_fetch_add(&serial_count[heat], 1);
@@ -130,7 +130,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);   /* after this, every runner's start[] is safe to read */
     if (!no_barrier)
-        lab_barrier_destroy(&start_line);
+        lab_pthread_barrier_destroy(&start_line);
 
     double worst = 0;
     int early = 0;

@@ -65,7 +65,7 @@ static bool take_a_bar_out(void)
 
 static void refill(void)
 {
-    lab_mutex_lock(&machine_lock);
+    lab_pthread_mutex_lock(&machine_lock);
     say("Refilling candy...");
     if (put_a_bar_in()) {
         refills_ok++;
@@ -77,12 +77,12 @@ static void refill(void)
         refills_full++;
         say("full, skipping");
     }
-    lab_mutex_unlock(&machine_lock);
+    lab_pthread_mutex_unlock(&machine_lock);
 }
 
 static void buy(void)
 {
-    lab_mutex_lock(&machine_lock);
+    lab_pthread_mutex_lock(&machine_lock);
     say("Buying candy...");
     if (take_a_bar_out()) {
         buys_ok++;
@@ -91,7 +91,7 @@ static void buy(void)
         buys_empty++;
         say("Empty, skipping");
     }
-    lab_mutex_unlock(&machine_lock);
+    lab_pthread_mutex_unlock(&machine_lock);
 }
 
 typedef struct role {

@@ -62,7 +62,7 @@ static void take_an_item(void)
     stock--;
     taken++;
     released++;
-    snprintf(last_buyer, sizeof last_buyer, "%s", lab_current_name());
+    snprintf(last_buyer, sizeof last_buyer, "%s", lab_thread_current_name());
     say("takes item #%d (%d left on the shelf)", taken, stock);
 }
 

@@ -129,12 +129,12 @@ int main(int argc, char **argv)
             threads[started++] = lab_thread_start(thread_class_main, &objects[i].base, LAB_NOT_DAEMON, "subclass-%d", i);
         }
     }
-    say("started %d threads; live threads now: %d (main included)", started, lab_active_count());
+    say("started %d threads; live threads now: %d (main included)", started, lab_thread_active_count());
 
     for (int i = 0; i < started; i++)
         lab_thread_join(threads[i]);
     double elapsed = lab_class_seconds(lab_now() - begin);
-    say("all done in %.2f s; live threads now: %d", elapsed, lab_active_count());
+    say("all done in %.2f s; live threads now: %d", elapsed, lab_thread_active_count());
     lab_result("threads=%d finished=%d elapsed=%.2f", started, atomic_load(&loops_finished), elapsed);
     return 0;
 }

@@ -64,13 +64,13 @@ static void pause_in_the_window(teller *t, bool ring, bool meet)
     if (!meet || pause_seconds <= 0)
         return;
     struct timespec until = lab_deadline(pause_seconds);
-    lab_mutex_lock(&ring_lock);
+    lab_pthread_mutex_lock(&ring_lock);
     ring_holding++;
-    lab_cond_broadcast(&ring_full);
+    lab_pthread_cond_broadcast(&ring_full);
     while (ring_holding < threads)
         if (pthread_cond_timedwait(&ring_full, &ring_lock, &until) == ETIMEDOUT)
             break;   /* someone is stuck behind a lock (--fix=order): go on */
-    lab_mutex_unlock(&ring_lock);
+    lab_pthread_mutex_unlock(&ring_lock);
 }
 
 /* Lock an account, waiting at most --timeout: 0, or EDEADLK / ETIMEDOUT (the lock said why). */
@@ -211,7 +211,7 @@ int main(int argc, char **argv)
         transfers = threads;
     else if (transfers < threads)
         threads = transfers;   /* a teller with nothing to do is not started */
-    LAB_CHECK(lab_cond_init_monotonic(&ring_full));
+    LAB_CHECK(lab_pthread_cond_init_monotonic(&ring_full));
     open_accounts();
     static const char *const how[] = {"each teller locks the account it pays from, then the other",
                                       "each teller locks the lower-numbered account first",

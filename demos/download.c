@@ -80,7 +80,7 @@ static int save_and_verify(const char *path, const unsigned char *data, size_t s
 static void download_one(flag *f)
 {
     lab_sleep(f->latency);   /* blocked on I/O: the thread waits, the CPU does other work */
-    snprintf(f->fetched_by, sizeof f->fetched_by, "%s", lab_current_name());
+    snprintf(f->fetched_by, sizeof f->fetched_by, "%s", lab_thread_current_name());
     if (f->missing) {
         f->status = ENOENT;   /* HTTP 404: a failure of this file, not of the program */
         return;
@@ -168,9 +168,9 @@ static void run_pool(void)
     for (int i = 0; i < files; i++)
         futures[i] = lab_pool_submit(pool, pool_download, &flags[i]);
     bool bar = !lab_quiet() && (progress == PROGRESS_BAR || (progress == PROGRESS_AUTO && isatty(STDOUT_FILENO)));
-    lab_as_completed *finished = lab_as_completed_start(futures, (size_t)files, LAB_FOREVER);
+    lab_futures_as_completed *finished = lab_futures_as_completed_new(futures, (size_t)files, LAB_FOREVER);
     size_t i;
-    for (int done = 1; lab_as_completed_next(finished, &i) == 0; done++) {   /* as they finish */
+    for (int done = 1; lab_futures_as_completed_next(finished, &i) == 0; done++) {   /* as they finish */
         long bytes = 0;
         int status = lab_future_result(futures[i], 0, &bytes);   /* done: no waiting; a 404 is ENOENT */
         if (bar)
@@ -180,7 +180,7 @@ static void run_pool(void)
         else   /* fetched_by was written before the future finished: safe to read now */
             say("[%2d/%d] %s OK (%ld bytes, by %s)", done, files, codes[i], bytes, flags[i].fetched_by);
     }
-    lab_as_completed_free(finished);
+    lab_futures_as_completed_free(finished);
     for (int k = 0; k < files; k++) {
         if (bar && flags[k].status == ENOENT)   /* errors wait until the bar is done */
             say("*** Error for %s: HTTP 404 - not found", codes[k]);
@@ -291,7 +291,7 @@ int main(int argc, char **argv)
     /* Ctrl-C now goes through exit(), so the directory is removed. Only now: the handler runs
      * on the "signals" thread, and starting that thread after temp_dir is written is what
      * makes the write visible to it (no data race). */
-    lab_exit_on_interrupt();
+    lab_interrupt_exit_on_signal();
     say("%d files, latencies adding up to %.2f s (longest %.2f s); saving under %s", files, latency_sum,
         latency_max, temp_dir);
 

@@ -71,16 +71,16 @@ static void *lighter(void *arg)
 /* One tick of driving; licensed_by_green is what the car last learned about the light. */
 static void drive(bool licensed_by_green)
 {
-    lab_mutex_lock(&stats_lock);
+    lab_pthread_mutex_lock(&stats_lock);
     if (!licensed_by_green && ++on_red_now > max_running_on_red)
         max_running_on_red = on_red_now;
-    lab_mutex_unlock(&stats_lock);
+    lab_pthread_mutex_unlock(&stats_lock);
     say(licensed_by_green ? "is running" : "is running ON RED");
     lab_sleep(tick);
     if (!licensed_by_green) {
-        lab_mutex_lock(&stats_lock);
+        lab_pthread_mutex_lock(&stats_lock);
         on_red_now--;
-        lab_mutex_unlock(&stats_lock);
+        lab_pthread_mutex_unlock(&stats_lock);
     }
 }
 
@@ -123,10 +123,10 @@ static void *car(void *arg)
             drive(false);
         }
     }
-    lab_mutex_lock(&stats_lock);
+    lab_pthread_mutex_lock(&stats_lock);
     checks += my_checks;
     red_waits += my_waits;
-    lab_mutex_unlock(&stats_lock);
+    lab_pthread_mutex_unlock(&stats_lock);
     return NULL;
 }
 

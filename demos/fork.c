@@ -41,29 +41,29 @@ static bool holding, forked;
 
 static void wait_for(bool *flag)
 {
-    lab_mutex_lock(&handshake_lock);
+    lab_pthread_mutex_lock(&handshake_lock);
     while (!*flag)
-        lab_cond_wait(&handshake, &handshake_lock);
-    lab_mutex_unlock(&handshake_lock);
+        lab_pthread_cond_wait(&handshake, &handshake_lock);
+    lab_pthread_mutex_unlock(&handshake_lock);
 }
 
 static void raise_flag(bool *flag)
 {
-    lab_mutex_lock(&handshake_lock);
+    lab_pthread_mutex_lock(&handshake_lock);
     *flag = true;
-    lab_cond_broadcast(&handshake);
-    lab_mutex_unlock(&handshake_lock);
+    lab_pthread_cond_broadcast(&handshake);
+    lab_pthread_mutex_unlock(&handshake_lock);
 }
 
 static void *hold_the_lock(void *arg)
 {
     (void)arg;
-    lab_mutex_lock(&data_lock);
+    lab_pthread_mutex_lock(&data_lock);
     say("holding data_lock until main has forked");
     raise_flag(&holding);
     wait_for(&forked);
     lab_sleep(0.5);
-    lab_mutex_unlock(&data_lock);
+    lab_pthread_mutex_unlock(&data_lock);
     say("released data_lock (in the parent process)");
     return NULL;
 }
@@ -83,14 +83,14 @@ static bool child_tries_the_lock(void)
     }
     LAB_CHECK(rc);
     say("locked and unlocked data_lock: nobody held it when main forked");
-    lab_mutex_unlock(&data_lock);
+    lab_pthread_mutex_unlock(&data_lock);
     return true;
 }
 
 /* The child process: a copy of the parent's memory, and only the thread that forked. */
 static _Noreturn void child(int report_fd)
 {
-    lab_set_current_name("child");
+    lab_thread_set_current_name("child");
     counter += 1;
     say("I am pid %d, child of %d: counter += 1 -> %d", (int)getpid(), (int)getppid(), counter);
     lab_sleep(0.5);   /* the child's work, while the parent waits */
@@ -194,9 +194,9 @@ int main(int argc, char **argv)
         after_fork);
     if (holder != NULL) {
         lab_thread_join(holder);
-        lab_mutex_lock(&data_lock);   /* in the parent the lock works as ever */
+        lab_pthread_mutex_lock(&data_lock);   /* in the parent the lock works as ever */
         say("locked data_lock: here its owner existed, and released it");
-        lab_mutex_unlock(&data_lock);
+        lab_pthread_mutex_unlock(&data_lock);
     }
 
     before = counter;

@@ -49,29 +49,29 @@ static void gil_claim(void)
         gil.last_holder = pthread_self();
         gil.switches++;
     }
-    lab_cond_broadcast(&gil.changed);
+    lab_pthread_cond_broadcast(&gil.changed);
 }
 
 /* Block until the calling thread holds the GIL. */
 static void gil_take(void)
 {
-    lab_mutex_lock(&gil.mutex);
+    lab_pthread_mutex_lock(&gil.mutex);
     gil.waiting++;
-    lab_cond_broadcast(&gil.changed);   /* main may be counting the queue */
+    lab_pthread_cond_broadcast(&gil.changed);   /* main may be counting the queue */
     while (gil.held)
-        lab_cond_wait(&gil.changed, &gil.mutex);
+        lab_pthread_cond_wait(&gil.changed, &gil.mutex);
     gil.waiting--;
     gil_claim();
-    lab_mutex_unlock(&gil.mutex);
+    lab_pthread_mutex_unlock(&gil.mutex);
 }
 
 /* Let go of the GIL (the caller holds it). */
 static void gil_drop(void)
 {
-    lab_mutex_lock(&gil.mutex);
+    lab_pthread_mutex_lock(&gil.mutex);
     gil.held = false;
-    lab_cond_broadcast(&gil.changed);
-    lab_mutex_unlock(&gil.mutex);
+    lab_pthread_cond_broadcast(&gil.changed);
+    lab_pthread_mutex_unlock(&gil.mutex);
 }
 
 /* The holder, every --switch-interval numbers: give the others a turn. */
@@ -84,36 +84,36 @@ static void gil_yield(void)
     }
     /* CPython 3's forced switching: when someone waits, drop the GIL and do not take it back
      * before another thread has had it. Queue up again at once, so it comes back to us. */
-    lab_mutex_lock(&gil.mutex);
+    lab_pthread_mutex_lock(&gil.mutex);
     if (gil.waiting > 0) {
         unsigned long before = gil.switches;
         gil.held = false;
         gil.waiting++;
-        lab_cond_broadcast(&gil.changed);
+        lab_pthread_cond_broadcast(&gil.changed);
         while (gil.switches == before || gil.held)
-            lab_cond_wait(&gil.changed, &gil.mutex);
+            lab_pthread_cond_wait(&gil.changed, &gil.mutex);
         gil.waiting--;
         gil_claim();
     }
-    lab_mutex_unlock(&gil.mutex);
+    lab_pthread_mutex_unlock(&gil.mutex);
 }
 
 /* Main, holding the GIL while it starts the threads (as CPython's main thread does): wait
  * until n threads are queued for it. */
 static void gil_wait_for_queue(int n)
 {
-    lab_mutex_lock(&gil.mutex);
+    lab_pthread_mutex_lock(&gil.mutex);
     while (gil.waiting < n)
-        lab_cond_wait(&gil.changed, &gil.mutex);
-    lab_mutex_unlock(&gil.mutex);
+        lab_pthread_cond_wait(&gil.changed, &gil.mutex);
+    lab_pthread_mutex_unlock(&gil.mutex);
 }
 
 /* How many times the GIL has gone to a different thread so far. */
 static unsigned long gil_switches(void)
 {
-    lab_mutex_lock(&gil.mutex);
+    lab_pthread_mutex_lock(&gil.mutex);
     unsigned long switches = gil.switches;
-    lab_mutex_unlock(&gil.mutex);
+    lab_pthread_mutex_unlock(&gil.mutex);
     return switches;
 }
 

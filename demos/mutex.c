@@ -28,13 +28,13 @@ static void *decrement_under_lock(void *arg)
     (void)arg;
     for (int i = 0; i < iterations; i++) {
         say("lock start (waiting for the lock)");
-        lab_mutex_lock(&counter_lock);
+        lab_pthread_mutex_lock(&counter_lock);
         long temp = counter;
         say("got the lock, read n = %ld", temp);
         lab_sleep(window_seconds);   /* nobody else can touch counter meanwhile */
         counter = temp - 1;
         say("wrote n = %ld, releasing the lock", temp - 1);
-        lab_mutex_unlock(&counter_lock);
+        lab_pthread_mutex_unlock(&counter_lock);
         say("lock end");
     }
     return NULL;
@@ -44,9 +44,9 @@ static void *increment_under_lock(void *arg)
 {
     (void)arg;
     for (int i = 0; i < iterations; i++) {
-        lab_mutex_lock(&counter_lock);
+        lab_pthread_mutex_lock(&counter_lock);
         counter = counter + 1;   /* the same load and store, but no one can come between */
-        lab_mutex_unlock(&counter_lock);
+        lab_pthread_mutex_unlock(&counter_lock);
     }
     say("done: %d increments", iterations);
     return NULL;

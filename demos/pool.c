@@ -75,9 +75,9 @@ static void lesson_as_completed(void)
         }
     }
     char order[64] = "";
-    lab_as_completed *finished = lab_as_completed_start(futures, 5, LAB_FOREVER);
+    lab_futures_as_completed *finished = lab_futures_as_completed_new(futures, 5, LAB_FOREVER);
     size_t i;
-    while (lab_as_completed_next(finished, &i) == 0) {   /* blocks until the next one finishes */
+    while (lab_futures_as_completed_next(finished, &i) == 0) {   /* blocks until the next one finishes */
         long value;
         lab_future_result(futures[i], 0, &value);   /* done already: no waiting */
         say("as_completed -> Done Sleeping %ld second...", value);
@@ -85,7 +85,7 @@ static void lesson_as_completed(void)
     }
     double elapsed = since(begin);
     say("Finished in %.2f second(s)", elapsed);
-    lab_as_completed_free(finished);
+    lab_futures_as_completed_free(finished);
     append(keys, sizeof keys, ' ', "as_completed_order=%s as_completed_elapsed=%.2f as_completed_workers=%d",
            order, elapsed,
             lab_pool_workers_started(pool));
@@ -99,10 +99,10 @@ static void lesson_map(void)
     lab_print("== map: the same tasks; results come in submission order ==");
     lab_pool *pool = lab_pool_new(workers, "worker");
     double begin = lab_now();
-    lab_map *results = lab_pool_map(pool, do_something, (void *)secs, 5, sizeof secs[0], LAB_FOREVER);
+    lab_pool_map *results = lab_pool_map_new(pool, do_something, (void *)secs, 5, sizeof secs[0], LAB_FOREVER);
     char order[64] = "";
     long value;
-    while (lab_map_next(results, &value) == 0) {   /* waits for the NEXT in order, even if later ones are done */
+    while (lab_pool_map_next(results, &value) == 0) {   /* waits for the NEXT in order, even if later ones are done */
         say("map -> Done Sleeping %ld second... (%.2f s)", value, since(begin));
         append(order, sizeof order, ',', "%ld", value);
     }
@@ -110,7 +110,7 @@ static void lesson_map(void)
     say("Finished in %.2f second(s)", elapsed);
     append(keys, sizeof keys, ' ', "map_order=%s map_elapsed=%.2f map_workers=%d", order, elapsed,
            lab_pool_workers_started(pool));
-    lab_map_free(results);
+    lab_pool_map_free(results);
     lab_pool_free(pool);
 }
 
@@ -137,12 +137,12 @@ static void lesson_loiter(void)
     lab_pool *pool = lab_pool_new(3, "worker");
     loiter_begin = lab_now();
     say("Script starting.");
-    lab_map *results = lab_pool_map(pool, loiter, (void *)ns, 5, sizeof ns[0], LAB_FOREVER);
+    lab_pool_map *results = lab_pool_map_new(pool, loiter, (void *)ns, 5, sizeof ns[0], LAB_FOREVER);
     say("results: a map iterator; waiting for individual results:");
     char values[64] = "", started[64] = "", got_list[64] = "";
     double got[5];
     long value;
-    for (int n = 0; lab_map_next(results, &value) == 0; n++) {
+    for (int n = 0; lab_pool_map_next(results, &value) == 0; n++) {
         got[n] = since(loiter_begin);
         say("result %d: %ld", n, value);
         append(values, sizeof values, ',', "%ld", value);
@@ -156,7 +156,7 @@ static void lesson_loiter(void)
     append(keys, sizeof keys, ' ', "loiter_results=%s loiter_started=%s loiter_got=%s loiter_elapsed=%.2f "
            "loiter_workers=%d", values,
             started, got_list, since(loiter_begin), lab_pool_workers_started(pool));
-    lab_map_free(results);
+    lab_pool_map_free(results);
     lab_pool_free(pool);
 }
 
@@ -180,12 +180,12 @@ static void lesson_wait(void)
         futures[i] = lab_pool_submit(pool, do_something, (void *)&pages[i]);
     bool done[3];
     char done_text[32], not_done_text[32];
-    lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FIRST_COMPLETED, done);
+    lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FUTURES_FIRST_COMPLETED, done);
     double first = since(begin);
     list_set(done_text, sizeof done_text, done, true);
     list_set(not_done_text, sizeof not_done_text, done, false);
     say("wait(FIRST_COMPLETED) returned after %.2f s: done = {%s}, not done = {%s}", first, done_text, not_done_text);
-    lab_futures_wait(futures, 3, LAB_FOREVER, LAB_ALL_COMPLETED, done);
+    lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FUTURES_ALL_COMPLETED, done);
     double all = since(begin);
     say("wait(ALL_COMPLETED) returned after %.2f s: every task is done; main", all);
     append(keys, sizeof keys, ' ', "wait_first=%s wait_first_elapsed=%.2f wait_not_done=%s wait_all_elapsed=%.2f "
@@ -207,10 +207,10 @@ static void report_done(lab_future *future, void *arg)
     long value = 0;
     lab_future_result(future, 0, &value);
     say("done-callback: the future is done, its result is %ld", value);
-    lab_mutex_lock(&callback_lock);
-    append(callback_threads, sizeof callback_threads, ',', "%s", lab_current_name());
+    lab_pthread_mutex_lock(&callback_lock);
+    append(callback_threads, sizeof callback_threads, ',', "%s", lab_thread_current_name());
     callback_calls++;
-    lab_mutex_unlock(&callback_lock);
+    lab_pthread_mutex_unlock(&callback_lock);
 }
 
 static void lesson_callback(void)
@@ -229,10 +229,10 @@ static void lesson_callback(void)
     lab_future_add_done_callback(future, report_done, NULL);   /* done already: runs right here */
     lab_future_free(future);
     lab_pool_free(pool);
-    lab_mutex_lock(&callback_lock);
+    lab_pthread_mutex_lock(&callback_lock);
     append(keys, sizeof keys, ' ', "callback_calls=%d callback_threads=%s callback_result=%ld", callback_calls,
            callback_threads, value);
-    lab_mutex_unlock(&callback_lock);
+    lab_pthread_mutex_unlock(&callback_lock);
 }
 
 static const char *check_options(void)

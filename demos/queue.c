@@ -53,7 +53,7 @@ static item *new_item(int number, long priority)
 
 static lab_queue *new_queue(void)
 {
-    lab_queue *q = lab_queue_create((lab_queue_kind)kind, maxsize);
+    lab_queue *q = lab_queue_new((lab_queue_kind)kind, maxsize);
     if (q == NULL)
         lab_fail("cannot make a queue: %s", strerror(errno));
     return q;
@@ -114,7 +114,7 @@ static void part_order(void)
                  order_seen[0] != '\0' ? "," : "", count_got(got)->number);
     }
     say("got them in this order: %s (then get_nowait said Empty)", order_seen);
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 
 /* ---- part 2: the tutorial's writer and reader ---- */
@@ -157,7 +157,7 @@ static void part_writer(void)
     lab_thread_join(threads[0]);
     lab_thread_join(threads[1]);
     say("All done");
-    lab_queue_destroy(shared);
+    lab_queue_free(shared);
 }
 
 /* ---- part 3: the steamed-buns shop ---- */
@@ -209,7 +209,7 @@ static void part_buns(void)
     }
     for (int i = 0; i < CUSTOMERS; i++)
         lab_thread_join(customers[i]);
-    lab_queue_destroy(shared);
+    lab_queue_free(shared);
 }
 
 static const lab_option options[] = {

@@ -44,8 +44,8 @@ static const char *code_name(int rc)
 static int lock_a_mutex_twice(void)
 {
     pthread_mutex_t lock;
-    LAB_CHECK(lab_mutex_init_kind(&lock, plain == PLAIN_ERRORCHECK ? PTHREAD_MUTEX_ERRORCHECK : PTHREAD_MUTEX_NORMAL));
-    lab_mutex_lock(&lock);
+    LAB_CHECK(lab_pthread_mutex_init_kind(&lock, plain == PLAIN_ERRORCHECK ? PTHREAD_MUTEX_ERRORCHECK : PTHREAD_MUTEX_NORMAL));
+    lab_pthread_mutex_lock(&lock);
     say("lock acquire...1");
     int rc;
     if (plain == PLAIN_ERRORCHECK) {
@@ -60,10 +60,10 @@ static int lock_a_mutex_twice(void)
     }
     if (rc == 0) {   /* cannot happen: the lock is held */
         say("lock acquire...2");
-        lab_mutex_unlock(&lock);
+        lab_pthread_mutex_unlock(&lock);
     }
-    lab_mutex_unlock(&lock);
-    lab_mutex_destroy(&lock);
+    lab_pthread_mutex_unlock(&lock);
+    lab_pthread_mutex_destroy(&lock);
     return rc;
 }
 
@@ -95,7 +95,7 @@ static void *try_to_take_it(void *unused)
     (void)unused;
     int rc = pthread_mutex_trylock(&rlock);
     if (rc == 0)
-        lab_mutex_unlock(&rlock);
+        lab_pthread_mutex_unlock(&rlock);
     say("pthread_mutex_trylock from here: %s", rc == 0 ? "got it, the lock is free" : rc == EBUSY ? "EBUSY, still held" : code_name(rc));
     return (void *)(long)rc;
 }
@@ -110,13 +110,13 @@ static int in_another_thread(void *(*fn)(void *), const char *name)
 static int recursive_up_and_down(int *foreign)
 {
     for (int level = 1; level <= depth; level++) {
-        lab_mutex_lock(&rlock);   /* the owner again: the count goes up, no waiting */
+        lab_pthread_mutex_lock(&rlock);   /* the owner again: the count goes up, no waiting */
         say("lock acquire...%d (depth %d)", level, level);
     }
     *foreign = in_another_thread(unlock_what_main_holds, "intruder");
     int released = 0;
     do {
-        lab_mutex_unlock(&rlock);
+        lab_pthread_mutex_unlock(&rlock);
         released++;
         say("lock release (depth %d)", depth - released);
     } while (in_another_thread(try_to_take_it, "other") == EBUSY);   /* still held: one more owed */
@@ -127,9 +127,9 @@ static int recursive_up_and_down(int *foreign)
  * including code that holds the lock already: that is what the recursion is for. */
 static long add_one(void)
 {
-    lab_mutex_lock(&rlock);
+    lab_pthread_mutex_lock(&rlock);
     long value = ++counter;
-    lab_mutex_unlock(&rlock);
+    lab_pthread_mutex_unlock(&rlock);
     return value;
 }
 
@@ -137,11 +137,11 @@ static long add_one(void)
 static void *work(void *unused)
 {
     (void)unused;
-    lab_mutex_lock(&rlock);
+    lab_pthread_mutex_lock(&rlock);
     long mine = add_one();   /* locks rlock a second time: fine, it is recursive */
     lab_sleep(seconds);
     say("gl_num = %ld (mine: %ld)", counter, mine);   /* nobody could add meanwhile */
-    lab_mutex_unlock(&rlock);
+    lab_pthread_mutex_unlock(&rlock);
     return NULL;
 }
 
@@ -175,7 +175,7 @@ int main(int argc, char **argv)
                                                     : code_name(second));
 
     lab_print("== 2. a recursive lock: acquired %d times, released as many, by its owner only ==", depth);
-    LAB_CHECK(lab_mutex_init_kind(&rlock, PTHREAD_MUTEX_RECURSIVE));
+    LAB_CHECK(lab_pthread_mutex_init_kind(&rlock, PTHREAD_MUTEX_RECURSIVE));
     int foreign;
     int released = recursive_up_and_down(&foreign);
 
@@ -187,7 +187,7 @@ int main(int argc, char **argv)
         lab_thread_join(started[i]);
     free(started);
     say("counter = %ld, expected %d", counter, threads);   /* all joined: no lock needed to read */
-    lab_mutex_destroy(&rlock);
+    lab_pthread_mutex_destroy(&rlock);
     lab_result("plain_second_acquire=%s recursive_depth=%d foreign_unlock=%s counter=%ld expected=%d",
                code_name(second), released, code_name(foreign), counter, threads);
     return 0;

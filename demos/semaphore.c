@@ -43,24 +43,24 @@ static void list_inside(char *text, size_t size)
 static void walk_in(int id)
 {
     char names[LAB_LINE_MAX];
-    lab_mutex_lock(&book_lock);
+    lab_pthread_mutex_lock(&book_lock);
     is_inside[id] = true;
     inside++;
     if (inside > max_inside)
         max_inside = inside;
     list_inside(names, sizeof names);
     say("enters: %d inside%s:%s", inside, inside > stalls ? " (MORE THAN THE STALLS!)" : "", names);
-    lab_mutex_unlock(&book_lock);
+    lab_pthread_mutex_unlock(&book_lock);
 }
 
 static void walk_out(int id, double stayed)
 {
-    lab_mutex_lock(&book_lock);
+    lab_pthread_mutex_lock(&book_lock);
     is_inside[id] = false;
     inside--;
     served++;
     say("leaves after %.1f s (%d inside)", stayed, inside);
-    lab_mutex_unlock(&book_lock);
+    lab_pthread_mutex_unlock(&book_lock);
 }
 
 /* The tutorial's run(n): acquire, stay a while, release. */

@@ -218,7 +218,7 @@ typedef struct release_race {
 static void *release_once_at_the_barrier(void *arg)
 {
     release_race *race = arg;
-    lab_barrier_wait(&race->start);
+    lab_pthread_barrier_wait(&race->start);
     int rc = lab_bsem_release(&race->sem);
     atomic_fetch_add(rc == 0 ? &race->succeeded : rc == EOVERFLOW ? &race->refused : &race->other, 1);
     return NULL;
@@ -242,7 +242,7 @@ START_TEST(racing_releases_never_pass_the_bound)
     ck_assert_int_eq(refused, RELEASERS - ROOM);
     ck_assert_int_eq(other, 0);
     ck_assert_int_eq(lab_bsem_value(&race.sem), 5);
-    lab_barrier_destroy(&race.start);
+    lab_pthread_barrier_destroy(&race.start);
     lab_bsem_destroy(&race.sem);
 }
 END_TEST

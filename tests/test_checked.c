@@ -16,10 +16,10 @@ static void unlock_unowned_mutex(void *unused)
 {
     (void)unused;
     pthread_mutex_t mutex;
-    ck_assert_int_eq(lab_mutex_init_kind(&mutex, PTHREAD_MUTEX_ERRORCHECK), 0);
+    ck_assert_int_eq(lab_pthread_mutex_init_kind(&mutex, PTHREAD_MUTEX_ERRORCHECK), 0);
     printf("%d", __LINE__ + 2);
     fflush(stdout);
-    lab_mutex_unlock(&mutex);
+    lab_pthread_mutex_unlock(&mutex);
 }
 
 START_TEST(wrapper_aborts_with_call_file_line_and_reason)
@@ -69,28 +69,28 @@ END_TEST
 START_TEST(successful_calls_pass_silently)
 {
     pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
-    lab_mutex_lock(&mutex);
-    lab_mutex_unlock(&mutex);
+    lab_pthread_mutex_lock(&mutex);
+    lab_pthread_mutex_unlock(&mutex);
     LAB_CHECK(0);
     LAB_CHECK_ERRNO(0);
-    lab_mutex_destroy(&mutex);
+    lab_pthread_mutex_destroy(&mutex);
 }
 END_TEST
 
 START_TEST(mutex_kinds_behave_as_their_kind)
 {
     pthread_mutex_t checking, recursive;
-    ck_assert_int_eq(lab_mutex_init_kind(&checking, PTHREAD_MUTEX_ERRORCHECK), 0);
-    ck_assert_int_eq(lab_mutex_init_kind(&recursive, PTHREAD_MUTEX_RECURSIVE), 0);
-    lab_mutex_lock(&checking);
+    ck_assert_int_eq(lab_pthread_mutex_init_kind(&checking, PTHREAD_MUTEX_ERRORCHECK), 0);
+    ck_assert_int_eq(lab_pthread_mutex_init_kind(&recursive, PTHREAD_MUTEX_RECURSIVE), 0);
+    lab_pthread_mutex_lock(&checking);
     ck_assert_int_eq(pthread_mutex_lock(&checking), EDEADLK);   /* relock is reported, not a hang */
-    lab_mutex_unlock(&checking);
-    lab_mutex_lock(&recursive);
-    lab_mutex_lock(&recursive);                                 /* the owner may take it again */
-    lab_mutex_unlock(&recursive);
-    lab_mutex_unlock(&recursive);
+    lab_pthread_mutex_unlock(&checking);
+    lab_pthread_mutex_lock(&recursive);
+    lab_pthread_mutex_lock(&recursive);                                 /* the owner may take it again */
+    lab_pthread_mutex_unlock(&recursive);
+    lab_pthread_mutex_unlock(&recursive);
     ck_assert_int_eq(pthread_mutex_unlock(&recursive), EPERM);  /* released as often as taken */
-    ck_assert_int_eq(lab_mutex_init_kind(&checking, 12345), EINVAL); /* bad kind: code, not abort */
+    ck_assert_int_eq(lab_pthread_mutex_init_kind(&checking, 12345), EINVAL); /* bad kind: code, not abort */
 }
 END_TEST
 
@@ -98,17 +98,17 @@ START_TEST(monotonic_condition_times_out_at_its_deadline)
 {
     pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
     pthread_cond_t cond;
-    ck_assert_int_eq(lab_cond_init_monotonic(&cond), 0);
-    lab_mutex_lock(&mutex);
+    ck_assert_int_eq(lab_pthread_cond_init_monotonic(&cond), 0);
+    lab_pthread_mutex_lock(&mutex);
     struct timespec deadline = lab_deadline(0.05);
     int rc;
     do
         rc = pthread_cond_timedwait(&cond, &mutex, &deadline);
     while (rc == 0);   /* a spurious wakeup: wait again for the same deadline */
-    lab_mutex_unlock(&mutex);
+    lab_pthread_mutex_unlock(&mutex);
     ck_assert_int_eq(rc, ETIMEDOUT);
     ck_assert(lab_seconds_until(&deadline) <= 0);
-    lab_cond_destroy(&cond);
+    lab_pthread_cond_destroy(&cond);
 }
 END_TEST
 
@@ -119,7 +119,7 @@ static int serial_count;   /* written by the one serial thread only */
 static void *wait_at_barrier(void *unused)
 {
     (void)unused;
-    if (lab_barrier_wait(&barrier))
+    if (lab_pthread_barrier_wait(&barrier))
         serial_count++;
     return NULL;
 }
@@ -135,7 +135,7 @@ START_TEST(barrier_names_exactly_one_serial_thread)
     for (int i = 0; i < BARRIER_THREADS - 1; i++)
         LAB_CHECK(pthread_join(threads[i], NULL));
     ck_assert_int_eq(serial_count, 1);
-    lab_barrier_destroy(&barrier);
+    lab_pthread_barrier_destroy(&barrier);
 }
 END_TEST
 

@@ -63,7 +63,7 @@ static int parse(const char *first, ...)
         argv[argc++] = (char *)a;
     va_end(list);
     reset();
-    return lab_parse_args(&demo, argc, argv, &common, error, sizeof error);
+    return lab_cli_parse_args(&demo, argc, argv, &common, error, sizeof error);
 }
 
 #define ASSERT_REFUSED(expected_message, ...)                                   \

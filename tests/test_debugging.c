@@ -590,7 +590,7 @@ START_TEST(catchpoint_stops_a_failed_checked_call_before_it_dies)
            "the stack is not abort <- lab_check_at <- decrement_under_lock");
     expect(&run, LINE_WITH(run.out, "$2 = ", "\"pthread_mutex_lock\"") != NULL, "print call: not pthread_mutex_lock");
     expect(&run, LINE_WITH(run.out, "$5 = 22") != NULL, "print code: not 22 (EINVAL)");
-    expect(&run, LINE_WITH(run.out, "lab_mutex_lock(&counter_lock);") != NULL, "`up` did not show the demo's line");
+    expect(&run, LINE_WITH(run.out, "lab_pthread_mutex_lock(&counter_lock);") != NULL, "`up` did not show the demo's line");
     child_run_free(&run);
 }
 END_TEST

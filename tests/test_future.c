@@ -190,13 +190,13 @@ static void record_call(lab_future *future, void *arg)
 {
     (void)future;
     tagged *t = arg;
-    lab_mutex_lock(&t->log->lock);
+    lab_pthread_mutex_lock(&t->log->lock);
     if (t->log->calls < 16) {
         t->log->order[t->log->calls] = t->tag;
-        snprintf(t->log->threads[t->log->calls], LAB_NAME_MAX, "%s", lab_current_name());
+        snprintf(t->log->threads[t->log->calls], LAB_NAME_MAX, "%s", lab_thread_current_name());
     }
     t->log->calls++;
-    lab_mutex_unlock(&t->log->lock);
+    lab_pthread_mutex_unlock(&t->log->lock);
 }
 
 START_TEST(callbacks_run_once_in_order_in_the_finishing_thread)
@@ -306,19 +306,19 @@ START_TEST(as_completed_yields_in_finishing_order)
     enum { N = 8 };
     lab_future **futures = new_futures(N);
     size_t order[N] = {5, 2, 7, 0, 3, 6, 1, 4};
-    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N, LAB_FOREVER);
     finisher fin = {futures, order, N, 0.01, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
     size_t index;
     for (size_t i = 0; i < N; i++) {
-        ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+        ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
         ck_assert_uint_eq(index, order[i]);
         ck_assert(lab_future_done(futures[index]));
     }
-    ck_assert_int_eq(lab_as_completed_next(it, &index), LAB_FUTURE_END);
-    ck_assert_int_eq(lab_as_completed_next(it, &index), LAB_FUTURE_END);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), LAB_FUTURE_END);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), LAB_FUTURE_END);
     lab_thread_join(t);
-    lab_as_completed_free(it);
+    lab_futures_as_completed_free(it);
     free_futures(futures, N);
 }
 END_TEST
@@ -329,18 +329,18 @@ START_TEST(as_completed_hands_out_finished_ones_first)
     lab_future **futures = new_futures(N);
     run_now(futures[3], 0, 3);
     ck_assert(lab_future_cancel(futures[1]));   /* cancelled counts as done */
-    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N, LAB_FOREVER);
     size_t order[] = {4, 0, 2};
     finisher fin = {futures, order, 3, 0.01, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
     size_t expected[] = {1, 3, 4, 0, 2}, index;
     for (size_t i = 0; i < N; i++) {
-        ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+        ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
         ck_assert_uint_eq(index, expected[i]);
     }
-    ck_assert_int_eq(lab_as_completed_next(it, &index), LAB_FUTURE_END);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), LAB_FUTURE_END);
     lab_thread_join(t);
-    lab_as_completed_free(it);
+    lab_futures_as_completed_free(it);
     free_futures(futures, N);
 }
 END_TEST
@@ -350,15 +350,15 @@ START_TEST(as_completed_hands_out_a_duplicate_once)
     lab_future **futures = new_futures(2);
     lab_future *with_duplicates[] = {futures[0], futures[1], futures[0], futures[0]};
     run_now(futures[0], 0, 0);
-    lab_as_completed *it = lab_as_completed_start(with_duplicates, 4, 1);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(with_duplicates, 4, 1);
     size_t index;
-    ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
     ck_assert_uint_eq(index, 0);
     run_now(futures[1], 0, 1);
-    ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
     ck_assert_uint_eq(index, 1);
-    ck_assert_int_eq(lab_as_completed_next(it, &index), LAB_FUTURE_END);
-    lab_as_completed_free(it);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), LAB_FUTURE_END);
+    lab_futures_as_completed_free(it);
     free_futures(futures, 2);
 }
 END_TEST
@@ -368,28 +368,28 @@ START_TEST(as_completed_gives_up_at_the_overall_timeout)
     lab_future **futures = new_futures(2);
     run_now(futures[1], 0, 1);
     double begin = lab_now();
-    lab_as_completed *it = lab_as_completed_start(futures, 2, 0.05);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, 2, 0.05);
     size_t index;
-    ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
     ck_assert_uint_eq(index, 1);
-    ck_assert_int_eq(lab_as_completed_next(it, &index), LAB_FUTURE_TIMEOUT);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), LAB_FUTURE_TIMEOUT);
     ck_assert(lab_now() - begin >= 0.05);
     /* Past the deadline, a future that finishes meanwhile is still handed out, at once. */
     run_now(futures[0], 0, 0);
-    ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
     ck_assert_uint_eq(index, 0);
-    ck_assert_int_eq(lab_as_completed_next(it, &index), LAB_FUTURE_END);
-    lab_as_completed_free(it);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), LAB_FUTURE_END);
+    lab_futures_as_completed_free(it);
     free_futures(futures, 2);
 }
 END_TEST
 
 START_TEST(as_completed_over_nothing_ends_at_once)
 {
-    lab_as_completed *it = lab_as_completed_start(NULL, 0, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(NULL, 0, LAB_FOREVER);
     size_t index;
-    ck_assert_int_eq(lab_as_completed_next(it, &index), LAB_FUTURE_END);
-    lab_as_completed_free(it);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), LAB_FUTURE_END);
+    lab_futures_as_completed_free(it);
 }
 END_TEST
 
@@ -404,11 +404,11 @@ typedef struct iteration {
 static void *iterate_all(void *arg)
 {
     iteration *run = arg;
-    lab_as_completed *it = lab_as_completed_start(run->futures, run->count, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(run->futures, run->count, LAB_FOREVER);
     size_t index;
-    while (lab_as_completed_next(it, &index) == 0 && run->got < 64)
+    while (lab_futures_as_completed_next(it, &index) == 0 && run->got < 64)
         run->seen[run->got++] = index;
-    lab_as_completed_free(it);
+    lab_futures_as_completed_free(it);
     return NULL;
 }
 
@@ -448,11 +448,11 @@ START_TEST(wait_first_completed_returns_with_the_first)
     finisher fin = {futures, order, 1, 0.02, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
     bool done[3];
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FIRST_COMPLETED, done), 1);
+    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FUTURES_FIRST_COMPLETED, done), 1);
     ck_assert(!done[0] && done[1] && !done[2]);
     lab_thread_join(t);
     /* One is done already: FIRST_COMPLETED returns at once. */
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FIRST_COMPLETED, NULL), 1);
+    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FUTURES_FIRST_COMPLETED, NULL), 1);
     ck_assert(lab_future_cancel(futures[0]) && lab_future_cancel(futures[2]));
     free_futures(futures, 3);
 }
@@ -465,13 +465,13 @@ START_TEST(wait_all_completed_times_out_then_completes)
     ck_assert(lab_future_cancel(futures[2]));
     bool done[3];
     double begin = lab_now();
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, 0.05, LAB_ALL_COMPLETED, done), 2);
+    ck_assert_uint_eq(lab_futures_wait(futures, 3, 0.05, LAB_FUTURES_ALL_COMPLETED, done), 2);
     ck_assert(lab_now() - begin >= 0.05);
     ck_assert(done[0] && !done[1] && done[2]);
     size_t order[] = {1};
     finisher fin = {futures, order, 1, 0.01, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_ALL_COMPLETED, done), 3);
+    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FUTURES_ALL_COMPLETED, done), 3);
     ck_assert(done[0] && done[1] && done[2]);
     lab_thread_join(t);
     free_futures(futures, 3);
@@ -485,7 +485,7 @@ START_TEST(wait_first_exception_stops_at_a_failure)
     finisher fin = {futures, order, 2, 0.01, 2};   /* 0 succeeds, then 2 fails */
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
     bool done[4];
-    ck_assert_uint_eq(lab_futures_wait(futures, 4, LAB_FOREVER, LAB_FIRST_EXCEPTION, done), 2);
+    ck_assert_uint_eq(lab_futures_wait(futures, 4, LAB_FOREVER, LAB_FUTURES_FIRST_EXCEPTION, done), 2);
     ck_assert(done[0] && !done[1] && done[2] && !done[3]);
     ck_assert_int_eq(lab_future_error(futures[2]), EIO);
     lab_thread_join(t);
@@ -500,7 +500,7 @@ START_TEST(wait_first_exception_without_failures_waits_for_all)
     size_t order[] = {2, 0, 1};
     finisher fin = {futures, order, 3, 0.01, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FIRST_EXCEPTION, NULL), 3);
+    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FUTURES_FIRST_EXCEPTION, NULL), 3);
     lab_thread_join(t);
     free_futures(futures, 3);
 }

@@ -214,7 +214,7 @@ static void *hold_then_wait(void *arg)
 {
     ring_member *m = arg;
     LAB_CHECK(lab_ilock_lock(m->first, 5));
-    lab_barrier_wait(m->all_hold);   /* everyone holds a lock: nobody can go on */
+    lab_pthread_barrier_wait(m->all_hold);   /* everyone holds a lock: nobody can go on */
     m->rc = lab_ilock_lock(m->second, 0.3);
     if (m->rc == 0)
         LAB_CHECK(lab_ilock_unlock(m->second));

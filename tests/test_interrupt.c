@@ -20,7 +20,7 @@ static void cleanup(void)
 static void interrupted_while_busy(void *signal_number)
 {
     atexit(cleanup);
-    lab_exit_on_interrupt();
+    lab_interrupt_exit_on_signal();
     /* A process-directed signal, as the shell sends on Ctrl-C. It is blocked here in main,
      * so the "signals" thread takes it. (Sent from main, not from a helper thread: a thread
      * still joinable when exit() comes would be a leak in ThreadSanitizer's eyes.) */

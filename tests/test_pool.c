@@ -25,25 +25,25 @@ static bool gate_open[GATES];
 
 static void gates_close_all(void)
 {
-    lab_mutex_lock(&gate_lock);
+    lab_pthread_mutex_lock(&gate_lock);
     memset(gate_open, 0, sizeof gate_open);
-    lab_mutex_unlock(&gate_lock);
+    lab_pthread_mutex_unlock(&gate_lock);
 }
 
 static void gate_open_now(int gate)
 {
-    lab_mutex_lock(&gate_lock);
+    lab_pthread_mutex_lock(&gate_lock);
     gate_open[gate] = true;
-    lab_cond_broadcast(&gate_changed);
-    lab_mutex_unlock(&gate_lock);
+    lab_pthread_cond_broadcast(&gate_changed);
+    lab_pthread_mutex_unlock(&gate_lock);
 }
 
 static void gate_pass(int gate)
 {
-    lab_mutex_lock(&gate_lock);
+    lab_pthread_mutex_lock(&gate_lock);
     while (!gate_open[gate])
-        lab_cond_wait(&gate_changed, &gate_lock);
-    lab_mutex_unlock(&gate_lock);
+        lab_pthread_cond_wait(&gate_changed, &gate_lock);
+    lab_pthread_mutex_unlock(&gate_lock);
 }
 
 /* ---- tasks ---- */
@@ -83,7 +83,7 @@ static int fail_if_odd(void *arg, long *value)
 /* Records the worker's name in the char[LAB_NAME_MAX] arg. */
 static int record_name(void *arg, long *value)
 {
-    snprintf(arg, LAB_NAME_MAX, "%s", lab_current_name());
+    snprintf(arg, LAB_NAME_MAX, "%s", lab_thread_current_name());
     *value = 0;
     return 0;
 }
@@ -181,14 +181,14 @@ START_TEST(one_worker_runs_tasks_in_submission_order)
     lab_future *futures[N];
     for (int i = 0; i < N; i++)
         futures[i] = lab_pool_submit(pool, sleep_ms, (void *)&ms[i]);
-    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N, LAB_FOREVER);
     size_t index;
     for (size_t i = 0; i < N; i++) {
-        ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+        ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
         ck_assert_uint_eq(index, i);
     }
-    ck_assert_int_eq(lab_as_completed_next(it, &index), LAB_FUTURE_END);
-    lab_as_completed_free(it);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), LAB_FUTURE_END);
+    lab_futures_as_completed_free(it);
     for (int i = 0; i < N; i++)
         lab_future_free(futures[i]);
     lab_pool_free(pool);
@@ -206,18 +206,18 @@ START_TEST(as_completed_follows_the_order_tasks_finish_in)
     lab_future *futures[N];
     for (int i = 0; i < N; i++)
         futures[i] = lab_pool_submit(pool, gated, (void *)&numbers[i]);
-    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N, LAB_FOREVER);
     size_t index;
     for (int i = 0; i < N; i++) {
         gate_open_now(order[i]);   /* only this task can finish now */
-        ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+        ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
         ck_assert_uint_eq(index, (size_t)order[i]);
         long value;
         ck_assert_int_eq(lab_future_result(futures[index], 0, &value), 0);
         ck_assert_int_eq(value, order[i] * 10);
     }
-    ck_assert_int_eq(lab_as_completed_next(it, &index), LAB_FUTURE_END);
-    lab_as_completed_free(it);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), LAB_FUTURE_END);
+    lab_futures_as_completed_free(it);
     for (int i = 0; i < N; i++)
         lab_future_free(futures[i]);
     lab_pool_free(pool);
@@ -233,10 +233,10 @@ START_TEST(as_completed_on_staged_delays_yields_each_once)
     lab_future *futures[N];
     for (int i = 0; i < N; i++)
         futures[i] = lab_pool_submit(pool, sleep_ms, (void *)&ms[i]);
-    lab_as_completed *it = lab_as_completed_start(futures, N, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N, LAB_FOREVER);
     bool seen[N] = {false};
     size_t index, yielded = 0;
-    while (lab_as_completed_next(it, &index) == 0) {
+    while (lab_futures_as_completed_next(it, &index) == 0) {
         ck_assert(!seen[index]);
         ck_assert(lab_future_done(futures[index]));
         seen[index] = true;
@@ -244,7 +244,7 @@ START_TEST(as_completed_on_staged_delays_yields_each_once)
     }
     ck_assert_uint_eq(yielded, N);
     ck_assert_int_eq(atomic_load(&tasks_run), N);
-    lab_as_completed_free(it);
+    lab_futures_as_completed_free(it);
     for (int i = 0; i < N; i++)
         lab_future_free(futures[i]);
     lab_pool_free(pool);
@@ -257,15 +257,15 @@ START_TEST(as_completed_takes_futures_from_two_pools)
     lab_pool *a = lab_pool_new(1, "a"), *b = lab_pool_new(1, "b");
     lab_future *futures[2] = {lab_pool_submit(a, gated, (void *)&numbers[0]),
                               lab_pool_submit(b, gated, (void *)&numbers[1])};
-    lab_as_completed *it = lab_as_completed_start(futures, 2, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, 2, LAB_FOREVER);
     size_t index;
     gate_open_now(1);
-    ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
     ck_assert_uint_eq(index, 1);
     gate_open_now(0);
-    ck_assert_int_eq(lab_as_completed_next(it, &index), 0);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
     ck_assert_uint_eq(index, 0);
-    lab_as_completed_free(it);
+    lab_futures_as_completed_free(it);
     lab_future_free(futures[0]);
     lab_future_free(futures[1]);
     lab_pool_free(a);
@@ -278,15 +278,15 @@ START_TEST(map_yields_in_submission_order)
     /* Longest first on five workers: they finish in reverse, map still yields in order. */
     static const int ms[] = {50, 40, 30, 20, 10};
     lab_pool *pool = lab_pool_new(5, "worker");
-    lab_map *map = lab_pool_map(pool, sleep_ms, (void *)ms, 5, sizeof ms[0], LAB_FOREVER);
+    lab_pool_map *map = lab_pool_map_new(pool, sleep_ms, (void *)ms, 5, sizeof ms[0], LAB_FOREVER);
     ck_assert_ptr_nonnull(map);
     long value;
     for (int i = 0; i < 5; i++) {
-        ck_assert_int_eq(lab_map_next(map, &value), 0);
+        ck_assert_int_eq(lab_pool_map_next(map, &value), 0);
         ck_assert_int_eq(value, ms[i]);
     }
-    ck_assert_int_eq(lab_map_next(map, &value), LAB_FUTURE_END);
-    lab_map_free(map);
+    ck_assert_int_eq(lab_pool_map_next(map, &value), LAB_FUTURE_END);
+    lab_pool_map_free(map);
     lab_pool_free(pool);
 }
 END_TEST
@@ -294,18 +294,18 @@ END_TEST
 START_TEST(map_reports_a_failure_in_its_place)
 {
     lab_pool *pool = lab_pool_new(2, "worker");
-    lab_map *map = lab_pool_map(pool, fail_if_odd, (void *)numbers, 4, sizeof numbers[0], 10);
+    lab_pool_map *map = lab_pool_map_new(pool, fail_if_odd, (void *)numbers, 4, sizeof numbers[0], 10);
     long value = -1;
-    ck_assert_int_eq(lab_map_next(map, &value), 0);
+    ck_assert_int_eq(lab_pool_map_next(map, &value), 0);
     ck_assert_int_eq(value, 0);
-    ck_assert_int_eq(lab_map_next(map, &value), ENOENT);
-    ck_assert_int_eq(lab_future_error(lab_map_future(map, 1)), ENOENT);
-    ck_assert_int_eq(lab_map_next(map, &value), 0);   /* the caller may go on */
+    ck_assert_int_eq(lab_pool_map_next(map, &value), ENOENT);
+    ck_assert_int_eq(lab_future_error(lab_pool_map_future(map, 1)), ENOENT);
+    ck_assert_int_eq(lab_pool_map_next(map, &value), 0);   /* the caller may go on */
     ck_assert_int_eq(value, 2);
-    ck_assert_int_eq(lab_map_next(map, &value), ENOENT);
-    ck_assert_int_eq(lab_map_next(map, &value), LAB_FUTURE_END);
-    ck_assert_ptr_null(lab_map_future(map, 4));
-    lab_map_free(map);
+    ck_assert_int_eq(lab_pool_map_next(map, &value), ENOENT);
+    ck_assert_int_eq(lab_pool_map_next(map, &value), LAB_FUTURE_END);
+    ck_assert_ptr_null(lab_pool_map_future(map, 4));
+    lab_pool_map_free(map);
     lab_pool_free(pool);
 }
 END_TEST
@@ -315,20 +315,20 @@ START_TEST(map_times_out_from_the_call_then_goes_on)
     gates_close_all();
     lab_pool *pool = lab_pool_new(2, "worker");
     double begin = lab_now();
-    lab_map *map = lab_pool_map(pool, gated, (void *)numbers, 2, sizeof numbers[0], 0.05);
+    lab_pool_map *map = lab_pool_map_new(pool, gated, (void *)numbers, 2, sizeof numbers[0], 0.05);
     long value;
-    ck_assert_int_eq(lab_map_next(map, &value), LAB_FUTURE_TIMEOUT);
+    ck_assert_int_eq(lab_pool_map_next(map, &value), LAB_FUTURE_TIMEOUT);
     ck_assert(lab_now() - begin >= 0.05);
     gate_open_now(0);
     gate_open_now(1);
-    /* Past the map's deadline lab_map_next only looks: let both items finish first. */
-    lab_future_result(lab_map_future(map, 0), LAB_FOREVER, NULL);
-    lab_future_result(lab_map_future(map, 1), LAB_FOREVER, NULL);
-    ck_assert_int_eq(lab_map_next(map, &value), 0);   /* the same result, tried again */
+    /* Past the map's deadline lab_pool_map_next only looks: let both items finish first. */
+    lab_future_result(lab_pool_map_future(map, 0), LAB_FOREVER, NULL);
+    lab_future_result(lab_pool_map_future(map, 1), LAB_FOREVER, NULL);
+    ck_assert_int_eq(lab_pool_map_next(map, &value), 0);   /* the same result, tried again */
     ck_assert_int_eq(value, 0);
-    ck_assert_int_eq(lab_map_next(map, &value), 0);
+    ck_assert_int_eq(lab_pool_map_next(map, &value), 0);
     ck_assert_int_eq(value, 10);
-    lab_map_free(map);
+    lab_pool_map_free(map);
     lab_pool_free(pool);
 }
 END_TEST
@@ -338,10 +338,10 @@ START_TEST(freeing_a_map_early_cancels_what_has_not_started)
     gates_close_all();
     atomic_store(&tasks_run, 0);
     lab_pool *pool = lab_pool_new(1, "worker");
-    lab_map *map = lab_pool_map(pool, gated, (void *)numbers, 6, sizeof numbers[0], LAB_FOREVER);
-    while (!lab_future_running(lab_map_future(map, 0)))
+    lab_pool_map *map = lab_pool_map_new(pool, gated, (void *)numbers, 6, sizeof numbers[0], LAB_FOREVER);
+    while (!lab_future_running(lab_pool_map_future(map, 0)))
         lab_sleep(0.001);   /* item 0 holds the only worker; 1..5 are queued */
-    lab_map_free(map);
+    lab_pool_map_free(map);
     for (int i = 0; i < 6; i++)
         gate_open_now(i);
     lab_pool_free(pool);
@@ -384,7 +384,7 @@ static void note_callback(lab_future *future, void *arg)
     (void)future;
     callback_record *r = arg;
     if (atomic_fetch_add(&r->calls, 1) == 0)
-        snprintf(r->thread, sizeof r->thread, "%s", lab_current_name());
+        snprintf(r->thread, sizeof r->thread, "%s", lab_thread_current_name());
 }
 
 START_TEST(a_done_callback_runs_once_in_the_worker)
@@ -461,7 +461,7 @@ START_TEST(submit_after_shutdown_is_refused)
     ck_assert_ptr_null(lab_pool_submit(pool, fail_if_odd, (void *)&numbers[0]));
     ck_assert_int_eq(errno, ESHUTDOWN);
     errno = 0;
-    ck_assert_ptr_null(lab_pool_map(pool, fail_if_odd, (void *)numbers, 3, sizeof numbers[0], 1));
+    ck_assert_ptr_null(lab_pool_map_new(pool, fail_if_odd, (void *)numbers, 3, sizeof numbers[0], 1));
     ck_assert_int_eq(errno, ESHUTDOWN);
     ck_assert_int_eq(lab_pool_workers_started(pool), 0);
     lab_pool_free(pool);
@@ -553,7 +553,7 @@ static void *submit_a_thousand(void *arg)
     lab_future *futures[1000];
     for (int i = 0; i < 1000; i++)
         futures[i] = lab_pool_submit(shared_pool, count_run, &submitter_ids[base + i]);
-    lab_futures_wait(futures, 1000, LAB_FOREVER, LAB_ALL_COMPLETED, NULL);
+    lab_futures_wait(futures, 1000, LAB_FOREVER, LAB_FUTURES_ALL_COMPLETED, NULL);
     for (int i = 0; i < 1000; i++)
         lab_future_free(futures[i]);
     return NULL;

@@ -26,7 +26,7 @@ static void setup_values(void)
 
 static lab_queue *make(lab_queue_kind kind, long maxsize)
 {
-    lab_queue *q = lab_queue_create(kind, maxsize);
+    lab_queue *q = lab_queue_new(kind, maxsize);
     ck_assert_ptr_nonnull(q);
     return q;
 }
@@ -48,7 +48,7 @@ START_TEST(fifo_hands_out_the_oldest_first)
         ck_assert_int_eq(lab_queue_put(q, &values[i]), LAB_QUEUE_OK);
     for (int i = 1; i <= 5; i++)
         ck_assert_int_eq(get_value(q), i);
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -59,7 +59,7 @@ START_TEST(lifo_hands_out_the_newest_first)
         ck_assert_int_eq(lab_queue_put(q, &values[i]), LAB_QUEUE_OK);
     for (int i = 5; i >= 1; i--)
         ck_assert_int_eq(get_value(q), i);
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -77,7 +77,7 @@ START_TEST(priority_hands_out_the_lowest_first_and_ties_in_put_order)
         ck_assert_int_eq(*(int *)item, expected[i]);
         ck_assert_int_eq(priority, priorities[expected[i]]);
     }
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -105,7 +105,7 @@ START_TEST(priority_heap_stays_ordered_through_many_puts_and_gets)
         taken++;
     }
     ck_assert(lab_queue_empty(q));
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -120,7 +120,7 @@ START_TEST(fifo_ring_wraps_and_grows_without_reordering)
         if (round % 3 == 0)
             ck_assert_int_eq(get_value(q), next_out++);
     }
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 
     q = make(LAB_QUEUE_FIFO, 0);   /* unbounded: starts small, grows while head is mid-array */
     for (int i = 0; i < 10; i++)
@@ -132,14 +132,14 @@ START_TEST(fifo_ring_wraps_and_grows_without_reordering)
     ck_assert_uint_eq(lab_queue_qsize(q), 493);
     for (int i = 7; i < 500; i++)
         ck_assert_int_eq(get_value(q), i);
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 
     q = make(LAB_QUEUE_LIFO, -1);
     for (int i = 0; i < 500; i++)
         lab_queue_put(q, &values[i]);
     for (int i = 499; i >= 0; i--)
         ck_assert_int_eq(get_value(q), i);
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -150,7 +150,7 @@ START_TEST(items_are_plain_pointers_even_null)
     void *item = &values[1];
     ck_assert_int_eq(lab_queue_get(q, &item), LAB_QUEUE_OK);
     ck_assert_ptr_null(item);
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -172,7 +172,7 @@ START_TEST(put_nowait_on_full_is_full_and_get_nowait_on_empty_is_empty)
     ck_assert_uint_eq(lab_queue_qsize(q), 2);
     ck_assert_int_eq(get_value(q), 1);
     ck_assert_int_eq(get_value(q), 2);
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -184,7 +184,7 @@ START_TEST(maxsize_zero_or_negative_is_unbounded)
             ck_assert_int_eq(lab_queue_put_nowait(q, &values[i]), LAB_QUEUE_OK);
         ck_assert(!lab_queue_full(q));
         ck_assert_uint_eq(lab_queue_qsize(q), 1000);
-        lab_queue_destroy(q);
+        lab_queue_free(q);
     }
 }
 END_TEST
@@ -192,15 +192,15 @@ END_TEST
 START_TEST(create_refuses_what_it_cannot_make)
 {
     errno = 0;
-    ck_assert_ptr_null(lab_queue_create((lab_queue_kind)7, 1));
+    ck_assert_ptr_null(lab_queue_new((lab_queue_kind)7, 1));
     ck_assert_int_eq(errno, EINVAL);
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
     /* (the sanitizers' allocators abort on such a request instead of returning NULL) */
     errno = 0;
-    ck_assert_ptr_null(lab_queue_create(LAB_QUEUE_FIFO, LONG_MAX));   /* no room for LONG_MAX entries */
+    ck_assert_ptr_null(lab_queue_new(LAB_QUEUE_FIFO, LONG_MAX));   /* no room for LONG_MAX entries */
     ck_assert_int_eq(errno, ENOMEM);
 #endif
-    lab_queue_destroy(NULL);
+    lab_queue_free(NULL);
 }
 END_TEST
 
@@ -219,7 +219,7 @@ START_TEST(too_many_task_done_is_an_error)
     ck_assert(lab_queue_join_timeout(q, 0));   /* the extra call changed nothing */
     lab_queue_put(q, &values[3]);
     ck_assert(!lab_queue_join_timeout(q, 0));
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -238,7 +238,7 @@ START_TEST(bad_timeouts_are_errors)
     ck_assert_str_eq(lab_queue_status_name(LAB_QUEUE_SHUT_DOWN), "ShutDown");
     ck_assert_str_eq(lab_queue_status_name(LAB_QUEUE_FULL), "Full");
     ck_assert_str_eq(lab_queue_kind_name(LAB_QUEUE_LIFO), "lifo");
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -286,7 +286,7 @@ START_TEST(blocking_get_waits_for_a_put)
     ck_assert(lab_thread_join_timeout(getter, 5, NULL));
     ck_assert_int_eq(r.status, LAB_QUEUE_OK);
     ck_assert_ptr_eq(r.item, &values[42]);
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -302,7 +302,7 @@ START_TEST(blocking_put_waits_for_room)
     ck_assert(lab_thread_join_timeout(putter, 5, NULL));
     ck_assert_int_eq(r.status, LAB_QUEUE_OK);
     ck_assert_int_eq(get_value(q), 2);
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -330,7 +330,7 @@ START_TEST(timeouts_return_in_time_and_say_timeout)
     waited = lab_now() - begin;
     lab_set_speed(1);
     ck_assert_msg(waited >= 0.099 && waited < 0.9, "1 class second at speed 10 took %.3f s", waited);
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -352,7 +352,7 @@ START_TEST(timed_get_returns_as_soon_as_an_item_comes)
                   lab_now() - begin);
     ck_assert_ptr_eq(item, &values[5]);
     lab_thread_join(putter);
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -376,7 +376,7 @@ START_TEST(join_returns_only_after_every_task_done)
     for (int i = 0; i < 3; i++)   /* the last task_done wakes every joiner */
         ck_assert(lab_thread_join_timeout(threads[i], 5, NULL));
     ck_assert(lab_queue_join_timeout(q, 0));
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -402,8 +402,8 @@ START_TEST(shutdown_wakes_blocked_getters_and_putters)
         ck_assert_int_eq(getters[i].status, LAB_QUEUE_SHUT_DOWN);
     ck_assert_int_eq(putter.status, LAB_QUEUE_SHUT_DOWN);
     ck_assert_uint_eq(lab_queue_qsize(full), 1);   /* the putter's item never went in */
-    lab_queue_destroy(empty);
-    lab_queue_destroy(full);
+    lab_queue_free(empty);
+    lab_queue_free(full);
 }
 END_TEST
 
@@ -429,7 +429,7 @@ START_TEST(after_shutdown_put_fails_and_get_drains_what_is_left)
     ck_assert_int_eq(lab_queue_get_nowait(q, &item), LAB_QUEUE_SHUT_DOWN);
     ck_assert_int_eq(lab_queue_get_timeout(q, &item, 10), LAB_QUEUE_SHUT_DOWN);
     ck_assert(lab_queue_join_timeout(q, 0));
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -449,7 +449,7 @@ START_TEST(immediate_shutdown_drops_the_items_and_releases_join)
     ck_assert_int_eq(lab_queue_task_done(q), LAB_QUEUE_OK);   /* the one taken before */
     ck_assert(lab_thread_join_timeout(thread, 5, NULL));
     ck_assert_int_eq(lab_queue_task_done(q), LAB_QUEUE_ERROR);
-    lab_queue_destroy(q);
+    lab_queue_free(q);
 }
 END_TEST
 
@@ -583,7 +583,7 @@ static void run_traffic(lab_queue_kind kind, long maxsize, int producers, int co
     if (kind == LAB_QUEUE_FIFO)   /* one producer's items come out in the order it put them */
         ck_assert_int_eq(atomic_load(&t.out_of_order), 0);
     ck_assert(lab_queue_empty(t.q));
-    lab_queue_destroy(t.q);
+    lab_queue_free(t.q);
     free(t.ids);
     free(t.seen);
 }

@@ -7,7 +7,7 @@
 
 START_TEST(same_seed_and_stream_repeat_exactly)
 {
-    lab_set_seed(42);
+    lab_rng_set_seed(42);
     lab_rng a = lab_rng_stream(3);
     lab_rng b = lab_rng_stream(3);
     for (int i = 0; i < 1000; i++)
@@ -26,17 +26,17 @@ static bool sequences_differ(lab_rng a, lab_rng b)
 
 START_TEST(streams_and_seeds_differ)
 {
-    lab_set_seed(42);
+    lab_rng_set_seed(42);
     lab_rng stream0 = lab_rng_stream(0), stream1 = lab_rng_stream(1);
     ck_assert(sequences_differ(stream0, stream1));
-    lab_set_seed(43);
+    lab_rng_set_seed(43);
     ck_assert(sequences_differ(stream0, lab_rng_stream(0)));
 }
 END_TEST
 
 START_TEST(between_stays_in_bounds_and_reaches_both_ends)
 {
-    lab_set_seed(7);
+    lab_rng_set_seed(7);
     lab_rng rng = lab_rng_stream(0);
     int seen[6] = {0};
     for (int i = 0; i < 6000; i++) {
@@ -54,7 +54,7 @@ END_TEST
 
 START_TEST(uniform_stays_in_half_open_range)
 {
-    lab_set_seed(1);
+    lab_rng_set_seed(1);
     lab_rng rng = lab_rng_stream(9);
     for (int i = 0; i < 10000; i++) {
         double value = lab_rng_uniform(&rng, -1.0, 2.0);
@@ -65,7 +65,7 @@ END_TEST
 
 START_TEST(time_seed_is_short)
 {
-    ck_assert_uint_lt(lab_time_seed(), 1000000u);
+    ck_assert_uint_lt(lab_rng_time_seed(), 1000000u);
 }
 END_TEST
 

@@ -19,7 +19,7 @@ static void say_hello(void *unused)
 {
     (void)unused;
     say("hello %d", 5);
-    lab_set_current_name("car-MINT");
+    lab_thread_set_current_name("car-MINT");
     say("sees red light");
 }
 
@@ -41,7 +41,7 @@ END_TEST
 static void quiet_story_loud_result(void *unused)
 {
     (void)unused;
-    lab_set_seed(4242);
+    lab_rng_set_seed(4242);
     lab_set_quiet(true);
     say("not shown");
     lab_print("not shown either");
@@ -160,7 +160,7 @@ static char *say_on_a_terminal(const char *no_color)
             setenv("NO_COLOR", no_color, 1);
         else
             unsetenv("NO_COLOR");
-        lab_set_current_name("car");
+        lab_thread_set_current_name("car");
         say("hello");
         _exit(0);
     }
@@ -192,7 +192,7 @@ END_TEST
 static void say_into_a_pipe(void *unused)
 {
     (void)unused;
-    lab_set_current_name("car");
+    lab_thread_set_current_name("car");
     say("hello");
 }
 

@@ -23,25 +23,25 @@ static atomic_bool stop_talking;
 
 static void gate_reset(void)
 {
-    lab_mutex_lock(&gate_lock);
+    lab_pthread_mutex_lock(&gate_lock);
     gate_open = false;
-    lab_mutex_unlock(&gate_lock);
+    lab_pthread_mutex_unlock(&gate_lock);
 }
 
 static void gate_pass(void)
 {
-    lab_mutex_lock(&gate_lock);
+    lab_pthread_mutex_lock(&gate_lock);
     while (!gate_open)
-        lab_cond_wait(&gate_opened, &gate_lock);
-    lab_mutex_unlock(&gate_lock);
+        lab_pthread_cond_wait(&gate_opened, &gate_lock);
+    lab_pthread_mutex_unlock(&gate_lock);
 }
 
 static void gate_open_now(void)
 {
-    lab_mutex_lock(&gate_lock);
+    lab_pthread_mutex_lock(&gate_lock);
     gate_open = true;
-    lab_cond_broadcast(&gate_opened);
-    lab_mutex_unlock(&gate_lock);
+    lab_pthread_cond_broadcast(&gate_opened);
+    lab_pthread_mutex_unlock(&gate_lock);
 }
 
 /* Records the names the thread sees; returns its argument. */
@@ -53,7 +53,7 @@ typedef struct seen_names {
 static void *record_names(void *arg)
 {
     seen_names *seen = arg;
-    snprintf(seen->own, sizeof seen->own, "%s", lab_current_name());
+    snprintf(seen->own, sizeof seen->own, "%s", lab_thread_current_name());
     pthread_getname_np(pthread_self(), seen->kernel, sizeof seen->kernel);
     return arg;
 }
@@ -66,7 +66,7 @@ START_TEST(threads_know_their_names)
     ck_assert_ptr_eq(lab_thread_join(thread), &seen);   /* join hands back fn's result */
     ck_assert_str_eq(seen.own, "car-MINT");
     ck_assert_str_eq(seen.kernel, "car-MINT");
-    ck_assert_str_eq(lab_current_name(), "main");
+    ck_assert_str_eq(lab_thread_current_name(), "main");
 }
 END_TEST
 
@@ -88,21 +88,21 @@ static void *wait_at_gate(void *arg)
 START_TEST(registry_counts_and_lists_live_threads_in_start_order)
 {
     gate_reset();
-    ck_assert_int_eq(lab_active_count(), 1);
+    ck_assert_int_eq(lab_thread_active_count(), 1);
     lab_thread *threads[3];
     for (int i = 0; i < 3; i++)
         threads[i] = lab_thread_start(wait_at_gate, NULL, LAB_NOT_DAEMON, "waiter-%d", i);
-    ck_assert_int_eq(lab_active_count(), 4);
+    ck_assert_int_eq(lab_thread_active_count(), 4);
     char names[8][LAB_NAME_MAX];
-    ck_assert_uint_eq(lab_enumerate(names, 8), 4);
+    ck_assert_uint_eq(lab_thread_enumerate(names, 8), 4);
     ck_assert_str_eq(names[0], "main");
     ck_assert_str_eq(names[1], "waiter-0");
     ck_assert_str_eq(names[3], "waiter-2");
-    ck_assert_uint_eq(lab_enumerate(names, 2), 4);   /* the count even when the array is short */
+    ck_assert_uint_eq(lab_thread_enumerate(names, 2), 4);   /* the count even when the array is short */
     gate_open_now();
     for (int i = 0; i < 3; i++)
         lab_thread_join(threads[i]);
-    ck_assert_int_eq(lab_active_count(), 1);
+    ck_assert_int_eq(lab_thread_active_count(), 1);
 }
 END_TEST
 
@@ -133,7 +133,7 @@ START_TEST(is_alive_turns_false_when_fn_returns)
     for (int i = 0; i < 1000 && lab_thread_is_alive(thread); i++)
         lab_sleep(0.001);
     ck_assert(!lab_thread_is_alive(thread));
-    ck_assert_int_eq(lab_active_count(), 1);   /* not live, though not joined yet */
+    ck_assert_int_eq(lab_thread_active_count(), 1);   /* not live, though not joined yet */
     lab_thread_join(thread);
 }
 END_TEST
@@ -249,9 +249,9 @@ static lab_thread *left_behind;
 static void child_sees_only_itself(void *unused)
 {
     (void)unused;
-    printf("active=%d alive=%d\n", lab_active_count(), lab_thread_is_alive(left_behind));
+    printf("active=%d alive=%d\n", lab_thread_active_count(), lab_thread_is_alive(left_behind));
     char names[4][LAB_NAME_MAX];
-    printf("live=%zu first=%s\n", lab_enumerate(names, 4), names[0]);
+    printf("live=%zu first=%s\n", lab_thread_enumerate(names, 4), names[0]);
     printf("joined=%p\n", lab_thread_join(left_behind));   /* at once: it is not here */
     fflush(stdout);
     lab_main_exit(5);   /* must not wait for the parent's thread */

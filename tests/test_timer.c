@@ -20,7 +20,7 @@ static void note_firing(void *arg)
     firing *f = arg;
     if (atomic_fetch_add(&f->calls, 1) == 0) {
         f->at = lab_now();
-        snprintf(f->thread, sizeof f->thread, "%s", lab_current_name());
+        snprintf(f->thread, sizeof f->thread, "%s", lab_thread_current_name());
     }
 }
 

@@ -31,7 +31,7 @@ print call
 print file
 print line
 print code
-# One frame up: the demo's own line, lab_mutex_lock(&counter_lock).
+# One frame up: the demo's own line, lab_pthread_mutex_lock(&counter_lock).
 up
 
 # From here: `continue` lets the abort finish (the program dies of SIGABRT).

@@ -21,7 +21,7 @@ typedef struct variant {
 static void *racy(void *arg)
 {
     long n = *(long *)arg;
-    lab_barrier_wait(&start_line);
+    lab_pthread_barrier_wait(&start_line);
     for (long i = 0; i < n; i++)
         racy_counter = racy_counter + 1;
     return NULL;
@@ -30,11 +30,11 @@ static void *racy(void *arg)
 static void *locked(void *arg)
 {
     long n = *(long *)arg;
-    lab_barrier_wait(&start_line);
+    lab_pthread_barrier_wait(&start_line);
     for (long i = 0; i < n; i++) {
-        lab_mutex_lock(&counter_lock);
+        lab_pthread_mutex_lock(&counter_lock);
         locked_counter++;
-        lab_mutex_unlock(&counter_lock);
+        lab_pthread_mutex_unlock(&counter_lock);
     }
     return NULL;
 }
@@ -42,7 +42,7 @@ static void *locked(void *arg)
 static void *atomic(void *arg)
 {
     long n = *(long *)arg;
-    lab_barrier_wait(&start_line);
+    lab_pthread_barrier_wait(&start_line);
     for (long i = 0; i < n; i++)
         atomic_fetch_add_explicit(&atomic_counter, 1, memory_order_relaxed);
     return NULL;
@@ -57,12 +57,12 @@ static double time_it(const variant *v, int threads)
     LAB_CHECK(pthread_barrier_init(&start_line, NULL, (unsigned)threads + 1));
     for (int i = 0; i < threads; i++)
         started[i] = lab_thread_start(v->body, &share, LAB_NOT_DAEMON, "%s-%d", v->name, i);
-    lab_barrier_wait(&start_line);   /* everyone is ready: they start together, now */
+    lab_pthread_barrier_wait(&start_line);   /* everyone is ready: they start together, now */
     double begin = lab_now();
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);
     double seconds = lab_now() - begin;
-    lab_barrier_destroy(&start_line);
+    lab_pthread_barrier_destroy(&start_line);
     return seconds;
 }
 

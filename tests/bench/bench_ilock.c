@@ -20,9 +20,9 @@ static void *bare_pairs(void *arg)
 {
     long n = *(long *)arg;
     for (long i = 0; i < n; i++) {
-        lab_mutex_lock(&bare);
+        lab_pthread_mutex_lock(&bare);
         shared_count++;
-        lab_mutex_unlock(&bare);
+        lab_pthread_mutex_unlock(&bare);
     }
     return NULL;
 }
