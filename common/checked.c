@@ -73,6 +73,12 @@ int lab_pthread_cond_init_monotonic(pthread_cond_t *cond)
     return rc;
 }
 
+void lab_setup_at(int code, const char *call)
+{
+    if (code != 0)
+        lab_fail("cannot set up %s: %s", call, strerror(code));
+}
+
 void *lab_calloc(size_t count, size_t size)
 {
     void *memory = calloc(count > 0 ? count : 1, size > 0 ? size : 1);

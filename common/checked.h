@@ -20,6 +20,7 @@
 #include <semaphore.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <errno.h>
 
 /* Abort with "fatal: <call> at <file>:<line>: <strerror(code)>" when code != 0. */
 void lab_check_at(int code, const char *call, const char *file, int line);
@@ -51,6 +52,13 @@ bool lab_pthread_barrier_wait_at(pthread_barrier_t *barrier, const char *file, i
 #define lab_sem_wait(s) lab_sem_wait_at((s), __FILE__, __LINE__)
 #define lab_sem_post(s) lab_check_errno_at(sem_post(s), "sem_post", __FILE__, __LINE__)
 void lab_sem_wait_at(sem_t *sem, const char *file, int line);
+
+/* The demos' one set-up failure policy: LAB_SETUP(lab_event_init(&light)) runs an _init
+ * (0 or an errno value); LAB_SETUP_NEW(q = lab_queue_new(...)) runs a _new (NULL with errno
+ * set). On failure: "<program>: cannot set up <call>: <reason>" on stderr, exit status 1. */
+#define LAB_SETUP(call) lab_setup_at((call), #call)
+#define LAB_SETUP_NEW(assignment) lab_setup_at((assignment) != NULL ? 0 : errno, #assignment)
+void lab_setup_at(int code, const char *call);
 
 /* Initialise a mutex of a given kind: PTHREAD_MUTEX_NORMAL, _ERRORCHECK or _RECURSIVE.
  * Returns 0 or the error code; on error nothing is left initialised. */

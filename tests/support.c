@@ -291,6 +291,19 @@ static const char *tail_of(const char *text, size_t keep)
     return length > keep ? text + length - keep : text;
 }
 
+long run_until_bug_shows(const char *name, const char *const *args,
+                         long (*check)(const child_run *run))
+{
+    for (int attempt = 0; attempt < BUG_TRIES; attempt++) {
+        child_run run = run_demo_argv(name, args, RUN_TIMEOUT);
+        long shown = check(&run);
+        child_run_free(&run);
+        if (shown > 0)
+            return shown;
+    }
+    return 0;
+}
+
 void assert_exit_ok(const child_run *run)
 {
     ck_assert_msg(!run->timed_out, "timed out after %.1f s; stdout ends:\n%s", run->seconds,

@@ -40,6 +40,15 @@ pid_t start_demo_quietly(const char *name, const char *const *args);
  * When it did not, it is killed (SIGKILL) and reaped, and false is returned: nothing is
  * ever left running. */
 bool wait_for_exit(pid_t pid, double seconds, int *status);
+/* The one policy for "a broken variant shows its bug": run demo `name` with args
+ * (NULL-terminated; each run picks a fresh seed unless args give one) up to BUG_TRIES
+ * times. After each run, check(run) asserts what must hold in *every* run and returns how
+ * much of the bug that run showed (0: none). Stops at the first run that shows it and
+ * returns that amount; returns 0 when BUG_TRIES runs showed nothing, and the caller fails
+ * with a message that says what was expected. Runs are never retried to hide a failure of
+ * an invariant: check() fails the test at once. */
+#define BUG_TRIES 6
+long run_until_bug_shows(const char *name, const char *const *args, long (*check)(const child_run *run));
 /* Free what a run collected. */
 void child_run_free(child_run *run);
 
