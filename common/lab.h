@@ -13,6 +13,7 @@
 #include "checked.h"
 #include "cli.h"
 #include "clock.h"
+#include "point.h"
 #include "rng.h"
 #include "say.h"
 #include "thread.h"
