@@ -16,14 +16,23 @@
  * the acquirers to sleep on. (A bonus: sem_timedwait() measures its timeout on the wall
  * clock; here timeouts use CLOCK_MONOTONIC, like every timed wait in threadlab.)
  *
+ * Time: acquire() blocks with no limit; acquire_timeout(s) waits at most s >= 0 class
+ * seconds (scaled by --speed), and 0 polls; a negative, NaN or infinite s is refused with
+ * EINVAL and takes nothing (never read as "forever").
+ *
+ * Scheduling points (point.h), object = the semaphore, word "semaphore": WAIT just before
+ * a thread blocks (only when no permit is left; under the internal lock, so it is exact),
+ * GET when it took a permit (also without blocking) and TIMEOUT when a timed acquire gave
+ * up (both after the internal unlock), RELEASE when a permit came back (under the internal
+ * lock, before the unlock that lets a waiter take it: the waiter's GET comes after it).
+ *
  * LOCKING PROTOCOL: the semaphore has its own internal mutex; no function here expects
- * the caller to hold a lock. Durations are class seconds (scaled by --speed).
+ * the caller to hold a lock.
  */
 #ifndef THREADLAB_BSEM_H
 #define THREADLAB_BSEM_H
 
 #include <pthread.h>
-#include <stdbool.h>
 
 typedef struct lab_bsem {
     pthread_mutex_t lock;
@@ -39,22 +48,27 @@ int lab_bsem_init(lab_bsem *sem, int value);
 /* Tear down a semaphore nobody is waiting on. Aborts on a pthread error. */
 void lab_bsem_destroy(lab_bsem *sem);
 
-/* Take a permit, blocking as long as none is left (acquire()). Can't fail. */
+/* Take a permit, blocking as long as none is left (acquire()). Aborts on a pthread
+ * error. */
 void lab_bsem_acquire(lab_bsem *sem);
-/* Take a permit if one is left, without blocking (acquire(False)). Returns whether it did. */
-bool lab_bsem_try_acquire(lab_bsem *sem);
-/* Take a permit, waiting at most class_seconds (acquire(timeout=...)). Returns true when
- * it took one, false on timeout. A zero or negative timeout does not block. */
-bool lab_bsem_acquire_timeout(lab_bsem *sem, double class_seconds);
+/* Take a permit if one is left, without blocking (acquire(False)). Returns 0 (took one)
+ * or EAGAIN (none left). Aborts on a pthread error. */
+int lab_bsem_try_acquire(lab_bsem *sem) __attribute__((warn_unused_result));
+/* Take a permit, waiting at most class_seconds >= 0 (acquire(timeout=...); 0 polls).
+ * Returns 0 (took one), ETIMEDOUT (none came in time), or EINVAL (negative, NaN or
+ * infinite class_seconds: nothing taken). Aborts on a pthread error. */
+int lab_bsem_acquire_timeout(lab_bsem *sem, double class_seconds)
+    __attribute__((warn_unused_result));
 
 /* Give a permit back and wake one waiter (release()). Returns 0, or EOVERFLOW when the
  * semaphore already holds all `bound` permits (Python's ValueError): the count is then
- * left unchanged. */
+ * left unchanged. Aborts on a pthread error. */
 int lab_bsem_release(lab_bsem *sem) __attribute__((warn_unused_result));
 
-/* Permits left right now: a snapshot, possibly stale by the time it is used. */
+/* Permits left right now: a snapshot, possibly stale by the time it is used. Aborts on a
+ * pthread error. */
 int lab_bsem_value(lab_bsem *sem);
-/* The bound given at init. */
+/* The bound given at init. Can't fail. */
 int lab_bsem_bound(const lab_bsem *sem);
 
 #endif

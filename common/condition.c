@@ -4,9 +4,11 @@
 
 #include "checked.h"
 #include "clock.h"
+#include "point.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 
 /* Lives on the waiting thread's stack for the length of one wait. */
 struct lab_condition_waiter {
@@ -68,8 +70,9 @@ static void leave_pool(lab_condition *cond, lab_condition_waiter *waiter)
 }
 
 /* The one wait: join the pool, sleep until notified or past the deadline (NULL: no
- * limit). Caller holds the lock. Returns whether it was notified. */
-static bool wait_in_pool(lab_condition *cond, const struct timespec *deadline)
+ * limit). Caller holds the lock. Returns 0 (notified) or ETIMEDOUT; reports WAIT, and
+ * leaves GET / TIMEOUT to the caller, who knows what the wait was for. */
+static int wait_in_pool(lab_condition *cond, const struct timespec *deadline)
 {
     assert_held(cond, "lab_condition_wait without holding the condition's lock");
     lab_condition_waiter me = {.notified = false, .next = NULL};
@@ -81,6 +84,7 @@ static bool wait_in_pool(lab_condition *cond, const struct timespec *deadline)
     cond->last = &me;
     cond->waiting++;
 
+    lab_point(LAB_POINT_WAIT, cond, "condition");
     int rc = 0;
     /* Loop on our own flag: a spurious wake-up of the doorbell is not a notify. */
     while (!me.notified && rc != ETIMEDOUT) {
@@ -94,38 +98,60 @@ static bool wait_in_pool(lab_condition *cond, const struct timespec *deadline)
     if (!me.notified)
         leave_pool(cond, &me);   /* timed out: notify has not taken us off the list */
     lab_pthread_cond_destroy(&me.doorbell);
-    return me.notified;
+    return me.notified ? 0 : ETIMEDOUT;
+}
+
+/* Whether class_seconds is a duration the timed forms accept (contributing.md: time). */
+static bool valid_duration(double class_seconds)
+{
+    return class_seconds >= 0 && isfinite(class_seconds);
 }
 
 void lab_condition_wait(lab_condition *cond)
 {
-    (void)wait_in_pool(cond, NULL);
+    (void)wait_in_pool(cond, NULL);   /* without a limit it only returns notified */
+    lab_point(LAB_POINT_GET, cond, "condition");
 }
 
-bool lab_condition_wait_timeout(lab_condition *cond, double class_seconds)
+int lab_condition_wait_timeout(lab_condition *cond, double class_seconds)
 {
-    struct timespec deadline = lab_deadline(class_seconds);
-    return wait_in_pool(cond, &deadline);
+    if (!valid_duration(class_seconds))
+        return EINVAL;
+    int rc = ETIMEDOUT;   /* 0 polls: nobody can have notified a thread not yet waiting */
+    if (class_seconds > 0) {
+        struct timespec deadline = lab_deadline(class_seconds);
+        rc = wait_in_pool(cond, &deadline);
+    } else {
+        assert_held(cond, "lab_condition_wait_timeout without holding the condition's lock");
+    }
+    lab_point(rc == 0 ? LAB_POINT_GET : LAB_POINT_TIMEOUT, cond, "condition");
+    return rc;
 }
 
-bool lab_condition_wait_for(lab_condition *cond, lab_condition_predicate predicate, void *arg)
+void lab_condition_wait_for(lab_condition *cond, lab_condition_predicate predicate, void *arg)
 {
     /* Re-check after every wake-up: being notified only means "look again". */
-    while (!predicate(arg))
+    while (!predicate(arg)) {
         (void)wait_in_pool(cond, NULL);
-    return true;
+        lab_point(LAB_POINT_GET, cond, "condition");
+    }
 }
 
-bool lab_condition_wait_for_timeout(lab_condition *cond, lab_condition_predicate predicate,
-                                    void *arg, double class_seconds)
+int lab_condition_wait_for_timeout(lab_condition *cond, lab_condition_predicate predicate,
+                                   void *arg, double class_seconds)
 {
+    if (!valid_duration(class_seconds))
+        return EINVAL;
     struct timespec deadline = lab_deadline(class_seconds);   /* one limit for all the waits */
     bool result = predicate(arg);
     while (!result && lab_seconds_until(&deadline) > 0) {
-        (void)wait_in_pool(cond, &deadline);
+        if (wait_in_pool(cond, &deadline) == 0)
+            lab_point(LAB_POINT_GET, cond, "condition");
         result = predicate(arg);
     }
-    return result;
+    if (!result)
+        lab_point(LAB_POINT_TIMEOUT, cond, "condition");
+    return result ? 0 : ETIMEDOUT;
 }
 
 int lab_condition_notify(lab_condition *cond, int n)
@@ -143,6 +169,8 @@ int lab_condition_notify(lab_condition *cond, int n)
         lab_pthread_cond_signal(&waiter->doorbell);
         woken++;
     }
+    if (woken > 0)   /* the waiters' GETs follow, once the caller lets go of the lock */
+        lab_point(LAB_POINT_RELEASE, cond, "condition");
     return woken;
 }
 

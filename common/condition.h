@@ -24,8 +24,20 @@
  * every wait*, notify* and waiting call, and around the state the predicate looks at;
  * waits give the lock up while asleep and hold it again when they return. Predicates
  * run with the lock held. The lock is an error-checking mutex: waiting without holding
- * it, or releasing it from another thread, aborts with a message. Durations are class
- * seconds (scaled by --speed).
+ * it, or releasing it from another thread, aborts with a message.
+ *
+ * Time: wait() and wait_for() block with no limit; wait_timeout(s) and wait_for_timeout(s)
+ * wait at most s >= 0 class seconds (scaled by --speed), and 0 polls (never gives the lock
+ * up: wait_timeout(0) is ETIMEDOUT, as nobody could notify a thread not yet waiting, and
+ * wait_for_timeout(0) checks the predicate once); a negative, NaN or infinite s is refused
+ * with EINVAL and nothing happens (never read as "forever").
+ *
+ * Scheduling points (point.h), object = the condition, word "condition", all with the
+ * condition's lock held (it is the caller's lock, so there is no other place): WAIT just
+ * before a thread goes to sleep in the pool, GET when it was notified, TIMEOUT when a
+ * timed wait gave up with nothing (for wait_for_timeout: the predicate still false),
+ * RELEASE when notify woke at least one thread (before the caller's unlock that lets them
+ * run: their GETs come after it). A notify with nobody waiting reports nothing.
  */
 #ifndef THREADLAB_CONDITION_H
 #define THREADLAB_CONDITION_H
@@ -51,32 +63,45 @@ int lab_condition_init(lab_condition *cond);
 /* Tear down a condition nobody holds or waits on. Aborts on a pthread error. */
 void lab_condition_destroy(lab_condition *cond);
 
-/* Take / give back the condition's lock (`with cond:`). Abort on a pthread error. */
+/* Take / give back the condition's lock (`with cond:`). Abort on a pthread error
+ * (releasing a lock the caller does not hold: EPERM). */
 void lab_condition_acquire(lab_condition *cond);
 void lab_condition_release(lab_condition *cond);
 
 /* Give up the lock, sleep until notified, take the lock again (wait()). Caller holds the
- * lock. Returns only after a notify: never spuriously. */
+ * lock. Returns only after a notify: never spuriously. Aborts when the lock is not held
+ * or on a pthread error. */
 void lab_condition_wait(lab_condition *cond);
-/* The same, for at most class_seconds (wait(timeout)). Returns true when notified, false
- * on timeout (the lock is held again either way). */
-bool lab_condition_wait_timeout(lab_condition *cond, double class_seconds);
+/* The same, for at most class_seconds >= 0 (wait(timeout); 0 polls). Returns 0
+ * (notified), ETIMEDOUT (not in time), or EINVAL (negative, NaN or infinite class_seconds:
+ * the lock was not given up). The lock is held again either way. Aborts when the lock is
+ * not held or on a pthread error. */
+int lab_condition_wait_timeout(lab_condition *cond, double class_seconds)
+    __attribute__((warn_unused_result));
 
 /* Wait until predicate(arg) is true, re-checking after every wake-up (wait_for()).
- * Caller holds the lock. Returns true (the predicate's value). */
-bool lab_condition_wait_for(lab_condition *cond, lab_condition_predicate predicate, void *arg);
-/* The same, giving up after class_seconds in all (wait_for(predicate, timeout)).
- * Returns the predicate's last value: false means the time ran out first. */
-bool lab_condition_wait_for_timeout(lab_condition *cond, lab_condition_predicate predicate,
-                                    void *arg, double class_seconds);
+ * Caller holds the lock. Returns once the predicate is true. Aborts when it must wait
+ * without holding the lock, or on a pthread error. */
+void lab_condition_wait_for(lab_condition *cond, lab_condition_predicate predicate, void *arg);
+/* The same, giving up after class_seconds >= 0 in all (wait_for(predicate, timeout);
+ * 0 checks once). Returns 0 (the predicate is true), ETIMEDOUT (time ran out with it
+ * false), or EINVAL (negative, NaN or infinite class_seconds: the predicate is not even
+ * called). Python returns the predicate's last value: here 0 is True. Aborts like
+ * lab_condition_wait_for(). */
+int lab_condition_wait_for_timeout(lab_condition *cond, lab_condition_predicate predicate,
+                                   void *arg, double class_seconds)
+    __attribute__((warn_unused_result));
 
-/* Wake the n longest-waiting threads, or all of them if fewer wait (notify(n)).
- * Caller holds the lock (aborts when nobody holds it). Returns how many were woken. */
+/* Wake the n longest-waiting threads, or all of them if fewer wait (notify(n)); n <= 0
+ * wakes nobody. Caller holds the lock. Returns how many were woken (can't fail
+ * otherwise). Aborts when nobody holds the lock, or on a pthread error. */
 int lab_condition_notify(lab_condition *cond, int n);
-/* Wake every waiting thread (notify_all()). Caller holds the lock. Returns how many. */
+/* Wake every waiting thread (notify_all()). Caller holds the lock. Returns how many.
+ * Aborts like lab_condition_notify(). */
 int lab_condition_notify_all(lab_condition *cond);
 
-/* Threads in the wait pool now. Caller holds the lock (Python: len(cond._waiters)). */
+/* Threads in the wait pool now. Caller holds the lock (Python: len(cond._waiters)).
+ * Can't fail. */
 int lab_condition_waiting(lab_condition *cond);
 
 #endif

@@ -3,8 +3,10 @@
 
 #include "checked.h"
 #include "clock.h"
+#include "point.h"
 
 #include <errno.h>
+#include <math.h>
 
 int lab_event_init(lab_event *event)
 {
@@ -34,6 +36,8 @@ void lab_event_set(lab_event *event)
     if (!event->flag) {
         event->flag = true;
         event->generation++;
+        /* Reported before the unlock, so every waiter's GET comes after it. */
+        lab_point(LAB_POINT_RELEASE, event, "event");
         lab_pthread_cond_broadcast(&event->changed);   /* every waiter, not just one */
     }
     lab_pthread_mutex_unlock(&event->lock);
@@ -54,30 +58,31 @@ bool lab_event_is_set(lab_event *event)
     return flag;
 }
 
-/* The common wait; deadline NULL means no limit. Returns whether the flag was set. */
-static bool wait_until(lab_event *event, const struct timespec *deadline)
+/* The common wait; deadline NULL means no limit. Returns 0, or ETIMEDOUT when no set()
+ * happened before the deadline. */
+static int wait_until(lab_event *event, const struct timespec *deadline)
 {
     lab_pthread_mutex_lock(&event->lock);
     unsigned long seen = event->generation;
-    bool timed_out = false;
-    event->waiting++;
-    /* Loop: a wake-up without a set() (spurious) must not end the wait. A set() is
-     * "flag up now" or "generation moved on" (set, then cleared before we ran). */
-    while (!event->flag && event->generation == seen && !timed_out) {
-        if (deadline == NULL) {
-            lab_pthread_cond_wait(&event->changed, &event->lock);
-        } else {
-            int rc = pthread_cond_timedwait(&event->changed, &event->lock, deadline);
-            if (rc == ETIMEDOUT)
-                timed_out = true;
-            else
+    int rc = 0;
+    if (!event->flag) {
+        lab_point(LAB_POINT_WAIT, event, "event");   /* it really blocks */
+        event->waiting++;
+        /* Loop: a wake-up without a set() (spurious) must not end the wait. A set() is
+         * "flag up now" or "generation moved on" (set, then cleared before we ran). */
+        while (!event->flag && event->generation == seen && rc != ETIMEDOUT) {
+            if (deadline == NULL)
+                lab_pthread_cond_wait(&event->changed, &event->lock);
+            else if ((rc = pthread_cond_timedwait(&event->changed, &event->lock, deadline))
+                     != ETIMEDOUT)
                 LAB_CHECK(rc);
         }
+        event->waiting--;
     }
-    event->waiting--;
-    bool was_set = event->flag || event->generation != seen;
+    rc = event->flag || event->generation != seen ? 0 : ETIMEDOUT;
     lab_pthread_mutex_unlock(&event->lock);
-    return was_set;
+    lab_point(rc == 0 ? LAB_POINT_GET : LAB_POINT_TIMEOUT, event, "event");
+    return rc;
 }
 
 void lab_event_wait(lab_event *event)
@@ -85,10 +90,15 @@ void lab_event_wait(lab_event *event)
     (void)wait_until(event, NULL);   /* without a limit it only returns once set */
 }
 
-bool lab_event_wait_timeout(lab_event *event, double class_seconds)
+int lab_event_wait_timeout(lab_event *event, double class_seconds)
 {
-    if (!(class_seconds > 0))
-        return lab_event_is_set(event);
+    if (!(class_seconds >= 0 && isfinite(class_seconds)))
+        return EINVAL;   /* never "forever": see contributing.md, the rule for time */
+    if (class_seconds == 0) {   /* 0 polls: looks once, never blocks */
+        int rc = lab_event_is_set(event) ? 0 : ETIMEDOUT;
+        lab_point(rc == 0 ? LAB_POINT_GET : LAB_POINT_TIMEOUT, event, "event");
+        return rc;
+    }
     struct timespec deadline = lab_deadline(class_seconds);
     return wait_until(event, &deadline);
 }

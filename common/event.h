@@ -13,8 +13,18 @@
  *     Python). A bare `while (!flag) wait` would send those threads back to sleep and
  *     miss the pulse; a counter of set() calls (generation) tells them it happened.
  *
+ * Time: wait() blocks with no limit; wait_timeout(s) waits at most s >= 0 class seconds
+ * (scaled by --speed), and 0 polls; a negative, NaN or infinite s is refused with EINVAL
+ * (never read as "forever").
+ *
+ * Scheduling points (point.h), object = the event, word "event": WAIT just before a thread
+ * blocks (only when the flag is down; under the internal lock, so it is exact), GET when
+ * a wait saw the flag (also without blocking) and TIMEOUT when a timed wait gave up (both
+ * after the internal unlock), RELEASE when set() raised a lowered flag (under the internal
+ * lock, before the unlock that lets the waiters go: their GETs come after it).
+ *
  * LOCKING PROTOCOL: the event has its own internal mutex; no function here expects the
- * caller to hold a lock. Durations are class seconds (scaled by --speed).
+ * caller to hold a lock.
  */
 #ifndef THREADLAB_EVENT_H
 #define THREADLAB_EVENT_H
@@ -33,25 +43,29 @@ typedef struct lab_event {
 /* Set up an event with its flag down. Returns 0 or the pthread init error (nothing is
  * left initialised on error). */
 int lab_event_init(lab_event *event);
-/* Tear down an event nobody is waiting on. Aborts on a pthread error. */
+/* Tear down an event nobody is waiting on. Aborts on a pthread error (EBUSY: in use). */
 void lab_event_destroy(lab_event *event);
 
-/* Raise the flag and wake every waiting thread (set()). Can't fail. */
+/* Raise the flag and wake every waiting thread (set()). Aborts on a pthread error. */
 void lab_event_set(lab_event *event);
-/* Lower the flag (clear()); later waits block until the next set(). Can't fail. */
+/* Lower the flag (clear()); later waits block until the next set(). Aborts on a pthread
+ * error. */
 void lab_event_clear(lab_event *event);
-/* Whether the flag is up right now (is_set()): a snapshot. */
+/* Whether the flag is up right now (is_set()): a snapshot. Aborts on a pthread error. */
 bool lab_event_is_set(lab_event *event);
 
-/* Block until the flag is set (wait()); returns at once if it is up. Can't fail. */
+/* Block until the flag is set (wait()); returns at once if it is up. Aborts on a pthread
+ * error. */
 void lab_event_wait(lab_event *event);
-/* Block at most class_seconds for the flag (wait(timeout)). Returns true when the flag
- * was set (it was up, or a set() happened while waiting), false on timeout. A zero or
- * negative timeout just reports the flag. */
-bool lab_event_wait_timeout(lab_event *event, double class_seconds);
+/* Wait at most class_seconds >= 0 for the flag (wait(timeout); 0 polls). Returns 0 (the
+ * flag was up, or a set() happened while waiting), ETIMEDOUT (no set() in time), or
+ * EINVAL (negative, NaN or infinite class_seconds: nothing waited for). Python returns
+ * True/False: here 0 is True. Aborts on a pthread error. */
+int lab_event_wait_timeout(lab_event *event, double class_seconds)
+    __attribute__((warn_unused_result));
 
 /* How many threads are blocked in a wait right now (a snapshot, for stories and tests;
- * Python has no such call). */
+ * Python has no such call). Aborts on a pthread error. */
 int lab_event_waiting(lab_event *event);
 
 #endif

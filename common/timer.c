@@ -3,9 +3,11 @@
 
 #include "checked.h"
 #include "clock.h"
+#include "point.h"
 #include "thread.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +24,13 @@ struct lab_timer {
     lab_thread *thread;
 };
 
-/* The timer thread: sleep until the deadline or a cancel, whichever comes first. */
+/* The timer thread: wait for a cancel until the deadline, then fire unless cancelled. */
 static void *wait_then_fire(void *arg)
 {
     lab_timer *timer = arg;
     lab_pthread_mutex_lock(&timer->lock);
+    if (timer->state == WAITING)
+        lab_point(LAB_POINT_WAIT, timer, "timer");
     while (timer->state == WAITING) {   /* while: wake-ups can be spurious */
         int rc = pthread_cond_timedwait(&timer->cancelled, &timer->lock, &timer->deadline);
         if (rc == ETIMEDOUT) {
@@ -38,6 +42,8 @@ static void *wait_then_fire(void *arg)
     }
     bool fire = timer->state == FIRED;
     lab_pthread_mutex_unlock(&timer->lock);
+    /* Like Python's Timer, which waits on an Event with a timeout: timing out means fire. */
+    lab_point(fire ? LAB_POINT_TIMEOUT : LAB_POINT_GET, timer, "timer");
     if (fire)
         timer->fn(timer->arg);   /* no lock held: fn may take as long as it likes */
     return NULL;
@@ -45,11 +51,15 @@ static void *wait_then_fire(void *arg)
 
 lab_timer *lab_timer_start(double delay, lab_timer_fn fn, void *arg, const char *name_format, ...)
 {
+    if (!(delay >= 0 && isfinite(delay))) {   /* never "forever": the rule for time */
+        errno = EINVAL;
+        return NULL;
+    }
     lab_timer *timer = lab_calloc(1, sizeof *timer);
     LAB_CHECK(pthread_mutex_init(&timer->lock, NULL));
     LAB_CHECK(lab_pthread_cond_init_monotonic(&timer->cancelled));
     timer->state = WAITING;
-    timer->deadline = lab_deadline(delay > 0 ? delay : 0);   /* counted from start, as Python's */
+    timer->deadline = lab_deadline(delay);   /* counted from start, as Python's */
     timer->fn = fn;
     timer->arg = arg;
     char name[LAB_NAME_MAX];
@@ -66,6 +76,7 @@ bool lab_timer_cancel(lab_timer *timer)
     lab_pthread_mutex_lock(&timer->lock);
     if (timer->state == WAITING) {
         timer->state = CANCELLED;
+        lab_point(LAB_POINT_RELEASE, timer, "timer");   /* before the timer thread's GET */
         lab_pthread_cond_signal(&timer->cancelled);   /* wake the timer thread: it ends without firing */
     }
     bool prevented = timer->state == CANCELLED;

@@ -16,6 +16,15 @@
  * and "cancel" happens under the timer's lock, so there is no window where both win.
  * The thread is not a daemon (like Python's Timer): lab_main_exit() waits for it.
  *
+ * Time: the delay is >= 0 class seconds (0 fires at once); a negative, NaN or infinite
+ * delay is refused (NULL with errno EINVAL, no thread started), never read as "forever".
+ *
+ * Scheduling points (point.h), object = the timer, word "timer": the timer thread reports
+ * WAIT when it begins to wait for a cancel (under the timer's lock), then GET when it got
+ * a cancel (it ends without calling fn) or TIMEOUT when the delay ran out (it fires: fn is
+ * called next), both after the timer's unlock; a cancel that prevents the call reports
+ * RELEASE (under the timer's lock, before the unlock that lets the timer thread go).
+ *
  * LOCKING PROTOCOL: each timer has its own internal mutex; no function here expects the
  * caller to hold a lock, and the function runs with no timer lock held.
  */
@@ -30,17 +39,20 @@ typedef struct lab_timer lab_timer;
 typedef void (*lab_timer_fn)(void *arg);
 
 /* Start a thread, named by the printf-style format, that calls fn(arg) after delay
- * class seconds (0 or less: at once) unless cancelled first. Returns the handle (the
- * caller joins it once). Exits with status 1, like lab_thread_start, when the system
- * refuses the thread. */
+ * class seconds >= 0 (0: at once) unless cancelled first. Returns the handle (the caller
+ * joins it once), or NULL with errno EINVAL for a negative, NaN or infinite delay (nothing
+ * started). Exits with status 1, like lab_thread_start, when the system refuses the
+ * thread. Aborts on a pthread error. */
 lab_timer *lab_timer_start(double delay, lab_timer_fn fn, void *arg, const char *name_format, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Stop the timer if it has not fired: true when fn has not run and now never will
- * (also when it was cancelled before); false when fn already started. Can't fail. */
+ * (also when it was cancelled before); false when fn already started (too late is an
+ * answer, not an error: the same as lab_future_cancel). Aborts on a pthread error. */
 bool lab_timer_cancel(lab_timer *timer);
 
-/* Whether the timer has fired: fn has been called, or is about to be. Can't fail. */
+/* Whether the timer has fired: fn has been called, or is about to be. Aborts on a
+ * pthread error. */
 bool lab_timer_fired(lab_timer *timer);
 
 /* Wait for the timer's thread to end (after fn returned, or at once after a cancel) and

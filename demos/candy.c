@@ -55,7 +55,7 @@ static bool put_a_bar_in(void)
 static bool take_a_bar_out(void)
 {
     if (!plain)
-        return lab_bsem_try_acquire(&tray);
+        return lab_bsem_try_acquire(&tray) == 0;   /* EAGAIN: empty */
     if (sem_trywait(&plain_tray) == 0)
         return true;
     if (errno != EAGAIN)

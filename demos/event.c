@@ -96,8 +96,8 @@ static bool wait_at_red(long *my_checks)
         say("burned %ld checks of the light while waiting", burned);
         return true;
     }
-    if (impatient)   /* the bug: a false return means "still red", and it goes anyway */
-        return lab_event_wait_timeout(&green_light, patience_ticks * tick);
+    if (impatient)   /* the bug: ETIMEDOUT means "still red", and it goes anyway */
+        return lab_event_wait_timeout(&green_light, patience_ticks * tick) == 0;
     lab_event_wait(&green_light);   /* sleeps, no CPU, until set() */
     return true;
 }

@@ -8,6 +8,7 @@
 #include "thread.h"
 
 #include <errno.h>
+#include <math.h>
 #include <semaphore.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -28,12 +29,12 @@ START_TEST(try_acquire_takes_what_is_left_and_no_more)
 {
     lab_bsem sem;
     ck_assert_int_eq(lab_bsem_init(&sem, 2), 0);
-    ck_assert(lab_bsem_try_acquire(&sem));
-    ck_assert(lab_bsem_try_acquire(&sem));
-    ck_assert(!lab_bsem_try_acquire(&sem));   /* acquire(False) on an empty semaphore */
+    ck_assert_int_eq(lab_bsem_try_acquire(&sem), 0);
+    ck_assert_int_eq(lab_bsem_try_acquire(&sem), 0);
+    ck_assert_int_eq(lab_bsem_try_acquire(&sem), EAGAIN);   /* acquire(False), empty */
     ck_assert_int_eq(lab_bsem_value(&sem), 0);
     ck_assert_int_eq(lab_bsem_release(&sem), 0);
-    ck_assert(lab_bsem_try_acquire(&sem));
+    ck_assert_int_eq(lab_bsem_try_acquire(&sem), 0);
     lab_bsem_destroy(&sem);
 }
 END_TEST
@@ -51,8 +52,31 @@ START_TEST(release_past_the_bound_is_an_error_and_changes_nothing)
     lab_bsem_destroy(&sem);
 
     ck_assert_int_eq(lab_bsem_init(&sem, 0), 0);   /* a zero bound: nothing to take or give */
-    ck_assert(!lab_bsem_try_acquire(&sem));
+    ck_assert_int_eq(lab_bsem_try_acquire(&sem), EAGAIN);
     ck_assert_int_eq(lab_bsem_release(&sem), EOVERFLOW);
+    lab_bsem_destroy(&sem);
+}
+END_TEST
+
+/* The rule for time: a bad duration is refused and takes nothing, even with permits left;
+ * 0 polls, taking a permit when there is one and ETIMEDOUT when there is none. */
+START_TEST(timed_acquire_refuses_bad_durations_and_zero_polls)
+{
+    lab_bsem sem;
+    ck_assert_int_eq(lab_bsem_init(&sem, 1), 0);
+    const double bad[] = {-1, -1e-9, NAN, INFINITY, -INFINITY};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, bad[i]), EINVAL);
+        ck_assert_int_eq(lab_bsem_value(&sem), 1);   /* nothing taken */
+    }
+    double begin = lab_now();
+    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 0), 0);   /* available: taken */
+    ck_assert_int_eq(lab_bsem_value(&sem), 0);
+    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 0), ETIMEDOUT);   /* none: at once */
+    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, NAN), EINVAL);
+    ck_assert_int_eq(lab_bsem_value(&sem), 0);
+    ck_assert_msg(lab_now() - begin < 1.0, "a poll blocked");
+    ck_assert_int_eq(lab_bsem_release(&sem), 0);
     lab_bsem_destroy(&sem);
 }
 END_TEST
@@ -76,13 +100,13 @@ START_TEST(timed_acquire_on_an_empty_semaphore_times_out_in_time)
     ck_assert_int_eq(lab_bsem_init(&sem, 1), 0);
     lab_bsem_acquire(&sem);
     double begin = lab_now();
-    ck_assert(!lab_bsem_acquire_timeout(&sem, 0.05));
+    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 0.05), ETIMEDOUT);
     double waited = lab_now() - begin;
     ck_assert_msg(waited >= 0.05, "gave up after %.3f s, before the 0.05 s timeout", waited);
     ck_assert_msg(waited < 2.0, "a 0.05 s timeout took %.3f s", waited);
     begin = lab_now();
-    ck_assert(!lab_bsem_acquire_timeout(&sem, 0));   /* zero: does not block */
-    ck_assert(!lab_bsem_acquire_timeout(&sem, -1));
+    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 0), ETIMEDOUT);   /* zero polls */
+    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, -1), EINVAL);   /* never "forever" */
     ck_assert(lab_now() - begin < 1.0);
     ck_assert_int_eq(lab_bsem_value(&sem), 0);
     lab_bsem_destroy(&sem);
@@ -95,7 +119,7 @@ START_TEST(timed_acquire_follows_the_speed_factor)
     ck_assert_int_eq(lab_bsem_init(&sem, 0), 0);
     lab_set_speed(10);   /* 0.5 class seconds = 0.05 real seconds */
     double begin = lab_now();
-    ck_assert(!lab_bsem_acquire_timeout(&sem, 0.5));
+    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 0.5), ETIMEDOUT);
     double waited = lab_now() - begin;
     lab_set_speed(1);
     ck_assert(waited >= 0.05);
@@ -118,7 +142,7 @@ START_TEST(a_release_wakes_a_timed_and_a_blocking_acquire)
     ck_assert_int_eq(lab_bsem_init(&sem, 1), 0);
     lab_bsem_acquire(&sem);
     lab_thread *helper = lab_thread_start(release_after_a_pause, &sem, LAB_NOT_DAEMON, "releaser");
-    ck_assert(lab_bsem_acquire_timeout(&sem, 10));   /* woken well before the limit */
+    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 10), 0);   /* woken well before the limit */
     int *rc = lab_thread_join(helper);
     ck_assert_int_eq(*rc, 0);
     free(rc);
@@ -165,10 +189,10 @@ static void *enter_and_leave_many_times(void *arg)
         if (w->style == 0)
             lab_bsem_acquire(&room->sem);
         else if (w->style == 1)
-            while (!lab_bsem_try_acquire(&room->sem))
+            while (lab_bsem_try_acquire(&room->sem) != 0)
                 sched_yield();
         else
-            while (!lab_bsem_acquire_timeout(&room->sem, 0.001))
+            while (lab_bsem_acquire_timeout(&room->sem, 0.001) != 0)
                 ;
         note_most(&room->most_inside, atomic_fetch_add(&room->inside, 1) + 1);
         atomic_fetch_add(&room->entries, 1);
@@ -258,6 +282,7 @@ static Suite *bsem_suite(void)
     tcase_add_test(semantics, posix_sem_t_alone_has_no_bound);
     tcase_add_test(semantics, timed_acquire_on_an_empty_semaphore_times_out_in_time);
     tcase_add_test(semantics, timed_acquire_follows_the_speed_factor);
+    tcase_add_test(semantics, timed_acquire_refuses_bad_durations_and_zero_polls);
     tcase_add_test(semantics, a_release_wakes_a_timed_and_a_blocking_acquire);
     suite_add_tcase(suite, semantics);
 

@@ -9,7 +9,10 @@
 #include "condition.h"
 #include "thread.h"
 
+#include <errno.h>
+#include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -158,13 +161,13 @@ START_TEST(timed_wait_times_out_in_time_and_leaves_the_pool)
     ck_assert_int_eq(lab_condition_init(&cond), 0);
     lab_condition_acquire(&cond);
     double begin = lab_now();
-    ck_assert(!lab_condition_wait_timeout(&cond, 0.05));
+    ck_assert_int_eq(lab_condition_wait_timeout(&cond, 0.05), ETIMEDOUT);
     double waited = lab_now() - begin;
     ck_assert_msg(waited >= 0.05, "gave up after %.3f s, before the 0.05 s timeout", waited);
     ck_assert_msg(waited < 2.0, "a 0.05 s timeout took %.3f s", waited);
     ck_assert_int_eq(lab_condition_waiting(&cond), 0);
     ck_assert_int_eq(lab_condition_notify(&cond, 1), 0);   /* nobody stale left to wake */
-    ck_assert(!lab_condition_wait_timeout(&cond, 0));
+    ck_assert_int_eq(lab_condition_wait_timeout(&cond, 0), ETIMEDOUT);
     lab_condition_release(&cond);
     lab_condition_destroy(&cond);
 }
@@ -185,13 +188,42 @@ static bool value_reached(void *arg)
     return c->value >= c->needed;
 }
 
+/* The rule for time: a bad duration is refused before anything happens (the lock stays
+ * held, nobody joins the pool, the predicate is not called); 0 polls. */
+START_TEST(timed_waits_refuse_bad_durations_and_zero_polls)
+{
+    counter *c = lab_calloc(1, sizeof *c);
+    ck_assert_int_eq(lab_condition_init(&c->cond), 0);
+    c->needed = 1;
+    lab_condition_acquire(&c->cond);
+    const double bad[] = {-1, -1e-9, NAN, INFINITY, -INFINITY};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(lab_condition_wait_timeout(&c->cond, bad[i]), EINVAL);
+        ck_assert_int_eq(lab_condition_wait_for_timeout(&c->cond, value_reached, c, bad[i]),
+                         EINVAL);
+        ck_assert_int_eq(lab_condition_waiting(&c->cond), 0);
+    }
+    ck_assert_int_eq(c->checks, 0);   /* refused before the predicate was looked at */
+    double begin = lab_now();
+    ck_assert_int_eq(lab_condition_wait_timeout(&c->cond, 0), ETIMEDOUT);
+    ck_assert_int_eq(lab_condition_wait_for_timeout(&c->cond, value_reached, c, 0), ETIMEDOUT);
+    c->value = 1;
+    ck_assert_int_eq(lab_condition_wait_for_timeout(&c->cond, value_reached, c, 0), 0);
+    ck_assert_int_eq(c->checks, 2);   /* a poll looks once */
+    ck_assert_msg(lab_now() - begin < 1.0, "a poll blocked");
+    lab_condition_release(&c->cond);   /* still held by us: an error-checking unlock passes */
+    lab_condition_destroy(&c->cond);
+    free(c);
+}
+END_TEST
+
 START_TEST(wait_for_returns_at_once_when_the_predicate_holds)
 {
     counter c = {.value = 5, .needed = 3};
     ck_assert_int_eq(lab_condition_init(&c.cond), 0);
     lab_condition_acquire(&c.cond);
-    ck_assert(lab_condition_wait_for(&c.cond, value_reached, &c));
-    ck_assert(lab_condition_wait_for_timeout(&c.cond, value_reached, &c, 0));
+    lab_condition_wait_for(&c.cond, value_reached, &c);   /* returns: the predicate held */
+    ck_assert_int_eq(lab_condition_wait_for_timeout(&c.cond, value_reached, &c, 0), 0);
     ck_assert_int_eq(c.checks, 2);
     lab_condition_release(&c.cond);
     lab_condition_destroy(&c.cond);
@@ -202,10 +234,10 @@ static void *wait_for_value(void *arg)
 {
     counter *c = arg;
     lab_condition_acquire(&c->cond);
-    bool result = lab_condition_wait_for(&c->cond, value_reached, c);
+    lab_condition_wait_for(&c->cond, value_reached, c);   /* returns once it holds */
     int seen = c->value;
     lab_condition_release(&c->cond);
-    return (void *)(long)(result ? seen : -1);
+    return (void *)(long)seen;
 }
 
 START_TEST(wait_for_rechecks_after_every_wakeup)
@@ -257,13 +289,13 @@ START_TEST(wait_for_timeout_is_one_limit_for_all_the_waits)
     lab_thread *nagger = lab_thread_start(nag, &c, LAB_NOT_DAEMON, "nagger");
     lab_condition_acquire(&c.cond);
     double begin = lab_now();
-    bool result = lab_condition_wait_for_timeout(&c.cond, value_reached, &c, 0.1);
+    int result = lab_condition_wait_for_timeout(&c.cond, value_reached, &c, 0.1);
     double waited = lab_now() - begin;
     int checks = c.checks;
     c.stop = true;
     lab_condition_release(&c.cond);
     lab_thread_join(nagger);
-    ck_assert(!result);   /* the predicate's value: still false */
+    ck_assert_int_eq(result, ETIMEDOUT);   /* the predicate still false */
     ck_assert_msg(waited >= 0.1, "gave up after %.3f s, before the 0.1 s timeout", waited);
     ck_assert_msg(waited < 2.0, "every wake-up restarted the clock: %.3f s", waited);
     ck_assert_int_ge(checks, 2);   /* it was woken and re-checked in between */
@@ -400,6 +432,7 @@ static Suite *condition_suite(void)
     TCase *waits = tcase_create("timeouts and wait_for");
     tcase_set_timeout(waits, 10);
     tcase_add_test(waits, timed_wait_times_out_in_time_and_leaves_the_pool);
+    tcase_add_test(waits, timed_waits_refuse_bad_durations_and_zero_polls);
     tcase_add_test(waits, wait_for_returns_at_once_when_the_predicate_holds);
     tcase_add_loop_test(waits, wait_for_rechecks_after_every_wakeup, 0, 5);
     tcase_add_test(waits, wait_for_timeout_is_one_limit_for_all_the_waits);

@@ -7,6 +7,8 @@
 #include "event.h"
 #include "thread.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -35,8 +37,8 @@ START_TEST(waits_return_at_once_while_the_flag_is_up)
     lab_event_set(&event);
     double begin = lab_now();
     lab_event_wait(&event);
-    ck_assert(lab_event_wait_timeout(&event, 10));
-    ck_assert(lab_event_wait_timeout(&event, 0));
+    ck_assert_int_eq(lab_event_wait_timeout(&event, 10), 0);
+    ck_assert_int_eq(lab_event_wait_timeout(&event, 0), 0);   /* 0 polls: the flag is up */
     ck_assert(lab_now() - begin < 1.0);
     ck_assert_int_eq(lab_event_waiting(&event), 0);
     lab_event_destroy(&event);
@@ -48,15 +50,37 @@ START_TEST(timed_wait_on_a_clear_flag_times_out_in_time)
     lab_event event;
     ck_assert_int_eq(lab_event_init(&event), 0);
     double begin = lab_now();
-    ck_assert(!lab_event_wait_timeout(&event, 0.05));
+    ck_assert_int_eq(lab_event_wait_timeout(&event, 0.05), ETIMEDOUT);
     double waited = lab_now() - begin;
     ck_assert_msg(waited >= 0.05, "gave up after %.3f s, before the 0.05 s timeout", waited);
     ck_assert_msg(waited < 2.0, "a 0.05 s timeout took %.3f s", waited);
     begin = lab_now();
-    ck_assert(!lab_event_wait_timeout(&event, 0));
-    ck_assert(!lab_event_wait_timeout(&event, -3));
+    ck_assert_int_eq(lab_event_wait_timeout(&event, 0), ETIMEDOUT);   /* 0 polls */
+    ck_assert_int_eq(lab_event_wait_timeout(&event, -3), EINVAL);   /* never "forever" */
     ck_assert(lab_now() - begin < 1.0);
     ck_assert_int_eq(lab_event_waiting(&event), 0);   /* the timed-out waiter has left */
+    lab_event_destroy(&event);
+}
+END_TEST
+
+/* The rule for time: a bad duration is refused and changes nothing (no waiter counted,
+ * the flag as it was); 0 polls, both with the flag up and down. */
+START_TEST(timed_wait_refuses_bad_durations_and_zero_polls)
+{
+    lab_event event;
+    ck_assert_int_eq(lab_event_init(&event), 0);
+    const double bad[] = {-1, -1e-9, NAN, INFINITY, -INFINITY};
+    for (int up = 0; up < 2; up++) {
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            ck_assert_int_eq(lab_event_wait_timeout(&event, bad[i]), EINVAL);
+            ck_assert_int_eq(lab_event_is_set(&event), up);
+            ck_assert_int_eq(lab_event_waiting(&event), 0);
+        }
+        double begin = lab_now();
+        ck_assert_int_eq(lab_event_wait_timeout(&event, 0), up ? 0 : ETIMEDOUT);
+        ck_assert_msg(lab_now() - begin < 1.0, "a poll blocked");
+        lab_event_set(&event);
+    }
     lab_event_destroy(&event);
 }
 END_TEST
@@ -67,8 +91,8 @@ enum { WAITERS = 16 };
 
 typedef struct crowd {
     lab_event event;
-    atomic_int woken_true;    /* waits that returned true */
-    atomic_int woken_false;   /* waits that returned false (timed out) */
+    atomic_int woken_true;    /* waits that returned 0 (Python: True) */
+    atomic_int woken_false;   /* waits that returned ETIMEDOUT (or anything else) */
 } crowd;
 
 static void *wait_forever(void *arg)
@@ -82,7 +106,8 @@ static void *wait_forever(void *arg)
 static void *wait_with_a_long_timeout(void *arg)
 {
     crowd *c = arg;
-    atomic_fetch_add(lab_event_wait_timeout(&c->event, 20) ? &c->woken_true : &c->woken_false, 1);
+    int rc = lab_event_wait_timeout(&c->event, 20);
+    atomic_fetch_add(rc == 0 ? &c->woken_true : &c->woken_false, 1);
     return NULL;
 }
 
@@ -144,7 +169,8 @@ END_TEST
 static void *wait_briefly(void *arg)
 {
     crowd *c = arg;
-    atomic_fetch_add(lab_event_wait_timeout(&c->event, 0.05) ? &c->woken_true : &c->woken_false, 1);
+    int rc = lab_event_wait_timeout(&c->event, 0.05);
+    atomic_fetch_add(rc == 0 ? &c->woken_true : &c->woken_false, 1);
     return NULL;
 }
 
@@ -213,6 +239,7 @@ static Suite *event_suite(void)
     tcase_add_test(semantics, flag_follows_set_and_clear);
     tcase_add_test(semantics, waits_return_at_once_while_the_flag_is_up);
     tcase_add_test(semantics, timed_wait_on_a_clear_flag_times_out_in_time);
+    tcase_add_test(semantics, timed_wait_refuses_bad_durations_and_zero_polls);
     suite_add_tcase(suite, semantics);
 
     TCase *waiters = tcase_create("waiters");

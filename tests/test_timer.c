@@ -6,6 +6,8 @@
 #include "thread.h"
 #include "timer.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 
@@ -78,6 +80,28 @@ START_TEST(the_delay_is_in_class_seconds)
 }
 END_TEST
 
+/* The rule for time: a bad delay is refused (NULL, errno EINVAL) and starts nothing;
+ * 0 fires at once. */
+START_TEST(a_bad_delay_is_refused_and_zero_fires_at_once)
+{
+    firing f = {0};
+    int threads_before = lab_thread_active_count();
+    const double bad[] = {-1, -1e-9, NAN, INFINITY, -INFINITY};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        errno = 0;
+        ck_assert_ptr_null(lab_timer_start(bad[i], note_firing, &f, "timer-%zu", i));
+        ck_assert_int_eq(errno, EINVAL);
+        ck_assert_int_eq(lab_thread_active_count(), threads_before);
+    }
+    double begin = lab_now();
+    lab_timer *t = lab_timer_start(0, note_firing, &f, "timer");
+    ck_assert_ptr_nonnull(t);
+    lab_timer_join(t);
+    ck_assert_int_eq(atomic_load(&f.calls), 1);
+    ck_assert_msg(lab_now() - begin < 1.0, "a zero delay waited");
+}
+END_TEST
+
 /* Cancel racing the deadline: exactly one of "cancel prevented it" and "it fired" holds. */
 START_TEST(cancel_and_firing_never_both_win)
 {
@@ -113,6 +137,7 @@ static Suite *timer_suite(void)
     tcase_add_test(tc, cancel_after_firing_is_too_late);
     tcase_add_test(tc, a_cancelled_timer_never_fires_and_ends_at_once);
     tcase_add_test(tc, the_delay_is_in_class_seconds);
+    tcase_add_test(tc, a_bad_delay_is_refused_and_zero_fires_at_once);
     tcase_add_loop_test(tc, cancel_and_firing_never_both_win, 0, 5);
     suite_add_tcase(suite, tc);
     return suite;
