@@ -116,8 +116,9 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    if (!no_barrier)
-        LAB_CHECK(pthread_barrier_init(&start_line, NULL, (unsigned)threads));   /* count: all runners */
+    if (!no_barrier)   /* count: all runners */
+        LAB_SETUP(pthread_barrier_init(&start_line, NULL, (unsigned)threads));
+    lab_point_name(&start_line, "start line");
     say("%d runners, %d heats, %s", threads, heats,
         no_barrier ? "no barrier: each starts on arrival" : "a barrier for all of them at the start line");
 

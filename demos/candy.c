@@ -51,11 +51,11 @@ static bool put_a_bar_in(void)
     return lab_bsem_release(&tray) != EOVERFLOW;
 }
 
-/* Python's candytray.acquire(False): false when the tray is empty, without waiting. */
+/* Python's candytray.acquire(False): false when the tray is empty (EAGAIN), at once. */
 static bool take_a_bar_out(void)
 {
     if (!plain)
-        return lab_bsem_try_acquire(&tray) == 0;   /* EAGAIN: empty */
+        return lab_bsem_try_acquire(&tray) == 0;
     if (sem_trywait(&plain_tray) == 0)
         return true;
     if (errno != EAGAIN)
@@ -132,9 +132,9 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    if (lab_bsem_init(&tray, max_bars) != 0)
-        lab_fail("cannot set up the tray");
-    LAB_CHECK_ERRNO(sem_init(&plain_tray, 0, (unsigned)max_bars));
+    LAB_SETUP(lab_bsem_init(&tray, max_bars));
+    lab_point_name(&tray, "tray");
+    LAB_SETUP(sem_init(&plain_tray, 0, (unsigned)max_bars) == 0 ? 0 : errno);
     most_bars = max_bars;
     lab_rng rng = lab_rng_stream(0);
     int nloops = (int)lab_rng_between(&rng, 2, 5);

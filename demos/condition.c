@@ -136,8 +136,8 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    if (lab_condition_init(&shop) != 0)
-        lab_fail("cannot set up the condition");
+    LAB_SETUP(lab_condition_init(&shop));
+    lab_point_name(&shop, "shop");
     say("%d customers; %d items a delivery, waking with %s%s", customers, batch,
         notify_mode == NOTIFY_ALL ? "notify_all()" : notify_mode == NOTIFY_ONE ? "notify(1)" : "notify(batch)",
         if_bug ? "; customers use `if`, not `while` (--if)" : "");

@@ -17,8 +17,8 @@
  * timing; --impatient shows a program where it is not.
  * --busy: the broken program: cars poll is_set() in a loop instead of wait()ing. Still
  * correct, but every waiting car burns a CPU: see the checks and the CPU time.
- * --impatient: cars wait at most 2 ticks (wait with a timeout) and ignore that it returned
- * false: they go on red.
+ * --impatient: cars wait at most 2 ticks (wait with a timeout) and ignore that it timed
+ * out (ETIMEDOUT; Python: False): they go on red.
  */
 #include "lab.h"
 #include "event.h"
@@ -49,8 +49,8 @@ static void *lighter(void *arg)
             if (count == 0) {
                 int waiting = lab_event_waiting(&green_light);
                 lab_event_set(&green_light);   /* wakes every waiting car at once */
-                say("count %d: green light is on (cycle %d of %d), releasing %d waiting car%s", count, cycle,
-                    cycles, waiting, waiting == 1 ? "" : "s");
+                say("count %d: green light is on (cycle %d of %d), releasing %d waiting car%s",
+                    count, cycle, cycles, waiting, waiting == 1 ? "" : "s");
             } else if (count == 6) {
                 lab_event_clear(&green_light);
                 say("count %d: red light is on", count);
@@ -63,8 +63,8 @@ static void *lighter(void *arg)
     int waiting = lab_event_waiting(&green_light);
     lab_event_set(&green_light);   /* end on green: no car is left waiting */
     atomic_store(&road_closed, true);
-    say("count 0: green light for good, releasing %d waiting car%s; the lighter stops, the road closes", waiting,
-        waiting == 1 ? "" : "s");
+    say("count 0: green light for good, releasing %d waiting car%s; the lighter stops, "
+        "the road closes", waiting, waiting == 1 ? "" : "s");
     return NULL;
 }
 
@@ -130,12 +130,15 @@ static void *car(void *arg)
     return NULL;
 }
 
-static const char *const car_names[] = {"MINT", "AUDI", "BENZ", "FORD", "JEEP", "FIAT", "OPEL", "SAAB", "SEAT", "TATA"};
+static const char *const car_names[] = {"MINT", "AUDI", "BENZ", "FORD", "JEEP",
+                                        "FIAT", "OPEL", "SAAB", "SEAT", "TATA"};
 enum { NAMED_CARS = sizeof car_names / sizeof car_names[0] };
 
 static const char *refuse_both_variants(void)
 {
-    return busy && impatient ? "--busy and --impatient are two different broken programs: pick one" : NULL;
+    if (busy && impatient)
+        return "--busy and --impatient are two different broken programs: pick one";
+    return NULL;
 }
 
 static const lab_option options[] = {
@@ -150,12 +153,13 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "event",
     .summary = "the traffic light: a lighter thread sets and clears an Event, cars wait on red",
-    .python = "event = threading.Event(); event.set() / event.clear() / event.is_set() / event.wait() (seed 003)",
-    .details = "The lighter counts once a tick: green for 0-5, red for 6-10, --cycles times, then ends on\n"
-               "green and closes the road. --cars cars (car-MINT first) run on green and wait() on red.\n"
-               "max_running_on_red counts drives licensed by a red answer: 0 by construction here.\n"
-               "--busy polls is_set() instead of waiting (watch the checks and CPU time);\n"
-               "--impatient waits with a timeout and drives on red when it runs out.",
+    .python = "event = threading.Event(); event.set() / event.clear() / event.is_set() / "
+              "event.wait() (seed 003)",
+    .details = "The lighter counts once a tick: green for 0-5, red for 6-10, --cycles times, then\n"
+               "ends on green and closes the road. --cars cars (car-MINT first) run on green and\n"
+               "wait() on red. max_running_on_red counts drives licensed by a red answer: 0 by\n"
+               "construction here. --busy polls is_set() instead of waiting (watch the checks and\n"
+               "CPU time); --impatient waits with a timeout and drives on red when it runs out.",
     .options = options,
     .check = refuse_both_variants,
 };
@@ -163,10 +167,12 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    if (lab_event_init(&green_light) != 0)
-        lab_fail("cannot set up the event");
+    LAB_SETUP(lab_event_init(&green_light));
+    lab_point_name(&green_light, "green light");
+    const char *mode = busy ? "busy" : impatient ? "impatient" : "wait";
     say("%d cycle%s of green (counts 0-5) and red (6-10), a count every %g s; %d car%s%s", cycles,
-        cycles == 1 ? "" : "s", tick, cars, cars == 1 ? "" : "s", busy ? "; cars poll the light (--busy)" : impatient ? "; impatient cars" : "");
+        cycles == 1 ? "" : "s", tick, cars, cars == 1 ? "" : "s",
+        busy ? "; cars poll the light (--busy)" : impatient ? "; impatient cars" : "");
     lab_thread *light = lab_thread_start(lighter, NULL, LAB_NOT_DAEMON, "lighter");
     lab_thread **started = lab_calloc((size_t)cars, sizeof *started);
     for (int i = 0; i < cars; i++) {
@@ -181,9 +187,10 @@ int main(int argc, char **argv)
     free(started);
 
     double cpu = (double)clock() / CLOCKS_PER_SEC;   /* CPU time of every thread together */
-    say("%d stops at a red light; the cars looked at the light %ld times; %.2f s of CPU", red_waits, checks, cpu);
-    lab_result("cycles=%d cars=%d red_waits=%d max_running_on_red=%d checks=%ld cpu=%.2f mode=%s", cycles, cars,
-               red_waits, max_running_on_red, checks, cpu, busy ? "busy" : impatient ? "impatient" : "wait");
+    say("%d stops at a red light; the cars looked at the light %ld times; %.2f s of CPU",
+        red_waits, checks, cpu);
+    lab_result("cycles=%d cars=%d red_waits=%d max_running_on_red=%d checks=%ld cpu=%.2f mode=%s",
+               cycles, cars, red_waits, max_running_on_red, checks, cpu, mode);
     lab_event_destroy(&green_light);
     return 0;
 }

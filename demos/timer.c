@@ -63,8 +63,11 @@ int main(int argc, char **argv)
 
     double begin = lab_now();
     say("before start(): t = %.3f", lab_elapsed());
-    lab_timer *hello_timer = lab_timer_start(delay, hello, NULL, "timer-1");
-    lab_timer *reminder_timer = lab_timer_start(reminder_delay, reminder, NULL, "timer-2");
+    lab_timer *hello_timer, *reminder_timer;
+    LAB_SETUP_NEW(hello_timer = lab_timer_start(delay, hello, NULL, "timer-1"));
+    LAB_SETUP_NEW(reminder_timer = lab_timer_start(reminder_delay, reminder, NULL, "timer-2"));
+    lab_point_name(hello_timer, "hello timer");
+    lab_point_name(reminder_timer, "reminder timer");
     say("after start():  t = %.3f -- start() returned at once; hello in %g s, reminder in %g s",
         lab_elapsed(), delay, reminder_delay);
 
