@@ -76,32 +76,37 @@ START_TEST(notify_n_opens_the_gate_for_at_most_a_batch)
 }
 END_TEST
 
+/* Every --notify=all run: each extra wake-up is told; returns how many were wasted. */
+static long notify_all_run_wasted(const child_run *run)
+{
+    assert_exit_ok(run);
+    long long extra = result_int(run, "wakeups") - result_int(run, "waiters");
+    ck_assert_int_eq(count_lines_with(run->out, "| woken, but the shelf is empty"), extra);
+    return (long)extra;
+}
+
 START_TEST(notify_all_wakes_more_than_it_serves)
 {
-    long long wasted = 0;
-    for (int attempt = 0; attempt < 4 && wasted == 0; attempt++) {
-        child_run run = run_shop("--notify=all", NULL, NULL);
-        assert_exit_ok(&run);
-        long long extra = result_int(&run, "wakeups") - result_int(&run, "waiters");
-        ck_assert_int_eq(count_lines_with(run.out, "| woken, but the shelf is empty"), extra);
-        wasted += extra;
-        child_run_free(&run);
-    }
-    ck_assert_msg(wasted > 0, "notify_all never woke a customer for an item someone else took");
+    const char *args[] = {"--speed", "50", "--notify=all", NULL};
+    ck_assert_msg(run_until_bug_shows("condition", args, notify_all_run_wasted) > 0,
+                  "%d runs: notify_all never woke a customer for an item someone else took",
+                  BUG_TRIES);
 }
 END_TEST
 
+/* Every --if run: caught and counted, never a crash, the books balance; returns violations. */
+static long if_run_violations(const child_run *run)
+{
+    assert_exit_ok(run);
+    assert_books_balance(run);
+    return (long)result_int(run, "violations");
+}
+
 START_TEST(the_if_bug_takes_items_that_are_gone)
 {
-    long long violations = 0;
-    for (int attempt = 0; attempt < 5; attempt++) {
-        child_run run = run_shop("--if", "--notify=all", NULL);
-        assert_exit_ok(&run);   /* caught and counted, never a crash */
-        assert_books_balance(&run);
-        violations += result_int(&run, "violations");
-        child_run_free(&run);
-    }
-    ck_assert_msg(violations > 0, "5 runs of --if --notify=all had no violation");
+    const char *args[] = {"--speed", "50", "--if", "--notify=all", NULL};
+    ck_assert_msg(run_until_bug_shows("condition", args, if_run_violations) > 0,
+                  "%d runs of --if --notify=all had no violation", BUG_TRIES);
 }
 END_TEST
 
@@ -118,19 +123,6 @@ START_TEST(the_if_bug_can_hide_behind_notify_n)
 }
 END_TEST
 
-START_TEST(bad_input_is_a_usage_error)
-{
-    assert_usage_error("condition", "--customers", "0", NULL);
-    assert_usage_error("condition", "--customers", "101", NULL);
-    assert_usage_error("condition", "--batch", "0", NULL);
-    assert_usage_error("condition", "--batch", "2x", NULL);
-    assert_usage_error("condition", "--notify=some", NULL);
-    assert_usage_error("condition", "--notify", NULL);
-    assert_usage_error("condition", "--if=yes", NULL);
-    assert_usage_error("condition", "--while", NULL);
-}
-END_TEST
-
 static Suite *condition_demo_suite(void)
 {
     Suite *suite = suite_create("demo: condition");
@@ -142,7 +134,6 @@ static Suite *condition_demo_suite(void)
     tcase_add_test(tc, notify_all_wakes_more_than_it_serves);
     tcase_add_test(tc, the_if_bug_takes_items_that_are_gone);
     tcase_add_test(tc, the_if_bug_can_hide_behind_notify_n);
-    tcase_add_test(tc, bad_input_is_a_usage_error);
     suite_add_tcase(suite, tc);
     return suite;
 }
