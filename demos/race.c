@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
     for (int i = 0; i < threads; i++)
         started[i] = lab_thread_start(mode == MODE_WINDOW ? decrement_with_a_window : increment_in_a_loop,
-                                      NULL, LAB_NOT_DAEMON, "t%d", i);
+                                      NULL, LAB_THREAD_NOT_DAEMON, "t%d", i);
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);
     free(started);
