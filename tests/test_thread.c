@@ -6,7 +6,9 @@
 #include "say.h"
 #include "thread.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <sys/wait.h>
 
@@ -112,13 +114,32 @@ START_TEST(join_with_timeout_gives_up_then_succeeds)
     int token = 7;
     lab_thread *thread = lab_thread_start(wait_at_gate, &token, LAB_THREAD_NOT_DAEMON, "slow");
     double begin = lab_now();
-    ck_assert(!lab_thread_join_timeout(thread, 0.05, NULL));
+    ck_assert_int_eq(lab_thread_join_timeout(thread, 0.05, NULL), ETIMEDOUT);
     ck_assert(lab_now() - begin >= 0.05);
     ck_assert(lab_thread_is_alive(thread));
     gate_open_now();
     void *result = NULL;
-    ck_assert(lab_thread_join_timeout(thread, 10, &result));
+    ck_assert_int_eq(lab_thread_join_timeout(thread, 10, &result), 0);
     ck_assert_ptr_eq(result, &token);
+}
+END_TEST
+
+/* The one rule for time: 0 polls; a negative, NaN or infinite duration is refused with
+ * EINVAL and changes nothing (never "forever"). */
+START_TEST(join_timeout_follows_the_rule_for_time)
+{
+    gate_reset();
+    lab_thread *thread = lab_thread_start(wait_at_gate, NULL, LAB_THREAD_NOT_DAEMON, "slow");
+    double begin = lab_now();
+    ck_assert_int_eq(lab_thread_join_timeout(thread, 0, NULL), ETIMEDOUT);
+    ck_assert_int_eq(lab_thread_join_timeout(thread, -1, NULL), EINVAL);
+    ck_assert_int_eq(lab_thread_join_timeout(thread, NAN, NULL), EINVAL);
+    ck_assert_int_eq(lab_thread_join_timeout(thread, INFINITY, NULL), EINVAL);
+    ck_assert_int_eq(lab_thread_join_timeout(thread, -INFINITY, NULL), EINVAL);
+    ck_assert_msg(lab_now() - begin < 1.0, "a refused or polling join waited");
+    ck_assert(lab_thread_is_alive(thread));
+    gate_open_now();
+    ck_assert_int_eq(lab_thread_join_timeout(thread, 10, NULL), 0);
 }
 END_TEST
 
@@ -318,6 +339,7 @@ static Suite *thread_suite(void)
     tcase_add_test(tc, long_names_are_whole_for_say_and_short_for_the_kernel);
     tcase_add_test(tc, registry_counts_and_lists_live_threads_in_start_order);
     tcase_add_test(tc, join_with_timeout_gives_up_then_succeeds);
+    tcase_add_test(tc, join_timeout_follows_the_rule_for_time);
     tcase_add_test(tc, is_alive_turns_false_when_fn_returns);
     tcase_add_test(tc, main_exit_waits_for_non_daemon_threads_and_their_children);
     tcase_add_test(tc, main_exit_cuts_daemon_threads_off);
