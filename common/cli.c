@@ -256,12 +256,18 @@ static void describe_default(const lab_option *option, char *text, size_t size)
     }
 }
 
+/* "  --label   help (extra)", kept within 100 columns for a projector: a long label gets
+ * its own line, and extra moves under the help when the line would be too long. */
 static void print_option_line(const char *label, const char *help, const char *extra)
 {
-    if (strlen(label) > 24)   /* a long label gets its own line */
-        printf("  %s\n  %-24s %s%s\n", label, "", help, extra);
+    if (strlen(label) > 24)
+        printf("  %s\n  %-24s", label, "");
     else
-        printf("  %-24s %s%s\n", label, help, extra);
+        printf("  %-24s", label);
+    if (27 + strlen(help) + strlen(extra) > 100 && extra[0] == ' ')
+        printf(" %s\n  %-24s%s\n", help, "", extra);
+    else
+        printf(" %s%s\n", help, extra);
 }
 
 static void print_demo_option(const lab_option *option)
@@ -289,8 +295,8 @@ static void print_demo_option(const lab_option *option)
 void lab_cli_print_help(const lab_demo *demo)
 {
     printf("usage: %s [options]\n\n%s: %s\n", demo->name, demo->name, demo->summary);
-    if (demo->python != NULL)
-        printf("Mirrors the Python: %s\n", demo->python);
+    if (demo->python != NULL)   /* on its own line when it would pass 100 columns */
+        printf("Mirrors the Python:%s%s\n", strlen(demo->python) > 80 ? "\n  " : " ", demo->python);
     if (demo->details != NULL)
         printf("\n%s\n", demo->details);
     if (count_options(demo) > 0) {
