@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
     if (!shared)
-        LAB_CHECK(pthread_key_create(&value_key, free_thread_value));
+        LAB_SETUP(pthread_key_create(&value_key, free_thread_value));   /* may be refused: EAGAIN */
     say("%d threads x %d rounds, each value stored in %s", threads, rounds,
         shared ? "ONE plain global (--shared)" : "a pthread key and a _Thread_local");
 
