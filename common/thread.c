@@ -3,6 +3,7 @@
 
 #include "checked.h"
 #include "clock.h"
+#include "point.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -92,7 +93,9 @@ static void *thread_trampoline(void *self_arg)
 {
     lab_thread *self = self_arg;
     lab_thread_set_current_name(self->name);
+    lab_point(LAB_POINT_START, self, "thread");
     void *result = self->fn(self->arg);
+    lab_point(LAB_POINT_END, self, "thread");
     lab_pthread_mutex_lock(&registry_lock);
     self->alive = false;
     live_threads--;
@@ -154,7 +157,9 @@ void *lab_thread_join(lab_thread *thread)
     if (!claim(thread))
         return finish_join(thread, NULL);
     void *result = NULL;
+    lab_point(LAB_POINT_WAIT, thread, "thread");
     LAB_CHECK(pthread_join(thread->id, &result));
+    lab_point(LAB_POINT_GET, thread, "thread");
     return finish_join(thread, result);
 }
 
@@ -169,7 +174,9 @@ int lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **res
         return 0;
     }
     void *value = NULL;
+    lab_point(LAB_POINT_WAIT, thread, "thread");
     int rc = pthread_timedjoin_np(thread->id, &value, &at);
+    lab_point(rc == 0 ? LAB_POINT_GET : LAB_POINT_TIMEOUT, thread, "thread");
     if (rc == ETIMEDOUT) {
         lab_pthread_mutex_lock(&registry_lock);
         thread->claimed = false;   /* still running: it can be joined later */
