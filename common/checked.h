@@ -60,7 +60,8 @@ void lab_set_program_name(const char *name);
 #define lab_pthread_cond_destroy(c)     LAB_CHECKED_(pthread_cond_destroy, c)
 #define lab_pthread_barrier_destroy(b)  LAB_CHECKED_(pthread_barrier_destroy, b)
 
-/* Wait at a barrier; true in exactly one thread per round (PTHREAD_BARRIER_SERIAL_THREAD). */
+/* Wait at a barrier; true in exactly one thread per round (PTHREAD_BARRIER_SERIAL_THREAD),
+ * false in the others. Aborts on an error. */
 #define lab_pthread_barrier_wait(b) lab_pthread_barrier_wait_at((b), __FILE__, __LINE__)
 bool lab_pthread_barrier_wait_at(pthread_barrier_t *barrier, const char *file, int line);
 

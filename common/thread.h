@@ -45,8 +45,8 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daem
                              const char *name_format, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Wait for the thread to end (pthread_join) and return what fn returned. The handle is
- * freed: use it no more. Joining a thread twice is a bug (aborts). In the child of a
+/* Wait for the thread to end (pthread_join), with no limit, and return what fn returned.
+ * The handle is freed: use it no more. Joining a thread twice is a bug (aborts). In the child of a
  * fork(), the parent's threads do not exist: joining one returns NULL at once. */
 void *lab_thread_join(lab_thread *thread);
 
@@ -73,12 +73,13 @@ void lab_thread_set_current_name(const char *name);
  * only on a pthread error, as every function here. */
 int lab_thread_active_count(void);
 /* Copy the names of the live threads (main first) into names[0..max-1]; returns how
- * many are live, which may be more than max (Python's threading.enumerate()). */
+ * many are live, which may be more than max (Python's threading.enumerate()). Can't fail. */
 size_t lab_thread_enumerate(char names[][LAB_THREAD_NAME_MAX], size_t max);
 
 /* Python's interpreter exit: wait for every non-daemon thread (including those they
  * start meanwhile), then exit(status). Daemon threads still running are cut off.
- * Functions registered with atexit() run after the wait, as Python's atexit does. */
+ * Functions registered with atexit() run after the wait, as Python's atexit does.
+ * Never returns; aborts on a pthread error. */
 _Noreturn void lab_main_exit(int status);
 
 #endif
