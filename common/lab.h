@@ -43,9 +43,9 @@
  *
  * THE CORE WORDS every demo uses keep short names (docs/contributing.md, rule 2): say,
  * lab_print, lab_result, lab_init, lab_sleep, lab_now, lab_elapsed, lab_fail,
- * lab_main_exit; with the option table (lab_demo, lab_option, LAB_INT, LAB_DOUBLE,
- * LAB_FLAG, LAB_CHOICE, LAB_STRING, LAB_END) and the speed factor (lab_speed,
- * lab_set_speed, lab_real_seconds, lab_class_seconds, lab_deadline).
+ * lab_main_exit, lab_program_name; with the option table (lab_demo, lab_option, its kinds
+ * LAB_OPT_*, LAB_INT, LAB_DOUBLE, LAB_FLAG, LAB_CHOICE, LAB_STRING, LAB_END) and the speed
+ * factor (lab_speed, lab_set_speed, lab_real_seconds, lab_class_seconds, lab_deadline).
  */
 #ifndef THREADLAB_LAB_H
 #define THREADLAB_LAB_H
