@@ -124,9 +124,10 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daem
         live_threads--;
         lab_pthread_mutex_unlock(&registry_lock);
         char name[LAB_THREAD_NAME_MAX];
+        char reason[128];
         memcpy(name, thread->name, sizeof name);
         free(thread);
-        lab_fail("cannot start thread '%s': %s", name, strerror(rc));
+        lab_fail("cannot start thread '%s': %s", name, strerror_r(rc, reason, sizeof reason));
     }
     return thread;
 }

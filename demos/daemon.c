@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
     atexit(print_result);
-    lab_thread_start(countdown, "t1", daemon_flag ? LAB_THREAD_DAEMON : LAB_THREAD_NOT_DAEMON, "worker");
+    lab_thread_start(countdown, "t1", daemon_flag ? LAB_THREAD_DAEMON : LAB_THREAD_NOT_DAEMON,
+                     "worker");
     lab_sleep(1.5);   /* main's own work: long enough for the worker to be mid-countdown */
     say("end");
     switch (main_ends) {

@@ -121,8 +121,8 @@ int main(int argc, char **argv)
 
     lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
     for (int i = 0; i < threads; i++)
-        started[i] = lab_thread_start(store_sleep_read, (void *)(intptr_t)(i + 1), LAB_THREAD_NOT_DAEMON,
-                                      "t%d", i + 1);
+        started[i] = lab_thread_start(store_sleep_read, (void *)(intptr_t)(i + 1),
+                                      LAB_THREAD_NOT_DAEMON, "t%d", i + 1);
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);   /* returns after the thread's destructors have run */
     free(started);

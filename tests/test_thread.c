@@ -63,7 +63,8 @@ static void *record_names(void *arg)
 START_TEST(threads_know_their_names)
 {
     seen_names seen = {0};
-    lab_thread *thread = lab_thread_start(record_names, &seen, LAB_THREAD_NOT_DAEMON, "car-%s", "MINT");
+    lab_thread *thread =
+        lab_thread_start(record_names, &seen, LAB_THREAD_NOT_DAEMON, "car-%s", "MINT");
     ck_assert_str_eq(lab_thread_name(thread), "car-MINT");
     ck_assert_ptr_eq(lab_thread_join(thread), &seen);   /* join hands back fn's result */
     ck_assert_str_eq(seen.own, "car-MINT");
@@ -75,7 +76,8 @@ END_TEST
 START_TEST(long_names_are_whole_for_say_and_short_for_the_kernel)
 {
     seen_names seen = {0};
-    lab_thread_join(lab_thread_start(record_names, &seen, LAB_THREAD_NOT_DAEMON, "a-rather-long-thread-name"));
+    lab_thread_join(lab_thread_start(record_names, &seen, LAB_THREAD_NOT_DAEMON,
+                                     "a-rather-long-thread-name"));
     ck_assert_str_eq(seen.own, "a-rather-long-thread-name");
     ck_assert_str_eq(seen.kernel, "a-rather-long-t");   /* 15 characters */
 }

@@ -92,7 +92,9 @@ function layer_of(m,    list, count, i, l, best) {
 function sorted(words,    list, count, i, j, t, out) {
     count = split(words, list, " ")
     for (i = 2; i <= count; i++)
-        for (j = i; j > 1 && list[j - 1] > list[j]; j--) { t = list[j]; list[j] = list[j - 1]; list[j - 1] = t }
+        for (j = i; j > 1 && list[j - 1] > list[j]; j--) {
+            t = list[j]; list[j] = list[j - 1]; list[j - 1] = t
+        }
     out = ""
     for (i = 1; i <= count; i++) out = out " " list[i]
     return out
