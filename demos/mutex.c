@@ -30,10 +30,10 @@ static void *decrement_with_a_window(void *arg)
     for (int i = 0; i < iterations; i++) {
         say("lock start (waiting for the lock)");
         lab_pthread_mutex_lock(&counter_lock);   /* lock.acquire(): one thread at a time */
-        long temp = counter;         /* read */
+        long temp = counter;       /* read */
         say("got the lock, read n = %ld", temp);
-        lab_sleep(window_seconds);   /* the others wait at the lock meanwhile */
-        counter = temp - 1;          /* write: nobody wrote in between */
+        lab_sleep(window_seconds); /* the others wait at the lock meanwhile */
+        counter = temp - 1;        /* write: nobody wrote in between */
         say("wrote n = %ld, releasing the lock", temp - 1);
         lab_pthread_mutex_unlock(&counter_lock);   /* lock.release(): the next one goes in */
         say("lock end");

@@ -1,10 +1,9 @@
 /* race — a counter shared by many threads with no lock: updates get lost.
  *
- * Python (seed 003, the mutex example with its lock taken out): threads each do
- *     temp = n; time.sleep(0.1); n = temp - 1
- * on a global n that starts at the number of threads. They all read n before any of them
- * writes it back, so each write overwrites the others' and n ends one below where it
- * started, instead of 0. (The tutorial starts 100 threads: --threads 100.)
+ * Python (seed 003, the mutex example with its lock taken out): 100 threads (here 10, or
+ * --threads 100) each do   temp = n; time.sleep(0.1); n = temp - 1   on a global n that
+ * starts at the number of threads. They all read n before any of them writes it back, so
+ * each write overwrites the others' and n ends one below its start instead of 0.
  *   --mode=window (default): that read - sleep - write, --iterations times per thread.
  *   --mode=loop: the classic `counter += 1` in a tight loop, --iterations times per thread.
  *     The window between load and store is only a few instructions wide, but it is hit
@@ -32,10 +31,10 @@ static void *decrement_with_a_window(void *arg)
 {
     (void)arg;
     for (int i = 0; i < iterations; i++) {
-        long temp = counter;         /* read */
+        long temp = counter;       /* read */
         say("read n = %ld", temp);
-        lab_sleep(window_seconds);   /* every other thread reads the same value meanwhile */
-        counter = temp - 1;          /* write: overwrites whatever the others wrote */
+        lab_sleep(window_seconds); /* every other thread reads the same value meanwhile */
+        counter = temp - 1;        /* write: overwrites whatever the others wrote */
         say("wrote n = %ld", temp - 1);
     }
     return NULL;
