@@ -118,6 +118,7 @@ check-deps:
 # The library's modules must form layers (no cycle, judged by nm): checked before the suites.
 test: check-deps
 	@$(MAKE) --no-print-directory lib demos tests
+	@tests/tools/check-layers.sh --self-test
 	@tests/tools/check-layers.sh $(LIB)
 	@tests/run-suites.sh $(TEST_BIN)
 

@@ -6,7 +6,26 @@
 # module b when a uses a symbol b defines. Any cycle (a -> b -> ... -> a) fails with
 # exit status 1 and is printed; without one, the modules are printed bottom-up, one layer
 # (all of whose dependencies lie in the layers before it) between each "|".
+#
+# check-layers.sh --self-test: build a two-module library with a cycle and check that it
+# is caught (silent when it is; make test runs this first).
 set -eu
+
+if [ "${1:-}" = "--self-test" ]; then
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' EXIT
+    printf 'int lab_b(void);\nint lab_a(void) { return lab_b(); }\n' > "$dir/a.c"
+    printf 'int lab_a(void);\nint lab_b(void) { return lab_a(); }\n' > "$dir/b.c"
+    ${CC:-cc} -c "$dir/a.c" -o "$dir/a.o" && ${CC:-cc} -c "$dir/b.c" -o "$dir/b.o"
+    ar rcs "$dir/lib.a" "$dir/a.o" "$dir/b.o"
+    expected='cycle between modules: (a -> b -> a|b -> a -> b)$'
+    if "$0" "$dir/lib.a" > "$dir/out" 2>&1 || ! grep -Eq "$expected" "$dir/out"; then
+        echo "check-layers: self-test failed: a cycle a <-> b was not reported:" >&2
+        cat "$dir/out" >&2
+        exit 1
+    fi
+    exit 0
+fi
 
 library=${1:-build/debug/libthreadlab.a}
 [ -f "$library" ] || { echo "check-layers: no $library (build it first)" >&2; exit 2; }
