@@ -54,6 +54,7 @@ BENCH_BIN   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 .DEFAULT_GOAL := all
 .SECONDARY: $(TEST_BIN:=.o) $(SUPPORT_OBJ)
 .PHONY: all lib demos tests test run list help clean release check-deps bench bench-programs stress compile_commands.json FORCE
+.PHONY: format format-check
 .PHONY: tsan asan helgrind
 
 all: lib demos
@@ -114,8 +115,11 @@ bench:
 check-deps:
 	@tests/ensure-deps.sh gdb
 
+# The library's modules must form layers (no cycle, judged by nm): checked before the suites.
 test: check-deps
 	@$(MAKE) --no-print-directory lib demos tests
+	@tests/tools/check-layers.sh --self-test
+	@tests/tools/check-layers.sh $(LIB)
 	@tests/run-suites.sh $(TEST_BIN)
 
 # Not part of make test: the invariant checks and concurrency tests again and again, with
@@ -162,6 +166,17 @@ endif
 list: $(DEMO_BIN)
 	@for demo in $(ORDERED); do printf '  %-10s %s\n' "$$demo" "$$($(BUILD)/$$demo --about)"; done
 
+# clang-format (the repository's .clang-format) over every tracked .c and .h file:
+# `make format` rewrites them, `make format-check` fails on any difference (for CI).
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
+format:
+	@tests/ensure-deps.sh clang-format
+	@clang-format -i $(FORMAT_FILES)
+
+format-check:
+	@tests/ensure-deps.sh clang-format
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: $(words $(FORMAT_FILES)) files formatted"
+
 # For editors (clangd and friends): how every source file is compiled.
 compile_commands.json:
 	@tests/tools/compile-commands.sh "$(CC) $(filter-out -MMD -MP,$(CPPFLAGS)) $(CFLAGS)" "$(CHECK_CFLAGS)" > $@
@@ -173,13 +188,15 @@ help:
 	@echo "  make run             the tour: every demo in course order, fast (TOUR_SPEED=$(TOUR_SPEED))"
 	@echo "  make run DEMO=name   one demo at class pace; ARGS=\"--flag ...\" passes flags"
 	@echo "  make list            the demos in course order, one line each"
-	@echo "  make test            install Check if missing, build, run every test suite"
+	@echo "  make test            install Check if missing, build, check the library's layers, run every suite"
 	@echo "  make bench           the benchmarks (release build): ratios measured in one run"
 	@echo "  make stress          invariants and concurrency tests repeated N=$(N) times, varied seeds (~5.5 min; N=20 for a quick look)"
 	@echo "  make tsan            suites and every demo under ThreadSanitizer: correct clean, broken caught"
 	@echo "  make asan            every suite and demo under AddressSanitizer, UBSan and LeakSanitizer"
 	@echo "  make helgrind        every demo under Valgrind's Helgrind (installs valgrind if missing)"
 	@echo "  make release         build with -O2 into build/release/"
+	@echo "  make format          clang-format -i over every tracked .c/.h (the repo's .clang-format)"
+	@echo "  make format-check    fail if any tracked .c/.h is not formatted (installs clang-format if missing)"
 	@echo "  make compile_commands.json   for editors (clangd): how each file is compiled"
 	@echo "  make clean           remove build/"
 	@echo "  VARIANT=debug|release|tsan|asan selects the build (default debug: -O0 -g3)"

@@ -1,13 +1,33 @@
-/* checked.c — the fatal path of the checked wrappers (see checked.h). */
+/* checked.c — the fatal path of the checked wrappers, and lab_fail (see checked.h).
+ * Uses no other module of the library: everything above may call it. */
 #include "checked.h"
 
-#include "cli.h"
-
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static const char *program_name = "threadlab";
+
+const char *lab_program_name(void)
+{
+    return program_name;
+}
+
+void lab_set_program_name(const char *name)
+{
+    program_name = name;
+}
+
+/* One write(2) of the whole text: no stdio lock is taken, and no other thread's line can
+ * land in the middle of it. */
+static void write_whole(const char *text, int length, size_t size)
+{
+    if (length > 0)
+        (void)!write(STDERR_FILENO, text, (size_t)length < size ? (size_t)length : size - 1);
+}
 
 void lab_check_at(int code, const char *call, const char *file, int line)
 {
@@ -19,9 +39,21 @@ void lab_check_at(int code, const char *call, const char *file, int line)
     char reason[128];
     int n = snprintf(message, sizeof message, "fatal: %s at %s:%d: %s\n", call, file, line,
                      strerror_r(code, reason, sizeof reason));
-    if (n > 0)
-        (void)!write(STDERR_FILENO, message, (size_t)n < sizeof message ? (size_t)n : sizeof message - 1);
+    write_whole(message, n, sizeof message);
     abort();
+}
+
+_Noreturn void lab_fail(const char *format, ...)
+{
+    char text[512];
+    char message[640];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(text, sizeof text, format, args);
+    va_end(args);
+    int n = snprintf(message, sizeof message, "%s: %s\n", program_name, text);
+    write_whole(message, n, sizeof message);
+    exit(1);
 }
 
 void lab_check_errno_at(int result, const char *call, const char *file, int line)
@@ -37,14 +69,6 @@ bool lab_pthread_barrier_wait_at(pthread_barrier_t *barrier, const char *file, i
         return true;
     lab_check_at(rc, "pthread_barrier_wait", file, line);
     return false;
-}
-
-void lab_sem_wait_at(sem_t *sem, const char *file, int line)
-{
-    while (sem_wait(sem) == -1) {
-        if (errno != EINTR)   /* a signal handler ran: just wait again */
-            lab_check_at(errno, "sem_wait", file, line);
-    }
 }
 
 int lab_pthread_mutex_init_kind(pthread_mutex_t *mutex, int kind)
@@ -75,8 +99,9 @@ int lab_pthread_cond_init_monotonic(pthread_cond_t *cond)
 
 void lab_setup_at(int code, const char *call)
 {
+    char reason[128];
     if (code != 0)
-        lab_fail("cannot set up %s: %s", call, strerror(code));
+        lab_fail("cannot set up %s: %s", call, strerror_r(code, reason, sizeof reason));
 }
 
 void *lab_calloc(size_t count, size_t size)

@@ -12,20 +12,36 @@
  * timed waits return their code for the caller to act on (EBUSY, ETIMEDOUT, ...).
  * LAB_CHECK() turns any such call into a fatal one where failure would be a bug.
  * sem_* functions and system calls report through errno instead: LAB_CHECK_ERRNO().
+ *
+ * This is the ground floor of the library: it uses no other module. The two ways a
+ * program ends on purpose live here too, so every module above can use them:
+ * lab_check_at() (a bug: abort) and lab_fail() (a runtime failure: exit status 1).
  */
 #ifndef THREADLAB_CHECKED_H
 #define THREADLAB_CHECKED_H
 
 #include <pthread.h>
-#include <semaphore.h>
+#include <semaphore.h>   /* lab_sem_post */
 #include <stdbool.h>
 #include <stddef.h>
 #include <errno.h>
 
-/* Abort with "fatal: <call> at <file>:<line>: <strerror(code)>" when code != 0. */
+/* Abort with "fatal: <call> at <file>:<line>: <strerror(code)>" when code != 0; returns
+ * when code == 0. The message is written with one write(2): no lock on the way to abort. */
 void lab_check_at(int code, const char *call, const char *file, int line);
 /* Abort with the same message, taking the error from errno, when result == -1. */
 void lab_check_errno_at(int result, const char *call, const char *file, int line);
+
+/* Runtime failure (not a bug): "<program>: <message>" on stderr in one write(2), then
+ * exit status 1. Never returns. */
+_Noreturn void lab_fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* The running program's name, used by lab_fail() and the usage errors: "threadlab" until
+ * lab_init() sets the demo's name with lab_set_program_name(). Can't fail. */
+const char *lab_program_name(void);
+/* Set the program's name (not copied: a string literal or other lasting text). Call
+ * before starting threads. Can't fail. */
+void lab_set_program_name(const char *name);
 
 /* Any pthread call that must succeed: LAB_CHECK(pthread_mutex_init(&m, NULL)); */
 #define LAB_CHECK(call) lab_check_at((call), #call, __FILE__, __LINE__)
@@ -34,7 +50,7 @@ void lab_check_errno_at(int result, const char *call, const char *file, int line
 
 #define LAB_CHECKED_(fn, ...) lab_check_at(fn(__VA_ARGS__), #fn, __FILE__, __LINE__)
 
-/* Mutexes and condition variables: these abort on any error. */
+/* Mutexes, condition variables, barriers: these return nothing and abort on any error. */
 #define lab_pthread_mutex_lock(m)       LAB_CHECKED_(pthread_mutex_lock, m)
 #define lab_pthread_mutex_unlock(m)     LAB_CHECKED_(pthread_mutex_unlock, m)
 #define lab_pthread_mutex_destroy(m)    LAB_CHECKED_(pthread_mutex_destroy, m)
@@ -44,18 +60,18 @@ void lab_check_errno_at(int result, const char *call, const char *file, int line
 #define lab_pthread_cond_destroy(c)     LAB_CHECKED_(pthread_cond_destroy, c)
 #define lab_pthread_barrier_destroy(b)  LAB_CHECKED_(pthread_barrier_destroy, b)
 
-/* Wait at a barrier; true in exactly one thread per round (PTHREAD_BARRIER_SERIAL_THREAD). */
+/* Wait at a barrier; true in exactly one thread per round (PTHREAD_BARRIER_SERIAL_THREAD),
+ * false in the others. Aborts on an error. */
 #define lab_pthread_barrier_wait(b) lab_pthread_barrier_wait_at((b), __FILE__, __LINE__)
 bool lab_pthread_barrier_wait_at(pthread_barrier_t *barrier, const char *file, int line);
 
-/* Semaphores (errno style); sem_wait is retried when a signal interrupts it. */
-#define lab_sem_wait(s) lab_sem_wait_at((s), __FILE__, __LINE__)
+/* sem_post (errno style): aborts on an error (EOVERFLOW, EINVAL). */
 #define lab_sem_post(s) lab_check_errno_at(sem_post(s), "sem_post", __FILE__, __LINE__)
-void lab_sem_wait_at(sem_t *sem, const char *file, int line);
 
 /* The demos' one set-up failure policy: LAB_SETUP(lab_event_init(&light)) runs an _init
  * (0 or an errno value); LAB_SETUP_NEW(q = lab_queue_new(...)) runs a _new (NULL with errno
- * set). On failure: "<program>: cannot set up <call>: <reason>" on stderr, exit status 1. */
+ * set). On failure: "<program>: cannot set up <call>: <reason>" on stderr, exit status 1
+ * (through lab_fail); returns only on success. */
 #define LAB_SETUP(call) lab_setup_at((call), #call)
 #define LAB_SETUP_NEW(assignment) lab_setup_at((assignment) != NULL ? 0 : errno, #assignment)
 void lab_setup_at(int code, const char *call);
@@ -65,11 +81,12 @@ void lab_setup_at(int code, const char *call);
 int lab_pthread_mutex_init_kind(pthread_mutex_t *mutex, int kind);
 
 /* Initialise a condition variable whose timed waits use CLOCK_MONOTONIC (immune to the
- * wall clock being changed), to pair with lab_deadline(). Returns 0 or the error code. */
+ * wall clock being changed), to pair with lab_deadline(). Returns 0 or the error code;
+ * on error nothing is left initialised. */
 int lab_pthread_cond_init_monotonic(pthread_cond_t *cond);
 
 /* calloc(count, size) that never returns NULL: on failure prints "<program>: out of
- * memory" and exits with status 1 (a runtime failure, not a bug). */
+ * memory" and exits with status 1 through lab_fail (a runtime failure, not a bug). */
 void *lab_calloc(size_t count, size_t size);
 
 #endif

@@ -1,6 +1,7 @@
 /* cli.c — shared option parsing with getopt_long (see cli.h). */
 #include "cli.h"
 
+#include "checked.h"
 #include "clock.h"
 #include "rng.h"
 #include "say.h"
@@ -20,13 +21,6 @@
 #define MAX_OPTIONS 48
 
 enum { OPT_HELP = 'h', OPT_QUIET = 'q', OPT_SPEED = 600, OPT_SEED, OPT_ABOUT, OPT_DEMO_BASE = 1000 };
-
-static const char *program_name = "threadlab";
-
-const char *lab_program_name(void)
-{
-    return program_name;
-}
 
 /* ---- numbers --------------------------------------------------------------- */
 
@@ -196,7 +190,7 @@ static const char *option_name_for(const struct option *table, int value)
     return "?";
 }
 
-int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_common *common,
+int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_common *common,
                    char *error, size_t error_size)
 {
     struct option table[MAX_OPTIONS];
@@ -262,12 +256,18 @@ static void describe_default(const lab_option *option, char *text, size_t size)
     }
 }
 
+/* "  --label   help (extra)", kept within 100 columns for a projector: a long label gets
+ * its own line, and extra moves under the help when the line would be too long. */
 static void print_option_line(const char *label, const char *help, const char *extra)
 {
-    if (strlen(label) > 24)   /* a long label gets its own line */
-        printf("  %s\n  %-24s %s%s\n", label, "", help, extra);
+    if (strlen(label) > 24)
+        printf("  %s\n  %-24s", label, "");
     else
-        printf("  %-24s %s%s\n", label, help, extra);
+        printf("  %-24s", label);
+    if (27 + strlen(help) + strlen(extra) > 100 && extra[0] == ' ')
+        printf(" %s\n  %-24s%s\n", help, "", extra);
+    else
+        printf(" %s%s\n", help, extra);
 }
 
 static void print_demo_option(const lab_option *option)
@@ -295,8 +295,8 @@ static void print_demo_option(const lab_option *option)
 void lab_cli_print_help(const lab_demo *demo)
 {
     printf("usage: %s [options]\n\n%s: %s\n", demo->name, demo->name, demo->summary);
-    if (demo->python != NULL)
-        printf("Mirrors the Python: %s\n", demo->python);
+    if (demo->python != NULL)   /* on its own line when it would pass 100 columns */
+        printf("Mirrors the Python:%s%s\n", strlen(demo->python) > 80 ? "\n  " : " ", demo->python);
     if (demo->details != NULL)
         printf("\n%s\n", demo->details);
     if (count_options(demo) > 0) {
@@ -318,30 +318,10 @@ void lab_cli_print_help(const lab_demo *demo)
 
 static _Noreturn void usage_exit(const char *message)
 {
-    fprintf(stderr, "%s: %s\nusage: %s [options]   ('%s --help' lists them)\n", program_name,
-            message, program_name, program_name);
+    const char *program = lab_program_name();
+    fprintf(stderr, "%s: %s\nusage: %s [options]   ('%s --help' lists them)\n", program,
+            message, program, program);
     exit(2);
-}
-
-_Noreturn void lab_usage_error(const char *format, ...)
-{
-    char message[512];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
-    va_end(args);
-    usage_exit(message);
-}
-
-_Noreturn void lab_fail(const char *format, ...)
-{
-    char message[512];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
-    va_end(args);
-    fprintf(stderr, "%s: %s\n", program_name, message);
-    exit(1);
 }
 
 static double speed_from_environment(void)
@@ -358,8 +338,8 @@ static double speed_from_environment(void)
 
 void lab_init(const lab_demo *demo, int argc, char **argv)
 {
-    program_name = demo->name;
-    lab_common common = {0};
+    lab_set_program_name(demo->name);
+    lab_cli_common common = {0};
     char error[512];
     if (lab_cli_parse_args(demo, argc, argv, &common, error, sizeof error) != 0)
         usage_exit(error);

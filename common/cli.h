@@ -71,44 +71,37 @@ typedef struct lab_demo {
 } lab_demo;
 
 /* What the common options said. */
-typedef struct lab_common {
+typedef struct lab_cli_common {
     double speed;        /* 0: not given */
     uint64_t seed;
     bool seed_given;
     bool quiet;
     bool help;
     bool about;
-} lab_common;
+} lab_cli_common;
 
 /* Parse argv into the demo's option targets and *common. Returns 0 when the line is
  * fine, or 2 with a one-line message (no newline) in error[0..error_size-1].
  * Does not print or exit: lab_init() does. Resets getopt, so it can run again. */
-int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_common *common,
+int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_common *common,
                    char *error, size_t error_size);
 
 /* Parse a whole number in [min, max]. Returns 0 and the value, or 2 with a message
  * naming `what` ("--threads") in error. */
 int lab_cli_parse_int(const char *text, long min, long max, const char *what, long *value,
                   char *error, size_t error_size);
-/* Parse a finite real number in [min, max], the same way. */
+/* Parse a finite real number in [min, max], the same way: returns 0 or 2. */
 int lab_cli_parse_double(const char *text, double min, double max, const char *what,
                      double *value, char *error, size_t error_size);
 
-/* Set up a demo run: parse the command line (exit 2 on bad input, 0 after --help),
- * apply --speed/LAB_SPEED, --seed (or a fresh one) and --quiet, and say the seed so
- * the run can be repeated. Call first thing in main(). */
+/* Set up a demo run: name the program (lab_set_program_name), parse the command line
+ * (bad input: a message and a usage hint on stderr, exit status 2; --help, --about: print,
+ * exit 0), apply --speed/LAB_SPEED, --seed (or a fresh one) and --quiet, and say the seed
+ * so the run can be repeated. Call first thing in main(), before starting threads.
+ * Returns only when the demo is to run. */
 void lab_init(const lab_demo *demo, int argc, char **argv);
 
-/* Print --help for the demo to stdout. */
+/* Print --help for the demo to stdout. Can't fail. */
 void lab_cli_print_help(const lab_demo *demo);
-
-/* The running program's name ("threadlab" until lab_init). */
-const char *lab_program_name(void);
-
-/* Usage error found after lab_init: "<program>: <message>" and a usage hint on
- * stderr, exit status 2. */
-_Noreturn void lab_usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
-/* Runtime failure: "<program>: <message>" on stderr, exit status 1. */
-_Noreturn void lab_fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

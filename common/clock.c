@@ -1,36 +1,60 @@
 /* clock.c — monotonic time, the speed factor and scaled sleeps (see clock.h). */
 #include "clock.h"
 
+#include "checked.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdio.h>
 
 /* Written once by lab_init() before threads start, but tests may change it while
  * helper threads read it: atomic, so that is never a data race. */
 static _Atomic double speed_factor = 1.0;
 static double start_time;
 
-#define LONGEST_WAIT 1e9   /* real seconds, ~31 years: "forever" for a demo */
-
-/* Real seconds to wait for class_seconds: never negative or NaN, never beyond LONGEST_WAIT. */
-static double bounded_real_seconds(double class_seconds)
+/* Real seconds to wait: never negative or NaN, never beyond LAB_CLOCK_LONGEST_WAIT. */
+static double bounded(double real_seconds)
 {
-    double real = lab_real_seconds(class_seconds);
-    if (!(real > 0))
+    if (!(real_seconds > 0))
         return 0;
-    return real < LONGEST_WAIT ? real : LONGEST_WAIT;
+    return real_seconds < LAB_CLOCK_LONGEST_WAIT ? real_seconds : LAB_CLOCK_LONGEST_WAIT;
 }
 
-static struct timespec timespec_from_seconds(double seconds)
+struct timespec lab_timespec_from_seconds(double real_seconds)
 {
+    double seconds = bounded(real_seconds);
     struct timespec ts;
     ts.tv_sec = (time_t)seconds;
     ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {
+    if (ts.tv_nsec >= 1000000000L) {   /* rounding can reach a whole second */
         ts.tv_sec += 1;
         ts.tv_nsec -= 1000000000L;
     }
     return ts;
+}
+
+struct timespec lab_timespec_add(struct timespec a, struct timespec b)
+{
+    a.tv_sec += b.tv_sec;
+    a.tv_nsec += b.tv_nsec;
+    if (a.tv_nsec >= 1000000000L) {
+        a.tv_sec += 1;
+        a.tv_nsec -= 1000000000L;
+    }
+    return a;
+}
+
+struct timespec lab_timespec_after(clockid_t clock, double real_seconds)
+{
+    struct timespec now;
+    clock_gettime(clock, &now);   /* cannot fail for the monotonic and realtime clocks */
+    return lab_timespec_add(now, lab_timespec_from_seconds(real_seconds));
+}
+
+int lab_clock_check_duration(double class_seconds)
+{
+    return class_seconds >= 0 && isfinite(class_seconds) ? 0 : EINVAL;
 }
 
 double lab_now(void)
@@ -72,29 +96,23 @@ double lab_class_seconds(double real_seconds)
     return real_seconds * lab_speed();
 }
 
-void lab_sleep(double class_seconds)
+void lab_sleep_at(double class_seconds, const char *file, int line)
 {
-    double real = bounded_real_seconds(class_seconds);
-    if (real == 0)
+    if (lab_clock_check_duration(class_seconds) != 0) {
+        char call[64];
+        snprintf(call, sizeof call, "lab_sleep(%.3f)", class_seconds);
+        lab_check_at(EINVAL, call, file, line);
+    }
+    if (class_seconds == 0)
         return;
-    struct timespec left = timespec_from_seconds(real);
+    struct timespec left = lab_timespec_from_seconds(lab_real_seconds(class_seconds));
     while (nanosleep(&left, &left) == -1 && errno == EINTR)
         ;   /* interrupted by a signal: sleep what is left */
 }
 
 struct timespec lab_deadline(double class_seconds)
 {
-    double real = bounded_real_seconds(class_seconds);
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    struct timespec add = timespec_from_seconds(real);
-    now.tv_sec += add.tv_sec;
-    now.tv_nsec += add.tv_nsec;
-    if (now.tv_nsec >= 1000000000L) {
-        now.tv_sec += 1;
-        now.tv_nsec -= 1000000000L;
-    }
-    return now;
+    return lab_timespec_after(CLOCK_MONOTONIC, lab_real_seconds(class_seconds));
 }
 
 double lab_seconds_until(const struct timespec *deadline)

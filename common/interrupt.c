@@ -25,5 +25,5 @@ void lab_interrupt_exit_on_signal(void)
     sigaddset(&interrupting, SIGTERM);
     sigaddset(&interrupting, SIGHUP);
     LAB_CHECK(pthread_sigmask(SIG_BLOCK, &interrupting, NULL));
-    lab_thread_start(wait_for_interrupt, NULL, LAB_DAEMON, "signals");
+    lab_thread_start(wait_for_interrupt, NULL, LAB_THREAD_DAEMON, "signals");
 }

@@ -1,6 +1,52 @@
 /* lab.h — everything a demo needs, in one include.
  * Each module is a short read on its own: start with say.h, clock.h and thread.h. Demos
- * also include the headers of the objects they use, so a reader sees them at the top. */
+ * also include the headers of the objects they use, so a reader sees them at the top.
+ *
+ * LAYERS. Each module uses only the modules below it, judged by the symbols its object
+ * file uses (tests/tools/check-layers.sh, run by `make test`, fails on any cycle):
+ *     checked                 the checked pthread wrappers, lab_fail, LAB_SETUP, the
+ *                             program name: the ground floor, uses nothing
+ *     clock, rng              time (all timespec arithmetic, the one rule for time, the
+ *                             speed factor, lab_sleep); reproducible random streams
+ *     point                   scheduling points (the timeline's and the schedule's hook)
+ *     thread                  named threads, the registry, lab_main_exit
+ *     say                     untearable output lines
+ *     cli                     the command line, lab_init
+ *     bsem, event, condition, queue, future, pool, timer, ilock, interrupt: the objects
+ * (A module may skip floors: clock uses checked, say uses clock and thread.)
+ *
+ * BEFORE MAIN. What the library runs before main() and around fork():
+ *   - clock.c  constructor remember_start_time: notes the start instant that lab_elapsed()
+ *              and every say() stamp count from;
+ *   - thread.c constructor remember_main_thread: notes main's pthread_t (so it is named
+ *              "main") and registers fork handlers: the registry's lock is held across
+ *              fork(), and in the child the parent's other threads are marked orphaned
+ *              (not alive, never waited for) and the forking thread becomes main;
+ *   - say.c    constructor register_fork_handlers: the output lock is held across fork(),
+ *              so a child never starts with a half-written line's lock taken;
+ *   - ilock.c  constructor make_key: creates the thread-specific key whose destructor
+ *              forgets an ended thread's lock records.
+ *
+ * GLOBAL STATE. Everything the library keeps for the whole process:
+ *   - checked.c the program name (lab_set_program_name, set by lab_init);
+ *   - clock.c   the speed factor (atomic; --speed, LAB_SPEED) and the start instant;
+ *   - rng.c     the run's seed (atomic; --seed or a fresh one);
+ *   - point.c   lab_points_on, whether anybody records scheduling points;
+ *   - thread.c  the registry of started, not yet joined threads and the count of live
+ *               ones (under its own lock), main's pthread_t, each thread's name
+ *               (thread-local);
+ *   - say.c     the output lock, the --quiet flag and the colour decision (atomics);
+ *   - ilock.c   the table of instrumented locks and of the threads that use them (under
+ *               its own lock), the records' key, each thread's own record (thread-local);
+ *   - interrupt.c the set of signals the "signals" thread waits for.
+ * All of it is set before threads start (lab_init) or protected as noted.
+ *
+ * THE CORE WORDS every demo uses keep short names (docs/contributing.md, rule 2): say,
+ * lab_print, lab_result, lab_init, lab_sleep, lab_now, lab_elapsed, lab_fail,
+ * lab_main_exit, lab_program_name; with the option table (lab_demo, lab_option, its kinds
+ * LAB_OPT_*, LAB_INT, LAB_DOUBLE, LAB_FLAG, LAB_CHOICE, LAB_STRING, LAB_END) and the speed
+ * factor (lab_speed, lab_set_speed, lab_real_seconds, lab_class_seconds, lab_deadline).
+ */
 #ifndef THREADLAB_LAB_H
 #define THREADLAB_LAB_H
 

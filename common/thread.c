@@ -2,8 +2,8 @@
 #include "thread.h"
 
 #include "checked.h"
-#include "cli.h"
 #include "clock.h"
+#include "point.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -14,8 +14,8 @@
 
 struct lab_thread {
     pthread_t id;
-    char name[LAB_NAME_MAX];
-    lab_daemon daemon;
+    char name[LAB_THREAD_NAME_MAX];
+    lab_thread_daemon daemon;
     lab_thread_fn fn;
     void *arg;
     bool alive;          /* fn has not returned yet */
@@ -29,7 +29,7 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static lab_thread *registry;
 static int live_threads;   /* started and fn not returned */
 
-static _Thread_local char current_name[LAB_NAME_MAX] = "";
+static _Thread_local char current_name[LAB_THREAD_NAME_MAX] = "";
 static pthread_t main_thread;
 
 /* In a child of fork() only the forking thread exists: the other threads' records
@@ -93,7 +93,9 @@ static void *thread_trampoline(void *self_arg)
 {
     lab_thread *self = self_arg;
     lab_thread_set_current_name(self->name);
+    lab_point(LAB_POINT_START, self, "thread");
     void *result = self->fn(self->arg);
+    lab_point(LAB_POINT_END, self, "thread");
     lab_pthread_mutex_lock(&registry_lock);
     self->alive = false;
     live_threads--;
@@ -101,7 +103,7 @@ static void *thread_trampoline(void *self_arg)
     return result;
 }
 
-lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_daemon daemon,
+lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daemon,
                              const char *name_format, ...)
 {
     lab_thread *thread = lab_calloc(1, sizeof *thread);
@@ -121,10 +123,11 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_daemon daemon,
         lab_pthread_mutex_lock(&registry_lock);
         live_threads--;
         lab_pthread_mutex_unlock(&registry_lock);
-        char name[LAB_NAME_MAX];
+        char name[LAB_THREAD_NAME_MAX];
+        char reason[128];
         memcpy(name, thread->name, sizeof name);
         free(thread);
-        lab_fail("cannot start thread '%s': %s", name, strerror(rc));
+        lab_fail("cannot start thread '%s': %s", name, strerror_r(rc, reason, sizeof reason));
     }
     return thread;
 }
@@ -155,39 +158,37 @@ void *lab_thread_join(lab_thread *thread)
     if (!claim(thread))
         return finish_join(thread, NULL);
     void *result = NULL;
+    lab_point(LAB_POINT_WAIT, thread, "thread");
     LAB_CHECK(pthread_join(thread->id, &result));
+    lab_point(LAB_POINT_GET, thread, "thread");
     return finish_join(thread, result);
 }
 
-bool lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **result)
+int lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **result)
 {
-    /* pthread_timedjoin_np takes a CLOCK_REALTIME instant. */
-    struct timespec at;
-    clock_gettime(CLOCK_REALTIME, &at);
-    double real = lab_real_seconds(class_seconds > 0 ? class_seconds : 0);
-    at.tv_sec += (time_t)real;
-    at.tv_nsec += (long)((real - (double)(time_t)real) * 1e9);
-    if (at.tv_nsec >= 1000000000L) {
-        at.tv_sec++;
-        at.tv_nsec -= 1000000000L;
-    }
+    if (lab_clock_check_duration(class_seconds) != 0)
+        return EINVAL;
+    /* pthread_timedjoin_np takes a CLOCK_REALTIME instant; 0 gives "now": one look. */
+    struct timespec at = lab_timespec_after(CLOCK_REALTIME, lab_real_seconds(class_seconds));
     if (!claim(thread)) {
         finish_join(thread, NULL);
-        return true;
+        return 0;
     }
     void *value = NULL;
+    lab_point(LAB_POINT_WAIT, thread, "thread");
     int rc = pthread_timedjoin_np(thread->id, &value, &at);
+    lab_point(rc == 0 ? LAB_POINT_GET : LAB_POINT_TIMEOUT, thread, "thread");
     if (rc == ETIMEDOUT) {
         lab_pthread_mutex_lock(&registry_lock);
         thread->claimed = false;   /* still running: it can be joined later */
         lab_pthread_mutex_unlock(&registry_lock);
-        return false;
+        return ETIMEDOUT;
     }
     LAB_CHECK(rc);
     if (result != NULL)
         *result = value;
     finish_join(thread, value);
-    return true;
+    return 0;
 }
 
 bool lab_thread_is_alive(const lab_thread *thread)
@@ -228,18 +229,18 @@ int lab_thread_active_count(void)
     return count;
 }
 
-size_t lab_thread_enumerate(char names[][LAB_NAME_MAX], size_t max)
+size_t lab_thread_enumerate(char names[][LAB_THREAD_NAME_MAX], size_t max)
 {
     size_t count = 0;
     if (max > 0)
-        snprintf(names[0], LAB_NAME_MAX, "main");
+        snprintf(names[0], LAB_THREAD_NAME_MAX, "main");
     count++;
     lab_pthread_mutex_lock(&registry_lock);
     for (lab_thread *t = registry; t != NULL; t = t->next) {
         if (!t->alive)
             continue;
         if (count < max)
-            memcpy(names[count], t->name, LAB_NAME_MAX);
+            memcpy(names[count], t->name, LAB_THREAD_NAME_MAX);
         count++;
     }
     lab_pthread_mutex_unlock(&registry_lock);
@@ -247,7 +248,7 @@ size_t lab_thread_enumerate(char names[][LAB_NAME_MAX], size_t max)
 }
 
 /* A thread of the given kind that nobody is joining yet, claimed for the caller; or NULL. */
-static lab_thread *claim_next(lab_daemon kind)
+static lab_thread *claim_next(lab_thread_daemon kind)
 {
     lab_pthread_mutex_lock(&registry_lock);
     lab_thread *found = NULL;
@@ -264,13 +265,13 @@ static lab_thread *claim_next(lab_daemon kind)
 _Noreturn void lab_main_exit(int status)
 {
     lab_thread *thread;
-    while ((thread = claim_next(LAB_NOT_DAEMON)) != NULL) {
+    while ((thread = claim_next(LAB_THREAD_NOT_DAEMON)) != NULL) {
         LAB_CHECK(pthread_join(thread->id, NULL));
         finish_join(thread, NULL);
     }
     /* Nobody will join the daemons now: detach them, so that their end (if they get
      * that far before exit) frees their resources instead of leaking a zombie thread. */
-    while ((thread = claim_next(LAB_DAEMON)) != NULL)
+    while ((thread = claim_next(LAB_THREAD_DAEMON)) != NULL)
         LAB_CHECK(pthread_detach(thread->id));
     exit(status);
 }

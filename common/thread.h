@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LAB_NAME_MAX 32   /* longest thread name kept, including the final NUL */
+#define LAB_THREAD_NAME_MAX 32   /* longest thread name kept, including the final NUL */
 
 typedef struct lab_thread lab_thread;
 
@@ -27,47 +27,59 @@ typedef struct lab_thread lab_thread;
 typedef void *(*lab_thread_fn)(void *arg);
 
 typedef enum {
-    LAB_NOT_DAEMON = 0,   /* lab_main_exit() waits for it (Python's default) */
-    LAB_DAEMON = 1,       /* cut off when the program exits (Thread(daemon=True)) */
-} lab_daemon;
+    LAB_THREAD_NOT_DAEMON = 0,   /* lab_main_exit() waits for it (Python's default) */
+    LAB_THREAD_DAEMON = 1,       /* cut off when the program exits (Thread(daemon=True)) */
+} lab_thread_daemon;
+
+/* deprecated: being removed (the old names, until the other modules and demos adopt the
+ * LAB_THREAD_ ones above). */
+#define LAB_NAME_MAX LAB_THREAD_NAME_MAX
+#define LAB_NOT_DAEMON LAB_THREAD_NOT_DAEMON
+#define LAB_DAEMON LAB_THREAD_DAEMON
 
 /* Start fn(arg) on a new thread named by the printf-style format (names longer than
  * 15 characters are shortened for the kernel, kept whole for say()). Returns its handle.
  * When the system refuses a new thread (e.g. EAGAIN: too many threads), prints
  * "<program>: cannot start thread '<name>': <reason>" and exits with status 1. */
-lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_daemon daemon,
+lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daemon,
                              const char *name_format, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Wait for the thread to end (pthread_join) and return what fn returned. The handle is
- * freed: use it no more. Joining a thread twice is a bug (aborts). In the child of a
+/* Wait for the thread to end (pthread_join), with no limit, and return what fn returned.
+ * The handle is freed: use it no more. Joining a thread twice is a bug (aborts). In the child of a
  * fork(), the parent's threads do not exist: joining one returns NULL at once. */
 void *lab_thread_join(lab_thread *thread);
 
-/* Python's join(timeout): wait at most class_seconds (scaled). Returns true when the
- * thread ended, its result in *result if result is not NULL, and the handle is freed;
- * false when it is still running (the handle stays valid). */
-bool lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **result);
+/* Python's join(timeout): wait at most class_seconds (scaled; 0 looks once). Returns 0
+ * when the thread ended: its result is in *result if result is not NULL, and the handle
+ * is freed. Returns ETIMEDOUT when it is still running, EINVAL for a negative, NaN or
+ * infinite duration (nothing happens): the handle stays valid. Joining a thread that
+ * another caller is joining aborts, as for lab_thread_join. */
+int lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **result);
 
-/* Whether fn is still running (Python's is_alive()). */
+/* Whether fn is still running (Python's is_alive()). Can't fail (aborts on a pthread error). */
 bool lab_thread_is_alive(const lab_thread *thread);
-/* The thread's name. */
+/* The thread's name. Can't fail. */
 const char *lab_thread_name(const lab_thread *thread);
 
-/* The calling thread's name: "main" in main(), "?" in a thread not started here. */
+/* The calling thread's name: "main" in main(), "?" in a thread not started here.
+ * Can't fail. */
 const char *lab_thread_current_name(void);
-/* Rename the calling thread (for say() and the debugger); the text is copied. */
+/* Rename the calling thread (for say() and the debugger); the text is copied (at most
+ * LAB_THREAD_NAME_MAX - 1 characters kept). Can't fail. */
 void lab_thread_set_current_name(const char *name);
 
-/* Live threads, counting the main thread (Python's threading.active_count()). */
+/* Live threads, counting the main thread (Python's threading.active_count()). Aborts
+ * only on a pthread error, as every function here. */
 int lab_thread_active_count(void);
 /* Copy the names of the live threads (main first) into names[0..max-1]; returns how
- * many are live, which may be more than max (Python's threading.enumerate()). */
-size_t lab_thread_enumerate(char names[][LAB_NAME_MAX], size_t max);
+ * many are live, which may be more than max (Python's threading.enumerate()). Can't fail. */
+size_t lab_thread_enumerate(char names[][LAB_THREAD_NAME_MAX], size_t max);
 
 /* Python's interpreter exit: wait for every non-daemon thread (including those they
  * start meanwhile), then exit(status). Daemon threads still running are cut off.
- * Functions registered with atexit() run after the wait, as Python's atexit does. */
+ * Functions registered with atexit() run after the wait, as Python's atexit does.
+ * Never returns; aborts on a pthread error. */
 _Noreturn void lab_main_exit(int status);
 
 #endif

@@ -118,15 +118,18 @@ int main(int argc, char **argv)
     for (int i = 0; i < LOOPS; i++) {
         if (showing(1)) {
             args[i] = (struct loop_args){i, loop_seconds[i]};
-            threads[started++] = lab_thread_start(loop_thread, &args[i], LAB_NOT_DAEMON, "function-%d", i);
+            threads[started++] =
+                lab_thread_start(loop_thread, &args[i], LAB_THREAD_NOT_DAEMON, "function-%d", i);
         }
         if (showing(2)) {
             callables[i] = (struct callable){loop, i, loop_seconds[i]};
-            threads[started++] = lab_thread_start(call_callable, &callables[i], LAB_NOT_DAEMON, "object-%d", i);
+            threads[started++] = lab_thread_start(call_callable, &callables[i],
+                                                  LAB_THREAD_NOT_DAEMON, "object-%d", i);
         }
         if (showing(3)) {
             objects[i] = (struct loop_thread_class){{loop_thread_class_run}, i, loop_seconds[i]};
-            threads[started++] = lab_thread_start(thread_class_main, &objects[i].base, LAB_NOT_DAEMON, "subclass-%d", i);
+            threads[started++] = lab_thread_start(thread_class_main, &objects[i].base,
+                                                  LAB_THREAD_NOT_DAEMON, "subclass-%d", i);
         }
     }
     say("started %d threads; live threads now: %d (main included)", started, lab_thread_active_count());

@@ -7,7 +7,7 @@
  *   - returning from main() calls exit(): EVERY thread dies, mid-sentence (--main=return);
  *   - pthread_exit() in main ends only the main thread; the process lives on until its
  *     last thread ends, so nothing is cut off (--main=pthread-exit);
- *   - lab_main_exit() joins every thread started as LAB_NOT_DAEMON, then exits: that is
+ *   - lab_main_exit() joins every thread started as LAB_THREAD_NOT_DAEMON, then exits: that is
  *     Python's rule, and the default here (--main=wait).
  * The result line is printed by an atexit() handler, like the tutorial's @atexit.register:
  * it runs when the process really exits, whichever way that happens.
@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
     atexit(print_result);
-    lab_thread_start(countdown, "t1", daemon_flag ? LAB_DAEMON : LAB_NOT_DAEMON, "worker");
+    lab_thread_start(countdown, "t1", daemon_flag ? LAB_THREAD_DAEMON : LAB_THREAD_NOT_DAEMON,
+                     "worker");
     lab_sleep(1.5);   /* main's own work: long enough for the worker to be mid-countdown */
     say("end");
     switch (main_ends) {

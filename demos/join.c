@@ -29,7 +29,7 @@ static double start_and_join_all(void)
     lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
     double begin = lab_now();
     for (int i = 0; i < threads; i++)
-        started[i] = lab_thread_start(do_something, NULL, LAB_NOT_DAEMON, "sleeper-%d", i);
+        started[i] = lab_thread_start(do_something, NULL, LAB_THREAD_NOT_DAEMON, "sleeper-%d", i);
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);   /* blocks until sleeper i has ended */
     free(started);
@@ -39,14 +39,13 @@ static double start_and_join_all(void)
 /* Part two: join with a timeout that is too short, then wait for real. */
 static bool join_with_timeout_gives_up(void)
 {
-    lab_thread *slow = lab_thread_start(do_something, NULL, LAB_NOT_DAEMON, "slowpoke");
+    lab_thread *slow = lab_thread_start(do_something, NULL, LAB_THREAD_NOT_DAEMON, "slowpoke");
     double limit = seconds / 3;
     say("join(timeout=%.2f) on %s...", limit, lab_thread_name(slow));
-    bool ended = lab_thread_join_timeout(slow, limit, NULL);
-    if (ended) {   /* only if the machine stalled for a whole sleep */
+    if (lab_thread_join_timeout(slow, limit, NULL) == 0) {   /* only if the machine stalled */
         say("it had already ended");
         return false;
-    }
+    }   /* ETIMEDOUT: the join gave up; the handle is still valid */
     say("join gave up: %s is still alive (is_alive() = %s); joining without a limit",
         lab_thread_name(slow), lab_thread_is_alive(slow) ? "True" : "False");
     lab_thread_join(slow);

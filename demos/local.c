@@ -115,14 +115,14 @@ int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
     if (!shared)
-        LAB_CHECK(pthread_key_create(&value_key, free_thread_value));
+        LAB_SETUP(pthread_key_create(&value_key, free_thread_value));   /* may be refused: EAGAIN */
     say("%d threads x %d rounds, each value stored in %s", threads, rounds,
         shared ? "ONE plain global (--shared)" : "a pthread key and a _Thread_local");
 
     lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
     for (int i = 0; i < threads; i++)
-        started[i] = lab_thread_start(store_sleep_read, (void *)(intptr_t)(i + 1), LAB_NOT_DAEMON,
-                                      "t%d", i + 1);
+        started[i] = lab_thread_start(store_sleep_read, (void *)(intptr_t)(i + 1),
+                                      LAB_THREAD_NOT_DAEMON, "t%d", i + 1);
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);   /* returns after the thread's destructors have run */
     free(started);

@@ -1,9 +1,9 @@
 /* race — a counter shared by many threads with no lock: updates get lost.
  *
- * Python (seed 003, the mutex example with its lock taken out): 100 threads each do
- *     temp = n; time.sleep(0.1); n = temp - 1
- * on a global n that starts at 100. They all read n before any of them writes it back,
- * so each write overwrites the others' and n ends near 99 instead of 0.
+ * Python (seed 003, the mutex example with its lock taken out): 100 threads (here 10, or
+ * --threads 100) each do   temp = n; time.sleep(0.1); n = temp - 1   on a global n that
+ * starts at the number of threads. They all read n before any of them writes it back, so
+ * each write overwrites the others' and n ends one below its start instead of 0.
  *   --mode=window (default): that read - sleep - write, --iterations times per thread.
  *   --mode=loop: the classic `counter += 1` in a tight loop, --iterations times per thread.
  *     The window between load and store is only a few instructions wide, but it is hit
@@ -13,7 +13,7 @@
  * becomes `counter += N`), and then nothing is lost: the bug hides, it is not gone. volatile
  * makes every access a real load and a real store, so the race is real in every build.
  * (volatile does NOT make the code thread-safe: this is still a data race, and undefined
- * behaviour in C11. `make tsan` reports it. The fix is demos/mutex.c.)
+ * behaviour in C11. `make tsan` reports it. The fix is demos/mutex.c: diff the two files.)
  */
 #include "lab.h"
 
@@ -54,11 +54,12 @@ static void *increment_in_a_loop(void *arg)
 
 static const lab_option options[] = {
     {.name = "threads", .kind = LAB_OPT_INT, .target = &threads, .meta = "N", .min = 1, .max = 1000,
-     .help = "threads to start", .default_text = "100 for window, 4 for loop"},
+     .help = "threads to start", .default_text = "10 for window, 4 for loop"},
     {.name = "iterations", .kind = LAB_OPT_INT, .target = &iterations, .meta = "N", .min = 1,
      .max = 100000000, .help = "updates per thread (window mode: at most 100)",
      .default_text = "1 for window, 1000000 for loop"},
-    LAB_CHOICE("mode", &mode, mode_names, "window: read-sleep-write (the tutorial); loop: tight += 1"),
+    LAB_CHOICE("mode", &mode, mode_names,
+               "window: read-sleep-write (the tutorial); loop: tight += 1"),
     LAB_END,
 };
 
@@ -66,7 +67,8 @@ static const lab_option options[] = {
 static const char *check_iterations(void)
 {
     if (mode == MODE_WINDOW && iterations > 100)
-        return "--iterations: at most 100 in window mode (each update sleeps 0.1 s); --mode=loop takes millions";
+        return "--iterations: at most 100 in window mode (each update sleeps 0.1 s); "
+               "--mode=loop takes millions";
     return NULL;
 }
 
@@ -74,9 +76,10 @@ static const lab_demo demo = {
     .name = "race",
     .summary = "many threads update one counter with no lock, and updates get lost",
     .python = "temp = n; time.sleep(0.1); n = temp - 1 in 100 threads, without the Lock (seed 003)",
-    .details = "window: 100 threads each read n, sleep 0.1 s, write n - 1; n starts at 100 and should end at 0.\n"
-               "loop:   4 threads each do counter += 1 a million times; counter should end at 4000000.\n"
-               "The result line says how many updates were lost. Run it a few times: the number changes.",
+    .details = "window: 10 threads (the tutorial: --threads 100) each read n, sleep 0.1 s and\n"
+               "write n - 1; n starts at 10 and should end at 0.\n"
+               "loop: 4 threads each do counter += 1 a million times; it should end at 4000000.\n"
+               "The result line says how many updates were lost. Run it a few times: it changes.",
     .options = options,
     .check = check_iterations,
 };
@@ -85,7 +88,7 @@ int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
     if (threads == 0)
-        threads = mode == MODE_WINDOW ? 100 : 4;
+        threads = mode == MODE_WINDOW ? 10 : 4;
     if (iterations == 0)
         iterations = mode == MODE_WINDOW ? 1 : 1000000;
     long updates = (long)threads * iterations;
@@ -94,17 +97,19 @@ int main(int argc, char **argv)
     say("%d threads x %d updates, no lock; counter starts at %ld, should end at %ld", threads,
         iterations, counter, expected);
 
+    lab_thread_fn work = mode == MODE_WINDOW ? decrement_with_a_window : increment_in_a_loop;
     lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
     for (int i = 0; i < threads; i++)
-        started[i] = lab_thread_start(mode == MODE_WINDOW ? decrement_with_a_window : increment_in_a_loop,
-                                      NULL, LAB_NOT_DAEMON, "t%d", i);
+        started[i] = lab_thread_start(work, NULL, LAB_THREAD_NOT_DAEMON, "t%d", i);
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);
     free(started);
 
     long actual = counter;
     long lost = mode == MODE_WINDOW ? actual - expected : expected - actual;
-    say("counter = %ld, expected %ld: %ld of %ld updates were lost", actual, expected, lost, updates);
-    lab_result("mode=%s expected=%ld actual=%ld lost=%ld", mode_names[mode], expected, actual, lost);
+    say("counter = %ld, expected %ld: %ld of %ld updates were lost", actual, expected, lost,
+        updates);
+    lab_result("mode=%s expected=%ld actual=%ld lost=%ld", mode_names[mode], expected, actual,
+               lost);
     return 0;
 }

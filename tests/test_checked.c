@@ -66,6 +66,42 @@ START_TEST(errno_style_calls_report_errno)
 }
 END_TEST
 
+static void fail_on_purpose(void *unused)
+{
+    (void)unused;
+    lab_set_program_name("tester");
+    lab_fail("the %s is %d", "answer", 42);
+}
+
+START_TEST(fail_is_one_line_and_exit_status_1)
+{
+    ck_assert_str_eq(lab_program_name(), "threadlab");   /* until lab_init names it */
+    child_run run = run_in_child(fail_on_purpose, NULL, 10);
+    ck_assert_int_eq(run.exit_code, 1);
+    ck_assert_str_eq(run.err, "tester: the answer is 42\n");
+    ck_assert_str_eq(run.out, "");
+    child_run_free(&run);
+}
+END_TEST
+
+static void set_up_refused(void *unused)
+{
+    (void)unused;
+    lab_set_program_name("tester");
+    LAB_SETUP(ENOMEM);
+}
+
+START_TEST(setup_failure_is_a_runtime_failure)
+{
+    child_run run = run_in_child(set_up_refused, NULL, 10);
+    ck_assert_int_eq(run.exit_code, 1);
+    char expected[256];
+    snprintf(expected, sizeof expected, "tester: cannot set up ENOMEM: %s\n", strerror(ENOMEM));
+    ck_assert_str_eq(run.err, expected);
+    child_run_free(&run);
+}
+END_TEST
+
 START_TEST(successful_calls_pass_silently)
 {
     pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -147,6 +183,8 @@ static Suite *checked_suite(void)
     tcase_add_test(tc, lab_check_names_the_expression);
     tcase_add_test(tc, errno_style_calls_report_errno);
     tcase_add_test(tc, successful_calls_pass_silently);
+    tcase_add_test(tc, fail_is_one_line_and_exit_status_1);
+    tcase_add_test(tc, setup_failure_is_a_runtime_failure);
     tcase_add_test(tc, monotonic_condition_times_out_at_its_deadline);
     tcase_add_test(tc, barrier_names_exactly_one_serial_thread);
     suite_add_tcase(suite, tc);

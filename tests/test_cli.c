@@ -42,7 +42,7 @@ static const lab_demo demo = {
     .check = refuse_daemon_with_loop,
 };
 
-static lab_common common;
+static lab_cli_common common;
 static char error[256];
 
 static void reset(void)

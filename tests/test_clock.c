@@ -4,7 +4,13 @@
 #include "clock.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 START_TEST(default_speed_is_class_pace)
 {
@@ -52,12 +58,92 @@ START_TEST(bad_factors_are_ignored)
 }
 END_TEST
 
-START_TEST(zero_and_negative_sleeps_return_at_once)
+START_TEST(zero_sleep_returns_at_once)
 {
     double begin = lab_now();
     lab_sleep(0);
-    lab_sleep(-5);
     ck_assert(lab_now() - begin < 0.05);
+}
+END_TEST
+
+/* A negative, NaN or infinite sleep is a programming error: it aborts, naming the caller
+ * (the message is checked below; here it would only clutter the suite's output). */
+static void silence_stderr(void)
+{
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0)
+        dup2(null, STDERR_FILENO);
+}
+
+START_TEST(negative_sleep_aborts)
+{
+    silence_stderr();
+    lab_sleep(-1);
+}
+END_TEST
+
+START_TEST(nan_sleep_aborts)
+{
+    silence_stderr();
+    lab_sleep(NAN);
+}
+END_TEST
+
+START_TEST(infinite_sleep_aborts)
+{
+    silence_stderr();
+    lab_sleep(INFINITY);
+}
+END_TEST
+
+static void sleep_minus_one(void *unused)
+{
+    (void)unused;
+    printf("%d", __LINE__ + 2);
+    fflush(stdout);
+    lab_sleep(-1);
+}
+
+START_TEST(bad_sleep_names_the_value_and_the_callers_line)
+{
+    child_run run = run_in_child(sleep_minus_one, NULL, 10);
+    ck_assert_int_eq(run.signal, SIGABRT);
+    char expected[256];
+    snprintf(expected, sizeof expected, "fatal: lab_sleep(-1.000) at tests/test_clock.c:%s: %s\n",
+             run.out, strerror(EINVAL));
+    ck_assert_str_eq(run.err, expected);
+    child_run_free(&run);
+}
+END_TEST
+
+START_TEST(the_rule_for_time)
+{
+    ck_assert_int_eq(lab_clock_check_duration(0), 0);
+    ck_assert_int_eq(lab_clock_check_duration(1e300), 0);
+    ck_assert_int_eq(lab_clock_check_duration(-1e-9), EINVAL);
+    ck_assert_int_eq(lab_clock_check_duration(NAN), EINVAL);
+    ck_assert_int_eq(lab_clock_check_duration(INFINITY), EINVAL);
+    ck_assert_int_eq(lab_clock_check_duration(-INFINITY), EINVAL);
+}
+END_TEST
+
+START_TEST(timespec_arithmetic_is_normalised_and_capped)
+{
+    struct timespec t = lab_timespec_from_seconds(1.75);
+    ck_assert_int_eq(t.tv_sec, 1);
+    ck_assert_int_eq(t.tv_nsec, 750000000L);
+    struct timespec sum = lab_timespec_add(t, lab_timespec_from_seconds(0.5));
+    ck_assert_int_eq(sum.tv_sec, 2);
+    ck_assert_int_eq(sum.tv_nsec, 250000000L);
+    ck_assert_int_eq(lab_timespec_from_seconds(-3).tv_sec, 0);
+    ck_assert_int_eq(lab_timespec_from_seconds(NAN).tv_sec, 0);
+    ck_assert_int_eq(lab_timespec_from_seconds(INFINITY).tv_sec, (time_t)LAB_CLOCK_LONGEST_WAIT);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct timespec later = lab_timespec_after(CLOCK_REALTIME, 1e30);   /* cut, never overflows */
+    ck_assert(later.tv_sec > now.tv_sec);
+    ck_assert(later.tv_sec <= now.tv_sec + (time_t)LAB_CLOCK_LONGEST_WAIT + 1);
+    ck_assert_int_lt(later.tv_nsec, 1000000000L);
 }
 END_TEST
 
@@ -92,7 +178,13 @@ static Suite *clock_suite(void)
     tcase_add_test(tc, speed_below_one_slows_down);
     tcase_add_test(tc, conversions_are_inverse);
     tcase_add_test(tc, bad_factors_are_ignored);
-    tcase_add_test(tc, zero_and_negative_sleeps_return_at_once);
+    tcase_add_test(tc, zero_sleep_returns_at_once);
+    tcase_add_test(tc, bad_sleep_names_the_value_and_the_callers_line);
+    tcase_add_test(tc, the_rule_for_time);
+    tcase_add_test(tc, timespec_arithmetic_is_normalised_and_capped);
+    tcase_add_test_raise_signal(tc, negative_sleep_aborts, SIGABRT);
+    tcase_add_test_raise_signal(tc, nan_sleep_aborts, SIGABRT);
+    tcase_add_test_raise_signal(tc, infinite_sleep_aborts, SIGABRT);
     tcase_add_test(tc, deadline_is_scaled_and_in_the_future);
     tcase_add_test(tc, elapsed_counts_up_from_program_start);
     suite_add_tcase(suite, tc);

@@ -586,8 +586,8 @@ START_TEST(catchpoint_stops_a_failed_checked_call_before_it_dies)
     expect_whole_file_ran(&run);
     expect(&run, strstr(run.out, "fatal: pthread_mutex_lock at demos/mutex.c:") != NULL, "no fatal: line");
     expect(&run, strstr(run.out, "\"t0\" hit Catchpoint 1 (signal SIGABRT)") != NULL, "the catchpoint did not stop t0");
-    expect(&run, IN_ORDER(run.out, "hit Catchpoint 1", "abort ", "lab_check_at (code=22", "decrement_under_lock ("),
-           "the stack is not abort <- lab_check_at <- decrement_under_lock");
+    expect(&run, IN_ORDER(run.out, "hit Catchpoint 1", "abort ", "lab_check_at (code=22", "decrement_with_a_window ("),
+           "the stack is not abort <- lab_check_at <- decrement_with_a_window");
     expect(&run, LINE_WITH(run.out, "$2 = ", "\"pthread_mutex_lock\"") != NULL, "print call: not pthread_mutex_lock");
     expect(&run, LINE_WITH(run.out, "$5 = 22") != NULL, "print code: not 22 (EINVAL)");
     expect(&run, LINE_WITH(run.out, "lab_pthread_mutex_lock(&counter_lock);") != NULL, "`up` did not show the demo's line");

@@ -35,17 +35,6 @@ START_TEST(each_way_alone_runs_two_threads)
 }
 END_TEST
 
-START_TEST(bad_input_is_a_usage_error)
-{
-    assert_usage_error("create", "--way=bogus", NULL);
-    assert_usage_error("create", "--way", NULL);
-    assert_usage_error("create", "--threads", "3", NULL);
-    assert_usage_error("create", "extra", NULL);
-    assert_usage_error("create", "--speed", "0", NULL);
-    assert_usage_error("create", "--speed", "fast", NULL);
-}
-END_TEST
-
 static Suite *create_demo_suite(void)
 {
     Suite *suite = suite_create("demo: create");
@@ -53,7 +42,6 @@ static Suite *create_demo_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, all_three_ways_start_and_finish_their_threads);
     tcase_add_test(tc, each_way_alone_runs_two_threads);
-    tcase_add_test(tc, bad_input_is_a_usage_error);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -62,15 +62,6 @@ START_TEST(pthread_exit_in_main_waits_even_for_a_daemon)
 }
 END_TEST
 
-START_TEST(bad_input_is_a_usage_error)
-{
-    assert_usage_error("daemon", "--daemon=yes", NULL);
-    assert_usage_error("daemon", "--main=bogus", NULL);
-    assert_usage_error("daemon", "--main", NULL);
-    assert_usage_error("daemon", "daemon", NULL);
-}
-END_TEST
-
 static Suite *daemon_demo_suite(void)
 {
     Suite *suite = suite_create("demo: daemon");
@@ -80,7 +71,6 @@ static Suite *daemon_demo_suite(void)
     tcase_add_test(tc, daemon_worker_is_cut_off_mid_countdown);
     tcase_add_test(tc, returning_from_main_kills_even_a_non_daemon);
     tcase_add_test(tc, pthread_exit_in_main_waits_even_for_a_daemon);
-    tcase_add_test(tc, bad_input_is_a_usage_error);
     suite_add_tcase(suite, tc);
     return suite;
 }

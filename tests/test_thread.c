@@ -6,7 +6,9 @@
 #include "say.h"
 #include "thread.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <sys/wait.h>
 
@@ -46,7 +48,7 @@ static void gate_open_now(void)
 
 /* Records the names the thread sees; returns its argument. */
 typedef struct seen_names {
-    char own[LAB_NAME_MAX];
+    char own[LAB_THREAD_NAME_MAX];
     char kernel[16];
 } seen_names;
 
@@ -61,7 +63,8 @@ static void *record_names(void *arg)
 START_TEST(threads_know_their_names)
 {
     seen_names seen = {0};
-    lab_thread *thread = lab_thread_start(record_names, &seen, LAB_NOT_DAEMON, "car-%s", "MINT");
+    lab_thread *thread =
+        lab_thread_start(record_names, &seen, LAB_THREAD_NOT_DAEMON, "car-%s", "MINT");
     ck_assert_str_eq(lab_thread_name(thread), "car-MINT");
     ck_assert_ptr_eq(lab_thread_join(thread), &seen);   /* join hands back fn's result */
     ck_assert_str_eq(seen.own, "car-MINT");
@@ -73,7 +76,8 @@ END_TEST
 START_TEST(long_names_are_whole_for_say_and_short_for_the_kernel)
 {
     seen_names seen = {0};
-    lab_thread_join(lab_thread_start(record_names, &seen, LAB_NOT_DAEMON, "a-rather-long-thread-name"));
+    lab_thread_join(lab_thread_start(record_names, &seen, LAB_THREAD_NOT_DAEMON,
+                                     "a-rather-long-thread-name"));
     ck_assert_str_eq(seen.own, "a-rather-long-thread-name");
     ck_assert_str_eq(seen.kernel, "a-rather-long-t");   /* 15 characters */
 }
@@ -91,9 +95,9 @@ START_TEST(registry_counts_and_lists_live_threads_in_start_order)
     ck_assert_int_eq(lab_thread_active_count(), 1);
     lab_thread *threads[3];
     for (int i = 0; i < 3; i++)
-        threads[i] = lab_thread_start(wait_at_gate, NULL, LAB_NOT_DAEMON, "waiter-%d", i);
+        threads[i] = lab_thread_start(wait_at_gate, NULL, LAB_THREAD_NOT_DAEMON, "waiter-%d", i);
     ck_assert_int_eq(lab_thread_active_count(), 4);
-    char names[8][LAB_NAME_MAX];
+    char names[8][LAB_THREAD_NAME_MAX];
     ck_assert_uint_eq(lab_thread_enumerate(names, 8), 4);
     ck_assert_str_eq(names[0], "main");
     ck_assert_str_eq(names[1], "waiter-0");
@@ -110,15 +114,34 @@ START_TEST(join_with_timeout_gives_up_then_succeeds)
 {
     gate_reset();
     int token = 7;
-    lab_thread *thread = lab_thread_start(wait_at_gate, &token, LAB_NOT_DAEMON, "slow");
+    lab_thread *thread = lab_thread_start(wait_at_gate, &token, LAB_THREAD_NOT_DAEMON, "slow");
     double begin = lab_now();
-    ck_assert(!lab_thread_join_timeout(thread, 0.05, NULL));
+    ck_assert_int_eq(lab_thread_join_timeout(thread, 0.05, NULL), ETIMEDOUT);
     ck_assert(lab_now() - begin >= 0.05);
     ck_assert(lab_thread_is_alive(thread));
     gate_open_now();
     void *result = NULL;
-    ck_assert(lab_thread_join_timeout(thread, 10, &result));
+    ck_assert_int_eq(lab_thread_join_timeout(thread, 10, &result), 0);
     ck_assert_ptr_eq(result, &token);
+}
+END_TEST
+
+/* The one rule for time: 0 polls; a negative, NaN or infinite duration is refused with
+ * EINVAL and changes nothing (never "forever"). */
+START_TEST(join_timeout_follows_the_rule_for_time)
+{
+    gate_reset();
+    lab_thread *thread = lab_thread_start(wait_at_gate, NULL, LAB_THREAD_NOT_DAEMON, "slow");
+    double begin = lab_now();
+    ck_assert_int_eq(lab_thread_join_timeout(thread, 0, NULL), ETIMEDOUT);
+    ck_assert_int_eq(lab_thread_join_timeout(thread, -1, NULL), EINVAL);
+    ck_assert_int_eq(lab_thread_join_timeout(thread, NAN, NULL), EINVAL);
+    ck_assert_int_eq(lab_thread_join_timeout(thread, INFINITY, NULL), EINVAL);
+    ck_assert_int_eq(lab_thread_join_timeout(thread, -INFINITY, NULL), EINVAL);
+    ck_assert_msg(lab_now() - begin < 1.0, "a refused or polling join waited");
+    ck_assert(lab_thread_is_alive(thread));
+    gate_open_now();
+    ck_assert_int_eq(lab_thread_join_timeout(thread, 10, NULL), 0);
 }
 END_TEST
 
@@ -129,7 +152,7 @@ static void *return_at_once(void *arg)
 
 START_TEST(is_alive_turns_false_when_fn_returns)
 {
-    lab_thread *thread = lab_thread_start(return_at_once, NULL, LAB_NOT_DAEMON, "brief");
+    lab_thread *thread = lab_thread_start(return_at_once, NULL, LAB_THREAD_NOT_DAEMON, "brief");
     for (int i = 0; i < 1000 && lab_thread_is_alive(thread); i++)
         lab_sleep(0.001);
     ck_assert(!lab_thread_is_alive(thread));
@@ -152,14 +175,14 @@ static void *start_another_then_finish(void *arg)
 {
     (void)arg;
     lab_sleep(0.05);
-    lab_thread_start(say_later, "grandchild", LAB_NOT_DAEMON, "grandchild");
+    lab_thread_start(say_later, "grandchild", LAB_THREAD_NOT_DAEMON, "grandchild");
     return say_later("child");
 }
 
 static void exit_with_non_daemon_threads(void *unused)
 {
     (void)unused;
-    lab_thread_start(start_another_then_finish, NULL, LAB_NOT_DAEMON, "child");
+    lab_thread_start(start_another_then_finish, NULL, LAB_THREAD_NOT_DAEMON, "child");
     lab_main_exit(7);
 }
 
@@ -184,7 +207,7 @@ static void *sleep_long_then_say(void *unused)
 static void exit_with_a_daemon(void *unused)
 {
     (void)unused;
-    lab_thread_start(sleep_long_then_say, NULL, LAB_DAEMON, "daemon");
+    lab_thread_start(sleep_long_then_say, NULL, LAB_THREAD_DAEMON, "daemon");
     lab_main_exit(3);
 }
 
@@ -205,7 +228,7 @@ static void start_with_no_room_for_a_stack(void *unused)
     LAB_CHECK(pthread_attr_init(&attr));
     LAB_CHECK(pthread_attr_setstacksize(&attr, (size_t)1 << 42));
     LAB_CHECK(pthread_setattr_default_np(&attr));
-    lab_thread_start(return_at_once, NULL, LAB_NOT_DAEMON, "doomed");
+    lab_thread_start(return_at_once, NULL, LAB_THREAD_NOT_DAEMON, "doomed");
 }
 
 START_TEST(a_refused_thread_is_a_clear_runtime_failure)
@@ -227,8 +250,8 @@ static void join_twice(void *unused)
 {
     (void)unused;
     gate_reset();
-    lab_thread *thread = lab_thread_start(wait_at_gate, NULL, LAB_DAEMON, "twice");
-    lab_thread_start(join_it, thread, LAB_DAEMON, "joiner");
+    lab_thread *thread = lab_thread_start(wait_at_gate, NULL, LAB_THREAD_DAEMON, "twice");
+    lab_thread_start(join_it, thread, LAB_THREAD_DAEMON, "joiner");
     lab_sleep(0.05);   /* let the joiner claim it first */
     lab_thread_join(thread);
 }
@@ -250,7 +273,7 @@ static void child_sees_only_itself(void *unused)
 {
     (void)unused;
     printf("active=%d alive=%d\n", lab_thread_active_count(), lab_thread_is_alive(left_behind));
-    char names[4][LAB_NAME_MAX];
+    char names[4][LAB_THREAD_NAME_MAX];
     printf("live=%zu first=%s\n", lab_thread_enumerate(names, 4), names[0]);
     printf("joined=%p\n", lab_thread_join(left_behind));   /* at once: it is not here */
     fflush(stdout);
@@ -260,7 +283,7 @@ static void child_sees_only_itself(void *unused)
 START_TEST(a_forked_child_has_only_the_forking_thread)
 {
     gate_reset();
-    left_behind = lab_thread_start(wait_at_gate, &gate_open, LAB_NOT_DAEMON, "parents");
+    left_behind = lab_thread_start(wait_at_gate, &gate_open, LAB_THREAD_NOT_DAEMON, "parents");
     child_run run = run_in_child(child_sees_only_itself, NULL, 10);
     gate_open_now();
     ck_assert_ptr_eq(lab_thread_join(left_behind), &gate_open);   /* the parent's is still real */
@@ -284,7 +307,7 @@ START_TEST(fork_while_another_thread_says_never_hangs_the_child)
     int null = open("/dev/null", O_WRONLY);   /* say() writes to fd 1: keep the run's output clean */
     ck_assert_int_ge(null, 0);
     dup2(null, STDOUT_FILENO);
-    lab_thread *talker = lab_thread_start(talk_nonstop, NULL, LAB_NOT_DAEMON, "talker");
+    lab_thread *talker = lab_thread_start(talk_nonstop, NULL, LAB_THREAD_NOT_DAEMON, "talker");
     int hung = 0;
     for (int i = 0; i < 100 && hung == 0; i++) {
         pid_t pid = fork();
@@ -318,6 +341,7 @@ static Suite *thread_suite(void)
     tcase_add_test(tc, long_names_are_whole_for_say_and_short_for_the_kernel);
     tcase_add_test(tc, registry_counts_and_lists_live_threads_in_start_order);
     tcase_add_test(tc, join_with_timeout_gives_up_then_succeeds);
+    tcase_add_test(tc, join_timeout_follows_the_rule_for_time);
     tcase_add_test(tc, is_alive_turns_false_when_fn_returns);
     tcase_add_test(tc, main_exit_waits_for_non_daemon_threads_and_their_children);
     tcase_add_test(tc, main_exit_cuts_daemon_threads_off);

@@ -14,7 +14,7 @@ set pagination off
 catch signal SIGABRT
 
 # One thread, so the story is short. Stop at its thread function first.
-break decrement_under_lock
+break decrement_with_a_window
 run --threads 1
 
 # The mutex, untouched: kind 0 is PTHREAD_MUTEX_NORMAL (a plain, fast mutex).
