@@ -20,6 +20,8 @@
  */
 #include "lab.h"
 #include "ilock.h"
+#include "bank.h"      /* the accounts, each with its ilock */
+#include "meeting.h"   /* a meeting with a deadline */
 
 #include <errno.h>
 #include <unistd.h>
@@ -31,52 +33,31 @@ static double timeout = 2;
 static double pause_seconds = 0.5;
 static int threads = 2, account_count = 2, transfers = 0, amount = 4000;
 
-typedef struct account {
-    int number;          /* its place in the one global order of --fix=order */
-    long balance;        /* protected by lock */
-    lab_ilock lock;      /* named after the account */
-} account;
-
-static account *accounts;
-
+static account *accounts;   /* bank_open(account_count) */
 typedef struct teller {
     int index;
     lab_rng rng;
     int done, retries, deadlocks;   /* the teller's own: main reads them after the join */
 } teller;
 
-/* Every teller's first transfer waits here after locking its first account (at most one
- * more pause) until all hold theirs: with --fix=none the deadlock is then certain, not luck. */
-static pthread_mutex_t ring_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t ring_full;
-static int ring_holding;   /* protected by ring_lock */
-
-static const char *name_of(const account *a)
-{
-    return lab_ilock_name(&a->lock);
-}
+/* Every teller's first transfer meets the others here once it holds its first account (for
+ * at most one more pause): with --fix=none the deadlock is then certain, not luck. */
+static meeting ring;
 
 /* The tutorial's sleep() between the two locks (shorter and random for the random
  * transfers); on the very first attempt, also the meeting above. */
-static void pause_in_the_window(teller *t, bool ring, bool meet)
+static void pause_in_the_window(teller *t, bool ring_transfer, bool meet)
 {
-    lab_sleep(ring ? pause_seconds : lab_rng_uniform(&t->rng, 0, pause_seconds / 4));
-    if (!meet || pause_seconds <= 0)
-        return;
-    struct timespec until = lab_deadline(pause_seconds);
-    lab_pthread_mutex_lock(&ring_lock);
-    ring_holding++;
-    lab_pthread_cond_broadcast(&ring_full);
-    while (ring_holding < threads)
-        if (pthread_cond_timedwait(&ring_full, &ring_lock, &until) == ETIMEDOUT)
-            break;   /* someone is stuck behind a lock (--fix=order): go on */
-    lab_pthread_mutex_unlock(&ring_lock);
+    lab_sleep(ring_transfer ? pause_seconds : lab_rng_uniform(&t->rng, 0, pause_seconds / 4));
+    if (meet && pause_seconds > 0)
+        meeting_attend(&ring, threads, pause_seconds);
 }
 
-/* Lock an account, waiting at most --timeout: 0, or EDEADLK / ETIMEDOUT (the lock said why). */
+/* Lock an account: 0, or EDEADLK / ETIMEDOUT after --timeout s (the lock said why).
+ * --timeout 0: no limit, the real hang. */
 static int lock_account(account *a)
 {
-    return lab_ilock_lock(&a->lock, timeout);
+    return timeout > 0 ? lab_ilock_lock_timeout(&a->lock, timeout) : lab_ilock_lock(&a->lock);
 }
 
 static void unlock_account(account *a)
@@ -96,20 +77,21 @@ static bool transfer_once(teller *t, account *from, account *to, long sum, bool 
     int rc = lock_account(one);
     if (rc == 0) {
         if (ring)
-            say("transfer %ld %s -> %s: locked %s, wait...", sum, name_of(from), name_of(to), name_of(one));
+            say("transfer %ld %s -> %s: locked %s, wait...", sum, account_name(from), account_name(to),
+                account_name(one));
         pause_in_the_window(t, ring, meet);
         if (ring)
-            say("now %s %s", fix == FIX_TRYLOCK ? "trying" : "locking", name_of(two));
+            say("now %s %s", fix == FIX_TRYLOCK ? "trying" : "locking", account_name(two));
         rc = fix == FIX_TRYLOCK ? lab_ilock_trylock(&two->lock) : lock_account(two);
         if (rc == 0) {
             from->balance -= sum;   /* both locks held: nobody sees the money in flight */
             to->balance += sum;
             unlock_account(two);
         } else if (ring) {
-            say("%s: backing out, releasing %s", rc == EBUSY ? "busy" : rc == EDEADLK ? "EDEADLK" : "timeout",
-                name_of(one));
+            say("%s: backing out, releasing %s",
+                rc == EBUSY ? "busy" : rc == EDEADLK ? "EDEADLK" : "timeout", account_name(one));
         }
-        unlock_account(one);   /* backing out: now the others can have it */
+        unlock_account(one);   /* the money moved, or we back out: either way, let go */
     }
     t->deadlocks += rc == EDEADLK;
     return rc == 0;
@@ -124,7 +106,7 @@ static void transfer(teller *t, account *from, account *to, long sum, bool ring)
     }
     t->done++;
     if (ring)
-        say("moved %ld: %s -> %s", sum, name_of(from), name_of(to));
+        say("moved %ld: %s -> %s", sum, account_name(from), account_name(to));
 }
 
 /* Thread i does transfers i, i + threads, ...: the first around the ring, then random ones. */
@@ -133,7 +115,8 @@ static void *teller_main(void *arg)
     teller *t = arg;
     for (int k = t->index; k < transfers; k += threads) {
         if (k < threads) {
-            transfer(t, &accounts[k % account_count], &accounts[(k + 1) % account_count], amount, true);
+            transfer(t, &accounts[k % account_count], &accounts[(k + 1) % account_count], amount,
+                     true);
         } else {
             int from = (int)lab_rng_between(&t->rng, 0, account_count - 1);
             int to = (int)lab_rng_between(&t->rng, 0, account_count - 2);
@@ -144,40 +127,6 @@ static void *teller_main(void *arg)
     if (transfers > threads)
         say("done: %d transfers, %d retries", t->done, t->retries);
     return NULL;
-}
-
-/* The total of all accounts; with 4 or fewer, say each. Call with no teller running. */
-static long say_total(const char *when)
-{
-    char each[256] = "";
-    long total = 0;
-    for (int i = 0; i < account_count; i++) {
-        total += accounts[i].balance;
-        if (account_count <= 4)
-            snprintf(each + strlen(each), sizeof each - strlen(each), "%s%s %ld", i > 0 ? " + " : "",
-                     name_of(&accounts[i]), accounts[i].balance);
-    }
-    if (account_count <= 4)
-        say("%s: %s = %ld", when, each, total);
-    else
-        say("%s: %d accounts, total %ld", when, account_count, total);
-    return total;
-}
-
-static void open_accounts(void)
-{
-    static const char *const names[] = {"hepang", "luoziyao", "xiaoming", "xiaohong"};
-    accounts = lab_calloc((size_t)account_count, sizeof *accounts);
-    for (int i = 0; i < account_count; i++) {
-        char name[LAB_ILOCK_NAME_MAX];
-        if (i < 4)
-            snprintf(name, sizeof name, "%s", names[i]);
-        else
-            snprintf(name, sizeof name, "account%d", i + 1);
-        accounts[i].number = i;
-        accounts[i].balance = i % 2 == 0 ? 10000 : 5000;   /* the tutorial's two balances */
-        LAB_CHECK(lab_ilock_init(&accounts[i].lock, name));
-    }
 }
 
 static const lab_option options[] = {
@@ -211,8 +160,8 @@ int main(int argc, char **argv)
         transfers = threads;
     else if (transfers < threads)
         threads = transfers;   /* a teller with nothing to do is not started */
-    LAB_CHECK(lab_pthread_cond_init_monotonic(&ring_full));
-    open_accounts();
+    LAB_SETUP(meeting_init(&ring));
+    accounts = bank_open(account_count);   /* hepang 10000, luoziyao 5000, ... */
     static const char *const how[] = {"each teller locks the account it pays from, then the other",
                                       "each teller locks the lower-numbered account first",
                                       "each teller locks the account it pays from, then only tries the other"};
@@ -220,7 +169,7 @@ int main(int argc, char **argv)
     if (timeout <= 0)
         say("--timeout 0: locks wait forever, as Python's do: gdb -p %d, then thread apply all bt; Ctrl-C ends it",
             (int)getpid());
-    long before = say_total("before");
+    long before = bank_say_total(accounts, account_count, "before");
 
     teller *tellers = lab_calloc((size_t)threads, sizeof *tellers);
     lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
@@ -235,17 +184,14 @@ int main(int argc, char **argv)
         retries += tellers[i].retries;
         deadlocks += tellers[i].deadlocks;
     }
-    long after = say_total("after");
+    long after = bank_say_total(accounts, account_count, "after");
     if (deadlocks > 0)
         say("%d deadlock(s) found and broken by backing out; --fix=order or --fix=trylock prevent them", deadlocks);
     else
         say("no deadlock; %d retries", retries);
     lab_result("fix=%s deadlock=%s deadlocks=%d transfers_done=%d total_before=%ld total_after=%ld retries=%d",
                fix_names[fix], deadlocks > 0 ? "yes" : "no", deadlocks, done, before, after, retries);
-    for (int i = 0; i < account_count; i++)
-        lab_ilock_destroy(&accounts[i].lock);
-    free(accounts);
-    free(tellers);
-    free(started);
+    bank_close(accounts, account_count);
+    free(tellers), free(started);
     return 0;
 }

@@ -44,7 +44,8 @@ static const char *code_name(int rc)
 static int lock_a_mutex_twice(void)
 {
     pthread_mutex_t lock;
-    LAB_CHECK(lab_pthread_mutex_init_kind(&lock, plain == PLAIN_ERRORCHECK ? PTHREAD_MUTEX_ERRORCHECK : PTHREAD_MUTEX_NORMAL));
+    LAB_SETUP(lab_pthread_mutex_init_kind(&lock, plain == PLAIN_ERRORCHECK ? PTHREAD_MUTEX_ERRORCHECK
+                                                                           : PTHREAD_MUTEX_NORMAL));
     lab_pthread_mutex_lock(&lock);
     say("lock acquire...1");
     int rc;
@@ -67,14 +68,15 @@ static int lock_a_mutex_twice(void)
     return rc;
 }
 
-/* Part 1, with the instrumented lock: it sees the holder is the caller and says so. */
+/* Part 1, with the instrumented lock: with a deadline, it sees the holder is the caller and
+ * says so at once (EDEADLK); --timeout 0 waits with no limit, like a plain mutex: forever. */
 static int lock_an_ilock_twice(void)
 {
     lab_ilock lock;
-    LAB_CHECK(lab_ilock_init(&lock, "lock"));
-    LAB_CHECK(lab_ilock_lock(&lock, timeout));
+    LAB_SETUP(lab_ilock_init(&lock, "lock"));
+    LAB_CHECK(lab_ilock_lock(&lock));   /* free: 0 */
     say("lock acquire...1");
-    int rc = lab_ilock_lock(&lock, timeout);   /* EDEADLK at once, unless --timeout 0 */
+    int rc = timeout > 0 ? lab_ilock_lock_timeout(&lock, timeout) : lab_ilock_lock(&lock);
     LAB_CHECK(lab_ilock_unlock(&lock));
     lab_ilock_destroy(&lock);
     return rc;
@@ -175,7 +177,7 @@ int main(int argc, char **argv)
                                                     : code_name(second));
 
     lab_print("== 2. a recursive lock: acquired %d times, released as many, by its owner only ==", depth);
-    LAB_CHECK(lab_pthread_mutex_init_kind(&rlock, PTHREAD_MUTEX_RECURSIVE));
+    LAB_SETUP(lab_pthread_mutex_init_kind(&rlock, PTHREAD_MUTEX_RECURSIVE));
     int foreign;
     int released = recursive_up_and_down(&foreign);
 
