@@ -192,6 +192,7 @@ int main(int argc, char **argv)
     lab_result("fix=%s deadlock=%s deadlocks=%d transfers_done=%d total_before=%ld total_after=%ld retries=%d",
                fix_names[fix], deadlocks > 0 ? "yes" : "no", deadlocks, done, before, after, retries);
     bank_close(accounts, account_count);
-    free(tellers), free(started);
+    free(tellers);
+    free(started);
     return 0;
 }

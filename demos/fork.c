@@ -16,6 +16,7 @@
  * there. The child's timed lock gives up; in the parent the holder unlocks it as usual.
  */
 #include "lab.h"
+#include "event.h"
 
 #include <errno.h>
 #include <sys/wait.h>
@@ -34,34 +35,16 @@ typedef struct child_report {
 } child_report;
 
 /* --fork-while-locked: main forks only once holder has data_lock, and holder keeps it
- * until main has forked. Protected by handshake_lock. */
-static pthread_mutex_t handshake_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t handshake = PTHREAD_COND_INITIALIZER;
-static bool holding, forked;
-
-static void wait_for(bool *flag)
-{
-    lab_pthread_mutex_lock(&handshake_lock);
-    while (!*flag)
-        lab_pthread_cond_wait(&handshake, &handshake_lock);
-    lab_pthread_mutex_unlock(&handshake_lock);
-}
-
-static void raise_flag(bool *flag)
-{
-    lab_pthread_mutex_lock(&handshake_lock);
-    *flag = true;
-    lab_pthread_cond_broadcast(&handshake);
-    lab_pthread_mutex_unlock(&handshake_lock);
-}
+ * until main has forked. */
+static lab_event holding, forked;
 
 static void *hold_the_lock(void *arg)
 {
     (void)arg;
     lab_pthread_mutex_lock(&data_lock);
     say("holding data_lock until main has forked");
-    raise_flag(&holding);
-    wait_for(&forked);
+    lab_event_set(&holding);
+    lab_event_wait(&forked);
     lab_sleep(0.5);
     lab_pthread_mutex_unlock(&data_lock);
     say("released data_lock (in the parent process)");
@@ -133,8 +116,7 @@ static child_report fork_a_child(int *status)
         child(report_pipe[1]);
     }
     LAB_CHECK_ERRNO(close(report_pipe[1]));   /* else read() would never see the end */
-    if (fork_while_locked)
-        raise_flag(&forked);
+    lab_event_set(&forked);   /* --fork-while-locked: the holder may let go now */
     say("fork() returned %d: the child's pid; waiting for its report and its end", (int)pid);
     child_report report;
     if (!read_report(report_pipe[0], &report))
@@ -180,10 +162,12 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
+    LAB_SETUP(lab_event_init(&holding));
+    LAB_SETUP(lab_event_init(&forked));
     lab_thread *holder = NULL;
     if (fork_while_locked) {
         holder = lab_thread_start(hold_the_lock, NULL, LAB_NOT_DAEMON, "holder");
-        wait_for(&holding);   /* fork only while holder has the lock */
+        lab_event_wait(&holding);   /* fork only while holder has the lock */
     }
 
     int before = counter, status = 0;
@@ -205,11 +189,9 @@ int main(int argc, char **argv)
     bool thread_write_seen = counter == before + 1;
     say("after the join, counter = %d here too: threads share the process's memory", counter);
 
-    char exit_text[32];
-    if (WIFEXITED(status))
-        snprintf(exit_text, sizeof exit_text, "%d", WEXITSTATUS(status));
-    else
-        snprintf(exit_text, sizeof exit_text, "signal-%d", WTERMSIG(status));
+    char exit_text[32];   /* "3", or "signal-9" */
+    snprintf(exit_text, sizeof exit_text, WIFEXITED(status) ? "%d" : "signal-%d",
+             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
     lab_result("child_counter=%d parent_counter_after_fork=%d parent_sees_child_write=%s "
                "parent_sees_thread_write=%s child_exit_status=%s child_got_lock=%s",
                report.counter, after_fork, child_write_seen ? "yes" : "no", thread_write_seen ? "yes" : "no",

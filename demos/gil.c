@@ -9,7 +9,7 @@
  * I/O-bound job waits for 5 simulated requests of 0.1 s.
  * Each job is run --threads times: one after the other (sequential), on --threads threads
  * (plain C threads: no GIL), and on --threads threads that must hold a simulated GIL
- * (gil_take / gil_drop / gil_yield below) while they compute.
+ * (gil_take / gil_drop / gil_yield, in gil_lock.h beside this file) while they compute.
  * Observe the table: without a GIL the sums speed up by about the number of cores; with it,
  * not at all; the sleeping jobs speed up either way, since the GIL is dropped around I/O.
  * --handoff=plain: gil_yield is unlock-then-lock; the yielding thread takes the GIL straight
@@ -17,6 +17,7 @@
  * --speed scales the I/O waits only: the sums take what they take.
  */
 #include "lab.h"
+#include "gil_lock.h"   /* the simulated GIL */
 
 #include <inttypes.h>
 #include <unistd.h>
@@ -29,93 +30,6 @@ static const char *const handoff_names[] = {"fair", "plain", NULL};
 enum { HANDOFF_FAIR, HANDOFF_PLAIN };
 enum { IO_REQUESTS = 5 };
 static const double io_wait = 0.1;      /* class seconds per simulated request */
-
-/* The simulated GIL, built like CPython's (Python/ceval_gil.c): a flag under a mutex.
- * LOCKING PROTOCOL: gil.mutex protects every field; only the gil_* functions touch them. */
-static struct {
-    pthread_mutex_t mutex;
-    pthread_cond_t changed;     /* broadcast whenever held, waiting or switches change */
-    bool held;
-    int waiting;                /* threads queued for the GIL */
-    unsigned long switches;     /* times it went to a different thread */
-    pthread_t last_holder;
-} gil = {.mutex = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
-
-/* Caller holds gil.mutex and the GIL is free: make it ours. */
-static void gil_claim(void)
-{
-    gil.held = true;
-    if (!pthread_equal(gil.last_holder, pthread_self())) {
-        gil.last_holder = pthread_self();
-        gil.switches++;
-    }
-    lab_pthread_cond_broadcast(&gil.changed);
-}
-
-/* Block until the calling thread holds the GIL. */
-static void gil_take(void)
-{
-    lab_pthread_mutex_lock(&gil.mutex);
-    gil.waiting++;
-    lab_pthread_cond_broadcast(&gil.changed);   /* main may be counting the queue */
-    while (gil.held)
-        lab_pthread_cond_wait(&gil.changed, &gil.mutex);
-    gil.waiting--;
-    gil_claim();
-    lab_pthread_mutex_unlock(&gil.mutex);
-}
-
-/* Let go of the GIL (the caller holds it). */
-static void gil_drop(void)
-{
-    lab_pthread_mutex_lock(&gil.mutex);
-    gil.held = false;
-    lab_pthread_cond_broadcast(&gil.changed);
-    lab_pthread_mutex_unlock(&gil.mutex);
-}
-
-/* The holder, every --switch-interval numbers: give the others a turn. */
-static void gil_yield(void)
-{
-    if (handoff == HANDOFF_PLAIN) {   /* Python 2's way: release, then acquire again at once */
-        gil_drop();
-        gil_take();   /* usually wins: the waiter it woke is still waking up */
-        return;
-    }
-    /* CPython 3's forced switching: when someone waits, drop the GIL and do not take it back
-     * before another thread has had it. Queue up again at once, so it comes back to us. */
-    lab_pthread_mutex_lock(&gil.mutex);
-    if (gil.waiting > 0) {
-        unsigned long before = gil.switches;
-        gil.held = false;
-        gil.waiting++;
-        lab_pthread_cond_broadcast(&gil.changed);
-        while (gil.switches == before || gil.held)
-            lab_pthread_cond_wait(&gil.changed, &gil.mutex);
-        gil.waiting--;
-        gil_claim();
-    }
-    lab_pthread_mutex_unlock(&gil.mutex);
-}
-
-/* Main, holding the GIL while it starts the threads (as CPython's main thread does): wait
- * until n threads are queued for it. */
-static void gil_wait_for_queue(int n)
-{
-    lab_pthread_mutex_lock(&gil.mutex);
-    while (gil.waiting < n)
-        lab_pthread_cond_wait(&gil.changed, &gil.mutex);
-    lab_pthread_mutex_unlock(&gil.mutex);
-}
-
-/* How many times the GIL has gone to a different thread so far. */
-static unsigned long gil_switches(void)
-{
-    lab_pthread_mutex_lock(&gil.mutex);
-    unsigned long switches = gil.switches;
-    lab_pthread_mutex_unlock(&gil.mutex);
-    return switches;
-}
 
 /* from + (from+1) + ... + (to-1), one real addition at a time. */
 static uint64_t add_up(uint64_t from, uint64_t to)
@@ -139,7 +53,7 @@ static uint64_t cpu_job(bool with_gil)
         uint64_t to = n - from > slice ? from + slice : n;
         total += add_up(from, to);
         if (with_gil && to < n)
-            gil_yield();
+            gil_yield(handoff == HANDOFF_FAIR);
     }
     if (with_gil)
         gil_drop();
@@ -213,11 +127,10 @@ static double run(bool cpu, enum way how, unsigned long *switches)
     for (int i = 0; cpu && i < threads; i++)
         if (jobs[i].sum != expected)
             lab_fail("job %d summed to %" PRIu64 ", not %" PRIu64, i + 1, jobs[i].sum, expected);
+    char hands[48] = "";
     if (how == THREADS_GIL)
-        say("%s, %s: %.3f s; the GIL changed hands %lu times", cpu ? "CPU" : "I/O", way_names[how], seconds,
-            *switches);
-    else
-        say("%s, %s: %.3f s", cpu ? "CPU" : "I/O", way_names[how], seconds);
+        snprintf(hands, sizeof hands, "; the GIL changed hands %lu times", *switches);
+    say("%s, %s: %.3f s%s", cpu ? "CPU" : "I/O", way_names[how], seconds, hands);
     free(started);
     free(jobs);
     return seconds;
@@ -264,14 +177,11 @@ int main(int argc, char **argv)
         work - 1, handoff_names[handoff]);
 
     double cpu[3], io[3];
-    unsigned long switches, cpu_switches = 0;
-    for (enum way how = SEQUENTIAL; how <= THREADS_GIL; how++) {
-        cpu[how] = run(true, how, &switches);
-        if (how == THREADS_GIL)
-            cpu_switches = switches;
-    }
+    unsigned long cpu_switches, io_switches;   /* each left by its last run: threads + GIL */
     for (enum way how = SEQUENTIAL; how <= THREADS_GIL; how++)
-        io[how] = run(false, how, &switches);
+        cpu[how] = run(true, how, &cpu_switches);
+    for (enum way how = SEQUENTIAL; how <= THREADS_GIL; how++)
+        io[how] = run(false, how, &io_switches);
 
     char cpu_label[64], io_label[64];
     snprintf(cpu_label, sizeof cpu_label, "CPU: %d x the sum of 0..%d", threads, work - 1);
