@@ -112,7 +112,7 @@ static int begin_wait(lab_ilock *lock, lab_ilock_thread *me, bool timed)
     bool mine = atomic_load_explicit(&lock->owner, memory_order_relaxed) == me;
     if (mine && timed) {
         lab_ilock_hop self_wait = {me, lock, me};
-        lab_ilock_report_deadlock(&report, lab_ilock_all_locks, &self_wait, 1, me, 0);
+        lab_ilock_report_deadlock(&report, lab_ilock_table_locks(), &self_wait, 1, me, 0);
     } else {
         me->waiting_for = lock;
         me->waiting_since = lab_now();
@@ -183,9 +183,9 @@ static int at_deadline(lab_ilock *lock, lab_ilock_thread *me, double seconds,
     if (cycle) {
         for (int i = 1; i < hops; i++)
             chain[i].thread->spared = true;
-        lab_ilock_report_deadlock(&report, lab_ilock_all_locks, chain, hops, me, waited);
+        lab_ilock_report_deadlock(&report, lab_ilock_table_locks(), chain, hops, me, waited);
     } else {
-        lab_ilock_report_timeout(&report, lab_ilock_all_locks, chain, hops, me, waited);
+        lab_ilock_report_timeout(&report, lab_ilock_table_locks(), chain, hops, me, waited);
     }
     me->waiting_for = NULL;   /* from now on, the others see me as not waiting */
     lab_pthread_mutex_unlock(&lab_ilock_table_lock);

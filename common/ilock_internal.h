@@ -76,11 +76,13 @@ typedef struct lab_ilock_hop {
 /* Protects the list of locks and every record's table-lock fields. Never held while
  * waiting for an ilock or printing. */
 extern pthread_mutex_t lab_ilock_table_lock;
-extern lab_ilock *lab_ilock_all_locks;                /* table lock: every lock, by age */
 extern _Thread_local lab_ilock_thread *lab_ilock_self;   /* the caller's record, or NULL */
 /* Make the calling thread's record, on its first use of an ilock; returns it. Exits 1 when
  * out of memory; aborts on a pthread error. */
 lab_ilock_thread *lab_ilock_register_me(void) __attribute__((noinline, cold));
+/* The first of every lock, in the order they were made (then lock->next). Call with the
+ * table lock held. Can't fail. */
+lab_ilock *lab_ilock_table_locks(void);
 /* Put lock at the end of the list / take it off (takes the table lock). Can't fail. */
 void lab_ilock_table_add(lab_ilock *lock);
 void lab_ilock_table_remove(lab_ilock *lock);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 pthread_mutex_t lab_ilock_table_lock = PTHREAD_MUTEX_INITIALIZER;
-lab_ilock *lab_ilock_all_locks;          /* table lock: in the order they were made */
+static lab_ilock *all_locks;             /* table lock: in the order they were made (gdb: p *all_locks) */
 static lab_ilock_thread *all_threads;    /* table lock */
 
 static pthread_key_t record_key;                   /* its destructor forgets an ended thread */
@@ -25,7 +25,7 @@ static void forget_thread(void *record)
     lab_ilock_thread *thread = record;
     lab_pthread_mutex_lock(&lab_ilock_table_lock);
     bool holding = false;
-    for (lab_ilock *lock = lab_ilock_all_locks; lock != NULL; lock = lock->next)
+    for (lab_ilock *lock = all_locks; lock != NULL; lock = lock->next)
         holding = holding || atomic_load_explicit(&lock->owner, memory_order_relaxed) == thread;
     if (holding) {
         thread->ended = true;
@@ -48,6 +48,11 @@ __attribute__((constructor)) static void make_key(void)
     LAB_CHECK(pthread_key_create(&record_key, forget_thread));
 }
 
+lab_ilock *lab_ilock_table_locks(void)
+{
+    return all_locks;
+}
+
 lab_ilock_thread *lab_ilock_register_me(void)
 {
     lab_ilock_thread *thread = lab_calloc(1, sizeof *thread);
@@ -65,7 +70,7 @@ void lab_ilock_table_add(lab_ilock *lock)
 {
     lock->next = NULL;
     lab_pthread_mutex_lock(&lab_ilock_table_lock);
-    lab_ilock **link = &lab_ilock_all_locks;
+    lab_ilock **link = &all_locks;
     while (*link != NULL)
         link = &(*link)->next;
     *link = lock;
@@ -75,7 +80,7 @@ void lab_ilock_table_add(lab_ilock *lock)
 void lab_ilock_table_remove(lab_ilock *lock)
 {
     lab_pthread_mutex_lock(&lab_ilock_table_lock);
-    for (lab_ilock **link = &lab_ilock_all_locks; *link != NULL; link = &(*link)->next) {
+    for (lab_ilock **link = &all_locks; *link != NULL; link = &(*link)->next) {
         if (*link == lock) {
             *link = lock->next;
             break;

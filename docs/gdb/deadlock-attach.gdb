@@ -28,10 +28,10 @@ end
 thread apply all -s waits-for
 
 # The same lock seen by the C library: __owner is the LWP (kernel thread id) of the holder,
-# the number `info threads` shows as "LWP ...". Every ilock is on one list, lab_ilock_all_locks
-# (common/ilock_table.c).
-printf "[%s] is held by LWP %d\n", lab_ilock_all_locks->name, lab_ilock_all_locks->mutex.__data.__owner
-printf "[%s] is held by LWP %d\n", lab_ilock_all_locks->next->name, lab_ilock_all_locks->next->mutex.__data.__owner
+# the number `info threads` shows as "LWP ...". Every ilock is on one list, all_locks
+# (in common/ilock_table.c).
+printf "[%s] is held by LWP %d\n", all_locks->name, all_locks->mutex.__data.__owner
+printf "[%s] is held by LWP %d\n", all_locks->next->name, all_locks->next->mutex.__data.__owner
 
 # Let go: the process carries on (hanging, as before).
 detach
