@@ -7,9 +7,9 @@
 #include "lab.h"
 
 typedef struct account {
-    int number;       /* its place in one global order */
-    long balance;     /* protected by lock */
-    lab_ilock lock;   /* named after the account */
+    int number;     /* its place in one global order */
+    long balance;   /* protected by lock */
+    lab_ilock lock; /* named after the account */
 } account;
 
 /* The account's name: its lock's. */

@@ -17,19 +17,20 @@
  * --speed scales the I/O waits only: the sums take what they take.
  */
 #include "lab.h"
-#include "gil_lock.h"   /* the simulated GIL */
+#include "gil_lock.h" /* the simulated GIL */
 
 #include <inttypes.h>
 #include <unistd.h>
 
-static int threads = 0;                 /* 0: one per online CPU */
-static int work = 500000000;            /* numbers each CPU job adds up */
-static int switch_interval = 5000000;   /* numbers added between two offers of the GIL: ~5 ms at -O0 */
+static int threads = 0;      /* 0: one per online CPU */
+static int work = 500000000; /* numbers each CPU job adds up */
+static int switch_interval =
+    5000000; /* numbers added between two offers of the GIL: ~5 ms at -O0 */
 static int handoff = 0;
 static const char *const handoff_names[] = {"fair", "plain", NULL};
 enum { HANDOFF_FAIR, HANDOFF_PLAIN };
 enum { IO_REQUESTS = 5 };
-static const double io_wait = 0.1;      /* class seconds per simulated request */
+static const double io_wait = 0.1; /* class seconds per simulated request */
 
 /* from + (from+1) + ... + (to-1), one real addition at a time. */
 static uint64_t add_up(uint64_t from, uint64_t to)
@@ -68,7 +69,7 @@ static void io_job(bool with_gil)
     for (int request = 0; request < IO_REQUESTS; request++) {
         if (with_gil)
             gil_drop();
-        lab_sleep(io_wait);   /* waiting for the disk or the network */
+        lab_sleep(io_wait); /* waiting for the disk or the network */
         if (with_gil)
             gil_take();
     }
@@ -78,7 +79,7 @@ static void io_job(bool with_gil)
 
 typedef struct job {
     bool cpu, with_gil;
-    uint64_t sum;   /* written by the job's thread, read after the join */
+    uint64_t sum; /* written by the job's thread, read after the join */
 } job;
 
 static void *run_job(void *arg)
@@ -112,11 +113,12 @@ static double run(bool cpu, enum way how, unsigned long *switches)
         if (how == THREADS_GIL)
             gil_take();
         for (int i = 0; i < threads; i++)
-            started[i] = lab_thread_start(run_job, &jobs[i], LAB_NOT_DAEMON, "%s%s-%d", cpu ? "cpu" : "io",
-                                          how == THREADS_GIL ? "+gil" : "", i + 1);
+            started[i] =
+                lab_thread_start(run_job, &jobs[i], LAB_NOT_DAEMON, "%s%s-%d", cpu ? "cpu" : "io",
+                                 how == THREADS_GIL ? "+gil" : "", i + 1);
         if (how == THREADS_GIL) {
             gil_wait_for_queue(threads);
-            gil_drop();   /* and they're off, one at a time */
+            gil_drop(); /* and they're off, one at a time */
         }
         for (int i = 0; i < threads; i++)
             lab_thread_join(started[i]);
@@ -145,8 +147,14 @@ static void print_row(const char *label, const double seconds[3])
 }
 
 static const lab_option options[] = {
-    {.name = "threads", .kind = LAB_OPT_INT, .target = &threads, .meta = "N", .min = 1, .max = 64,
-     .help = "threads, and jobs of each kind", .default_text = "one per online CPU"},
+    {.name = "threads",
+     .kind = LAB_OPT_INT,
+     .target = &threads,
+     .meta = "N",
+     .min = 1,
+     .max = 64,
+     .help = "threads, and jobs of each kind",
+     .default_text = "one per online CPU"},
     LAB_INT("work", &work, 1, 2000000000, "N", "each CPU job adds up 0 + 1 + ... + (N-1)"),
     LAB_INT("switch-interval", &switch_interval, 1000, 2000000000, "N",
             "numbers added between two offers of the GIL"),
@@ -157,11 +165,16 @@ static const lab_option options[] = {
 
 static const lab_demo demo = {
     .name = "gil",
-    .summary = "threads speed up I/O but not CPU-bound work under a (simulated) global interpreter lock",
-    .python = "Thread(target=my_flow, args=(5000000,)) x N vs Thread(target=time.sleep, ...) (seeds 003, 004)",
-    .details = "A CPU job (a sum) and an I/O job (5 waits of 0.1 s) are each run --threads times: sequentially,\n"
-               "on threads, and on threads that hold a simulated GIL while computing. The table compares.\n"
-               "C is some 100x faster than CPython at this loop, so the sums are 100x longer than the seed's.",
+    .summary =
+        "threads speed up I/O but not CPU-bound work under a (simulated) global interpreter lock",
+    .python = "Thread(target=my_flow, args=(5000000,)) x N vs Thread(target=time.sleep, ...) "
+              "(seeds 003, 004)",
+    .details = "A CPU job (a sum) and an I/O job (5 waits of 0.1 s) are each run --threads times: "
+               "sequentially,\n"
+               "on threads, and on threads that hold a simulated GIL while computing. The table "
+               "compares.\n"
+               "C is some 100x faster than CPython at this loop, so the sums are 100x longer than "
+               "the seed's.",
     .options = options,
 };
 
@@ -172,12 +185,12 @@ int main(int argc, char **argv)
     int cores = online > 0 ? (int)online : 1;
     if (threads == 0)
         threads = cores < 64 ? cores : 64;
-    gil.last_holder = pthread_self();   /* main "started the interpreter" */
-    say("%d cores; %d jobs of each kind; CPU job: the sum of 0..%d; GIL handoff: %s", cores, threads,
-        work - 1, handoff_names[handoff]);
+    gil.last_holder = pthread_self(); /* main "started the interpreter" */
+    say("%d cores; %d jobs of each kind; CPU job: the sum of 0..%d; GIL handoff: %s", cores,
+        threads, work - 1, handoff_names[handoff]);
 
     double cpu[3], io[3];
-    unsigned long cpu_switches, io_switches;   /* each left by its last run: threads + GIL */
+    unsigned long cpu_switches, io_switches; /* each left by its last run: threads + GIL */
     for (enum way how = SEQUENTIAL; how <= THREADS_GIL; how++)
         cpu[how] = run(true, how, &cpu_switches);
     for (enum way how = SEQUENTIAL; how <= THREADS_GIL; how++)
@@ -185,16 +198,18 @@ int main(int argc, char **argv)
 
     char cpu_label[64], io_label[64];
     snprintf(cpu_label, sizeof cpu_label, "CPU: %d x the sum of 0..%d", threads, work - 1);
-    snprintf(io_label, sizeof io_label, "I/O: %d x %d waits of %.1f s", threads, IO_REQUESTS, io_wait);
+    snprintf(io_label, sizeof io_label, "I/O: %d x %d waits of %.1f s", threads, IO_REQUESTS,
+             io_wait);
     lab_print("%s", "");
     lab_print("%-34s %12s %12s %15s", "", "sequential", "threads", "threads + GIL");
     print_row(cpu_label, cpu);
     print_row(io_label, io);
     lab_print("%s", "");
-    lab_result("cores=%d threads=%d work=%d sum=%" PRIu64 " switch_interval=%d handoff=%s cpu_speedup_nogil=%.3g "
+    lab_result("cores=%d threads=%d work=%d sum=%" PRIu64
+               " switch_interval=%d handoff=%s cpu_speedup_nogil=%.3g "
                "cpu_speedup_gil=%.3g io_speedup_nogil=%.3g io_speedup_gil=%.3g gil_switches=%lu",
                cores, threads, work, (uint64_t)work * ((uint64_t)work - 1) / 2, switch_interval,
-               handoff_names[handoff], cpu[0] / cpu[1], cpu[0] / cpu[2], io[0] / io[1], io[0] / io[2],
-               cpu_switches);
+               handoff_names[handoff], cpu[0] / cpu[1], cpu[0] / cpu[2], io[0] / io[1],
+               io[0] / io[2], cpu_switches);
     return 0;
 }

@@ -14,10 +14,10 @@
 
 static struct {
     pthread_mutex_t mutex;
-    pthread_cond_t changed;     /* broadcast whenever held, waiting or switches change */
+    pthread_cond_t changed; /* broadcast whenever held, waiting or switches change */
     bool held;
-    int waiting;                /* threads queued for the GIL */
-    unsigned long switches;     /* times it went to a different thread */
+    int waiting;            /* threads queued for the GIL */
+    unsigned long switches; /* times it went to a different thread */
     pthread_t last_holder;
 } gil = {.mutex = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
 
@@ -36,7 +36,7 @@ static inline void gil_take(void)
 {
     lab_pthread_mutex_lock(&gil.mutex);
     gil.waiting++;
-    lab_pthread_cond_broadcast(&gil.changed);   /* main may be counting the queue */
+    lab_pthread_cond_broadcast(&gil.changed); /* main may be counting the queue */
     while (gil.held)
         lab_pthread_cond_wait(&gil.changed, &gil.mutex);
     gil.waiting--;
@@ -54,9 +54,9 @@ static inline void gil_drop(void)
 
 static inline void gil_yield(bool fair)
 {
-    if (!fair) {   /* Python 2's way: release, then acquire again at once */
+    if (!fair) { /* Python 2's way: release, then acquire again at once */
         gil_drop();
-        gil_take();   /* usually wins: the waiter it woke is still waking up */
+        gil_take(); /* usually wins: the waiter it woke is still waking up */
         return;
     }
     /* CPython 3's forced switching: when someone waits, drop the GIL and do not take it back

@@ -13,7 +13,7 @@
 
 typedef struct meeting {
     pthread_mutex_t lock;
-    pthread_cond_t everyone_here;   /* monotonic: paired with lab_deadline() */
+    pthread_cond_t everyone_here; /* monotonic: paired with lab_deadline() */
     int arrived;
 } meeting;
 
