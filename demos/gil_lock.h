@@ -4,6 +4,7 @@
  *   gil_drop()          let go of it (the caller holds it)
  *   gil_yield(fair)     the holder, now and then: give the others a turn. fair: CPython 3's
  *                       forced switching; !fair: Python 2's unlock-then-lock
+ *   gil_sleep(held, s)  sleep, with the GIL dropped around the wait when the caller holds it
  *   gil_wait_for_queue(n), gil_switches()   for main: the queue, and the hand-overs so far
  * LOCKING PROTOCOL: gil.mutex protects every field; only the gil_* functions touch them.
  */
@@ -73,6 +74,17 @@ static inline void gil_yield(bool fair)
         gil_claim();
     }
     lab_pthread_mutex_unlock(&gil.mutex);
+}
+
+/* Sleep `seconds`; with held (the caller holds the GIL), drop it around the wait, as CPython
+ * does around every blocking call (Py_BEGIN_ALLOW_THREADS), and take it back after. */
+static inline void gil_sleep(bool held, double seconds)
+{
+    if (held)
+        gil_drop();
+    lab_sleep(seconds);
+    if (held)
+        gil_take();
 }
 
 /* Main, holding the GIL while it starts the threads (as CPython's main thread does): wait
