@@ -150,16 +150,12 @@ static const lab_option options[] = {
 
 static const lab_demo demo = {
     .name = "fork",
-    .summary =
-        "processes vs threads: a forked child's write stays in its copy, a thread's is shared",
-    .python = "pid = os.fork(); multiprocessing.Process(target=f).start(); p.join(); p.exitcode "
-              "(seed 004)",
-    .details =
-        "Part 1: fork(); the child adds 1 to a global counter, reports it through a pipe and "
-        "exits;\n"
-        "the parent waits (waitpid), decodes the exit status, and its counter is still 0.\n"
-        "Part 2: a thread adds 1 to the same counter; after the join main sees it.\n"
-        "  --fork-while-locked  fork while a thread holds data_lock: the child can never lock it",
+    .summary = "processes vs threads: a child's write stays in its own copy, a thread's is shared",
+    .python = "pid = os.fork(); multiprocessing.Process(target=f).start(); p.join(); p.exitcode",
+    .details = "Part 1: fork(); the child adds 1 to a global counter, reports it through a pipe,\n"
+               "exits; the parent waits (waitpid), decodes the status; its counter is still 0.\n"
+               "Part 2: a thread adds 1 to the same counter; after the join main sees it.\n"
+               "--fork-while-locked: fork while a thread holds data_lock: the child never gets it",
     .options = options,
 };
 
