@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-
 #define SLICE_SECONDS 0.05   /* real seconds per timed wait on the mutex */
 
 /* The calling thread's record. */

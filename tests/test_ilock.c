@@ -1,6 +1,7 @@
-/* test_ilock.c — the instrumented lock: owners, refused unlocks, cycles of waits found and
- * explained (never a hang: every wait has a deadline), no false alarm under contention, and
- * the event log. Scenarios whose report is checked run in a child (run_in_child), which
+/* test_ilock.c — the instrumented lock: owners, refused unlocks, the one rule for time (no
+ * limit, or >= 0 seconds where 0 polls; bad durations refused), cycles of waits found and
+ * explained (never a hang: every wait has a deadline or an end), no false alarm under
+ * contention, and the event log. Scenarios whose report is checked run in a child (run_in_child), which
  * ends with lab_result("key=value ...") for the test to read. */
 #include "support.h"
 
