@@ -70,6 +70,7 @@
 #include "event.h"
 #include "future.h"
 #include "ilock.h"
+#include "ilock_log.h"
 #include "interrupt.h"
 #include "pool.h"
 #include "queue.h"

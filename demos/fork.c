@@ -16,6 +16,7 @@
  * there. The child's timed lock gives up; in the parent the holder unlocks it as usual.
  */
 #include "lab.h"
+#include "event.h"
 
 #include <errno.h>
 #include <sys/wait.h>
@@ -24,44 +25,26 @@
 static int exit_status = 3;
 static bool fork_while_locked = false;
 
-static int counter = 0;   /* each process has its own; the threads of a process share it */
+static int counter = 0; /* each process has its own; the threads of a process share it */
 static pthread_mutex_t data_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* What the child sends back through the pipe. */
 typedef struct child_report {
-    int counter;    /* the child's counter after its += 1 */
-    int got_lock;   /* whether it could lock data_lock */
+    int counter;  /* the child's counter after its += 1 */
+    int got_lock; /* whether it could lock data_lock */
 } child_report;
 
 /* --fork-while-locked: main forks only once holder has data_lock, and holder keeps it
- * until main has forked. Protected by handshake_lock. */
-static pthread_mutex_t handshake_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t handshake = PTHREAD_COND_INITIALIZER;
-static bool holding, forked;
-
-static void wait_for(bool *flag)
-{
-    lab_pthread_mutex_lock(&handshake_lock);
-    while (!*flag)
-        lab_pthread_cond_wait(&handshake, &handshake_lock);
-    lab_pthread_mutex_unlock(&handshake_lock);
-}
-
-static void raise_flag(bool *flag)
-{
-    lab_pthread_mutex_lock(&handshake_lock);
-    *flag = true;
-    lab_pthread_cond_broadcast(&handshake);
-    lab_pthread_mutex_unlock(&handshake_lock);
-}
+ * until main has forked. */
+static lab_event holding, forked;
 
 static void *hold_the_lock(void *arg)
 {
     (void)arg;
     lab_pthread_mutex_lock(&data_lock);
     say("holding data_lock until main has forked");
-    raise_flag(&holding);
-    wait_for(&forked);
+    lab_event_set(&holding);
+    lab_event_wait(&forked);
     lab_sleep(0.5);
     lab_pthread_mutex_unlock(&data_lock);
     say("released data_lock (in the parent process)");
@@ -93,10 +76,10 @@ static _Noreturn void child(int report_fd)
     lab_thread_set_current_name("child");
     counter += 1;
     say("I am pid %d, child of %d: counter += 1 -> %d", (int)getpid(), (int)getppid(), counter);
-    lab_sleep(0.5);   /* the child's work, while the parent waits */
+    lab_sleep(0.5); /* the child's work, while the parent waits */
     child_report report = {.counter = counter};
     report.got_lock = child_tries_the_lock();
-    LAB_CHECK_ERRNO((int)write(report_fd, &report, sizeof report));   /* 8 bytes: one atomic write */
+    LAB_CHECK_ERRNO((int)write(report_fd, &report, sizeof report)); /* 8 bytes: one atomic write */
     LAB_CHECK_ERRNO(close(report_fd));
     say("exiting with status %d", exit_status);
     /* _exit, not exit: exit() would run the parent's atexit handlers and flush the stdio
@@ -128,13 +111,12 @@ static child_report fork_a_child(int *status)
     say("pid %d, counter = %d: fork()", (int)getpid(), counter);
     pid_t pid = fork();
     LAB_CHECK_ERRNO(pid);
-    if (pid == 0) {   /* fork() returned 0: this is the child */
+    if (pid == 0) { /* fork() returned 0: this is the child */
         LAB_CHECK_ERRNO(close(report_pipe[0]));
         child(report_pipe[1]);
     }
-    LAB_CHECK_ERRNO(close(report_pipe[1]));   /* else read() would never see the end */
-    if (fork_while_locked)
-        raise_flag(&forked);
+    LAB_CHECK_ERRNO(close(report_pipe[1])); /* else read() would never see the end */
+    lab_event_set(&forked);                 /* --fork-while-locked: the holder may let go now */
     say("fork() returned %d: the child's pid; waiting for its report and its end", (int)pid);
     child_report report;
     if (!read_report(report_pipe[0], &report))
@@ -142,7 +124,7 @@ static child_report fork_a_child(int *status)
     LAB_CHECK_ERRNO(close(report_pipe[0]));
     pid_t ended;
     while ((ended = waitpid(pid, status, 0)) == -1 && errno == EINTR)
-        ;   /* a signal interrupted the wait: wait again */
+        ; /* a signal interrupted the wait: wait again */
     LAB_CHECK_ERRNO(ended);
     if (WIFEXITED(*status))
         say("waitpid: child %d exited with status %d", (int)pid, WEXITSTATUS(*status));
@@ -154,7 +136,7 @@ static child_report fork_a_child(int *status)
 static void *add_one(void *arg)
 {
     (void)arg;
-    counter += 1;   /* main reads it only after joining this thread */
+    counter += 1; /* main reads it only after joining this thread */
     say("counter += 1 -> %d", counter);
     return NULL;
 }
@@ -168,33 +150,35 @@ static const lab_option options[] = {
 
 static const lab_demo demo = {
     .name = "fork",
-    .summary = "processes vs threads: a forked child's write stays in its copy, a thread's is shared",
-    .python = "pid = os.fork(); multiprocessing.Process(target=f).start(); p.join(); p.exitcode (seed 004)",
-    .details = "Part 1: fork(); the child adds 1 to a global counter, reports it through a pipe and exits;\n"
-               "the parent waits (waitpid), decodes the exit status, and its counter is still 0.\n"
+    .summary = "processes vs threads: a child's write stays in its own copy, a thread's is shared",
+    .python = "pid = os.fork(); multiprocessing.Process(target=f).start(); p.join(); p.exitcode",
+    .details = "Part 1: fork(); the child adds 1 to a global counter, reports it through a pipe,\n"
+               "exits; the parent waits (waitpid), decodes the status; its counter is still 0.\n"
                "Part 2: a thread adds 1 to the same counter; after the join main sees it.\n"
-               "  --fork-while-locked  fork while a thread holds data_lock: the child can never lock it",
+               "--fork-while-locked: fork while a thread holds data_lock: the child never gets it",
     .options = options,
 };
 
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
+    LAB_SETUP(lab_event_init(&holding));
+    LAB_SETUP(lab_event_init(&forked));
     lab_thread *holder = NULL;
     if (fork_while_locked) {
         holder = lab_thread_start(hold_the_lock, NULL, LAB_NOT_DAEMON, "holder");
-        wait_for(&holding);   /* fork only while holder has the lock */
+        lab_event_wait(&holding); /* fork only while holder has the lock */
     }
 
     int before = counter, status = 0;
     child_report report = fork_a_child(&status);
     int after_fork = counter;
     bool child_write_seen = after_fork != before;
-    say("the child's counter was %d; here it is still %d: the child changed its own copy", report.counter,
-        after_fork);
+    say("the child's counter was %d; here it is still %d: the child changed its own copy",
+        report.counter, after_fork);
     if (holder != NULL) {
         lab_thread_join(holder);
-        lab_pthread_mutex_lock(&data_lock);   /* in the parent the lock works as ever */
+        lab_pthread_mutex_lock(&data_lock); /* in the parent the lock works as ever */
         say("locked data_lock: here its owner existed, and released it");
         lab_pthread_mutex_unlock(&data_lock);
     }
@@ -205,14 +189,12 @@ int main(int argc, char **argv)
     bool thread_write_seen = counter == before + 1;
     say("after the join, counter = %d here too: threads share the process's memory", counter);
 
-    char exit_text[32];
-    if (WIFEXITED(status))
-        snprintf(exit_text, sizeof exit_text, "%d", WEXITSTATUS(status));
-    else
-        snprintf(exit_text, sizeof exit_text, "signal-%d", WTERMSIG(status));
+    char exit_text[32]; /* "3", or "signal-9" */
+    snprintf(exit_text, sizeof exit_text, WIFEXITED(status) ? "%d" : "signal-%d",
+             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
     lab_result("child_counter=%d parent_counter_after_fork=%d parent_sees_child_write=%s "
                "parent_sees_thread_write=%s child_exit_status=%s child_got_lock=%s",
-               report.counter, after_fork, child_write_seen ? "yes" : "no", thread_write_seen ? "yes" : "no",
-               exit_text, report.got_lock ? "yes" : "no");
+               report.counter, after_fork, child_write_seen ? "yes" : "no",
+               thread_write_seen ? "yes" : "no", exit_text, report.got_lock ? "yes" : "no");
     return 0;
 }

@@ -1,121 +1,33 @@
 /* gil — why Python threads do not speed up CPU-bound work, made visible in C.
  *
  * Python (seeds 003, 004): in CPython a thread must hold the global interpreter lock (GIL)
- * to run Python code, so only one thread computes at a time, however many cores there are.
- * A computing thread lets go of it now and then (every 100 "ticks" in Python 2; since 3.2,
- * when another thread has waited for it for the switch interval, 5 ms) and every thread lets
- * go of it around I/O (sleep, read, recv...). Threads overlap their waiting, never their
- * computing. The CPU-bound job is the seed's my_flow(n): 0 + 1 + ... + (n-1); the
- * I/O-bound job waits for 5 simulated requests of 0.1 s.
- * Each job is run --threads times: one after the other (sequential), on --threads threads
- * (plain C threads: no GIL), and on --threads threads that must hold a simulated GIL
- * (gil_take / gil_drop / gil_yield below) while they compute.
+ * to run Python code: one thread computes at a time, however many cores. A computing thread
+ * lets go of it now and then (every 100 "ticks" in Python 2; since 3.2, when another has
+ * waited a switch interval, 5 ms) and around I/O (sleep, read, recv...): threads overlap
+ * their waiting, never their computing. The CPU job is the tutorial's my_flow(n): 0 + 1 +
+ * ... + (n-1); the I/O job waits for 5 simulated requests of 0.1 s.
+ * Each job runs --threads times: one after the other, on threads (C threads: no GIL), and on
+ * threads that must hold a simulated GIL (demos/gil_lock.h) while they compute.
  * Observe the table: without a GIL the sums speed up by about the number of cores; with it,
  * not at all; the sleeping jobs speed up either way, since the GIL is dropped around I/O.
- * --handoff=plain: gil_yield is unlock-then-lock; the yielding thread takes the GIL straight
- * back, the others starve, and the threads finish one after another (few switches).
- * --speed scales the I/O waits only: the sums take what they take.
+ * --handoff=plain: gil_yield is unlock-then-lock: the yielder takes the GIL straight back,
+ * the others starve (few switches). --speed scales the I/O waits only, not the sums.
  */
 #include "lab.h"
+#include "gil_lock.h" /* the simulated GIL */
 
 #include <inttypes.h>
 #include <unistd.h>
 
-static int threads = 0;                 /* 0: one per online CPU */
-static int work = 500000000;            /* numbers each CPU job adds up */
-static int switch_interval = 5000000;   /* numbers added between two offers of the GIL: ~5 ms at -O0 */
+static int threads = 0;               /* 0: one per online CPU */
+static int work = 500000000;          /* numbers each CPU job adds up */
+static int switch_interval = 5000000; /* numbers between two offers of the GIL: ~5 ms at -O0 */
 static int handoff = 0;
 static const char *const handoff_names[] = {"fair", "plain", NULL};
 enum { HANDOFF_FAIR, HANDOFF_PLAIN };
 enum { IO_REQUESTS = 5 };
-static const double io_wait = 0.1;      /* class seconds per simulated request */
-
-/* The simulated GIL, built like CPython's (Python/ceval_gil.c): a flag under a mutex.
- * LOCKING PROTOCOL: gil.mutex protects every field; only the gil_* functions touch them. */
-static struct {
-    pthread_mutex_t mutex;
-    pthread_cond_t changed;     /* broadcast whenever held, waiting or switches change */
-    bool held;
-    int waiting;                /* threads queued for the GIL */
-    unsigned long switches;     /* times it went to a different thread */
-    pthread_t last_holder;
-} gil = {.mutex = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
-
-/* Caller holds gil.mutex and the GIL is free: make it ours. */
-static void gil_claim(void)
-{
-    gil.held = true;
-    if (!pthread_equal(gil.last_holder, pthread_self())) {
-        gil.last_holder = pthread_self();
-        gil.switches++;
-    }
-    lab_pthread_cond_broadcast(&gil.changed);
-}
-
-/* Block until the calling thread holds the GIL. */
-static void gil_take(void)
-{
-    lab_pthread_mutex_lock(&gil.mutex);
-    gil.waiting++;
-    lab_pthread_cond_broadcast(&gil.changed);   /* main may be counting the queue */
-    while (gil.held)
-        lab_pthread_cond_wait(&gil.changed, &gil.mutex);
-    gil.waiting--;
-    gil_claim();
-    lab_pthread_mutex_unlock(&gil.mutex);
-}
-
-/* Let go of the GIL (the caller holds it). */
-static void gil_drop(void)
-{
-    lab_pthread_mutex_lock(&gil.mutex);
-    gil.held = false;
-    lab_pthread_cond_broadcast(&gil.changed);
-    lab_pthread_mutex_unlock(&gil.mutex);
-}
-
-/* The holder, every --switch-interval numbers: give the others a turn. */
-static void gil_yield(void)
-{
-    if (handoff == HANDOFF_PLAIN) {   /* Python 2's way: release, then acquire again at once */
-        gil_drop();
-        gil_take();   /* usually wins: the waiter it woke is still waking up */
-        return;
-    }
-    /* CPython 3's forced switching: when someone waits, drop the GIL and do not take it back
-     * before another thread has had it. Queue up again at once, so it comes back to us. */
-    lab_pthread_mutex_lock(&gil.mutex);
-    if (gil.waiting > 0) {
-        unsigned long before = gil.switches;
-        gil.held = false;
-        gil.waiting++;
-        lab_pthread_cond_broadcast(&gil.changed);
-        while (gil.switches == before || gil.held)
-            lab_pthread_cond_wait(&gil.changed, &gil.mutex);
-        gil.waiting--;
-        gil_claim();
-    }
-    lab_pthread_mutex_unlock(&gil.mutex);
-}
-
-/* Main, holding the GIL while it starts the threads (as CPython's main thread does): wait
- * until n threads are queued for it. */
-static void gil_wait_for_queue(int n)
-{
-    lab_pthread_mutex_lock(&gil.mutex);
-    while (gil.waiting < n)
-        lab_pthread_cond_wait(&gil.changed, &gil.mutex);
-    lab_pthread_mutex_unlock(&gil.mutex);
-}
-
-/* How many times the GIL has gone to a different thread so far. */
-static unsigned long gil_switches(void)
-{
-    lab_pthread_mutex_lock(&gil.mutex);
-    unsigned long switches = gil.switches;
-    lab_pthread_mutex_unlock(&gil.mutex);
-    return switches;
-}
+static const double io_wait = 0.1; /* class seconds per simulated request */
+static uint64_t expected_sum;      /* what my_flow(work) must return: work * (work - 1) / 2 */
 
 /* from + (from+1) + ... + (to-1), one real addition at a time. */
 static uint64_t add_up(uint64_t from, uint64_t to)
@@ -139,7 +51,7 @@ static uint64_t cpu_job(bool with_gil)
         uint64_t to = n - from > slice ? from + slice : n;
         total += add_up(from, to);
         if (with_gil && to < n)
-            gil_yield();
+            gil_yield(handoff == HANDOFF_FAIR);
     }
     if (with_gil)
         gil_drop();
@@ -151,20 +63,15 @@ static void io_job(bool with_gil)
 {
     if (with_gil)
         gil_take();
-    for (int request = 0; request < IO_REQUESTS; request++) {
-        if (with_gil)
-            gil_drop();
-        lab_sleep(io_wait);   /* waiting for the disk or the network */
-        if (with_gil)
-            gil_take();
-    }
+    for (int request = 0; request < IO_REQUESTS; request++)
+        gil_sleep(with_gil, io_wait); /* waiting for the disk or the network */
     if (with_gil)
         gil_drop();
 }
 
 typedef struct job {
     bool cpu, with_gil;
-    uint64_t sum;   /* written by the job's thread, read after the join */
+    uint64_t sum; /* written by the job's thread, read after the join */
 } job;
 
 static void *run_job(void *arg)
@@ -198,57 +105,61 @@ static double run(bool cpu, enum way how, unsigned long *switches)
         if (how == THREADS_GIL)
             gil_take();
         for (int i = 0; i < threads; i++)
-            started[i] = lab_thread_start(run_job, &jobs[i], LAB_NOT_DAEMON, "%s%s-%d", cpu ? "cpu" : "io",
-                                          how == THREADS_GIL ? "+gil" : "", i + 1);
+            started[i] =
+                lab_thread_start(run_job, &jobs[i], LAB_NOT_DAEMON, "%s%s-%d", cpu ? "cpu" : "io",
+                                 how == THREADS_GIL ? "+gil" : "", i + 1);
         if (how == THREADS_GIL) {
             gil_wait_for_queue(threads);
-            gil_drop();   /* and they're off, one at a time */
+            gil_drop(); /* and they're off, one at a time */
         }
         for (int i = 0; i < threads; i++)
             lab_thread_join(started[i]);
     }
     double seconds = lab_now() - begin;
     *switches = gil_switches() - switches_before;
-    uint64_t expected = (uint64_t)work * ((uint64_t)work - 1) / 2;
     for (int i = 0; cpu && i < threads; i++)
-        if (jobs[i].sum != expected)
-            lab_fail("job %d summed to %" PRIu64 ", not %" PRIu64, i + 1, jobs[i].sum, expected);
+        if (jobs[i].sum != expected_sum)
+            lab_fail("job %d summed to %" PRIu64 ", not %" PRIu64, i + 1, jobs[i].sum,
+                     expected_sum);
+    char hands[48] = "";
     if (how == THREADS_GIL)
-        say("%s, %s: %.3f s; the GIL changed hands %lu times", cpu ? "CPU" : "I/O", way_names[how], seconds,
-            *switches);
-    else
-        say("%s, %s: %.3f s", cpu ? "CPU" : "I/O", way_names[how], seconds);
+        snprintf(hands, sizeof hands, "; the GIL changed hands %lu times", *switches);
+    say("%s, %s: %.3f s%s", cpu ? "CPU" : "I/O", way_names[how], seconds, hands);
     free(started);
     free(jobs);
     return seconds;
 }
 
-/* One line of the table: the three times, then the speed-ups over the sequential run. */
-static void print_row(const char *label, const double seconds[3])
+/* One line of the table: the three times t, then the speed-ups over the sequential run. */
+static void print_row(const char *label, const double t[3])
 {
-    lab_print("%-34s %10.3f s %10.3f s %13.3f s", label, seconds[0], seconds[1], seconds[2]);
-    lab_print("%-34s %11.2fx %11.2fx %14.2fx", "  speed-up", 1.0, seconds[0] / seconds[1],
-              seconds[0] / seconds[2]);
+    lab_print("%-34s %10.3f s %10.3f s %13.3f s", label, t[0], t[1], t[2]);
+    lab_print("%-34s %11.2fx %11.2fx %14.2fx", "  speed-up", 1.0, t[0] / t[1], t[0] / t[2]);
 }
 
 static const lab_option options[] = {
-    {.name = "threads", .kind = LAB_OPT_INT, .target = &threads, .meta = "N", .min = 1, .max = 64,
-     .help = "threads, and jobs of each kind", .default_text = "one per online CPU"},
+    {.name = "threads",
+     .kind = LAB_OPT_INT,
+     .target = &threads,
+     .meta = "N",
+     .min = 1,
+     .max = 64,
+     .help = "threads, and jobs of each kind",
+     .default_text = "one per online CPU"},
     LAB_INT("work", &work, 1, 2000000000, "N", "each CPU job adds up 0 + 1 + ... + (N-1)"),
     LAB_INT("switch-interval", &switch_interval, 1000, 2000000000, "N",
-            "numbers added between two offers of the GIL"),
-    LAB_CHOICE("handoff", &handoff, handoff_names,
-               "fair: forced switching, as CPython 3; plain: unlock-then-lock, as Python 2"),
+            "numbers between GIL offers"),
+    LAB_CHOICE("handoff", &handoff, handoff_names, "fair: as CPython 3; plain: as Python 2"),
     LAB_END,
 };
 
 static const lab_demo demo = {
     .name = "gil",
-    .summary = "threads speed up I/O but not CPU-bound work under a (simulated) global interpreter lock",
-    .python = "Thread(target=my_flow, args=(5000000,)) x N vs Thread(target=time.sleep, ...) (seeds 003, 004)",
-    .details = "A CPU job (a sum) and an I/O job (5 waits of 0.1 s) are each run --threads times: sequentially,\n"
-               "on threads, and on threads that hold a simulated GIL while computing. The table compares.\n"
-               "C is some 100x faster than CPython at this loop, so the sums are 100x longer than the seed's.",
+    .summary = "under a simulated GIL, threads speed up I/O-bound work but not CPU-bound work",
+    .python = "Thread(target=my_flow, args=(5000000,)) x N vs Thread(target=time.sleep, ...)",
+    .details = "A CPU job (a sum) and an I/O job (5 waits of 0.1 s), each run --threads times:\n"
+               "sequentially, on threads, and on threads holding a simulated GIL. C is some 100x\n"
+               "faster than CPython here, so the sums are 100x longer than the tutorial's.",
     .options = options,
 };
 
@@ -259,32 +170,30 @@ int main(int argc, char **argv)
     int cores = online > 0 ? (int)online : 1;
     if (threads == 0)
         threads = cores < 64 ? cores : 64;
-    gil.last_holder = pthread_self();   /* main "started the interpreter" */
-    say("%d cores; %d jobs of each kind; CPU job: the sum of 0..%d; GIL handoff: %s", cores, threads,
-        work - 1, handoff_names[handoff]);
+    expected_sum = (uint64_t)work * ((uint64_t)work - 1) / 2;
+    gil.last_holder = pthread_self(); /* main "started the interpreter" */
+    say("%d cores; %d jobs of each kind; CPU job: the sum of 0..%d; GIL handoff: %s", cores,
+        threads, work - 1, handoff_names[handoff]);
 
     double cpu[3], io[3];
-    unsigned long switches, cpu_switches = 0;
-    for (enum way how = SEQUENTIAL; how <= THREADS_GIL; how++) {
-        cpu[how] = run(true, how, &switches);
-        if (how == THREADS_GIL)
-            cpu_switches = switches;
-    }
+    unsigned long cpu_switches, io_switches; /* each left by its last run: threads + GIL */
     for (enum way how = SEQUENTIAL; how <= THREADS_GIL; how++)
-        io[how] = run(false, how, &switches);
+        cpu[how] = run(true, how, &cpu_switches);
+    for (enum way how = SEQUENTIAL; how <= THREADS_GIL; how++)
+        io[how] = run(false, how, &io_switches);
 
-    char cpu_label[64], io_label[64];
-    snprintf(cpu_label, sizeof cpu_label, "CPU: %d x the sum of 0..%d", threads, work - 1);
-    snprintf(io_label, sizeof io_label, "I/O: %d x %d waits of %.1f s", threads, IO_REQUESTS, io_wait);
+    char cpu_row[64], io_row[64];
+    snprintf(cpu_row, sizeof cpu_row, "CPU: %d x the sum of 0..%d", threads, work - 1);
+    snprintf(io_row, sizeof io_row, "I/O: %d x %d waits of %.1f s", threads, IO_REQUESTS, io_wait);
     lab_print("%s", "");
     lab_print("%-34s %12s %12s %15s", "", "sequential", "threads", "threads + GIL");
-    print_row(cpu_label, cpu);
-    print_row(io_label, io);
+    print_row(cpu_row, cpu);
+    print_row(io_row, io);
     lab_print("%s", "");
-    lab_result("cores=%d threads=%d work=%d sum=%" PRIu64 " switch_interval=%d handoff=%s cpu_speedup_nogil=%.3g "
-               "cpu_speedup_gil=%.3g io_speedup_nogil=%.3g io_speedup_gil=%.3g gil_switches=%lu",
-               cores, threads, work, (uint64_t)work * ((uint64_t)work - 1) / 2, switch_interval,
-               handoff_names[handoff], cpu[0] / cpu[1], cpu[0] / cpu[2], io[0] / io[1], io[0] / io[2],
-               cpu_switches);
+    lab_result("cores=%d threads=%d work=%d sum=%" PRIu64 " switch_interval=%d handoff=%s "
+               "cpu_speedup_nogil=%.3g cpu_speedup_gil=%.3g io_speedup_nogil=%.3g "
+               "io_speedup_gil=%.3g gil_switches=%lu",
+               cores, threads, work, expected_sum, switch_interval, handoff_names[handoff],
+               cpu[0] / cpu[1], cpu[0] / cpu[2], io[0] / io[1], io[0] / io[2], cpu_switches);
     return 0;
 }

@@ -4,14 +4,12 @@
  * Python (seed 003, the "first kind of deadlock" and RLock; seed 004, Lock vs RLock):
  * lock = Lock(); lock.acquire(); lock.acquire() never returns: a Lock does not know who
  * holds it, so its holder waits for itself. An RLock knows its owner and counts: acquire
- * twice, release twice. Then 10 threads each add 1 to a global under an RLock.
- * In C:
+ * twice, release twice. Then 10 threads each add 1 to a global under an RLock. In C:
  *   part 1  --plain=errorcheck (default): PTHREAD_MUTEX_ERRORCHECK knows its owner and
- *           answers the second lock with EDEADLK at once.
- *           --plain=normal: the default kind, like Python's Lock, would wait forever;
- *           shown with a deadline (pthread_mutex_clocklock): ETIMEDOUT after --timeout s.
- *           --timeout 0 waits for real: the hang, for gdb.
- *           --plain=ilock: the instrumented lock (common/ilock.h) explains what it sees.
+ *           answers the second lock with EDEADLK at once. --plain=normal: the default kind,
+ *           like Python's Lock, would wait forever; shown with a deadline
+ *           (pthread_mutex_clocklock): ETIMEDOUT after --timeout s; --timeout 0: the hang, for
+ *           gdb. --plain=ilock: the instrumented lock (common/ilock.h) explains what it sees.
  *   part 2  PTHREAD_MUTEX_RECURSIVE taken --depth times must be released as many times;
  *           another thread's unlock is refused (EPERM), as Python refuses it for an RLock.
  *   part 3  --threads threads add 1 to a counter under the recursive mutex, through a helper
@@ -26,39 +24,41 @@
 static int plain = 0;
 static const char *const plain_kinds[] = {"errorcheck", "normal", "ilock", NULL};
 enum { PLAIN_ERRORCHECK, PLAIN_NORMAL, PLAIN_ILOCK };
-static double timeout = 1;
-static int depth = 2;
-static int threads = 10;
-static double seconds = 0.2;   /* the tutorial sleeps 1 s inside the lock */
+static double timeout = 1, seconds = 0.2; /* seconds: the tutorial sleeps 1 s inside the lock */
+static int depth = 2, threads = 10;
 
-static pthread_mutex_t rlock;   /* PTHREAD_MUTEX_RECURSIVE, made in main */
-static long counter;            /* protected by rlock */
+static pthread_mutex_t rlock; /* PTHREAD_MUTEX_RECURSIVE, made in main */
+static long counter;          /* protected by rlock */
 
 static const char *code_name(int rc)
 {
-    return rc == 0 ? "0" : rc == EDEADLK ? "EDEADLK" : rc == ETIMEDOUT ? "timeout" : rc == EPERM ? "EPERM"
-         : rc == EBUSY ? "EBUSY" : strerror(rc);
+    const char *name = rc == 0 ? "0" : rc == ETIMEDOUT ? "timeout" : strerrorname_np(rc);
+    return name != NULL ? name : "unknown"; /* "EDEADLK", "EPERM", "EBUSY"... */
 }
 
 /* Part 1, with a pthread mutex: lock it, then lock it again from the same thread. */
 static int lock_a_mutex_twice(void)
 {
     pthread_mutex_t lock;
-    LAB_CHECK(lab_pthread_mutex_init_kind(&lock, plain == PLAIN_ERRORCHECK ? PTHREAD_MUTEX_ERRORCHECK : PTHREAD_MUTEX_NORMAL));
+    LAB_SETUP(lab_pthread_mutex_init_kind(
+        &lock, plain == PLAIN_ERRORCHECK ? PTHREAD_MUTEX_ERRORCHECK : PTHREAD_MUTEX_NORMAL));
     lab_pthread_mutex_lock(&lock);
     say("lock acquire...1");
     int rc;
     if (plain == PLAIN_ERRORCHECK) {
-        rc = pthread_mutex_lock(&lock);   /* it knows main holds it: EDEADLK, at once */
+        rc = pthread_mutex_lock(&lock); /* it knows main holds it: EDEADLK, at once */
     } else if (timeout > 0) {
-        say("a normal mutex does not check who holds it: main now waits for itself (giving up after %g s)", timeout);
+        say("a normal mutex does not check who holds it: "
+            "main now waits for itself (giving up after %g s)",
+            timeout);
         struct timespec deadline = lab_deadline(timeout);
         rc = pthread_mutex_clocklock(&lock, CLOCK_MONOTONIC, &deadline);
     } else {
-        say("a normal mutex does not check who holds it: main now waits for itself, forever (Ctrl-C ends it)");
-        rc = pthread_mutex_lock(&lock);   /* never returns */
+        say("a normal mutex does not check who holds it: main now waits for itself, forever "
+            "(Ctrl-C ends it)");
+        rc = pthread_mutex_lock(&lock); /* never returns */
     }
-    if (rc == 0) {   /* cannot happen: the lock is held */
+    if (rc == 0) { /* cannot happen: the lock is held */
         say("lock acquire...2");
         lab_pthread_mutex_unlock(&lock);
     }
@@ -67,14 +67,14 @@ static int lock_a_mutex_twice(void)
     return rc;
 }
 
-/* Part 1, with the instrumented lock: it sees the holder is the caller and says so. */
+/* Part 1, ilock: with a deadline it sees its holder ask again: EDEADLK, at once (else: hangs). */
 static int lock_an_ilock_twice(void)
 {
     lab_ilock lock;
-    LAB_CHECK(lab_ilock_init(&lock, "lock"));
-    LAB_CHECK(lab_ilock_lock(&lock, timeout));
+    LAB_SETUP(lab_ilock_init(&lock, "lock"));
+    LAB_CHECK(lab_ilock_lock(&lock)); /* free: 0 */
     say("lock acquire...1");
-    int rc = lab_ilock_lock(&lock, timeout);   /* EDEADLK at once, unless --timeout 0 */
+    int rc = timeout > 0 ? lab_ilock_lock_timeout(&lock, timeout) : lab_ilock_lock(&lock);
     LAB_CHECK(lab_ilock_unlock(&lock));
     lab_ilock_destroy(&lock);
     return rc;
@@ -84,7 +84,7 @@ static int lock_an_ilock_twice(void)
 static void *unlock_what_main_holds(void *unused)
 {
     (void)unused;
-    int rc = pthread_mutex_unlock(&rlock);   /* not the owner: refused, the lock is untouched */
+    int rc = pthread_mutex_unlock(&rlock); /* not the owner: refused, the lock is untouched */
     say("pthread_mutex_unlock from here: %s (%s)", code_name(rc), strerror(rc));
     return (void *)(long)rc;
 }
@@ -96,7 +96,9 @@ static void *try_to_take_it(void *unused)
     int rc = pthread_mutex_trylock(&rlock);
     if (rc == 0)
         lab_pthread_mutex_unlock(&rlock);
-    say("pthread_mutex_trylock from here: %s", rc == 0 ? "got it, the lock is free" : rc == EBUSY ? "EBUSY, still held" : code_name(rc));
+    say("pthread_mutex_trylock from here: %s", rc == 0       ? "got it, the lock is free"
+                                               : rc == EBUSY ? "EBUSY, still held"
+                                                             : code_name(rc));
     return (void *)(long)rc;
 }
 
@@ -110,7 +112,7 @@ static int in_another_thread(void *(*fn)(void *), const char *name)
 static int recursive_up_and_down(int *foreign)
 {
     for (int level = 1; level <= depth; level++) {
-        lab_pthread_mutex_lock(&rlock);   /* the owner again: the count goes up, no waiting */
+        lab_pthread_mutex_lock(&rlock); /* the owner again: the count goes up, no waiting */
         say("lock acquire...%d (depth %d)", level, level);
     }
     *foreign = in_another_thread(unlock_what_main_holds, "intruder");
@@ -119,7 +121,7 @@ static int recursive_up_and_down(int *foreign)
         lab_pthread_mutex_unlock(&rlock);
         released++;
         say("lock release (depth %d)", depth - released);
-    } while (in_another_thread(try_to_take_it, "other") == EBUSY);   /* still held: one more owed */
+    } while (in_another_thread(try_to_take_it, "other") == EBUSY); /* still held: one more owed */
     return released;
 }
 
@@ -138,57 +140,61 @@ static void *work(void *unused)
 {
     (void)unused;
     lab_pthread_mutex_lock(&rlock);
-    long mine = add_one();   /* locks rlock a second time: fine, it is recursive */
+    long mine = add_one(); /* locks rlock a second time: fine, it is recursive */
     lab_sleep(seconds);
-    say("gl_num = %ld (mine: %ld)", counter, mine);   /* nobody could add meanwhile */
+    say("gl_num = %ld (mine: %ld)", counter, mine); /* nobody could add meanwhile */
     lab_pthread_mutex_unlock(&rlock);
     return NULL;
 }
 
 static const lab_option options[] = {
-    LAB_CHOICE("plain", &plain, plain_kinds, "part 1's plain lock: errorcheck, normal (needs a deadline), ilock"),
-    LAB_DOUBLE("timeout", &timeout, 0, 60, "S", "part 1's deadline for the second lock; 0 waits forever"),
-    LAB_INT("depth", &depth, 1, 100, "N", "part 2: how many times the owner takes the recursive lock"),
+    LAB_CHOICE("plain", &plain, plain_kinds, "part 1: errorcheck, normal (with a deadline), ilock"),
+    LAB_DOUBLE("timeout", &timeout, 0, 60, "S", "part 1: the second lock's deadline; 0: forever"),
+    LAB_INT("depth", &depth, 1, 100, "N", "part 2: times the owner takes the recursive lock"),
     LAB_INT("threads", &threads, 1, 1000, "N", "part 3: threads adding 1 under the recursive lock"),
-    LAB_DOUBLE("seconds", &seconds, 0, 10, "S", "part 3: the sleep inside the lock (the tutorial: 1)"),
+    LAB_DOUBLE("seconds", &seconds, 0, 10, "S", "part 3: the sleep inside the lock (tutorial: 1)"),
     LAB_END,
 };
 
 static const lab_demo demo = {
     .name = "rlock",
-    .summary = "a lock taken twice by its holder: a plain mutex hangs or says EDEADLK, a recursive one counts",
-    .python = "lock = Lock(); lock.acquire(); lock.acquire()  vs  lock = RLock() ... (seeds 003, 004)",
-    .details = "1. a plain mutex locked twice by main: EDEADLK (errorcheck), a timeout (normal, with a deadline),\n"
-               "   or the instrumented lock's explanation (ilock). --timeout 0 hangs for real (for gdb).\n"
-               "2. a recursive mutex locked --depth times and released as many; another thread's unlock: EPERM.\n"
-               "3. --threads threads add 1 under the recursive mutex, through a helper that locks it again.",
+    .summary = "a lock taken twice by its holder: plain hangs or says EDEADLK, recursive counts",
+    .python = "lock = Lock(); lock.acquire(); lock.acquire()  vs  lock = RLock() ...",
+    .details = "1. a plain mutex locked twice: EDEADLK (errorcheck), a timeout (normal) or the\n"
+               "   ilock's explanation; --timeout 0 hangs (gdb). 2. a recursive mutex locked\n"
+               "   --depth times, released as many; a foreign unlock: EPERM. 3. --threads threads\n"
+               "   add 1 under it, through a helper that locks it again.",
     .options = options,
 };
 
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    lab_print("== 1. a plain lock (--plain=%s), acquired twice by the thread that holds it ==", plain_kinds[plain]);
+    lab_print("== 1. a plain lock (--plain=%s), acquired twice by the thread that holds it ==",
+              plain_kinds[plain]);
     int second = plain == PLAIN_ILOCK ? lock_an_ilock_twice() : lock_a_mutex_twice();
     say("second acquire: %s", second == EDEADLK ? "EDEADLK, the lock saw its holder asking again"
-                              : second == ETIMEDOUT ? "timeout; without a deadline it would never return"
-                                                    : code_name(second));
+                              : second == ETIMEDOUT
+                                  ? "timeout; without a deadline it would never return"
+                                  : code_name(second));
 
-    lab_print("== 2. a recursive lock: acquired %d times, released as many, by its owner only ==", depth);
-    LAB_CHECK(lab_pthread_mutex_init_kind(&rlock, PTHREAD_MUTEX_RECURSIVE));
+    lab_print("== 2. a recursive lock: acquired %d times, released as many, by its owner only ==",
+              depth);
+    LAB_SETUP(lab_pthread_mutex_init_kind(&rlock, PTHREAD_MUTEX_RECURSIVE));
     int foreign;
     int released = recursive_up_and_down(&foreign);
 
-    lab_print("== 3. %d threads add 1 under the recursive lock, through a helper that locks it again ==", threads);
+    lab_print("== 3. %d threads add 1 under it, through a helper that locks it again ==", threads);
     lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
     for (int i = 0; i < threads; i++)
         started[i] = lab_thread_start(work, NULL, LAB_NOT_DAEMON, "t%d", i + 1);
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);
     free(started);
-    say("counter = %ld, expected %d", counter, threads);   /* all joined: no lock needed to read */
+    say("counter = %ld, expected %d", counter, threads); /* all joined: no lock needed to read */
     lab_pthread_mutex_destroy(&rlock);
-    lab_result("plain_second_acquire=%s recursive_depth=%d foreign_unlock=%s counter=%ld expected=%d",
+    lab_result("plain_second_acquire=%s recursive_depth=%d foreign_unlock=%s counter=%ld "
+               "expected=%d",
                code_name(second), released, code_name(foreign), counter, threads);
     return 0;
 }

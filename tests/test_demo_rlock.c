@@ -2,7 +2,8 @@
  * timeout with a deadline, or a real hang without one); a recursive lock counts, must be
  * released as many times, and refuses another thread's unlock; the counter under it is exact.
  * The demo commits one error on purpose (another thread unlocks main's recursive mutex): under
- * ThreadSanitizer that is reported, and must be the only report. */
+ * ThreadSanitizer that is reported, and must be the only report. (Bad input: the matrix of
+ * test_every_demo.) */
 #include "support.h"
 
 #include <stdio.h>
@@ -102,17 +103,6 @@ START_TEST(without_a_deadline_the_normal_mutex_hangs_for_real)
 }
 END_TEST
 
-START_TEST(bad_input_is_a_usage_error)
-{
-    assert_usage_error("rlock", "--plain=bogus", NULL);
-    assert_usage_error("rlock", "--plain=recursive", NULL);
-    assert_usage_error("rlock", "--depth", "0", NULL);
-    assert_usage_error("rlock", "--threads", "0", NULL);
-    assert_usage_error("rlock", "--timeout", "-1", NULL);
-    assert_usage_error("rlock", "--seconds", "-1", NULL);
-}
-END_TEST
-
 static Suite *rlock_demo_suite(void)
 {
     Suite *suite = suite_create("demo: rlock");
@@ -124,10 +114,6 @@ static Suite *rlock_demo_suite(void)
     tcase_add_test(runs, the_counter_under_the_recursive_lock_is_exact_every_run);
     tcase_add_test(runs, without_a_deadline_the_normal_mutex_hangs_for_real);
     suite_add_tcase(suite, runs);
-    TCase *input = tcase_create("input");
-    tcase_set_timeout(input, 30);
-    tcase_add_test(input, bad_input_is_a_usage_error);
-    suite_add_tcase(suite, input);
     return suite;
 }
 

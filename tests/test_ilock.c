@@ -1,17 +1,20 @@
-/* test_ilock.c — the instrumented lock: owners, refused unlocks, cycles of waits found and
- * explained (never a hang: every wait has a deadline), no false alarm under contention, and
- * the event log. Scenarios whose report is checked run in a child (run_in_child), which
+/* test_ilock.c — the instrumented lock: owners, refused unlocks, the one rule for time (no
+ * limit, or >= 0 seconds where 0 polls; bad durations refused), cycles of waits found and
+ * explained (never a hang: every wait has a deadline or an end), no false alarm under
+ * contention, and the event log. Scenarios whose report is checked run in a child (run_in_child), which
  * ends with lab_result("key=value ...") for the test to read. */
 #include "support.h"
 
 #include "checked.h"
 #include "clock.h"
 #include "ilock.h"
+#include "ilock_log.h"
 #include "rng.h"
 #include "say.h"
 #include "thread.h"
 
 #include <errno.h>
+#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,7 +51,7 @@ START_TEST(owner_is_tracked)
     ck_assert(!lab_ilock_owner(&lock, NULL, 0));
     ck_assert(!lab_ilock_held_by_me(&lock));
 
-    ck_assert_int_eq(lab_ilock_lock(&lock, 1), 0);
+    ck_assert_int_eq(lab_ilock_lock_timeout(&lock, 1), 0);
     char owner[LAB_NAME_MAX] = "";
     ck_assert(lab_ilock_owner(&lock, owner, sizeof owner));
     ck_assert_str_eq(owner, "main");
@@ -84,7 +87,7 @@ static void unlock_what_others_hold(void *unused)
     lab_ilock lock;
     LAB_CHECK(lab_ilock_init(&lock, "hepang"));
     int free_unlock = lab_ilock_unlock(&lock);
-    LAB_CHECK(lab_ilock_lock(&lock, 1));
+    LAB_CHECK(lab_ilock_lock_timeout(&lock, 1));
     long foreign = (long)lab_thread_join(lab_thread_start(unlock_it, &lock, LAB_NOT_DAEMON, "t2"));
     bool still_mine = lab_ilock_held_by_me(&lock);
     int own = lab_ilock_unlock(&lock);
@@ -107,7 +110,7 @@ END_TEST
 
 static void *lock_and_end(void *lock)
 {
-    LAB_CHECK(lab_ilock_lock(lock, 1));
+    LAB_CHECK(lab_ilock_lock_timeout(lock, 1));
     return NULL;   /* ends holding it */
 }
 
@@ -119,7 +122,7 @@ static void lock_abandoned(void *unused)
     lab_thread_join(lab_thread_start(lock_and_end, &lock, LAB_NOT_DAEMON, "t1"));
     char owner[LAB_NAME_MAX + 8];
     bool held = lab_ilock_owner(&lock, owner, sizeof owner);
-    int rc = lab_ilock_lock(&lock, 0.1);   /* waits for a thread that is gone */
+    int rc = lab_ilock_lock_timeout(&lock, 0.1);   /* waits for a thread that is gone */
     lab_result("held=%d owner_named=%d rc=%d", held, strcmp(owner, "t1 (ended)") == 0, rc);
 }
 
@@ -142,7 +145,7 @@ static void destroy_held(void *unused)
     (void)unused;
     lab_ilock lock;
     LAB_CHECK(lab_ilock_init(&lock, "busy"));
-    LAB_CHECK(lab_ilock_lock(&lock, 1));
+    LAB_CHECK(lab_ilock_lock_timeout(&lock, 1));
     lab_ilock_destroy(&lock);
 }
 
@@ -159,7 +162,7 @@ END_TEST
 
 static void *lock_without_deadline(void *lock)
 {
-    int rc = lab_ilock_lock(lock, 0);
+    int rc = lab_ilock_lock(lock);
     if (rc == 0)
         rc = lab_ilock_unlock(lock);
     return (void *)(long)rc;
@@ -169,7 +172,7 @@ START_TEST(no_deadline_waits_until_the_lock_is_free)
 {
     lab_ilock lock;
     ck_assert_int_eq(lab_ilock_init(&lock, "slow"), 0);
-    ck_assert_int_eq(lab_ilock_lock(&lock, 1), 0);
+    ck_assert_int_eq(lab_ilock_lock_timeout(&lock, 1), 0);
     lab_thread *waiter = lab_thread_start(lock_without_deadline, &lock, LAB_NOT_DAEMON, "patient");
     lab_sleep(0.1);   /* long past any deadline it might wrongly have had */
     ck_assert(lab_thread_is_alive(waiter));
@@ -179,14 +182,57 @@ START_TEST(no_deadline_waits_until_the_lock_is_free)
 }
 END_TEST
 
+/* The one rule for time: a negative, NaN or infinite duration is refused, never "forever". */
+START_TEST(a_bad_duration_is_refused_and_nothing_happens)
+{
+    lab_ilock lock;
+    ck_assert_int_eq(lab_ilock_init(&lock, "strict"), 0);
+    const double bad[] = {-1, -1e-9, -INFINITY, INFINITY, NAN};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(lab_ilock_lock_timeout(&lock, bad[i]), EINVAL);
+        ck_assert(!lab_ilock_owner(&lock, NULL, 0));   /* not taken */
+    }
+    ck_assert_int_eq(lab_ilock_lock(&lock), 0);
+    ck_assert_int_eq(lab_ilock_lock_timeout(&lock, -1), EINVAL);   /* refused before EDEADLK */
+    ck_assert(lab_ilock_held_by_me(&lock));
+    ck_assert_int_eq(lab_ilock_unlock(&lock), 0);
+    lab_ilock_destroy(&lock);
+}
+END_TEST
+
+static void *poll_once(void *lock)
+{
+    return (void *)(long)lab_ilock_lock_timeout(lock, 0);
+}
+
+/* 0 polls: a free lock is taken, a held one gives its verdict at once. */
+START_TEST(zero_seconds_polls)
+{
+    lab_set_quiet(true);   /* the verdicts are said */
+    lab_ilock lock;
+    ck_assert_int_eq(lab_ilock_init(&lock, "poll"), 0);
+    ck_assert_int_eq(lab_ilock_lock_timeout(&lock, 0), 0);
+    ck_assert(lab_ilock_held_by_me(&lock));
+    ck_assert_int_eq(lab_ilock_lock_timeout(&lock, 0), EDEADLK);   /* its own: a deadlock of one */
+    double begin = lab_now();
+    long rc = (long)lab_thread_join(lab_thread_start(poll_once, &lock, LAB_NOT_DAEMON, "poller"));
+    ck_assert_int_eq(rc, ETIMEDOUT);
+    ck_assert(lab_now() - begin < 5);   /* it did not wait for the holder */
+    ck_assert(lab_ilock_held_by_me(&lock));
+    ck_assert_int_eq(lab_ilock_unlock(&lock), 0);
+    lab_ilock_destroy(&lock);
+    lab_set_quiet(false);
+}
+END_TEST
+
 static void relock_own_lock(void *unused)
 {
     (void)unused;
     lab_ilock lock;
     LAB_CHECK(lab_ilock_init(&lock, "x"));
-    LAB_CHECK(lab_ilock_lock(&lock, 1));
+    LAB_CHECK(lab_ilock_lock_timeout(&lock, 1));
     double begin = lab_now();
-    int rc = lab_ilock_lock(&lock, 20);
+    int rc = lab_ilock_lock_timeout(&lock, 20);
     lab_result("rc=%d waited=%.3f", rc, lab_now() - begin);
 }
 
@@ -213,9 +259,9 @@ typedef struct ring_member {
 static void *hold_then_wait(void *arg)
 {
     ring_member *m = arg;
-    LAB_CHECK(lab_ilock_lock(m->first, 5));
+    LAB_CHECK(lab_ilock_lock_timeout(m->first, 5));
     lab_pthread_barrier_wait(m->all_hold);   /* everyone holds a lock: nobody can go on */
-    m->rc = lab_ilock_lock(m->second, 0.3);
+    m->rc = lab_ilock_lock_timeout(m->second, 0.3);
     if (m->rc == 0)
         LAB_CHECK(lab_ilock_unlock(m->second));
     LAB_CHECK(lab_ilock_unlock(m->first));   /* the victim backs out here: the ring moves */
@@ -307,8 +353,8 @@ static lab_ilock chain_a, chain_b;
 static void *hold_b_wait_for_a(void *unused)
 {
     (void)unused;
-    LAB_CHECK(lab_ilock_lock(&chain_b, 5));
-    int rc = lab_ilock_lock(&chain_a, 10);
+    LAB_CHECK(lab_ilock_lock_timeout(&chain_b, 5));
+    int rc = lab_ilock_lock_timeout(&chain_a, 10);
     if (rc == 0)
         LAB_CHECK(lab_ilock_unlock(&chain_a));
     LAB_CHECK(lab_ilock_unlock(&chain_b));
@@ -318,7 +364,7 @@ static void *hold_b_wait_for_a(void *unused)
 static void *wait_for_b_briefly(void *unused)
 {
     (void)unused;
-    int rc = lab_ilock_lock(&chain_b, 0.2);
+    int rc = lab_ilock_lock_timeout(&chain_b, 0.2);
     if (rc == 0)
         LAB_CHECK(lab_ilock_unlock(&chain_b));
     return (void *)(long)rc;
@@ -345,7 +391,7 @@ static void chain_without_cycle(void *unused)
     LAB_CHECK(lab_ilock_log_start(64));
     LAB_CHECK(lab_ilock_init(&chain_a, "A"));
     LAB_CHECK(lab_ilock_init(&chain_b, "B"));
-    LAB_CHECK(lab_ilock_lock(&chain_a, 1));
+    LAB_CHECK(lab_ilock_lock_timeout(&chain_a, 1));
     lab_thread *t2 = lab_thread_start(hold_b_wait_for_a, NULL, LAB_NOT_DAEMON, "t2");
     bool t2_waits = log_shows_waiting("t2", "A");
     long t3_rc = (long)lab_thread_join(lab_thread_start(wait_for_b_briefly, NULL, LAB_NOT_DAEMON, "t3"));
@@ -397,9 +443,9 @@ static void *lock_pairs_in_order(void *arg)
         int b = (int)lab_rng_between(&rng, 0, LOCKS - 2);
         b += b >= a;   /* a different lock */
         int low = a < b ? a : b, high = a < b ? b : a;
-        int rc = lab_ilock_lock(&c->locks[low], c->timeout);
+        int rc = lab_ilock_lock_timeout(&c->locks[low], c->timeout);
         if (rc == 0) {
-            rc = lab_ilock_lock(&c->locks[high], c->timeout);
+            rc = lab_ilock_lock_timeout(&c->locks[high], c->timeout);
             if (rc == 0) {
                 c->counts[low]++;
                 c->counts[high]++;
@@ -453,7 +499,7 @@ static lab_ilock logged;
 static void *wait_for_logged(void *unused)
 {
     (void)unused;
-    LAB_CHECK(lab_ilock_lock(&logged, 10));
+    LAB_CHECK(lab_ilock_lock_timeout(&logged, 10));
     LAB_CHECK(lab_ilock_unlock(&logged));
     return NULL;
 }
@@ -463,14 +509,14 @@ START_TEST(the_log_records_wait_acquire_release_in_order)
     lab_set_quiet(true);   /* t3's refused unlock is said */
     ck_assert_int_eq(lab_ilock_log_start(32), 0);
     ck_assert_int_eq(lab_ilock_init(&logged, "A"), 0);
-    ck_assert_int_eq(lab_ilock_lock(&logged, 1), 0);
+    ck_assert_int_eq(lab_ilock_lock_timeout(&logged, 1), 0);
     lab_thread *t1 = lab_thread_start(wait_for_logged, NULL, LAB_NOT_DAEMON, "t1");
     ck_assert(log_shows_waiting("t1", "A"));
     ck_assert_int_eq(lab_ilock_unlock(&logged), 0);
     lab_thread_join(t1);
     lab_thread *t2 = lab_thread_start(look_at_lock, &(probe){.lock = &logged}, LAB_NOT_DAEMON, "t2");
     lab_thread_join(t2);   /* t2 took it with trylock and released it */
-    ck_assert_int_eq(lab_ilock_lock(&logged, 1), 0);
+    ck_assert_int_eq(lab_ilock_lock_timeout(&logged, 1), 0);
     lab_thread_join(lab_thread_start(look_at_lock, &(probe){.lock = &logged}, LAB_NOT_DAEMON, "t3"));
     lab_ilock_log_stop();
     ck_assert_int_eq(lab_ilock_unlock(&logged), 0);   /* not recorded */
@@ -512,7 +558,7 @@ START_TEST(a_full_log_keeps_the_first_events_and_counts_the_rest)
     lab_ilock lock;
     ck_assert_int_eq(lab_ilock_init(&lock, "busy"), 0);
     for (int i = 0; i < 4; i++) {
-        ck_assert_int_eq(lab_ilock_lock(&lock, 1), 0);
+        ck_assert_int_eq(lab_ilock_lock_timeout(&lock, 1), 0);
         ck_assert_int_eq(lab_ilock_unlock(&lock), 0);
     }
     lab_ilock_event events[8];
@@ -544,6 +590,8 @@ static Suite *ilock_suite(void)
     TCase *waits = tcase_create("waits");
     tcase_set_timeout(waits, 60);
     tcase_add_test(waits, no_deadline_waits_until_the_lock_is_free);
+    tcase_add_test(waits, a_bad_duration_is_refused_and_nothing_happens);
+    tcase_add_test(waits, zero_seconds_polls);
     tcase_add_test(waits, locking_a_lock_you_hold_is_a_deadlock_of_one_reported_at_once);
     tcase_add_test(waits, a_cycle_of_two_is_found_and_broken);
     tcase_add_test(waits, a_cycle_of_three_is_found_and_broken);

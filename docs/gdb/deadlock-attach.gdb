@@ -28,7 +28,8 @@ end
 thread apply all -s waits-for
 
 # The same lock seen by the C library: __owner is the LWP (kernel thread id) of the holder,
-# the number `info threads` shows as "LWP ...". Every ilock is on one list, all_locks.
+# the number `info threads` shows as "LWP ...". Every ilock is on one list, all_locks
+# (in common/ilock_table.c).
 printf "[%s] is held by LWP %d\n", all_locks->name, all_locks->mutex.__data.__owner
 printf "[%s] is held by LWP %d\n", all_locks->next->name, all_locks->next->mutex.__data.__owner
 
