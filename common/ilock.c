@@ -125,20 +125,6 @@ static int begin_wait(lab_ilock *lock, lab_ilock_thread *me, bool timed)
     return 0;
 }
 
-/* The CLOCK_REALTIME instant `seconds` (>= 0, < 1) real seconds from now: the one instant
- * pthread_mutex_timedlock takes. (clock.h's deadlines are on the monotonic clock.) */
-static struct timespec realtime_in(double seconds)
-{
-    struct timespec at;
-    clock_gettime(CLOCK_REALTIME, &at);
-    at.tv_nsec += (long)(seconds * 1e9);
-    if (at.tv_nsec >= 1000000000L) {
-        at.tv_sec++;
-        at.tv_nsec -= 1000000000L;
-    }
-    return at;
-}
-
 /* Wait for the real mutex until the monotonic deadline. Returns 0 (got it) or ETIMEDOUT.
  * The waits are slices of pthread_mutex_timedlock, whose instants are on CLOCK_REALTIME:
  * TSan and Helgrind know that call (not pthread_mutex_clocklock). The deadline itself
@@ -147,7 +133,9 @@ static int lock_before(lab_ilock *lock, const struct timespec *deadline)
 {
     for (;;) {
         double left = lab_seconds_until(deadline);
-        struct timespec until = realtime_in(left < 0 ? 0 : left < SLICE_SECONDS ? left : SLICE_SECONDS);
+        /* pthread_mutex_timedlock takes a CLOCK_REALTIME instant */
+        struct timespec until = lab_timespec_after(
+            CLOCK_REALTIME, left < 0 ? 0 : left < SLICE_SECONDS ? left : SLICE_SECONDS);
         TSAN_PRE_LOCK(lock, 0);
         int rc = pthread_mutex_timedlock(&lock->mutex, &until);   /* a past instant: one try */
         TSAN_POST_LOCK(lock, rc == 0 ? 0 : TSAN_FAILED);
