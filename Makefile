@@ -108,7 +108,7 @@ bench-programs: $(BENCH_BIN)
 # in one run (so a slow or busy machine slows both sides alike).
 # bench_compare measures threadlab against GLib (and CPython, when python3 is there):
 # ROUNDS=N interleaved rounds; THREADS=1,2,4,8,16 adds the scaling sweep and its plot (gnuplot).
-ROUNDS ?= 5
+ROUNDS ?= 7
 THREADS ?=
 $(BUILD)/bench/bench_compare: CFLAGS += $(shell pkg-config --cflags glib-2.0 2>/dev/null)
 $(BUILD)/bench/bench_compare: LDLIBS += $(shell pkg-config --libs glib-2.0 2>/dev/null)

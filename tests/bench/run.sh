@@ -7,7 +7,7 @@
 # Each prints its own table. Usage: tests/bench/run.sh build/release [ROUNDS] [THREADS]
 set -u
 build=$1
-rounds=${2:-5}
+rounds=${2:-7}
 threads=${3:-}
 here=$(dirname "$0")
 out=$build/bench
