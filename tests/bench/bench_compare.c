@@ -970,41 +970,47 @@ static double line_ratio(const line *l)
     return l->mine_is_threadlab ? other / mine : mine / other;
 }
 
-static void format_goal(char *out, size_t size, const line *l, double ratio, bool count)
+/* The goal of a line as text (">= 1.2x", "within 1.1x"; "" when none), and the verdict
+ * ("met", "MISSED"; "" when there is no goal or no ratio). Counts the verdicts. */
+static void format_goal(char *want, size_t want_size, const char **verdict, const line *l,
+                        double ratio)
 {
-    if (l->goal == 0) {
-        snprintf(out, size, "%s", "");
+    *verdict = "";
+    want[0] = '\0';
+    if (l->goal == 0)
         return;
-    }
-    bool met = !isnan(ratio) && ratio >= l->goal;
-    if (count && !isnan(ratio))
-        met ? goals_met++ : goals_missed++;
-    char want[32];
     if (l->goal_note != NULL)
-        snprintf(want, sizeof want, "%s", l->goal_note);
+        snprintf(want, want_size, "%s", l->goal_note);
     else
-        snprintf(want, sizeof want, ">= %.2gx", l->goal);
-    snprintf(out, size, "goal %-11s %s", want, isnan(ratio) ? "" : met ? "met" : "MISSED");
+        snprintf(want, want_size, ">= %.1fx", l->goal);
+    if (isnan(ratio))
+        return;
+    bool met = ratio >= l->goal;
+    met ? goals_met++ : goals_missed++;
+    *verdict = met ? "met" : "MISSED";
 }
 
 static void report(FILE *md, int rounds)
 {
-    fprintf(md, "| workload | implementation | median | threadlab ahead by | goal |\n");
-    fprintf(md, "|---|---|---:|---:|---|\n");
+    fprintf(md, "| workload | implementation | median | ratio | goal | |\n");
+    fprintf(md, "|---|---|---:|---:|---|---|\n");
     for (size_t b = 0; b < BLOCKS; b++) {
         printf("\n%s\n", blocks[b].title);
         for (const line *l = blocks[b].lines; l < blocks[b].lines + 8 && l->label != NULL; l++) {
-            char value[32], ratio_text[32] = "", goal[64] = "";
+            char value[32], ratio_text[32] = "", want[32] = "";
+            const char *verdict = "";
             format_value(value, sizeof value, blocks[b].unit, median(l->workload, l->impl));
             if (l->vs_workload != NULL) {
                 double ratio = line_ratio(l);
                 if (!isnan(ratio))
                     snprintf(ratio_text, sizeof ratio_text, "%.2fx", ratio);
-                format_goal(goal, sizeof goal, l, ratio, true);
+                format_goal(want, sizeof want, &verdict, l, ratio);
             }
-            printf("  %-44s %12s %8s   %s\n", l->label, value, ratio_text, goal);
-            fprintf(md, "| %s | %s | %s | %s | %s |\n", l == blocks[b].lines ? blocks[b].title : "",
-                    l->label, value, ratio_text, goal);
+            printf("  %-44s %12s %8s   %s%-11s %s\n", l->label, value, ratio_text,
+                   want[0] ? "goal " : "", want, verdict);
+            fprintf(md, "| %s | %s | %s | %s | %s | %s |\n",
+                    l == blocks[b].lines ? blocks[b].title : "", l->label, value, ratio_text, want,
+                    verdict);
         }
     }
     printf("\ngoals: %d met, %d missed (%d rounds; medians; ratio = other's time / "
