@@ -1006,8 +1006,12 @@ static void report(FILE *md, int rounds)
                     snprintf(ratio_text, sizeof ratio_text, "%.2fx", ratio);
                 format_goal(want, sizeof want, &verdict, l, ratio);
             }
-            printf("  %-44s %12s %8s   %s%-11s %s\n", l->label, value, ratio_text,
-                   want[0] ? "goal " : "", want, verdict);
+            char text[160];
+            int end = snprintf(text, sizeof text, "  %-44s %12s %8s   %s%-11s %s", l->label, value,
+                               ratio_text, want[0] ? "goal " : "", want, verdict);
+            while (end > 0 && text[end - 1] == ' ')
+                text[--end] = '\0';
+            printf("%s\n", text);
             fprintf(md, "| %s | %s | %s | %s | %s | %s |\n",
                     l == blocks[b].lines ? blocks[b].title : "", l->label, value, ratio_text, want,
                     verdict);
