@@ -30,9 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_ROUNDS 101
+#define MAX_ROUNDS  101
 #define MAX_RESULTS 160
-#define MAX_SWEEP 16
+#define MAX_SWEEP   16
 
 /* ---- sizes (times --scale) ---- */
 static double scale = 1.0;
@@ -41,12 +41,12 @@ static long size_of(long n)
     long scaled = lround((double)n * scale);
     return scaled < 1 ? 1 : scaled;
 }
-#define QUEUE_ITEMS 200000L
-#define POOL_TASKS 100000L
-#define PINGPONGS 5000L
-#define INCREMENTS 2000000L
+#define QUEUE_ITEMS   200000L
+#define POOL_TASKS    100000L
+#define PINGPONGS     5000L
+#define INCREMENTS    2000000L
 #define THREAD_STARTS 1000L
-#define SLEEPS 50L
+#define SLEEPS        50L
 #define SLEEP_SECONDS 0.001
 
 static double now(void)
@@ -118,7 +118,7 @@ static double median(const char *workload, const char *impl)
  * last one's end, as the threads themselves saw them. (Main's own clock would be wrong on
  * 2 CPUs: after the start line main may not run again until the workers are done.) */
 typedef struct stopwatch {
-    atomic_llong first_start, last_end;   /* nanoseconds */
+    atomic_llong first_start, last_end; /* nanoseconds */
 } stopwatch;
 
 static long long now_ns(void)
@@ -184,16 +184,28 @@ typedef struct queue_ops {
     void (*destroy)(void *q);
 } queue_ops;
 
-static void *tlq_make(long capacity) { return tl_queue_new(capacity); }
-static void tlq_put(void *q, void *item) { tl_queue_put(q, item); }
-static void *tlq_get(void *q) { return tl_queue_get(q); }
-static void tlq_destroy(void *q) { tl_queue_free(q); }
+static void *tlq_make(long capacity)
+{
+    return tl_queue_new(capacity);
+}
+static void tlq_put(void *q, void *item)
+{
+    tl_queue_put(q, item);
+}
+static void *tlq_get(void *q)
+{
+    return tl_queue_get(q);
+}
+static void tlq_destroy(void *q)
+{
+    tl_queue_free(q);
+}
 
 /* GLib has no bounded queue: a bounded one is two GAsyncQueues, the items and a queue of
  * free-slot tokens (filled with capacity tokens): put takes a token first, get gives one back. */
 typedef struct glib_queue {
     GAsyncQueue *items;
-    GAsyncQueue *slots;   /* NULL when unbounded */
+    GAsyncQueue *slots; /* NULL when unbounded */
 } glib_queue;
 
 #define TOKEN ((gpointer)(uintptr_t)1)
@@ -238,8 +250,8 @@ static void gq_destroy(void *queue)
 }
 
 typedef struct textbook_queue {
-    tb_ring *ring;   /* bounded */
-    tb_list *list;   /* unbounded */
+    tb_ring *ring; /* bounded */
+    tb_list *list; /* unbounded */
 } textbook_queue;
 
 static void *tbq_make(long capacity)
@@ -282,7 +294,7 @@ static const queue_ops queue_impls[] = {
 };
 #define QUEUE_IMPLS (sizeof queue_impls / sizeof queue_impls[0])
 
-#define STOP ((void *)(uintptr_t)-1)   /* a consumer's last item; never NULL (GLib refuses NULL) */
+#define STOP ((void *)(uintptr_t)-1) /* a consumer's last item; never NULL (GLib refuses NULL) */
 
 typedef struct queue_run {
     const queue_ops *ops;
@@ -291,7 +303,7 @@ typedef struct queue_run {
     long per_producer;
     pthread_barrier_t start;
     stopwatch clock;
-    atomic_int producing;   /* producers not finished yet: the last one puts the STOPs */
+    atomic_int producing; /* producers not finished yet: the last one puts the STOPs */
     atomic_long consumed;
 } queue_run;
 
@@ -324,7 +336,8 @@ static void *consumer(void *arg)
 /* Seconds per item: `pairs` producers put `items` in all, `pairs` consumers get them. */
 static double time_queue(const queue_ops *ops, long capacity, int pairs, long items)
 {
-    queue_run run = {.ops = ops, .q = ops->make(capacity), .pairs = pairs, .per_producer = items / pairs};
+    queue_run run = {
+        .ops = ops, .q = ops->make(capacity), .pairs = pairs, .per_producer = items / pairs};
     pthread_t producers[MAX_SWEEP], consumers[MAX_SWEEP];
     stopwatch_reset(&run.clock);
     atomic_init(&run.producing, pairs);
@@ -371,39 +384,39 @@ static double time_threadlab_pool(pool_style style, int workers, long n)
     double begin = now();
     tl_pool *pool = tl_pool_new(workers);
     switch (style) {
-    case POOL_FUTURES:
-        for (long i = 0; i < n; i++)
-            futures[i] = tl_pool_submit(pool, i);
-        for (long i = 0; i < n; i++) {
-            sum += tl_future_result(futures[i]);
-            tl_future_free(futures[i]);
+        case POOL_FUTURES:
+            for (long i = 0; i < n; i++)
+                futures[i] = tl_pool_submit(pool, i);
+            for (long i = 0; i < n; i++) {
+                sum += tl_future_result(futures[i]);
+                tl_future_free(futures[i]);
+            }
+            break;
+        case POOL_FIRE_AND_FORGET:
+            for (long i = 0; i < n; i++)
+                tl_future_free(tl_pool_submit(pool, i));
+            sum = n * (n + 1) / 2; /* nobody looks at the results */
+            break;
+        case POOL_MAP: {
+            tl_map *map = tl_map_new(pool, items, (size_t)n);
+            long value;
+            while (tl_map_next(map, &value))
+                sum += value;
+            tl_map_free(map);
+            break;
         }
-        break;
-    case POOL_FIRE_AND_FORGET:
-        for (long i = 0; i < n; i++)
-            tl_future_free(tl_pool_submit(pool, i));
-        sum = n * (n + 1) / 2;   /* nobody looks at the results */
-        break;
-    case POOL_MAP: {
-        tl_map *map = tl_map_new(pool, items, (size_t)n);
-        long value;
-        while (tl_map_next(map, &value))
-            sum += value;
-        tl_map_free(map);
-        break;
-    }
-    case POOL_AS_COMPLETED: {
-        for (long i = 0; i < n; i++)
-            futures[i] = tl_pool_submit(pool, i);
-        tl_as_completed *done = tl_as_completed_new(futures, (size_t)n);
-        size_t index;
-        while (tl_as_completed_next(done, &index))
-            sum += tl_future_result(futures[index]);
-        tl_as_completed_free(done);
-        for (long i = 0; i < n; i++)
-            tl_future_free(futures[i]);
-        break;
-    }
+        case POOL_AS_COMPLETED: {
+            for (long i = 0; i < n; i++)
+                futures[i] = tl_pool_submit(pool, i);
+            tl_as_completed *done = tl_as_completed_new(futures, (size_t)n);
+            size_t index;
+            while (tl_as_completed_next(done, &index))
+                sum += tl_future_result(futures[index]);
+            tl_as_completed_free(done);
+            for (long i = 0; i < n; i++)
+                tl_future_free(futures[i]);
+            break;
+        }
     }
     tl_pool_free(pool);
     double seconds = now() - begin;
@@ -480,7 +493,7 @@ static double time_textbook_pool(pool_style style, int workers, long n)
  * (two hand-overs, each a wake-up of the other thread). */
 typedef struct pingpong {
     long rounds;
-    bool pinned;   /* both threads on CPU 0: every hand-over is a context switch */
+    bool pinned; /* both threads on CPU 0: every hand-over is a context switch */
     pthread_barrier_t start;
     stopwatch clock;
     tl_event events[2];
@@ -489,7 +502,7 @@ typedef struct pingpong {
     pthread_mutex_t mutex;
     pthread_cond_t condvar;
     sem_t sems[2];
-    int turn;   /* Condition and condvar: whose turn (0 or 1) */
+    int turn; /* Condition and condvar: whose turn (0 or 1) */
 } pingpong;
 
 typedef struct pingpong_side {
@@ -632,11 +645,11 @@ static const struct {
 
 static pthread_mutex_t counter_mutex = PTHREAD_MUTEX_INITIALIZER;
 static tl_ilock counter_ilock;
-static long counter;   /* protected by the variant's lock */
+static long counter; /* protected by the variant's lock */
 static atomic_long atomic_counter;
 
 typedef struct counting {
-    int variant;   /* 0 mutex, 1 ilock, 2 atomic */
+    int variant; /* 0 mutex, 1 ilock, 2 atomic */
     long n;
     pthread_barrier_t *start;
     stopwatch *clock;
@@ -649,18 +662,18 @@ static void *count_up(void *arg)
     stopwatch_start(c->clock);
     for (long i = 0; i < c->n; i++) {
         switch (c->variant) {
-        case 0:
-            TB_CHECK(pthread_mutex_lock(&counter_mutex));
-            counter++;
-            TB_CHECK(pthread_mutex_unlock(&counter_mutex));
-            break;
-        case 1:
-            tl_ilock_lock(&counter_ilock);
-            counter++;
-            tl_ilock_unlock(&counter_ilock);
-            break;
-        default:
-            atomic_fetch_add_explicit(&atomic_counter, 1, memory_order_relaxed);
+            case 0:
+                TB_CHECK(pthread_mutex_lock(&counter_mutex));
+                counter++;
+                TB_CHECK(pthread_mutex_unlock(&counter_mutex));
+                break;
+            case 1:
+                tl_ilock_lock(&counter_ilock);
+                counter++;
+                tl_ilock_unlock(&counter_ilock);
+                break;
+            default:
+                atomic_fetch_add_explicit(&atomic_counter, 1, memory_order_relaxed);
         }
     }
     stopwatch_end(c->clock);
@@ -742,7 +755,7 @@ static double time_threads(const char *impl, bool sleep, long n)
 
 /* ======================= CPython ======================= */
 
-static const char *python_script;   /* NULL: no CPython rows */
+static const char *python_script; /* NULL: no CPython rows */
 
 /* Run the script once (every CPython workload) and record its lines "workload seconds". */
 static void run_python(void)
@@ -787,21 +800,23 @@ static void run_round(int round)
     long tasks = size_of(POOL_TASKS);
     for (int k = 0; k < 3; k++) {
         switch ((k + round) % 3) {
-        case 0:
-            record("pool futures", "threadlab", time_threadlab_pool(POOL_FUTURES, 2, tasks));
-            record("pool fire-and-forget", "threadlab",
-                   time_threadlab_pool(POOL_FIRE_AND_FORGET, 2, tasks));
-            record("pool map", "threadlab", time_threadlab_pool(POOL_MAP, 2, tasks));
-            record("pool as_completed", "threadlab", time_threadlab_pool(POOL_AS_COMPLETED, 2, tasks));
-            break;
-        case 1:
-            record("pool futures", "GLib", time_glib_pool(POOL_FUTURES, 2, tasks));
-            record("pool fire-and-forget", "GLib", time_glib_pool(POOL_FIRE_AND_FORGET, 2, tasks));
-            break;
-        default:
-            record("pool futures", "textbook", time_textbook_pool(POOL_FUTURES, 2, tasks));
-            record("pool fire-and-forget", "textbook",
-                   time_textbook_pool(POOL_FIRE_AND_FORGET, 2, tasks));
+            case 0:
+                record("pool futures", "threadlab", time_threadlab_pool(POOL_FUTURES, 2, tasks));
+                record("pool fire-and-forget", "threadlab",
+                       time_threadlab_pool(POOL_FIRE_AND_FORGET, 2, tasks));
+                record("pool map", "threadlab", time_threadlab_pool(POOL_MAP, 2, tasks));
+                record("pool as_completed", "threadlab",
+                       time_threadlab_pool(POOL_AS_COMPLETED, 2, tasks));
+                break;
+            case 1:
+                record("pool futures", "GLib", time_glib_pool(POOL_FUTURES, 2, tasks));
+                record("pool fire-and-forget", "GLib",
+                       time_glib_pool(POOL_FIRE_AND_FORGET, 2, tasks));
+                break;
+            default:
+                record("pool futures", "textbook", time_textbook_pool(POOL_FUTURES, 2, tasks));
+                record("pool fire-and-forget", "textbook",
+                       time_textbook_pool(POOL_FIRE_AND_FORGET, 2, tasks));
         }
     }
     for (size_t k = 0; k < PINGPONG_IMPLS; k++) {
@@ -836,14 +851,14 @@ static void run_round(int round)
         sweep_key(key, sizeof key, "pool", sweep[s]);
         for (int k = 0; k < 3; k++) {
             switch ((k + round) % 3) {
-            case 0:
-                record(key, "threadlab", time_threadlab_pool(POOL_FUTURES, sweep[s], tasks));
-                break;
-            case 1:
-                record(key, "GLib", time_glib_pool(POOL_FUTURES, sweep[s], tasks));
-                break;
-            default:
-                record(key, "textbook", time_textbook_pool(POOL_FUTURES, sweep[s], tasks));
+                case 0:
+                    record(key, "threadlab", time_threadlab_pool(POOL_FUTURES, sweep[s], tasks));
+                    break;
+                case 1:
+                    record(key, "GLib", time_glib_pool(POOL_FUTURES, sweep[s], tasks));
+                    break;
+                default:
+                    record(key, "textbook", time_textbook_pool(POOL_FUTURES, sweep[s], tasks));
             }
         }
     }
@@ -859,9 +874,9 @@ typedef enum { RATE, NANOS, MICROS } unit;
 typedef struct line {
     const char *label;
     const char *workload, *impl;
-    const char *vs_workload, *vs_impl;   /* NULL: no ratio on this line */
+    const char *vs_workload, *vs_impl; /* NULL: no ratio on this line */
     bool mine_is_threadlab;
-    double goal;                         /* 0: no goal */
+    double goal; /* 0: no goal */
     const char *goal_note;
 } line;
 
@@ -874,73 +889,122 @@ typedef struct block {
 /* the rest of a line compared with threadlab's measurement of the same workload */
 #define TL(goal) "threadlab", false, goal
 static const block blocks[] = {
-    {"queue bounded (capacity 64, 2 producers / 2 consumers)", RATE, {
-        {"threadlab Queue(64)", "queue bounded", "threadlab", NULL, NULL, false, 0, NULL},
-        {"GLib: 2 GAsyncQueues (items + slot tokens)", "queue bounded", "GLib", "queue bounded", TL(1.2), NULL},
-        {"textbook ring (mutex + 2 condvars)", "queue bounded", "textbook", "queue bounded", TL(1.0), NULL},
-        {"CPython queue.Queue(64)", "queue bounded", "CPython", "queue bounded", TL(10), NULL},
-    }},
-    {"queue unbounded (2 producers / 2 consumers)", RATE, {
-        {"threadlab Queue()", "queue unbounded", "threadlab", NULL, NULL, false, 0, NULL},
-        {"GLib GAsyncQueue", "queue unbounded", "GLib", "queue unbounded", TL(1.0), NULL},
-        {"textbook linked list (mutex + condvar)", "queue unbounded", "textbook", "queue unbounded", TL(0), NULL},
-        {"CPython queue.Queue()", "queue unbounded", "CPython", "queue unbounded", TL(10), NULL},
-    }},
-    {"pool with futures (2 workers, submit all, then result of each)", RATE, {
-        {"threadlab pool + futures", "pool futures", "threadlab", NULL, NULL, false, 0, NULL},
-        {"GLib GThreadPool (no futures: wait all)", "pool futures", "GLib", "pool futures", TL(1.0), NULL},
-        {"textbook pool (task = future)", "pool futures", "textbook", "pool futures", TL(0), NULL},
-        {"CPython ThreadPoolExecutor(2)", "pool futures", "CPython", "pool futures", TL(35), NULL},
-    }},
-    {"pool fire-and-forget (2 workers, drop the future, drain at shutdown)", RATE, {
-        {"threadlab pool", "pool fire-and-forget", "threadlab", NULL, NULL, false, 0, NULL},
-        {"GLib GThreadPool", "pool fire-and-forget", "GLib", "pool fire-and-forget", TL(1.0), NULL},
-        {"textbook pool (detached tasks)", "pool fire-and-forget", "textbook", "pool fire-and-forget", TL(0), NULL},
-        {"CPython ThreadPoolExecutor(2)", "pool fire-and-forget", "CPython", "pool fire-and-forget", TL(0), NULL},
-    }},
-    {"pool map and as_completed (2 workers), against plain futures", RATE, {
-        {"threadlab map", "pool map", "threadlab", "pool futures", "threadlab", true, 1 / 1.2, "within 1.2x"},
-        {"threadlab as_completed", "pool as_completed", "threadlab", "pool futures", "threadlab", true, 1 / 1.2, "within 1.2x"},
-        {"CPython executor.map", "pool map", "CPython", "pool map", TL(0), NULL},
-        {"CPython as_completed", "pool as_completed", "CPython", "pool as_completed", TL(0), NULL},
-    }},
-    {"ping-pong, 2 threads (one round trip = two wake-ups)", MICROS, {
-        {"bare condvar (mutex + pthread_cond_t)", "ping-pong", "bare condvar", NULL, NULL, false, 0, NULL},
-        {"sem_t", "ping-pong", "sem_t", NULL, NULL, false, 0, NULL},
-        {"threadlab Event (vs condvar)", "ping-pong", "Event", "ping-pong", "bare condvar", true, 1 / 1.1, "within 1.1x"},
-        {"threadlab Condition (vs condvar)", "ping-pong", "Condition", "ping-pong", "bare condvar", true, 1 / 1.1, "within 1.1x"},
-        {"threadlab BoundedSemaphore (vs sem_t)", "ping-pong", "BoundedSemaphore", "ping-pong", "sem_t", true, 0.9, NULL},
-        {"CPython threading.Event (vs Event)", "ping-pong", "CPython", "ping-pong", "Event", false, 0, NULL},
-    }},
-    {"ping-pong, both threads pinned to CPU 0", MICROS, {
-        {"bare condvar", "ping-pong pinned", "bare condvar", NULL, NULL, false, 0, NULL},
-        {"sem_t", "ping-pong pinned", "sem_t", NULL, NULL, false, 0, NULL},
-        {"threadlab Event (vs condvar)", "ping-pong pinned", "Event", "ping-pong pinned", "bare condvar", true, 1 / 1.1, "within 1.1x"},
-        {"threadlab Condition (vs condvar)", "ping-pong pinned", "Condition", "ping-pong pinned", "bare condvar", true, 1 / 1.1, "within 1.1x"},
-        {"threadlab BoundedSemaphore (vs sem_t)", "ping-pong pinned", "BoundedSemaphore", "ping-pong pinned", "sem_t", true, 0.9, NULL},
-    }},
-    {"counter, 1 thread (lock, add, unlock)", NANOS, {
-        {"bare pthread mutex", "counter 1 thread", "mutex", NULL, NULL, false, 0, NULL},
-        {"atomic add (no lock)", "counter 1 thread", "atomic", NULL, NULL, false, 0, NULL},
-        {"threadlab ilock (vs mutex)", "counter 1 thread", "ilock", "counter 1 thread", "mutex", true, 1 / 1.5, "within 1.5x"},
-        {"CPython threading.Lock (vs ilock)", "counter 1 thread", "CPython", "counter 1 thread", "ilock", false, 0, NULL},
-    }},
-    {"counter, 2 threads on one lock", NANOS, {
-        {"bare pthread mutex", "counter 2 threads", "mutex", NULL, NULL, false, 0, NULL},
-        {"atomic add (no lock)", "counter 2 threads", "atomic", NULL, NULL, false, 0, NULL},
-        {"threadlab ilock (vs mutex)", "counter 2 threads", "ilock", "counter 2 threads", "mutex", true, 0, NULL},
-    }},
-    {"thread create + join", MICROS, {
-        {"threadlab lab_thread_start/join", "thread create+join", "threadlab", NULL, NULL, false, 0, NULL},
-        {"pthread_create/join", "thread create+join", "pthread", "thread create+join", TL(0), NULL},
-        {"GLib g_thread_new/join", "thread create+join", "GLib", "thread create+join", TL(0), NULL},
-        {"CPython Thread start/join", "thread create+join", "CPython", "thread create+join", TL(0), NULL},
-    }},
-    {"a thread that sleeps 1 ms, joined: time beyond the 1 ms", MICROS, {
-        {"threadlab thread + lab_sleep", "sleep+join overhead", "threadlab", NULL, NULL, false, 0, NULL},
-        {"pthread + nanosleep", "sleep+join overhead", "pthread", "sleep+join overhead", TL(0), NULL},
-        {"CPython Thread + time.sleep", "sleep+join overhead", "CPython", "sleep+join overhead", TL(0), NULL},
-    }},
+    {"queue bounded (capacity 64, 2 producers / 2 consumers)",
+     RATE,
+     {
+         {"threadlab Queue(64)", "queue bounded", "threadlab", NULL, NULL, false, 0, NULL},
+         {"GLib: 2 GAsyncQueues (items + slot tokens)", "queue bounded", "GLib", "queue bounded",
+          TL(1.2), NULL},
+         {"textbook ring (mutex + 2 condvars)", "queue bounded", "textbook", "queue bounded",
+          TL(1.0), NULL},
+         {"CPython queue.Queue(64)", "queue bounded", "CPython", "queue bounded", TL(10), NULL},
+     }},
+    {"queue unbounded (2 producers / 2 consumers)",
+     RATE,
+     {
+         {"threadlab Queue()", "queue unbounded", "threadlab", NULL, NULL, false, 0, NULL},
+         {"GLib GAsyncQueue", "queue unbounded", "GLib", "queue unbounded", TL(1.0), NULL},
+         {"textbook linked list (mutex + condvar)", "queue unbounded", "textbook",
+          "queue unbounded", TL(0), NULL},
+         {"CPython queue.Queue()", "queue unbounded", "CPython", "queue unbounded", TL(10), NULL},
+     }},
+    {"pool with futures (2 workers, submit all, then result of each)",
+     RATE,
+     {
+         {"threadlab pool + futures", "pool futures", "threadlab", NULL, NULL, false, 0, NULL},
+         {"GLib GThreadPool (no futures: wait all)", "pool futures", "GLib", "pool futures",
+          TL(1.0), NULL},
+         {"textbook pool (task = future)", "pool futures", "textbook", "pool futures", TL(0), NULL},
+         {"CPython ThreadPoolExecutor(2)", "pool futures", "CPython", "pool futures", TL(35), NULL},
+     }},
+    {"pool fire-and-forget (2 workers, drop the future, drain at shutdown)",
+     RATE,
+     {
+         {"threadlab pool", "pool fire-and-forget", "threadlab", NULL, NULL, false, 0, NULL},
+         {"GLib GThreadPool", "pool fire-and-forget", "GLib", "pool fire-and-forget", TL(1.0),
+          NULL},
+         {"textbook pool (detached tasks)", "pool fire-and-forget", "textbook",
+          "pool fire-and-forget", TL(0), NULL},
+         {"CPython ThreadPoolExecutor(2)", "pool fire-and-forget", "CPython",
+          "pool fire-and-forget", TL(0), NULL},
+     }},
+    {"pool map and as_completed (2 workers), against plain futures",
+     RATE,
+     {
+         {"threadlab map", "pool map", "threadlab", "pool futures", "threadlab", true, 1 / 1.2,
+          "within 1.2x"},
+         {"threadlab as_completed", "pool as_completed", "threadlab", "pool futures", "threadlab",
+          true, 1 / 1.2, "within 1.2x"},
+         {"CPython executor.map", "pool map", "CPython", "pool map", TL(0), NULL},
+         {"CPython as_completed", "pool as_completed", "CPython", "pool as_completed", TL(0), NULL},
+     }},
+    {"ping-pong, 2 threads (one round trip = two wake-ups)",
+     MICROS,
+     {
+         {"bare condvar (mutex + pthread_cond_t)", "ping-pong", "bare condvar", NULL, NULL, false,
+          0, NULL},
+         {"sem_t", "ping-pong", "sem_t", NULL, NULL, false, 0, NULL},
+         {"threadlab Event (vs condvar)", "ping-pong", "Event", "ping-pong", "bare condvar", true,
+          1 / 1.1, "within 1.1x"},
+         {"threadlab Condition (vs condvar)", "ping-pong", "Condition", "ping-pong", "bare condvar",
+          true, 1 / 1.1, "within 1.1x"},
+         {"threadlab BoundedSemaphore (vs sem_t)", "ping-pong", "BoundedSemaphore", "ping-pong",
+          "sem_t", true, 0.9, NULL},
+         {"CPython threading.Event (vs Event)", "ping-pong", "CPython", "ping-pong", "Event", false,
+          0, NULL},
+     }},
+    {"ping-pong, both threads pinned to CPU 0",
+     MICROS,
+     {
+         {"bare condvar", "ping-pong pinned", "bare condvar", NULL, NULL, false, 0, NULL},
+         {"sem_t", "ping-pong pinned", "sem_t", NULL, NULL, false, 0, NULL},
+         {"threadlab Event (vs condvar)", "ping-pong pinned", "Event", "ping-pong pinned",
+          "bare condvar", true, 1 / 1.1, "within 1.1x"},
+         {"threadlab Condition (vs condvar)", "ping-pong pinned", "Condition", "ping-pong pinned",
+          "bare condvar", true, 1 / 1.1, "within 1.1x"},
+         {"threadlab BoundedSemaphore (vs sem_t)", "ping-pong pinned", "BoundedSemaphore",
+          "ping-pong pinned", "sem_t", true, 0.9, NULL},
+     }},
+    {"counter, 1 thread (lock, add, unlock)",
+     NANOS,
+     {
+         {"bare pthread mutex", "counter 1 thread", "mutex", NULL, NULL, false, 0, NULL},
+         {"atomic add (no lock)", "counter 1 thread", "atomic", NULL, NULL, false, 0, NULL},
+         {"threadlab ilock (vs mutex)", "counter 1 thread", "ilock", "counter 1 thread", "mutex",
+          true, 1 / 1.5, "within 1.5x"},
+         {"CPython threading.Lock (vs ilock)", "counter 1 thread", "CPython", "counter 1 thread",
+          "ilock", false, 0, NULL},
+     }},
+    {"counter, 2 threads on one lock",
+     NANOS,
+     {
+         {"bare pthread mutex", "counter 2 threads", "mutex", NULL, NULL, false, 0, NULL},
+         {"atomic add (no lock)", "counter 2 threads", "atomic", NULL, NULL, false, 0, NULL},
+         {"threadlab ilock (vs mutex)", "counter 2 threads", "ilock", "counter 2 threads", "mutex",
+          true, 0, NULL},
+     }},
+    {"thread create + join",
+     MICROS,
+     {
+         {"threadlab lab_thread_start/join", "thread create+join", "threadlab", NULL, NULL, false,
+          0, NULL},
+         {"pthread_create/join", "thread create+join", "pthread", "thread create+join", TL(0),
+          NULL},
+         {"GLib g_thread_new/join", "thread create+join", "GLib", "thread create+join", TL(0),
+          NULL},
+         {"CPython Thread start/join", "thread create+join", "CPython", "thread create+join", TL(0),
+          NULL},
+     }},
+    {"a thread that sleeps 1 ms, joined: time beyond the 1 ms",
+     MICROS,
+     {
+         {"threadlab thread + lab_sleep", "sleep+join overhead", "threadlab", NULL, NULL, false, 0,
+          NULL},
+         {"pthread + nanosleep", "sleep+join overhead", "pthread", "sleep+join overhead", TL(0),
+          NULL},
+         {"CPython Thread + time.sleep", "sleep+join overhead", "CPython", "sleep+join overhead",
+          TL(0), NULL},
+     }},
 };
 #define BLOCKS (sizeof blocks / sizeof blocks[0])
 
@@ -1031,9 +1095,12 @@ static void report_sweep(FILE *md, FILE *dat)
            "workers; M operations/s\n");
     printf("  %3s  %10s %10s %10s %8s   %10s %10s %10s %8s\n", "N", "queue tl", "GLib", "textbook",
            "tl/GLib", "pool tl", "GLib", "textbook", "tl/GLib");
-    fprintf(md, "| N | queue: threadlab | GLib | textbook | vs GLib (goal >= 1.0) | pool: threadlab "
-                "| GLib | textbook | vs GLib (goal >= 1.0) |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    fprintf(dat, "# N queue_threadlab queue_glib queue_textbook pool_threadlab pool_glib pool_textbook (ops/s)\n");
+    fprintf(md,
+            "| N | queue: threadlab | GLib | textbook | vs GLib (goal >= 1.0) | pool: threadlab "
+            "| GLib | textbook | vs GLib (goal >= 1.0) "
+            "|\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    fprintf(dat, "# N queue_threadlab queue_glib queue_textbook pool_threadlab pool_glib "
+                 "pool_textbook (ops/s)\n");
     for (int s = 0; s < sweep_count; s++) {
         char key[2][64];
         sweep_key(key[0], sizeof key[0], "queue", sweep[s]);
@@ -1125,7 +1192,7 @@ int main(int argc, char **argv)
     printf("ratio = other's time per operation / threadlab's: > 1 means threadlab is ahead\n");
     if (python_script == NULL)
         printf("CPython rows skipped: python3 not found\n");
-    bool progress = isatty(STDERR_FILENO);   /* a terminal: say which round is running */
+    bool progress = isatty(STDERR_FILENO); /* a terminal: say which round is running */
     for (int r = 0; r < rounds; r++) {
         if (progress)
             fprintf(stderr, "\rround %d of %d ", r + 1, rounds);

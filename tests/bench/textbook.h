@@ -42,7 +42,7 @@ typedef struct tb_ring {
     pthread_mutex_t lock;
     pthread_cond_t not_empty, not_full;
     void **slots;
-    size_t capacity, head, count;   /* protected by lock */
+    size_t capacity, head, count; /* protected by lock */
 } tb_ring;
 
 static inline tb_ring *tb_ring_new(size_t capacity)
@@ -99,7 +99,7 @@ typedef struct tb_node {
 typedef struct tb_list {
     pthread_mutex_t lock;
     pthread_cond_t not_empty;
-    tb_node *first, *last;   /* protected by lock */
+    tb_node *first, *last; /* protected by lock */
 } tb_list;
 
 static inline tb_list *tb_list_new(void)
@@ -113,7 +113,7 @@ static inline tb_list *tb_list_new(void)
 
 static inline void tb_list_put(tb_list *q, void *item)
 {
-    tb_node *node = tb_malloc(sizeof *node);   /* outside the lock: no one waits for malloc */
+    tb_node *node = tb_malloc(sizeof *node); /* outside the lock: no one waits for malloc */
     node->next = NULL;
     node->item = item;
     TB_CHECK(pthread_mutex_lock(&q->lock));
@@ -158,18 +158,18 @@ typedef struct tb_task {
     struct tb_task *next;
     long (*fn)(long arg);
     long arg, value;
-    bool done;       /* protected by the pool's lock */
-    bool detached;   /* nobody will ask for the result: the worker frees the task */
+    bool done;     /* protected by the pool's lock */
+    bool detached; /* nobody will ask for the result: the worker frees the task */
 } tb_task;
 
 #define TB_POOL_MAX 64
 
 typedef struct tb_pool {
     pthread_mutex_t lock;
-    pthread_cond_t work;       /* a task was queued, or the pool is stopping */
-    pthread_cond_t finished;   /* some task finished (broadcast: waiters check their own) */
-    tb_task *first, *last;     /* the queue; protected by lock */
-    bool stopping;             /* protected by lock */
+    pthread_cond_t work;     /* a task was queued, or the pool is stopping */
+    pthread_cond_t finished; /* some task finished (broadcast: waiters check their own) */
+    tb_task *first, *last;   /* the queue; protected by lock */
+    bool stopping;           /* protected by lock */
     int workers;
     pthread_t threads[TB_POOL_MAX];
 } tb_pool;
@@ -182,13 +182,13 @@ static void *tb_worker(void *arg)
         while (pool->first == NULL && !pool->stopping)
             TB_CHECK(pthread_cond_wait(&pool->work, &pool->lock));
         if (pool->first == NULL)
-            break;   /* stopping, and nothing left to do */
+            break; /* stopping, and nothing left to do */
         tb_task *task = pool->first;
         pool->first = task->next;
         if (pool->first == NULL)
             pool->last = NULL;
         TB_CHECK(pthread_mutex_unlock(&pool->lock));
-        long value = task->fn(task->arg);   /* no lock held while the task runs */
+        long value = task->fn(task->arg); /* no lock held while the task runs */
         TB_CHECK(pthread_mutex_lock(&pool->lock));
         if (task->detached) {
             free(task);

@@ -170,10 +170,22 @@ static inline void tl_event_init(tl_event *event)
         tl_fail("lab_event_init");
 }
 
-static inline void tl_event_destroy(tl_event *event) { lab_event_destroy(event); }
-static inline void tl_event_set(tl_event *event) { lab_event_set(event); }
-static inline void tl_event_clear(tl_event *event) { lab_event_clear(event); }
-static inline void tl_event_wait(tl_event *event) { lab_event_wait(event); }
+static inline void tl_event_destroy(tl_event *event)
+{
+    lab_event_destroy(event);
+}
+static inline void tl_event_set(tl_event *event)
+{
+    lab_event_set(event);
+}
+static inline void tl_event_clear(tl_event *event)
+{
+    lab_event_clear(event);
+}
+static inline void tl_event_wait(tl_event *event)
+{
+    lab_event_wait(event);
+}
 
 /* ---- BoundedSemaphore ---- */
 typedef lab_bsem tl_bsem;
@@ -187,8 +199,14 @@ static inline void tl_bsem_init_empty(tl_bsem *sem, int bound)
         lab_bsem_acquire(sem);
 }
 
-static inline void tl_bsem_destroy(tl_bsem *sem) { lab_bsem_destroy(sem); }
-static inline void tl_bsem_acquire(tl_bsem *sem) { lab_bsem_acquire(sem); }
+static inline void tl_bsem_destroy(tl_bsem *sem)
+{
+    lab_bsem_destroy(sem);
+}
+static inline void tl_bsem_acquire(tl_bsem *sem)
+{
+    lab_bsem_acquire(sem);
+}
 
 static inline void tl_bsem_release(tl_bsem *sem)
 {
@@ -205,11 +223,26 @@ static inline void tl_cond_init(tl_cond *cond)
         tl_fail("lab_condition_init");
 }
 
-static inline void tl_cond_destroy(tl_cond *cond) { lab_condition_destroy(cond); }
-static inline void tl_cond_acquire(tl_cond *cond) { lab_condition_acquire(cond); }
-static inline void tl_cond_release(tl_cond *cond) { lab_condition_release(cond); }
-static inline void tl_cond_wait(tl_cond *cond) { lab_condition_wait(cond); }
-static inline void tl_cond_notify_one(tl_cond *cond) { lab_condition_notify(cond, 1); }
+static inline void tl_cond_destroy(tl_cond *cond)
+{
+    lab_condition_destroy(cond);
+}
+static inline void tl_cond_acquire(tl_cond *cond)
+{
+    lab_condition_acquire(cond);
+}
+static inline void tl_cond_release(tl_cond *cond)
+{
+    lab_condition_release(cond);
+}
+static inline void tl_cond_wait(tl_cond *cond)
+{
+    lab_condition_wait(cond);
+}
+static inline void tl_cond_notify_one(tl_cond *cond)
+{
+    lab_condition_notify(cond, 1);
+}
 
 /* ---- ilock: the instrumented lock, as the demos use it (a 10 s deadlock deadline) ---- */
 typedef lab_ilock tl_ilock;
@@ -220,7 +253,10 @@ static inline void tl_ilock_init(tl_ilock *lock)
         tl_fail("lab_ilock_init");
 }
 
-static inline void tl_ilock_destroy(tl_ilock *lock) { lab_ilock_destroy(lock); }
+static inline void tl_ilock_destroy(tl_ilock *lock)
+{
+    lab_ilock_destroy(lock);
+}
 
 static inline void tl_ilock_lock(tl_ilock *lock)
 {
