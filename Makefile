@@ -107,9 +107,16 @@ bench-programs: $(BENCH_BIN)
 
 # Timing goals live here, never in a unit test: each benchmark prints ratios measured
 # in one run (so a slow or busy machine slows both sides alike).
+# bench_compare measures threadlab against GLib (and CPython, when python3 is there):
+# ROUNDS=N interleaved rounds; THREADS=1,2,4,8,16 adds the scaling sweep and its plot (gnuplot).
+ROUNDS ?= 7
+THREADS ?=
+$(BUILD)/bench/bench_compare: CFLAGS += $(shell pkg-config --cflags glib-2.0 2>/dev/null)
+$(BUILD)/bench/bench_compare: LDLIBS += $(shell pkg-config --libs glib-2.0 2>/dev/null)
 bench:
+	@tests/ensure-deps.sh 'pkg:glib-2.0=libglib2.0-dev' $(if $(THREADS),gnuplot=gnuplot-nox)
 	@$(MAKE) --no-print-directory VARIANT=release lib demos bench-programs
-	@tests/bench/run.sh build/release
+	@tests/bench/run.sh build/release "$(ROUNDS)" "$(THREADS)"
 
 # The tests run the demo programs, so `make test` builds both, then runs every suite.
 check-deps:
@@ -189,7 +196,8 @@ help:
 	@echo "  make run DEMO=name   one demo at class pace; ARGS=\"--flag ...\" passes flags"
 	@echo "  make list            the demos in course order, one line each"
 	@echo "  make test            install Check if missing, build, check the library's layers, run every suite"
-	@echo "  make bench           the benchmarks (release build): ratios measured in one run"
+	@echo "  make bench           the benchmarks (release build): threadlab vs GLib, textbook C, CPython;"
+	@echo "                       ROUNDS=$(ROUNDS) interleaved rounds; THREADS=1,2,4,8,16 adds the sweep + plot"
 	@echo "  make stress          invariants and concurrency tests repeated N=$(N) times, varied seeds (~5.5 min; N=20 for a quick look)"
 	@echo "  make tsan            suites and every demo under ThreadSanitizer: correct clean, broken caught"
 	@echo "  make asan            every suite and demo under AddressSanitizer, UBSan and LeakSanitizer"

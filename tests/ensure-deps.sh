@@ -2,7 +2,9 @@
 # Make sure what the tests need is installed: the Check unit-test framework and pkg-config.
 # Installs the Debian packages `check` and `pkg-config` with apt-get when they are missing
 # (directly as root, through sudo otherwise). Prints one clear line and fails when it cannot.
-# Extra packages can be asked for by name: tests/ensure-deps.sh valgrind
+# Extra packages can be asked for by name: tests/ensure-deps.sh valgrind; or as WHAT=PACKAGE
+# when the package is not named after what it brings: a command (gnuplot=gnuplot-nox) or a
+# pkg-config module (pkg:glib-2.0=libglib2.0-dev).
 set -euo pipefail
 
 packages=()
@@ -11,7 +13,11 @@ if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists check; then
     packages+=(check)
 fi
 for extra in "$@"; do
-    command -v "$extra" >/dev/null 2>&1 || packages+=("$extra")
+    want=${extra%%=*} package=${extra#*=}
+    case $want in
+        pkg:*) pkg-config --exists "${want#pkg:}" 2>/dev/null || packages+=("$package") ;;
+        *) command -v "$want" >/dev/null 2>&1 || packages+=("$package") ;;
+    esac
 done
 [ ${#packages[@]} -eq 0 ] && exit 0
 

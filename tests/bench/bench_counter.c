@@ -57,8 +57,10 @@ static double time_it(const variant *v, int threads)
     LAB_CHECK(pthread_barrier_init(&start_line, NULL, (unsigned)threads + 1));
     for (int i = 0; i < threads; i++)
         started[i] = lab_thread_start(v->body, &share, LAB_NOT_DAEMON, "%s-%d", v->name, i);
-    lab_pthread_barrier_wait(&start_line);   /* everyone is ready: they start together, now */
+    /* The clock starts before main reaches the start line: once the threads are released,
+     * main may not run again until they are done (2 CPUs), and would then time nothing. */
     double begin = lab_now();
+    lab_pthread_barrier_wait(&start_line);   /* everyone is ready: they start together, now */
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);
     double seconds = lab_now() - begin;
