@@ -16,10 +16,14 @@
 
 #include "say.h"
 
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- the to-do list of the demo pass (issue 10) ------------------------------------- */
@@ -382,6 +386,82 @@ START_TEST(make_list_and_help_fit_the_screen)
 }
 END_TEST
 
+/* ---- the tour ------------------------------------------------------------------------ */
+
+/* Run tests/tour.sh at 50x over join and create with stdin and stdout on a terminal (a pty);
+ * when `answer` is not NULL, type it at the first pause. Returns everything it printed. */
+static char *tour_on_a_terminal(const char *pause, const char *answer)
+{
+    static char text[65536];
+    char join[4200], create[4200];
+    snprintf(join, sizeof join, "%s", demo_path("join"));
+    snprintf(create, sizeof create, "%s", demo_path("create"));
+    int master;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    ck_assert_int_ne(pid, -1);
+    if (pid == 0) {
+        if (pause != NULL)
+            setenv("TOUR_PAUSE", pause, 1);
+        else
+            unsetenv("TOUR_PAUSE");
+        execl("tests/tour.sh", "tour.sh", "50", join, create, (char *)NULL);
+        _exit(127);
+    }
+    size_t used = 0;
+    bool answered = answer == NULL;
+    struct pollfd fd = {master, POLLIN, 0};
+    while (used < sizeof text - 1 && poll(&fd, 1, 20000) > 0) {   /* bounded: 20 s of quiet */
+        ssize_t n = read(master, text + used, sizeof text - 1 - used);
+        if (n <= 0)
+            break;   /* EIO once the tour has ended */
+        used += (size_t)n;
+        text[used] = '\0';
+        if (!answered && strstr(text, "q: stop -- ") != NULL) {
+            ck_assert_int_eq(write(master, answer, strlen(answer)), (ssize_t)strlen(answer));
+            answered = true;
+        }
+    }
+    text[used] = '\0';
+    close(master);
+    int status = 0;
+    if (!wait_for_exit(pid, 10.0, &status))
+        ck_abort_msg("the tour did not end; it printed:\n%s", text);
+    return text;
+}
+
+START_TEST(tour_pauses_only_on_a_terminal)
+{
+    if (access("tests/tour.sh", R_OK) != 0)
+        return;   /* run from elsewhere */
+    const char *text = tour_on_a_terminal(NULL, "q\n");
+    ck_assert_msg(strstr(text, "-- Enter: next demo (2/2 create), q: stop -- ") != NULL, "%s", text);
+    ck_assert_msg(strstr(text, "tour: stopped after 1 of 2 demos") != NULL, "%s", text);
+    text = tour_on_a_terminal(NULL, "\n");   /* Enter: on to the next */
+    ck_assert_msg(strstr(text, "tour: all 2 demos ran") != NULL, "%s", text);
+    text = tour_on_a_terminal("0", NULL);
+    ck_assert_msg(strstr(text, "q: stop") == NULL && strstr(text, "tour: all 2 demos ran") != NULL, "%s", text);
+    /* without a terminal: no pause, the lesson in each heading, the closing table */
+    char join[4200], command[8600];   /* demo_path's answer lasts until its next call */
+    snprintf(join, sizeof join, "%s", demo_path("join"));
+    snprintf(command, sizeof command, "tests/tour.sh 50 '%s' '%s' < /dev/null 2>&1", join,
+             demo_path("create"));
+    FILE *pipe = popen(command, "r");
+    ck_assert_ptr_nonnull(pipe);
+    static char out[65536];
+    size_t used = fread(out, 1, sizeof out - 1, pipe);
+    out[used] = '\0';
+    ck_assert_int_eq(pclose(pipe), 0);
+    ck_assert_ptr_null(strstr(out, "q: stop"));
+    ck_assert_ptr_nonnull(strstr(out, "=== 1/2  join: 10 threads"));
+    ck_assert_ptr_nonnull(strstr(out, "\n  join   "));
+    ck_assert_msg(strstr(out, "\n  create ") != NULL, "%s", out);
+    static char failures[4096];
+    failures[0] = '\0';
+    check_width("tour", out, failures, sizeof failures);
+    ck_assert_msg(failures[0] == '\0', "%s", failures);
+}
+END_TEST
+
 static Suite *class_output_suite(void)
 {
     Suite *suite = suite_create("class output");
@@ -398,6 +478,7 @@ static Suite *class_output_suite(void)
     tcase_set_timeout(screens, 60);
     tcase_add_test(screens, help_and_about_fit_the_screen);
     tcase_add_test(screens, make_list_and_help_fit_the_screen);
+    tcase_add_test(screens, tour_pauses_only_on_a_terminal);
     suite_add_tcase(suite, screens);
     return suite;
 }
