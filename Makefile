@@ -55,7 +55,10 @@ BENCH_BIN   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 .SECONDARY: $(TEST_BIN:=.o) $(SUPPORT_OBJ)
 .PHONY: all lib demos tests test run list help clean release check-deps bench bench-programs stress compile_commands.json FORCE
 .PHONY: tsan asan helgrind
-RUN_TARGETS := all lib demos tests test list help clean release bench stress tsan asan helgrind
+# Goals `make run` may share a command line with; any other word after run is taken for a
+# demo name typed without DEMO= (keep this list in step with the targets).
+RUN_TARGETS := all lib demos tests test list help clean release check-deps bench bench-programs \
+               stress tsan asan helgrind compile_commands.json format format-check check-format
 
 all: lib demos
 ifeq ($(HAVE_CHECK),yes)
