@@ -56,6 +56,10 @@ BENCH_BIN   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 .PHONY: all lib demos tests test run list help clean release check-deps bench bench-programs stress compile_commands.json FORCE
 .PHONY: format format-check
 .PHONY: tsan asan helgrind
+# Goals `make run` may share a command line with; any other word after run is taken for a
+# demo name typed without DEMO= (keep this list in step with the targets).
+RUN_TARGETS := all lib demos tests test list help clean release check-deps bench bench-programs \
+               stress tsan asan helgrind compile_commands.json format format-check check-format
 
 all: lib demos
 ifeq ($(HAVE_CHECK),yes)
@@ -159,19 +163,30 @@ helgrind:
 	@tests/tools/sanitize.sh helgrind $(VALGRIND_BUILD)
 
 # make run DEMO=race ARGS="--threads 5": one demo at class pace.
-# make run: the tour, every demo in course order at TOUR_SPEED, each under a heading.
+# make run: the tour, every demo in course order at TOUR_SPEED, each under a heading; on a
+# terminal it pauses between demos (TOUR_PAUSE=0 runs straight through).
+# `make run race` would run the tour and then fail on a goal "race": say the right form.
+RUN_STRAYS := $(if $(filter run,$(MAKECMDGOALS)),$(filter-out run $(RUN_TARGETS),$(MAKECMDGOALS)))
 run:
-ifdef DEMO
-	@test -f demos/$(DEMO).c || { echo "make run: no demo '$(DEMO)'; 'make list' shows them" >&2; exit 2; }
+ifneq ($(RUN_STRAYS),)
+	@name='$(firstword $(RUN_STRAYS))'; \
+	  if [ -f "demos/$$name.c" ]; then echo "make run $$name: one demo runs with DEMO=: make run DEMO=$$name" >&2; \
+	  else tests/tour.sh --unknown "$$name" $(ORDERED) >&2; fi; exit 2
+else ifdef DEMO
+	@test -f demos/$(DEMO).c || { tests/tour.sh --unknown '$(DEMO)' $(ORDERED) >&2; exit 2; }
 	@$(MAKE) -s --no-print-directory $(BUILD)/$(DEMO)
 	$(BUILD)/$(DEMO) $(ARGS)
 else
 	@$(MAKE) -s --no-print-directory demos
 	@tests/tour.sh $(TOUR_SPEED) $(DEMO_BIN)
 endif
+$(RUN_STRAYS):
+	@:
 
+# One line per demo, its lesson wrapped to 100 columns under itself.
 list: $(DEMO_BIN)
-	@for demo in $(ORDERED); do printf '  %-10s %s\n' "$$demo" "$$($(BUILD)/$$demo --about)"; done
+	@for demo in $(ORDERED); do $(BUILD)/$$demo --about | fold -s -w 87 | sed 's/ *$$//' | \
+	  sed "1s/^/  $$(printf '%-10s' $$demo) /; 2,\$$s/^/             /"; done
 
 # clang-format (the repository's .clang-format) over every tracked .c and .h file:
 # `make format` rewrites them, `make format-check` fails on any difference (for CI).
@@ -192,13 +207,15 @@ compile_commands.json:
 help:
 	@echo "threadlab make targets:"
 	@echo "  make                 build the library, every demo and the tests into $(BUILD)/"
-	@echo "  make run             the tour: every demo in course order, fast (TOUR_SPEED=$(TOUR_SPEED))"
+	@echo "  make run             the tour: every demo in course order, fast (TOUR_SPEED=$(TOUR_SPEED));"
+	@echo "                       pauses between demos on a terminal (TOUR_PAUSE=0: no pauses)"
 	@echo "  make run DEMO=name   one demo at class pace; ARGS=\"--flag ...\" passes flags"
 	@echo "  make list            the demos in course order, one line each"
 	@echo "  make test            install Check if missing, build, check the library's layers, run every suite"
 	@echo "  make bench           the benchmarks (release build): threadlab vs GLib, textbook C, CPython;"
 	@echo "                       ROUNDS=$(ROUNDS) interleaved rounds; THREADS=1,2,4,8,16 adds the sweep + plot"
-	@echo "  make stress          invariants and concurrency tests repeated N=$(N) times, varied seeds (~5.5 min; N=20 for a quick look)"
+	@echo "  make stress          invariants and concurrency tests repeated N=$(N) times, varied seeds"
+	@echo "                       (~5.5 min; N=20 for a quick look)"
 	@echo "  make tsan            suites and every demo under ThreadSanitizer: correct clean, broken caught"
 	@echo "  make asan            every suite and demo under AddressSanitizer, UBSan and LeakSanitizer"
 	@echo "  make helgrind        every demo under Valgrind's Helgrind (installs valgrind if missing)"

@@ -20,7 +20,8 @@
 #define SPEED_MAX 10000.0
 #define MAX_OPTIONS 48
 
-enum { OPT_HELP = 'h', OPT_QUIET = 'q', OPT_SPEED = 600, OPT_SEED, OPT_ABOUT, OPT_DEMO_BASE = 1000 };
+enum { OPT_HELP = 'h', OPT_QUIET = 'q', OPT_SPEED = 600, OPT_SEED, OPT_ABOUT, OPT_COLOR,
+       OPT_DEMO_BASE = 1000 };
 
 /* ---- numbers --------------------------------------------------------------- */
 
@@ -142,7 +143,7 @@ static void build_table(const lab_demo *demo, struct option *table)
     static const struct option common[] = {
         {"help", no_argument, NULL, OPT_HELP},   {"about", no_argument, NULL, OPT_ABOUT},
         {"speed", required_argument, NULL, OPT_SPEED}, {"seed", required_argument, NULL, OPT_SEED},
-        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"quiet", no_argument, NULL, OPT_QUIET}, {"color", optional_argument, NULL, OPT_COLOR},
     };
     size_t n = sizeof common / sizeof common[0];
     memcpy(table, common, sizeof common);
@@ -194,7 +195,7 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_comm
                    char *error, size_t error_size)
 {
     struct option table[MAX_OPTIONS];
-    if (count_options(demo) + 6 > MAX_OPTIONS)
+    if (count_options(demo) + 7 > MAX_OPTIONS)
         return refuse(error, error_size, "internal: too many options");
     build_table(demo, table);
 
@@ -216,6 +217,15 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_comm
             common->seed = (uint64_t)seed;
             common->seed_given = true;
             break;
+        case OPT_COLOR: {   /* as git and ls: a bare --color means always */
+            static const char *const when[] = {"auto", "always", "never", NULL};
+            const lab_option color = {.name = "color", .target = &common->color, .choices = when};
+            rc = optarg != NULL ? set_choice(&color, optarg, error, error_size) : 0;
+            if (optarg == NULL)
+                common->color = LAB_COLOR_ALWAYS;
+            common->color_given = true;
+            break;
+        }
         case ':':
             return refuse(error, error_size, "--%s needs a value", option_name_for(table, optopt));
         case '?':
@@ -256,18 +266,39 @@ static void describe_default(const lab_option *option, char *text, size_t size)
     }
 }
 
-/* "  --label   help (extra)", kept within 100 columns for a projector: a long label gets
- * its own line, and extra moves under the help when the line would be too long. */
+#define HELP_COLUMNS 100   /* a projector's width (LAB_COLUMNS in say.h) */
+
+/* Print text wrapped at spaces to HELP_COLUMNS; the first line continues one already
+ * `column` wide, the others start with `indent` blanks. Returns the last line's width. */
+static int print_wrapped(const char *text, int column, int indent)
+{
+    for (bool first = true; *text != '\0'; first = false) {
+        int spaces = (int)strspn(text, " ");
+        int word = (int)strcspn(text + spaces, " ");
+        if (!first && column + spaces + word > HELP_COLUMNS) {
+            printf("\n%*s", indent, "");
+            column = indent;
+            text += spaces;
+            spaces = 0;
+        }
+        printf("%*s%.*s", spaces, "", word, text + spaces);
+        column += spaces + word;
+        text += spaces + word;
+    }
+    return column;
+}
+
 static void print_option_line(const char *label, const char *help, const char *extra)
 {
-    if (strlen(label) > 24)
-        printf("  %s\n  %-24s", label, "");
+    if (strlen(label) > 24)   /* a long label gets its own line */
+        printf("  %s\n  %-24s ", label, "");
     else
-        printf("  %-24s", label);
-    if (27 + strlen(help) + strlen(extra) > 100 && extra[0] == ' ')
-        printf(" %s\n  %-24s%s\n", help, "", extra);
+        printf("  %-24s ", label);
+    int column = print_wrapped(help, 27, 27);
+    if (column + (int)strlen(extra) > HELP_COLUMNS)   /* "(1 to 100; default 5)" stays whole */
+        printf("\n%*s%s\n", 26, "", extra);
     else
-        printf(" %s%s\n", help, extra);
+        printf("%s\n", extra);
 }
 
 static void print_demo_option(const lab_option *option)
@@ -294,23 +325,41 @@ static void print_demo_option(const lab_option *option)
 
 void lab_cli_print_help(const lab_demo *demo)
 {
-    printf("usage: %s [options]\n\n%s: %s\n", demo->name, demo->name, demo->summary);
-    if (demo->python != NULL)   /* on its own line when it would pass 100 columns */
-        printf("Mirrors the Python:%s%s\n", strlen(demo->python) > 80 ? "\n  " : " ", demo->python);
-    if (demo->details != NULL)
-        printf("\n%s\n", demo->details);
+    printf("usage: %s [options]\n\n%s: ", demo->name, demo->name);
+    print_wrapped(demo->summary, (int)strlen(demo->name) + 2, 2);
+    if (demo->python != NULL) {
+        printf("\nMirrors the Python: ");
+        print_wrapped(demo->python, 20, 2);
+    }
+    putchar('\n');
+    if (demo->details != NULL) {   /* the demo's own line breaks are kept, long lines wrapped */
+        for (const char *line = demo->details; *line != '\0';) {
+            size_t length = strcspn(line, "\n");
+            char copy[512];
+            snprintf(copy, sizeof copy, "%.*s", (int)(length < sizeof copy ? length : sizeof copy - 1), line);
+            putchar('\n');
+            print_wrapped(copy, 0, (int)strspn(copy, " ") + 2);
+            line += length + (line[length] == '\n');
+        }
+        putchar('\n');
+    }
     if (count_options(demo) > 0) {
         printf("\nOptions:\n");
         for (size_t i = 0; i < count_options(demo); i++)
             print_demo_option(&demo->options[i]);
     }
     printf("\nCommon options:\n");
-    print_option_line("--speed X", "run X times faster than class pace", " (0.001 to 10000; default 1, or env LAB_SPEED)");
+    print_option_line("--speed X", "run X times faster than class pace", " (0.001 to 10000; default 1,");
+    print_option_line("", "or env LAB_SPEED); stamps still count class seconds", "");
     print_option_line("--seed N", "seed for the random choices", " (default: from the clock; printed at start)");
+    print_option_line("--color[=WHEN]", "colour thread names: auto, always or never", " (default auto:");
+    print_option_line("", "on a terminal, unless NO_COLOR is set; bare --color means always)", "");
     print_option_line("--quiet", "print only the result: line", "");
     print_option_line("--about", "print the one-line summary and exit", "");
     print_option_line("--help", "print this help and exit", "");
-    printf("\nThe last line is a machine-checkable summary: result: key=value ... seed=N\n"
+    printf("\nEach line starts with [class seconds since the start] and the thread's name; lines\n"
+           "appear in time order. The last line is a machine-checkable summary:\n"
+           "result: key=value ... seed=N\n"
            "Exit status: 0 the demonstration ran as designed, 1 runtime failure, 2 usage error.\n");
 }
 
@@ -358,6 +407,7 @@ void lab_init(const lab_demo *demo, int argc, char **argv)
     lab_set_speed(common.speed > 0 ? common.speed : speed_from_environment());
     lab_rng_set_seed(common.seed_given ? common.seed : lab_rng_time_seed());
     lab_set_quiet(common.quiet);
+    lab_set_color(common.color_given ? (lab_color)common.color : LAB_COLOR_AUTO);
     say("%s: seed %" PRIu64 ", speed %gx (repeat this run with --seed %" PRIu64 ")", demo->name,
         lab_rng_seed(), lab_speed(), lab_rng_seed());
 }
