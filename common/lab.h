@@ -23,6 +23,7 @@
 #include "condition.h"
 #include "event.h"
 #include "future.h"
+#include "futures.h"
 #include "ilock.h"
 #include "interrupt.h"
 #include "pool.h"
