@@ -17,9 +17,7 @@
  */
 #include "lab.h"
 #include "queue.h"
-
-#include <errno.h>
-#include <stdatomic.h>
+#include "queue_items.h"   /* items that count their gets: lost= and duplicated= */
 
 static int part = 0, kind = LAB_QUEUE_FIFO, maxsize = 0, buns = 9;
 static bool no_join = false;
@@ -27,72 +25,22 @@ static const char *const part_names[] = {"all", "order", "writer", "buns", NULL}
 enum { ALL, ORDER, WRITER, BUNS };
 static const char *const kind_names[] = {"fifo", "lifo", "priority", NULL};   /* lab_queue_kind order */
 
-enum { LINES = 3, CUSTOMERS = 2, MAX_ITEMS = 5 + 5 + 1000 };
-
-/* One item on a queue. The queue only moves the pointer. */
-typedef struct item {
-    int number;          /* 1, 2, 3... within its part */
-    char name[32];       /* "7", or "7 (priority 2)" on a priority queue */
-    long priority;       /* used by a priority queue: lower first */
-    bool was_put;        /* written by its producer, read by main after the joins */
-    atomic_int got;      /* how many times a consumer got it: must end at exactly 1 */
-} item;
-
-static item items[MAX_ITEMS];
-static atomic_int made, produced, consumed;
-static atomic_size_t max_size_seen;
+enum { LINES = 3, CUSTOMERS = 2 };
 static char order_seen[64] = "-";   /* the order part's result, e.g. "2,4,1,3,5" */
 
-static item *new_item(int number, long priority)
+/* put_nowait; when the queue is full and wait is set, say so and put, waiting for room. */
+static int put_counted(lab_queue *q, item *it, bool wait)
 {
-    item *it = &items[atomic_fetch_add(&made, 1)];
-    it->number = number, it->priority = priority;
-    snprintf(it->name, sizeof it->name, kind == LAB_QUEUE_PRIORITY ? "%d (priority %ld)" : "%d", number, priority);
-    return it;
-}
-
-static lab_queue *new_queue(void)
-{
-    lab_queue *q = lab_queue_new((lab_queue_kind)kind, maxsize);
-    if (q == NULL)
-        lab_fail("cannot make a queue: %s", strerror(errno));
-    return q;
-}
-
-/* The size right now, remembering the largest anyone saw after a put or a get. */
-static size_t note_size(lab_queue *q)
-{
-    size_t now = lab_queue_qsize(q), old = atomic_load(&max_size_seen);
-    while (now > old && !atomic_compare_exchange_weak(&max_size_seen, &old, now))
-        ;
-    return now;
-}
-
-/* put_nowait; when the queue is full and wait is set, say so and put, waiting for room.
- * Counts the item as produced when it went in. */
-static lab_queue_status put_counted(lab_queue *q, item *it, bool wait)
-{
-    lab_queue_status status = lab_queue_put_ex(q, it, it->priority, false, 0);
-    if (status == LAB_QUEUE_FULL && wait) {
+    int rc = lab_queue_put_priority_nowait(q, it, it->priority);   /* FIFO and LIFO ignore it */
+    if (rc == EAGAIN && wait) {
         say("the queue is full (%d): waiting for room for %s", maxsize, it->name);
-        status = lab_queue_put_ex(q, it, it->priority, true, LAB_FOREVER);
+        rc = lab_queue_put_priority(q, it, it->priority);
     }
-    if (status == LAB_QUEUE_OK) {
-        it->was_put = true;
-        atomic_fetch_add(&produced, 1);
-    } else if (wait) {   /* nobody shuts the queue down while we produce */
-        lab_fail("put: %s", lab_queue_status_name(status));
-    }
-    return status;
-}
-
-/* Count an item a consumer got (every get goes through here). */
-static item *count_got(void *got)
-{
-    item *it = got;
-    atomic_fetch_add(&it->got, 1);
-    atomic_fetch_add(&consumed, 1);
-    return it;
+    if (rc == 0)
+        count_put(it);
+    else if (wait)   /* nobody shuts the queue down while we produce */
+        lab_fail("put: %s", lab_queue_put_error_name(rc));
+    return rc;
 }
 
 /* ---- part 1: the order of the three kinds ---- */
@@ -101,18 +49,16 @@ static void part_order(void)
     static const long priorities[] = {3, 1, 4, 1, 5};
     lab_print("== order: put_nowait 1..5 into a %s queue (maxsize %d), then get_nowait them all ==",
               kind_names[kind], maxsize);
-    lab_queue *q = new_queue();
+    lab_queue *q = new_queue(kind, maxsize, "numbers");
     for (int n = 1; n <= 5; n++) {
-        item *it = new_item(n, priorities[n - 1]);
-        lab_queue_status status = put_counted(q, it, false);
-        say("put %s: %s, size now %zu", it->name, lab_queue_status_name(status), note_size(q));
+        item *it = new_item(n, priorities[n - 1], kind == LAB_QUEUE_PRIORITY);
+        int rc = put_counted(q, it, false);
+        say("put %s: %s, size now %zu", it->name, lab_queue_put_error_name(rc), note_size(q));
     }
     void *got;
     order_seen[0] = '\0';
-    while (lab_queue_get_nowait(q, &got) == LAB_QUEUE_OK) {   /* until queue.Empty */
-        snprintf(order_seen + strlen(order_seen), sizeof order_seen - strlen(order_seen), "%s%d",
-                 order_seen[0] != '\0' ? "," : "", count_got(got)->number);
-    }
+    while (lab_queue_get_nowait(q, &got) == 0)   /* until EAGAIN: queue.Empty */
+        append_number(order_seen, sizeof order_seen, count_got(got)->number);
     say("got them in this order: %s (then get_nowait said Empty)", order_seen);
     lab_queue_free(q);
 }
@@ -125,7 +71,7 @@ static void *writer(void *arg)
 {
     lab_rng rng = lab_rng_stream(1);
     for (int n = 1; n <= loops; n++) {
-        item *it = new_item(n, lab_rng_between(&rng, 1, 5));
+        item *it = new_item(n, lab_rng_between(&rng, 1, 5), kind == LAB_QUEUE_PRIORITY);
         put_counted(shared, it, true);
         say("produced object %s for the queue, size now %zu", it->name, note_size(shared));
         lab_sleep((double)lab_rng_between(&rng, 1, 3));
@@ -138,7 +84,7 @@ static void *reader(void *arg)
     lab_rng rng = lab_rng_stream(2);
     for (int n = 1; n <= loops; n++) {
         void *got;
-        if (lab_queue_get(shared, &got) != LAB_QUEUE_OK)   /* waits while the queue is empty */
+        if (lab_queue_get(shared, &got) != 0)   /* waits while the queue is empty */
             lab_fail("reader: the queue was shut down");
         say("consumed object %s from the queue, size now %zu", count_got(got)->name, note_size(shared));
         lab_sleep((double)lab_rng_between(&rng, 2, 5));
@@ -151,7 +97,7 @@ static void part_writer(void)
     lab_rng rng = lab_rng_stream(0);
     loops = (int)lab_rng_between(&rng, 2, 5);   /* the tutorial's randint(2, 5) */
     lab_print("== writer/reader: %d objects through a %s queue (maxsize %d) ==", loops, kind_names[kind], maxsize);
-    shared = new_queue();
+    shared = new_queue(kind, maxsize, "objects");
     lab_thread *threads[2] = {lab_thread_start(writer, NULL, LAB_NOT_DAEMON, "writer"),
                               lab_thread_start(reader, NULL, LAB_NOT_DAEMON, "reader")};
     lab_thread_join(threads[0]);
@@ -166,7 +112,7 @@ static void *make_buns(void *arg)
     int line = (int)(intptr_t)arg;
     for (int n = line; n <= buns; n += LINES) {   /* line 1 makes buns 1, 4, 7, ... */
         lab_sleep(1);
-        item *bun = new_item(n, line);
+        item *bun = new_item(n, line, kind == LAB_QUEUE_PRIORITY);
         put_counted(shared, bun, true);
         say("made bun %s, %zu on the shelf", bun->name, note_size(shared));
     }
@@ -176,8 +122,8 @@ static void *make_buns(void *arg)
 static void *eat_buns(void *arg)
 {
     void *got;
-    /* get() returns SHUT_DOWN only once the shop is closed AND the shelf is empty */
-    while (lab_queue_get(shared, &got) == LAB_QUEUE_OK) {
+    /* get() returns ESHUTDOWN only once the shop is closed AND the shelf is empty */
+    while (lab_queue_get(shared, &got) == 0) {
         say("eating bun %s, %zu on the shelf", count_got(got)->name, note_size(shared));
         lab_sleep(2);
         lab_queue_task_done(shared);   /* this bun is finished: join() counts it */
@@ -190,7 +136,7 @@ static void part_buns(void)
 {
     lab_print("== buns: %d lines make %d buns, %d customers eat them (%s, maxsize %d) ==", LINES, buns, CUSTOMERS,
               kind_names[kind], maxsize);
-    shared = new_queue();
+    shared = new_queue(kind, maxsize, "buns");
     lab_thread *lines[LINES], *customers[CUSTOMERS];
     for (int i = 0; i < LINES; i++)
         lines[i] = lab_thread_start(make_buns, (void *)(intptr_t)(i + 1), LAB_NOT_DAEMON, "line-%d", i + 1);
@@ -242,13 +188,8 @@ int main(int argc, char **argv)
     if (part == ALL || part == BUNS)
         part_buns();
 
-    /* Every thread is joined: the counts can be read without a lock. */
-    int lost = 0, duplicated = 0;
-    for (int i = 0; i < atomic_load(&made); i++) {
-        int got = atomic_load(&items[i].got);
-        lost += items[i].was_put && got == 0;
-        duplicated += got > 1 ? got - 1 : 0;
-    }
+    int lost, duplicated;
+    tally(&lost, &duplicated);   /* every thread is joined: the counts are final */
     say("%d put, %d got: %d lost, %d got twice; the queue never held more than %zu", atomic_load(&produced),
         atomic_load(&consumed), lost, duplicated, atomic_load(&max_size_seen));
     lab_result("part=%s kind=%s maxsize=%d produced=%d consumed=%d lost=%d duplicated=%d max_size_seen=%zu order=%s",
