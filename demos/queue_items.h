@@ -9,15 +9,15 @@
 
 #include <stdatomic.h>
 
-enum { MAX_ITEMS = 5 + 5 + 1000 };   /* order part + writer part + at most 1000 buns */
+enum { MAX_ITEMS = 5 + 5 + 1000 }; /* order part + writer part + at most 1000 buns */
 
 /* One item on a queue. The queue only moves the pointer. */
 typedef struct item {
-    int number;          /* 1, 2, 3... within its part */
-    char name[32];       /* "7", or "7 (priority 2)" on a priority queue */
-    long priority;       /* used by a priority queue: lower first */
-    bool was_put;        /* written by its producer, read by main after the joins */
-    atomic_int got;      /* how many times a consumer got it: must end at exactly 1 */
+    int number;     /* 1, 2, 3... within its part */
+    char name[32];  /* "7", or "7 (priority 2)" on a priority queue */
+    long priority;  /* used by a priority queue: lower first */
+    bool was_put;   /* written by its producer, read by main after the joins */
+    atomic_int got; /* how many times a consumer got it: must end at exactly 1 */
 } item;
 
 static item items[MAX_ITEMS];
@@ -45,7 +45,8 @@ static item *new_item(int number, long priority, bool show_priority)
 {
     item *it = &items[atomic_fetch_add(&made, 1)];
     it->number = number, it->priority = priority;
-    snprintf(it->name, sizeof it->name, show_priority ? "%d (priority %ld)" : "%d", number, priority);
+    snprintf(it->name, sizeof it->name, show_priority ? "%d (priority %ld)" : "%d", number,
+             priority);
     return it;
 }
 
@@ -74,8 +75,9 @@ static item *count_got(void *got)
     return it;
 }
 
-/* After every thread was joined: items put but never got, and extra gets. */
-static void tally(int *lost, int *duplicated)
+/* After every thread was joined: count the items put but never got, and the extra gets,
+ * and say so. */
+static void say_tally(int *lost, int *duplicated)
 {
     *lost = *duplicated = 0;
     for (int i = 0; i < atomic_load(&made); i++) {
@@ -83,6 +85,9 @@ static void tally(int *lost, int *duplicated)
         *lost += items[i].was_put && got == 0;
         *duplicated += got > 1 ? got - 1 : 0;
     }
+    say("%d put, %d got: %d lost, %d got twice; the queue never held more than %zu",
+        atomic_load(&produced), atomic_load(&consumed), *lost, *duplicated,
+        atomic_load(&max_size_seen));
 }
 
 #endif
