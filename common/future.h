@@ -101,7 +101,7 @@ void lab_future_free(lab_future *future);
 /* ---- the executor's side (what the pool uses; any other runner may too) ---- */
 
 /* A new pending future, with one reference (the caller's). Returns NULL with errno set
- * if its mutex or condition variable cannot be made. */
+ * if its mutex or condition variable cannot be made; exits if memory runs out. */
 lab_future *lab_future_new(void);
 /* One more owner: each owner calls lab_future_free() once. Can't fail. */
 void lab_future_keep(lab_future *future);
