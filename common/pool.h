@@ -21,8 +21,9 @@
  * Workers are daemon threads: shut the pool down before the program ends, or the tasks
  * still queued are cut off at exit (Python, unlike C, waits for them).
  * Don't shut a pool down with wait=true from one of its own tasks (it would wait for itself).
- * A worker counts itself idle before it delivers a result, so submit -> result -> submit
- * on a pool of 3 runs on one worker, as in Python.
+ * A worker counts itself idle before it delivers a result (and runs the done-callbacks),
+ * so submit -> result -> submit on a pool of 3 always runs on one worker (CPython's
+ * executor counts it idle only afterwards, and may start a second one there).
  * Scheduling points (point.h), on the pool: submit and shutdown report RELEASE; a worker
  * reports WAIT when it has to wait for work, GET when it takes a task (or learns the pool
  * is shut down). The futures report their own (future.h).
