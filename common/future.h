@@ -1,13 +1,14 @@
-/* future.h — the result of a task that may not have finished yet, and waiting for many.
+/* future.h — the result of a task that may not have finished yet.
  *
  * Python's concurrent.futures.Future: executor.submit() hands one back at once; the
  * caller asks done(), running(), cancel(), result(timeout) and add_done_callback(fn),
- * while a worker thread runs the task and fills the future in. as_completed(fs, timeout)
- * yields futures in the order they finish; wait(fs, timeout, return_when) returns the
- * done and not-done sets. This module is all of that in C (the pool that runs the tasks
- * is pool.h; any other "executor" can drive a future with the functions at the end).
+ * while a worker thread runs the task and fills the future in. This module is that
+ * object in C; waiting for many futures at once (as_completed, wait) is futures.h, and
+ * the pool that runs the tasks is pool.h (any other "executor" can drive a future with
+ * the functions at the end).
  *
- * C has no exceptions. A task reports success or failure in its return value:
+ * C has no exceptions. A task reports success or failure in its return value: 0, or an
+ * errno-style positive number of its own choosing (ENOENT for "not found", EIO...):
  *
  *     static int fetch(void *arg, long *value)     // the lab_task_fn signature
  *     {
@@ -18,29 +19,33 @@
  * and lab_future_result() hands the status back where Python would re-raise:
  *
  *     long value;
- *     int rc = lab_future_result(f, LAB_FOREVER, &value);
+ *     int rc = lab_future_result(f, &value);          // blocks until the task is over
  *     if (rc == 0) ... value ...                      // the task's value
- *     else if (rc == LAB_FUTURE_TIMEOUT) ...          // TimeoutError
- *     else if (rc == LAB_FUTURE_CANCELLED) ...        // CancelledError
+ *     else if (rc == ECANCELED) ...                   // CancelledError
  *     else ... the task failed with status rc ...     // the task's exception
  *
+ * lab_future_result_timeout(f, seconds, &value) also returns ETIMEDOUT (TimeoutError).
+ * A task may itself fail with ETIMEDOUT or ECANCELED: when the difference matters, ask
+ * lab_future_done() / lab_future_cancelled(), or lab_future_error() for the task's status.
  * A value bigger than a long: let the task write into the struct its arg points to.
  * States: pending -> running -> finished, or pending -> cancelled. A future finishes
  * exactly once; each done-callback runs exactly once.
- * Timeouts are class seconds (scaled by --speed); LAB_FOREVER waits without a limit.
+ * Time: result blocks with no limit; result_timeout takes class seconds >= 0 (0 looks
+ * once) and refuses a negative, NaN or infinite duration with EINVAL.
  * Memory: every owner of a future calls lab_future_free() once (the pool keeps its own
  * reference while the task runs, so the caller may free a future at any time).
+ * Scheduling points (point.h), on the future: result reports WAIT when it has to block,
+ * then GET (done) or TIMEOUT; finish and a successful cancel report RELEASE.
  *
- * LOCKING PROTOCOL: each future has its own internal mutex, and each as_completed/wait
- * call has one; a finishing future takes its own lock, then the waiters' (never the other
- * way round). No function here expects the caller to hold a lock. Done-callbacks run with
- * no lock held, so a callback may call any function here (on this future or another).
+ * LOCKING PROTOCOL: each future has its own internal mutex; no function here expects the
+ * caller to hold a lock. A finishing future calls its watchers (futures.c) with that
+ * mutex held; done-callbacks run with no lock held, so a callback may call any function
+ * here (on this future or another).
  */
 #ifndef THREADLAB_FUTURE_H
 #define THREADLAB_FUTURE_H
 
-#include "clock.h"   /* LAB_FOREVER */
-
+#include <errno.h>   /* what result returns */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -52,13 +57,10 @@ typedef int (*lab_task_fn)(void *arg, long *value);
 /* A done-callback: called once with the future, when it finishes or is cancelled. */
 typedef void (*lab_future_callback)(lab_future *future, void *arg);
 
-
-/* What result(), as_completed and map return besides 0 and a task's positive status. */
-enum {
-    LAB_FUTURE_TIMEOUT = -1,     /* not done within the timeout (TimeoutError) */
-    LAB_FUTURE_CANCELLED = -2,   /* cancelled before it started (CancelledError) */
-    LAB_FUTURE_END = -3,         /* as_completed / map: every future has been handed out */
-};
+/* What an iterator over futures (lab_futures_as_completed_next, lab_pool_map_next)
+ * returns when it has handed out every one: Python's StopIteration. Negative, so it is
+ * never an errno value nor a task's status. */
+#define LAB_FUTURE_END (-1)
 
 /* ---- the caller's side (Python's Future methods) ---- */
 
@@ -70,16 +72,20 @@ bool lab_future_running(lab_future *future);
 bool lab_future_cancelled(lab_future *future);
 
 /* Cancel the task if it has not started: true when the future is (now or already)
- * cancelled, and then the task never runs; false when it is running or finished. */
+ * cancelled, and then the task never runs; false when it is running or finished.
+ * Aborts on a pthread error. */
 bool lab_future_cancel(lab_future *future);
 
-/* Wait at most timeout class seconds (0: just look; LAB_FOREVER: no limit) for the
- * task. Returns 0 with its value in *value (if value is not NULL), the task's positive
- * failure status, LAB_FUTURE_CANCELLED, or LAB_FUTURE_TIMEOUT (the future is untouched). */
-int lab_future_result(lab_future *future, double timeout, long *value);
+/* Wait for the task, with no limit. Returns 0 with its value in *value (if value is not
+ * NULL), the task's positive failure status, or ECANCELED. Aborts on a pthread error. */
+int lab_future_result(lab_future *future, long *value);
+/* Wait at most class_seconds (>= 0; 0: just look). Returns as lab_future_result, or
+ * ETIMEDOUT (the future is untouched), or EINVAL for a negative, NaN or infinite
+ * duration (nothing waited for). Aborts on a pthread error. */
+int lab_future_result_timeout(lab_future *future, double class_seconds, long *value);
 
 /* The task's failure status if it finished by failing; 0 otherwise (succeeded, cancelled,
- * not finished yet). Does not wait. Python's exception(), without the waiting. */
+ * not finished yet). Does not wait. Python's exception(), without the waiting. Can't fail. */
 int lab_future_error(lab_future *future);
 
 /* Call fn(future, arg) once when the future finishes or is cancelled; if it already is,
@@ -92,41 +98,10 @@ void lab_future_add_done_callback(lab_future *future, lab_future_callback fn, vo
  * a future that an as_completed iterator still watches. Can't fail. */
 void lab_future_free(lab_future *future);
 
-/* ---- many futures at once (Python's module functions) ---- */
-
-/* as_completed(fs, timeout): an iterator over count futures (duplicates are handed out
- * once), in the order they finish; those finished already come first. */
-typedef struct lab_futures_as_completed lab_futures_as_completed;
-
-/* Start watching futures[0..count-1]; the timeout (class seconds, or LAB_FOREVER)
- * counts from this call, for the whole iteration. Can't fail (exits if memory runs out). */
-lab_futures_as_completed *lab_futures_as_completed_new(lab_future *const *futures, size_t count, double timeout);
-/* Wait for the next future to finish: 0 and its position in the array in *index;
- * LAB_FUTURE_TIMEOUT when the overall timeout passes first (later calls still hand out,
- * without waiting, futures that finished meanwhile); LAB_FUTURE_END when every future
- * has been handed out. */
-int lab_futures_as_completed_next(lab_futures_as_completed *iterator, size_t *index);
-/* Stop watching and free the iterator (the futures stay the caller's). Can't fail. */
-void lab_futures_as_completed_free(lab_futures_as_completed *iterator);
-
-/* wait()'s return_when. */
-typedef enum {
-    LAB_FUTURES_FIRST_COMPLETED,   /* any future finished or was cancelled */
-    LAB_FUTURES_FIRST_EXCEPTION,   /* any task failed; if none fails, the same as ALL_COMPLETED */
-    LAB_FUTURES_ALL_COMPLETED,     /* every future finished or was cancelled */
-} lab_futures_return_when;
-
-/* Python's wait(fs, timeout, return_when): block until `when` holds or timeout class
- * seconds pass (LAB_FOREVER: no limit). Then done[i] (if done is not NULL) says
- * whether futures[i] is done: the done set; the rest is the not-done set. Returns how
- * many futures are done. Can't fail. */
-size_t lab_futures_wait(lab_future *const *futures, size_t count, double timeout,
-                        lab_futures_return_when when, bool *done);
-
 /* ---- the executor's side (what the pool uses; any other runner may too) ---- */
 
 /* A new pending future, with one reference (the caller's). Returns NULL with errno set
- * if its mutex or condition variable cannot be made. */
+ * if its mutex or condition variable cannot be made; exits if memory runs out. */
 lab_future *lab_future_new(void);
 /* One more owner: each owner calls lab_future_free() once. Can't fail. */
 void lab_future_keep(lab_future *future);
@@ -135,8 +110,24 @@ void lab_future_keep(lab_future *future);
  * future is not pending or cancelled (running it twice is a bug). */
 bool lab_future_set_running(lab_future *future);
 /* The task ended with status (0 or positive) and value: the future finishes, result()
- * waiters and as_completed/wait wake, then the done-callbacks run in this thread.
- * Aborts if the future was not running or the status is negative (bugs). */
+ * waiters and watchers wake, then the done-callbacks run in this thread. Aborts if the
+ * future was not running or the status is negative (bugs). */
 void lab_future_finish(lab_future *future, int status, long value);
+
+/* ---- the watchers' side (what futures.c uses to wait for many) ---- */
+
+/* A watch hung on a future: notify(watch) is called once when the future finishes or is
+ * cancelled, in the thread that does it, with the future's lock held (so notify must
+ * not call any lab_future_ function; it may take its own lock). */
+typedef struct lab_future_watch {
+    void (*notify)(struct lab_future_watch *watch);
+    struct lab_future_watch *next;   /* the future's list: the future's own */
+} lab_future_watch;
+
+/* Hang watch on future, unless the future is done already: then returns true and the
+ * watch is not hung (notify is never called). Returns false when hung. Can't fail. */
+bool lab_future_watch_add(lab_future *future, lab_future_watch *watch);
+/* Take a hung watch off its future (after that, notify is never called). Can't fail. */
+void lab_future_watch_remove(lab_future *future, lab_future_watch *watch);
 
 #endif

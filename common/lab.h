@@ -69,6 +69,7 @@
 #include "condition.h"
 #include "event.h"
 #include "future.h"
+#include "futures.h"
 #include "ilock.h"
 #include "ilock_log.h"
 #include "interrupt.h"

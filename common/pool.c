@@ -9,9 +9,11 @@
 
 #include "checked.h"
 #include "clock.h"
+#include "point.h"
 #include "thread.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -30,7 +32,7 @@ struct lab_pool {
     /* everything below is protected by lock */
     work *head, **tail;            /* the queue, oldest first */
     size_t queued;
-    int idle;                      /* workers waiting for work */
+    int idle;                      /* workers not running a task: waiting for work, or about to */
     int started;
     int max_workers;
     bool shutting_down;
@@ -70,30 +72,38 @@ lab_pool *lab_pool_new(int max_workers, const char *name_prefix)
     return pool;
 }
 
-/* Run one queued task, unless it was cancelled while it waited. */
-static void run_work(work *item)
+/* Run one queued task, unless it was cancelled while it waited; count the worker idle
+ * again BEFORE the result is delivered: a caller that gets the result and submits again
+ * at once must find this worker idle, not start a second one. */
+static void run_work(lab_pool *pool, work *item)
 {
-    if (lab_future_set_running(item->future)) {
-        long value = 0;
-        int status = item->fn(item->arg, &value);
+    bool run = lab_future_set_running(item->future);
+    long value = 0;
+    int status = run ? item->fn(item->arg, &value) : 0;
+    lab_pthread_mutex_lock(&pool->lock);
+    pool->idle++;
+    lab_pthread_mutex_unlock(&pool->lock);
+    if (run)
         lab_future_finish(item->future, status, value);   /* wakes waiters, runs callbacks */
-    }
     lab_future_free(item->future);
     free(item);
 }
 
 /* A worker: take the oldest task, run it without the lock, repeat; leave at shutdown
- * once the queue is empty. */
+ * once the queue is empty. It counts as idle from its start (it was started for a task
+ * that is queued) until it takes a task. */
 static void *worker_loop(void *arg)
 {
     lab_pool *pool = arg;
     lab_pthread_mutex_lock(&pool->lock);
     for (;;) {
-        while (pool->head == NULL && !pool->shutting_down) {   /* while: wake-ups can be spurious */
-            pool->idle++;
-            lab_pthread_cond_wait(&pool->work_arrived, &pool->lock);
-            pool->idle--;
+        if (pool->head == NULL && !pool->shutting_down) {   /* it will block: say so, unlocked */
+            lab_pthread_mutex_unlock(&pool->lock);
+            lab_point(LAB_POINT_WAIT, pool, "pool");
+            lab_pthread_mutex_lock(&pool->lock);
         }
+        while (pool->head == NULL && !pool->shutting_down)   /* while: wake-ups can be spurious */
+            lab_pthread_cond_wait(&pool->work_arrived, &pool->lock);
         work *item = pool->head;
         if (item == NULL)
             break;   /* shutting down and nothing left to do */
@@ -101,11 +111,14 @@ static void *worker_loop(void *arg)
         if (pool->head == NULL)
             pool->tail = &pool->head;
         pool->queued--;
+        pool->idle--;
         lab_pthread_mutex_unlock(&pool->lock);   /* tasks run in parallel, not under the pool's lock */
-        run_work(item);
+        lab_point(LAB_POINT_GET, pool, "pool");   /* got a task */
+        run_work(pool, item);
         lab_pthread_mutex_lock(&pool->lock);
     }
     lab_pthread_mutex_unlock(&pool->lock);
+    lab_point(LAB_POINT_GET, pool, "pool");   /* got the news: shut down, nothing left */
     return NULL;
 }
 
@@ -133,9 +146,11 @@ lab_future *lab_pool_submit(lab_pool *pool, lab_task_fn fn, void *arg)
         pool->workers[pool->started] = lab_thread_start(worker_loop, pool, LAB_DAEMON, "%s-%d",
                                                         pool->prefix, pool->started);
         pool->started++;
+        pool->idle++;   /* the new worker is idle until it takes a task */
     }
     lab_pthread_cond_signal(&pool->work_arrived);
     lab_pthread_mutex_unlock(&pool->lock);
+    lab_point(LAB_POINT_RELEASE, pool, "pool");   /* a task is queued for a worker */
     return future;
 }
 
@@ -151,6 +166,7 @@ void lab_pool_shutdown(lab_pool *pool, bool wait)
     while (wait && !join_here && !pool->joined)   /* someone else is joining: wait for them */
         lab_pthread_cond_wait(&pool->all_joined, &pool->lock);
     lab_pthread_mutex_unlock(&pool->lock);
+    lab_point(LAB_POINT_RELEASE, pool, "pool");   /* idle workers may leave */
     if (!join_here)
         return;
     for (int i = 0; i < started; i++)
@@ -190,18 +206,19 @@ struct lab_pool_map {
     lab_future **futures;   /* in submission order; the map owns them */
     size_t count;
     size_t next;            /* the next to hand out */
-    bool forever;
+    bool timed;
     struct timespec deadline;
 };
 
-lab_pool_map *lab_pool_map_new(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size,
-                      double timeout)
+static lab_pool_map *map_start(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size,
+                               bool timed, double class_seconds)
 {
     lab_pool_map *map = lab_calloc(1, sizeof *map);
     map->futures = lab_calloc(count + 1, sizeof *map->futures);
     map->count = count;
-    map->forever = timeout < 0;
-    map->deadline = lab_deadline(timeout > 0 ? timeout : 0);   /* from the call, as Python's */
+    map->timed = timed;
+    if (timed)
+        map->deadline = lab_deadline(class_seconds);   /* from the call, as Python's */
     for (size_t i = 0; i < count; i++) {
         map->futures[i] = lab_pool_submit(pool, fn, (char *)items + i * item_size);
         if (map->futures[i] == NULL) {   /* shut down meanwhile: take back what was queued */
@@ -215,20 +232,37 @@ lab_pool_map *lab_pool_map_new(lab_pool *pool, lab_task_fn fn, void *items, size
     return map;
 }
 
+lab_pool_map *lab_pool_map_new(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size)
+{
+    return map_start(pool, fn, items, count, item_size, false, 0);
+}
+
+lab_pool_map *lab_pool_map_new_timeout(lab_pool *pool, lab_task_fn fn, void *items, size_t count,
+                                       size_t item_size, double class_seconds)
+{
+    if (!(class_seconds >= 0 && isfinite(class_seconds))) {
+        errno = EINVAL;   /* the one rule for time: never read as "forever" */
+        return NULL;
+    }
+    return map_start(pool, fn, items, count, item_size, true, class_seconds);
+}
+
 int lab_pool_map_next(lab_pool_map *map, long *value)
 {
     if (map->next == map->count)
         return LAB_FUTURE_END;
-    double left = LAB_FOREVER;
-    if (!map->forever) {
-        left = lab_class_seconds(lab_seconds_until(&map->deadline));
-        if (left < 0)
-            left = 0;   /* past the deadline: just look */
-    }
     /* The next in submission order, however many later ones are done already. */
-    int outcome = lab_future_result(map->futures[map->next], left, value);
-    if (outcome != LAB_FUTURE_TIMEOUT)
-        map->next++;
+    int outcome;
+    lab_future *future = map->futures[map->next];
+    if (!map->timed) {
+        outcome = lab_future_result(future, value);
+    } else {
+        double left = lab_class_seconds(lab_seconds_until(&map->deadline));
+        outcome = lab_future_result_timeout(future, left > 0 ? left : 0, value);   /* past it: look */
+        if (outcome == ETIMEDOUT && !lab_future_done(future))
+            return ETIMEDOUT;   /* the same result is tried again next time */
+    }
+    map->next++;
     return outcome;
 }
 

@@ -9,24 +9,29 @@
  *     q = queue.Queue(maxsize=0)                q = lab_queue_new(LAB_QUEUE_FIFO, 0)
  *     queue.LifoQueue(8), PriorityQueue(8)      lab_queue_new(LAB_QUEUE_LIFO / _PRIORITY, 8)
  *     q.put(item)                               lab_queue_put(q, item)
- *     q.put(item, block=False), put_nowait      lab_queue_put_nowait(q, item)    -> LAB_QUEUE_FULL
- *     q.put(item, timeout=2)                    lab_queue_put_timeout(q, item, 2) -> LAB_QUEUE_TIMEOUT
- *     q.put((priority, item)) on a PriorityQ.   lab_queue_put_ex(q, item, priority, true, LAB_FOREVER)
+ *     q.put(item, block=False), put_nowait      lab_queue_put_nowait(q, item)      -> EAGAIN (Full)
+ *     q.put(item, timeout=2)                    lab_queue_put_timeout(q, item, 2)  -> ETIMEDOUT
+ *     q.put((priority, item)) on a PriorityQ.   lab_queue_put_priority(q, item, priority), _nowait
  *     item = q.get()                            lab_queue_get(q, &item)
- *     q.get(block=False), get_nowait            lab_queue_get_nowait(q, &item)   -> LAB_QUEUE_EMPTY
- *     q.get(timeout=2)                          lab_queue_get_timeout(q, &item, 2) -> LAB_QUEUE_TIMEOUT
+ *     q.get(block=False), get_nowait            lab_queue_get_nowait(q, &item)     -> EAGAIN (Empty)
+ *     q.get(timeout=2)                          lab_queue_get_timeout(q, &item, 2) -> ETIMEDOUT
+ *     priority, item = q.get()                  lab_queue_get_priority(q, &item, &priority)
  *     q.qsize(), q.empty(), q.full()            lab_queue_qsize(q), lab_queue_empty(q), lab_queue_full(q)
- *     q.task_done()                             lab_queue_task_done(q)     -> LAB_QUEUE_ERROR if too many
+ *     q.task_done()                             lab_queue_task_done(q)   -> EINVAL if too many
  *     q.join()                                  lab_queue_join(q)  (and lab_queue_join_timeout: not in Python)
  *     q.shutdown(immediate=False)   (3.13)      lab_queue_shutdown(q, false)
  *     q.is_shutdown                             lab_queue_is_shut_down(q)
  *     (garbage collection)                      lab_queue_free(q)
  *
- * Python raises exceptions; C returns a lab_queue_status the caller acts on:
- *     queue.Full -> LAB_QUEUE_FULL, queue.Empty -> LAB_QUEUE_EMPTY, queue.ShutDown ->
- *     LAB_QUEUE_SHUT_DOWN, ValueError -> LAB_QUEUE_ERROR. One difference: when a timeout
- *     runs out Python raises Full or Empty too; here it is LAB_QUEUE_TIMEOUT, so the caller
- *     can tell "I did not want to wait" from "I waited and gave up".
+ * Python raises exceptions; C returns 0 or an errno value the caller acts on:
+ *     queue.Full / queue.Empty -> EAGAIN (a _nowait put on a full queue / get on an empty
+ *     one), queue.ShutDown -> ESHUTDOWN, ValueError -> EINVAL (task_done too often, a
+ *     negative, NaN or infinite timeout), MemoryError -> ENOMEM. One difference: when a
+ *     timeout runs out Python raises Full or Empty too; here it is ETIMEDOUT, so the caller
+ *     can tell "I did not want to wait" from "I waited and gave up". lab_queue_put_error_name
+ *     and lab_queue_get_error_name give Python's names for messages ("Full", "ShutDown").
+ * Time: put/get/join block with no limit; the _timeout forms take class seconds >= 0
+ * (0 looks once and never sleeps) and refuse anything else with EINVAL, changing nothing.
  *
  * Items are pointers (void *, NULL allowed). The queue never owns them: it copies the
  * pointer in and hands the same pointer out, and never frees what it points to.
@@ -37,8 +42,8 @@
  * tuple, which is exactly what this queue does inside.
  * maxsize <= 0 means unbounded, as in Python.
  *
- * Shutdown (Python 3.13's Queue.shutdown): afterwards every put returns SHUT_DOWN; get
- * still hands out what is left and returns SHUT_DOWN only once the queue is empty; every
+ * Shutdown (Python 3.13's Queue.shutdown): afterwards every put returns ESHUTDOWN; get
+ * still hands out what is left and returns ESHUTDOWN only once the queue is empty; every
  * thread blocked in put or get wakes up. So consumers stop by themselves after the last
  * item, with no sentinel item per consumer. shutdown(immediate=true) also throws away
  * the items still queued (counting each as task_done, so join returns).
@@ -52,13 +57,18 @@
  * qsize/empty/full are true when they were measured: another thread may change the
  * queue the instant the lock is released (Python's docs say the same).
  *
+ * Scheduling points (point.h), on the queue: put reports RELEASE once the item is in
+ * (WAIT, then GET or TIMEOUT, first if it had to wait for room); get reports WAIT only when
+ * it will block, then GET (an item, or ESHUTDOWN) or TIMEOUT; task_done and shutdown report
+ * RELEASE; join reports WAIT and GET when it has to wait. Points are reported outside the
+ * queue's lock.
+ *
  * Durations are class seconds, scaled by --speed; timed waits use CLOCK_MONOTONIC.
  */
 #ifndef THREADLAB_QUEUE_H
 #define THREADLAB_QUEUE_H
 
-#include "clock.h"   /* LAB_FOREVER */
-
+#include <errno.h>   /* what the functions return */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -70,18 +80,6 @@ typedef enum {
     LAB_QUEUE_PRIORITY,   /* queue.PriorityQueue: lowest priority number first */
 } lab_queue_kind;
 
-typedef enum {
-    LAB_QUEUE_OK = 0,      /* done */
-    LAB_QUEUE_FULL,        /* non-blocking put on a full queue (queue.Full) */
-    LAB_QUEUE_EMPTY,       /* non-blocking get on an empty queue (queue.Empty) */
-    LAB_QUEUE_TIMEOUT,     /* the timeout ran out (Python raises Full / Empty here) */
-    LAB_QUEUE_SHUT_DOWN,   /* put after shutdown, or get on an empty shut-down queue (queue.ShutDown) */
-    LAB_QUEUE_ERROR,       /* misuse (ValueError): task_done too often, a negative timeout;
-                              or no memory to grow an unbounded queue */
-} lab_queue_status;
-
-/* Python's `timeout=None`: wait as long as it takes. */
-
 /* A new empty queue of the given order; maxsize <= 0: unbounded. Returns NULL (errno
  * set: ENOMEM or the pthread error) when it cannot be made; nothing is left allocated. */
 lab_queue *lab_queue_new(lab_queue_kind kind, long maxsize);
@@ -89,61 +87,71 @@ lab_queue *lab_queue_new(lab_queue_kind kind, long maxsize);
  * it: shut it down and join its users first. NULL is ignored. Aborts on a pthread error. */
 void lab_queue_free(lab_queue *queue);
 
-/* put(item): wait until there is room, then add item. Returns OK or SHUT_DOWN (or ERROR
- * when an unbounded queue cannot grow: out of memory; the item was not added). */
-lab_queue_status lab_queue_put(lab_queue *queue, void *item);
-/* put_nowait(item): add item if there is room now. Returns OK, FULL, SHUT_DOWN or ERROR. */
-lab_queue_status lab_queue_put_nowait(lab_queue *queue, void *item);
-/* put(item, timeout=class_seconds): wait at most that long for room. Returns OK, TIMEOUT,
- * SHUT_DOWN, or ERROR (negative or NaN timeout, like Python's ValueError; out of memory). */
-lab_queue_status lab_queue_put_timeout(lab_queue *queue, void *item, double class_seconds);
+/* put(item): wait until there is room, then add item. Returns 0, ESHUTDOWN, or ENOMEM
+ * (an unbounded queue cannot grow; the item was not added). Aborts on a pthread error. */
+int lab_queue_put(lab_queue *queue, void *item);
+/* put(item, timeout=class_seconds): wait at most that long for room (0: look once).
+ * Returns 0, ETIMEDOUT, ESHUTDOWN, ENOMEM, or EINVAL for a negative, NaN or infinite
+ * duration (nothing changed). Aborts on a pthread error. */
+int lab_queue_put_timeout(lab_queue *queue, void *item, double class_seconds);
+/* put_nowait(item): add item if there is room now. Returns 0, EAGAIN (full: Python's
+ * queue.Full), ESHUTDOWN or ENOMEM. Aborts on a pthread error. */
+int lab_queue_put_nowait(lab_queue *queue, void *item);
+/* put((priority, item)): as lab_queue_put / _nowait, with a priority that orders a
+ * PRIORITY queue (lower first, ties in put order); FIFO and LIFO ignore it (the plain
+ * puts use 0). Returns as those. */
+int lab_queue_put_priority(lab_queue *queue, void *item, long priority);
+int lab_queue_put_priority_nowait(lab_queue *queue, void *item, long priority);
 
-/* get(): wait for an item and take it out into *item. Returns OK or SHUT_DOWN (the queue
- * is shut down and empty; *item is left alone). */
-lab_queue_status lab_queue_get(lab_queue *queue, void **item);
-/* get_nowait(): take an item if there is one now. Returns OK, EMPTY or SHUT_DOWN. */
-lab_queue_status lab_queue_get_nowait(lab_queue *queue, void **item);
-/* get(timeout=class_seconds): wait at most that long. Returns OK, TIMEOUT, SHUT_DOWN, or
- * ERROR (negative or NaN timeout). */
-lab_queue_status lab_queue_get_timeout(lab_queue *queue, void **item, double class_seconds);
-
-/* The full forms the six above call, with every Python parameter plus the priority:
- * block=false is put_nowait/get_nowait; with block=true, timeout is LAB_FOREVER
- * (Python's None) or class seconds >= 0. put_ex's priority orders a PRIORITY queue
- * (lower first, ties in put order) and is ignored by FIFO and LIFO (the plain put uses
- * priority 0). get_ex stores the item's priority in *priority unless it is NULL.
- * Returns as the functions above. */
-lab_queue_status lab_queue_put_ex(lab_queue *queue, void *item, long priority, bool block, double timeout);
-lab_queue_status lab_queue_get_ex(lab_queue *queue, void **item, long *priority, bool block, double timeout);
+/* get(): wait for an item and take it out into *item. Returns 0, or ESHUTDOWN (the queue
+ * is shut down and empty; *item is left alone). Aborts on a pthread error. */
+int lab_queue_get(lab_queue *queue, void **item);
+/* get(timeout=class_seconds): wait at most that long (0: look once). Returns 0,
+ * ETIMEDOUT, ESHUTDOWN, or EINVAL for a negative, NaN or infinite duration (nothing
+ * changed). Aborts on a pthread error. */
+int lab_queue_get_timeout(lab_queue *queue, void **item, double class_seconds);
+/* get_nowait(): take an item if there is one now. Returns 0, EAGAIN (empty: Python's
+ * queue.Empty) or ESHUTDOWN. Aborts on a pthread error. */
+int lab_queue_get_nowait(lab_queue *queue, void **item);
+/* lab_queue_get that also stores the item's priority in *priority (the one it was put
+ * with; 0 from the plain puts). Returns as lab_queue_get. */
+int lab_queue_get_priority(lab_queue *queue, void **item, long *priority);
 
 /* How many items are in the queue right now (a snapshot). Can't fail. */
 size_t lab_queue_qsize(lab_queue *queue);
 /* Whether the queue holds no item right now. Can't fail. */
 bool lab_queue_empty(lab_queue *queue);
-/* Whether a bounded queue holds maxsize items right now (never true when unbounded). */
+/* Whether a bounded queue holds maxsize items right now (never true when unbounded).
+ * Can't fail. */
 bool lab_queue_full(lab_queue *queue);
 /* The maxsize the queue was made with (<= 0: unbounded). Can't fail. */
 long lab_queue_maxsize(const lab_queue *queue);
 
-/* task_done(): a consumer says it has finished with one item it got. Returns OK, or ERROR
- * when called more times than items were put (Python's ValueError); nothing changes then. */
-lab_queue_status lab_queue_task_done(lab_queue *queue);
+/* task_done(): a consumer says it has finished with one item it got. Returns 0, or EINVAL
+ * when called more times than items were put (Python's ValueError); nothing changes then.
+ * Aborts on a pthread error. */
+int lab_queue_task_done(lab_queue *queue);
 /* join(): wait until every item ever put has been marked task_done. Aborts on a pthread error. */
 void lab_queue_join(lab_queue *queue);
-/* join with a limit (Python's Queue.join has none): true when every item was done in
- * time, false when class_seconds passed first. */
-bool lab_queue_join_timeout(lab_queue *queue, double class_seconds);
+/* join with a limit (Python's Queue.join has none): 0 when every item was done in time,
+ * ETIMEDOUT when class_seconds (>= 0; 0: look once) passed first, EINVAL for a negative,
+ * NaN or infinite duration. Aborts on a pthread error. */
+int lab_queue_join_timeout(lab_queue *queue, double class_seconds);
 
-/* shutdown(immediate): from now on put returns SHUT_DOWN, and get does too once the
+/* shutdown(immediate): from now on put returns ESHUTDOWN, and get does too once the
  * queue is empty; every thread waiting in put or get wakes up. immediate=true also
  * drops the items still queued (not freed: the queue never owns them), counts each as
- * task_done and wakes join. Returns how many items were dropped. Calling it again is fine. */
+ * task_done and wakes join. Returns how many items were dropped. Calling it again is fine.
+ * Aborts on a pthread error. */
 size_t lab_queue_shutdown(lab_queue *queue, bool immediate);
 /* Whether shutdown was called (Python's q.is_shutdown). */
 bool lab_queue_is_shut_down(lab_queue *queue);
 
-/* "OK", "Full", "Empty", "Timeout", "ShutDown", "Error": for messages. */
-const char *lab_queue_status_name(lab_queue_status status);
+/* Python's name for what a put / a get returned, for messages: 0 "OK", EAGAIN "Full" (put)
+ * or "Empty" (get), ETIMEDOUT "Timeout", ESHUTDOWN "ShutDown", EINVAL "ValueError",
+ * ENOMEM "MemoryError", anything else "?". Can't fail. */
+const char *lab_queue_put_error_name(int rc);
+const char *lab_queue_get_error_name(int rc);
 /* "fifo", "lifo" or "priority". */
 const char *lab_queue_kind_name(lab_queue_kind kind);
 

@@ -1,14 +1,17 @@
 /* test_future.c — futures on their own (driven by test threads, no pool): states, result
- * with and without a timeout, cancel, done-callbacks exactly once and in order,
- * as_completed in finishing order, wait's three modes, and misuse that must abort. */
+ * with and without a timeout, cancel, done-callbacks exactly once and in order, misuse that
+ * must abort; and the futures module over them: as_completed in finishing order, wait's
+ * three modes. Both obey the one rule for time. */
 #include "support.h"
 
 #include "checked.h"
 #include "clock.h"
 #include "future.h"
+#include "futures.h"
 #include "thread.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -67,16 +70,16 @@ START_TEST(a_new_future_is_pending)
     lab_future *f = lab_future_new();
     ck_assert(!lab_future_done(f) && !lab_future_running(f) && !lab_future_cancelled(f));
     long value = 99;
-    ck_assert_int_eq(lab_future_result(f, 0, &value), LAB_FUTURE_TIMEOUT);
+    ck_assert_int_eq(lab_future_result_timeout(f, 0, &value), ETIMEDOUT);
     ck_assert_int_eq(value, 99);   /* untouched */
     ck_assert_int_eq(lab_future_error(f), 0);
     ck_assert(lab_future_set_running(f));
     ck_assert(lab_future_running(f) && !lab_future_done(f));
     lab_future_finish(f, 0, 42);
     ck_assert(lab_future_done(f) && !lab_future_running(f) && !lab_future_cancelled(f));
-    ck_assert_int_eq(lab_future_result(f, 0, &value), 0);
+    ck_assert_int_eq(lab_future_result_timeout(f, 0, &value), 0);
     ck_assert_int_eq(value, 42);
-    ck_assert_int_eq(lab_future_result(f, LAB_FOREVER, NULL), 0);   /* value may be NULL */
+    ck_assert_int_eq(lab_future_result(f, NULL), 0);   /* value may be NULL */
     lab_future_free(f);
 }
 END_TEST
@@ -86,7 +89,7 @@ START_TEST(a_failed_task_hands_back_its_status)
     lab_future *f = lab_future_new();
     run_now(f, ENOENT, 7);
     long value = -1;
-    ck_assert_int_eq(lab_future_result(f, LAB_FOREVER, &value), ENOENT);
+    ck_assert_int_eq(lab_future_result(f, &value), ENOENT);
     ck_assert_int_eq(value, -1);   /* no value from a failed task */
     ck_assert_int_eq(lab_future_error(f), ENOENT);
     ck_assert(lab_future_done(f));
@@ -98,14 +101,14 @@ START_TEST(result_times_out_then_gets_the_value)
 {
     lab_future *f = lab_future_new();
     double begin = lab_now();
-    ck_assert_int_eq(lab_future_result(f, 0.05, NULL), LAB_FUTURE_TIMEOUT);
+    ck_assert_int_eq(lab_future_result_timeout(f, 0.05, NULL), ETIMEDOUT);
     ck_assert_msg(lab_now() - begin >= 0.05, "gave up after %.3f s", lab_now() - begin);
     ck_assert(!lab_future_done(f));   /* a timeout changes nothing */
     size_t order[] = {0};
     finisher fin = {&f, order, 1, 0.02, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
     long value = 0;
-    ck_assert_int_eq(lab_future_result(f, LAB_FOREVER, &value), 0);
+    ck_assert_int_eq(lab_future_result(f, &value), 0);
     ck_assert_int_eq(value, 0);
     lab_thread_join(t);
     lab_future_free(f);
@@ -118,7 +121,7 @@ START_TEST(result_with_a_long_timeout_returns_when_done)
     size_t order[] = {0};
     finisher fin = {&f, order, 1, 0.02, 0};   /* fails with EIO */
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
-    ck_assert_int_eq(lab_future_result(f, 20, NULL), EIO);
+    ck_assert_int_eq(lab_future_result_timeout(f, 20, NULL), EIO);
     lab_thread_join(t);
     lab_future_free(f);
 }
@@ -132,7 +135,7 @@ START_TEST(cancel_only_before_the_start)
     ck_assert(lab_future_cancel(pending));
     ck_assert(lab_future_cancelled(pending) && lab_future_done(pending) && !lab_future_running(pending));
     ck_assert(lab_future_cancel(pending));   /* again: still true, as Python's */
-    ck_assert_int_eq(lab_future_result(pending, 0, NULL), LAB_FUTURE_CANCELLED);
+    ck_assert_int_eq(lab_future_result_timeout(pending, 0, NULL), ECANCELED);
     ck_assert_int_eq(lab_future_error(pending), 0);
     ck_assert(!lab_future_set_running(pending));   /* the executor must skip it */
     lab_future_free(pending);
@@ -143,7 +146,7 @@ START_TEST(cancel_only_before_the_start)
     ck_assert(lab_future_running(running) && !lab_future_cancelled(running));
     lab_future_finish(running, 0, 1);
     ck_assert(!lab_future_cancel(running));
-    ck_assert_int_eq(lab_future_result(running, 0, NULL), 0);
+    ck_assert_int_eq(lab_future_result_timeout(running, 0, NULL), 0);
     lab_future_free(running);
 }
 END_TEST
@@ -156,7 +159,7 @@ typedef struct waiting_result {
 static void *wait_for_result(void *arg)
 {
     waiting_result *w = arg;
-    w->outcome = lab_future_result(w->future, LAB_FOREVER, NULL);
+    w->outcome = lab_future_result(w->future, NULL);
     return NULL;
 }
 
@@ -167,7 +170,7 @@ START_TEST(a_cancel_wakes_a_waiting_result)
     lab_sleep(0.02);   /* most likely waiting by now; correct either way */
     ck_assert(lab_future_cancel(w.future));
     lab_thread_join(t);
-    ck_assert_int_eq(w.outcome, LAB_FUTURE_CANCELLED);
+    ck_assert_int_eq(w.outcome, ECANCELED);
     lab_future_free(w.future);
 }
 END_TEST
@@ -245,7 +248,7 @@ END_TEST
 static void read_own_result(lab_future *future, void *arg)
 {
     long *seen = arg;   /* [0] result's outcome, [1] value, [2] done */
-    seen[0] = lab_future_result(future, 0, &seen[1]);
+    seen[0] = lab_future_result_timeout(future, 0, &seen[1]);
     seen[2] = lab_future_done(future);
 }
 
@@ -306,7 +309,7 @@ START_TEST(as_completed_yields_in_finishing_order)
     enum { N = 8 };
     lab_future **futures = new_futures(N);
     size_t order[N] = {5, 2, 7, 0, 3, 6, 1, 4};
-    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N);
     finisher fin = {futures, order, N, 0.01, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
     size_t index;
@@ -329,7 +332,7 @@ START_TEST(as_completed_hands_out_finished_ones_first)
     lab_future **futures = new_futures(N);
     run_now(futures[3], 0, 3);
     ck_assert(lab_future_cancel(futures[1]));   /* cancelled counts as done */
-    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N);
     size_t order[] = {4, 0, 2};
     finisher fin = {futures, order, 3, 0.01, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
@@ -350,7 +353,7 @@ START_TEST(as_completed_hands_out_a_duplicate_once)
     lab_future **futures = new_futures(2);
     lab_future *with_duplicates[] = {futures[0], futures[1], futures[0], futures[0]};
     run_now(futures[0], 0, 0);
-    lab_futures_as_completed *it = lab_futures_as_completed_new(with_duplicates, 4, 1);
+    lab_futures_as_completed *it = lab_futures_as_completed_new_timeout(with_duplicates, 4, 1);
     size_t index;
     ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
     ck_assert_uint_eq(index, 0);
@@ -368,11 +371,11 @@ START_TEST(as_completed_gives_up_at_the_overall_timeout)
     lab_future **futures = new_futures(2);
     run_now(futures[1], 0, 1);
     double begin = lab_now();
-    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, 2, 0.05);
+    lab_futures_as_completed *it = lab_futures_as_completed_new_timeout(futures, 2, 0.05);
     size_t index;
     ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
     ck_assert_uint_eq(index, 1);
-    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), LAB_FUTURE_TIMEOUT);
+    ck_assert_int_eq(lab_futures_as_completed_next(it, &index), ETIMEDOUT);
     ck_assert(lab_now() - begin >= 0.05);
     /* Past the deadline, a future that finishes meanwhile is still handed out, at once. */
     run_now(futures[0], 0, 0);
@@ -386,7 +389,7 @@ END_TEST
 
 START_TEST(as_completed_over_nothing_ends_at_once)
 {
-    lab_futures_as_completed *it = lab_futures_as_completed_new(NULL, 0, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(NULL, 0);
     size_t index;
     ck_assert_int_eq(lab_futures_as_completed_next(it, &index), LAB_FUTURE_END);
     lab_futures_as_completed_free(it);
@@ -404,7 +407,7 @@ typedef struct iteration {
 static void *iterate_all(void *arg)
 {
     iteration *run = arg;
-    lab_futures_as_completed *it = lab_futures_as_completed_new(run->futures, run->count, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(run->futures, run->count);
     size_t index;
     while (lab_futures_as_completed_next(it, &index) == 0 && run->got < 64)
         run->seen[run->got++] = index;
@@ -448,11 +451,11 @@ START_TEST(wait_first_completed_returns_with_the_first)
     finisher fin = {futures, order, 1, 0.02, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
     bool done[3];
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FUTURES_FIRST_COMPLETED, done), 1);
+    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FUTURES_FIRST_COMPLETED, done), 1);
     ck_assert(!done[0] && done[1] && !done[2]);
     lab_thread_join(t);
     /* One is done already: FIRST_COMPLETED returns at once. */
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FUTURES_FIRST_COMPLETED, NULL), 1);
+    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FUTURES_FIRST_COMPLETED, NULL), 1);
     ck_assert(lab_future_cancel(futures[0]) && lab_future_cancel(futures[2]));
     free_futures(futures, 3);
 }
@@ -465,13 +468,13 @@ START_TEST(wait_all_completed_times_out_then_completes)
     ck_assert(lab_future_cancel(futures[2]));
     bool done[3];
     double begin = lab_now();
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, 0.05, LAB_FUTURES_ALL_COMPLETED, done), 2);
+    ck_assert_int_eq(lab_futures_wait_timeout(futures, 3, LAB_FUTURES_ALL_COMPLETED, 0.05, done), ETIMEDOUT);
     ck_assert(lab_now() - begin >= 0.05);
     ck_assert(done[0] && !done[1] && done[2]);
     size_t order[] = {1};
     finisher fin = {futures, order, 1, 0.01, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FUTURES_ALL_COMPLETED, done), 3);
+    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FUTURES_ALL_COMPLETED, done), 3);
     ck_assert(done[0] && done[1] && done[2]);
     lab_thread_join(t);
     free_futures(futures, 3);
@@ -485,7 +488,7 @@ START_TEST(wait_first_exception_stops_at_a_failure)
     finisher fin = {futures, order, 2, 0.01, 2};   /* 0 succeeds, then 2 fails */
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
     bool done[4];
-    ck_assert_uint_eq(lab_futures_wait(futures, 4, LAB_FOREVER, LAB_FUTURES_FIRST_EXCEPTION, done), 2);
+    ck_assert_uint_eq(lab_futures_wait(futures, 4, LAB_FUTURES_FIRST_EXCEPTION, done), 2);
     ck_assert(done[0] && !done[1] && done[2] && !done[3]);
     ck_assert_int_eq(lab_future_error(futures[2]), EIO);
     lab_thread_join(t);
@@ -500,9 +503,40 @@ START_TEST(wait_first_exception_without_failures_waits_for_all)
     size_t order[] = {2, 0, 1};
     finisher fin = {futures, order, 3, 0.01, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
-    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FOREVER, LAB_FUTURES_FIRST_EXCEPTION, NULL), 3);
+    ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FUTURES_FIRST_EXCEPTION, NULL), 3);
     lab_thread_join(t);
     free_futures(futures, 3);
+}
+END_TEST
+
+/* ---- the one rule for time ---- */
+
+START_TEST(bad_durations_are_refused_and_change_nothing)
+{
+    lab_future **futures = new_futures(2);
+    run_now(futures[0], 0, 5);
+    const double bad[] = {-0.5, -1.0, NAN, INFINITY, -INFINITY};
+    bool done[2] = {true, true};
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        long value = 99;
+        ck_assert_int_eq(lab_future_result_timeout(futures[0], bad[b], &value), EINVAL);
+        ck_assert_int_eq(value, 99);   /* not even a done future hands out its value */
+        ck_assert_int_eq(lab_future_result_timeout(futures[1], bad[b], NULL), EINVAL);
+        errno = 0;
+        ck_assert_ptr_null(lab_futures_as_completed_new_timeout(futures, 2, bad[b]));
+        ck_assert_int_eq(errno, EINVAL);
+        ck_assert_int_eq(lab_futures_wait_timeout(futures, 2, LAB_FUTURES_ALL_COMPLETED, bad[b], done), EINVAL);
+        ck_assert(done[0] && done[1]);   /* untouched */
+    }
+    ck_assert(!lab_future_done(futures[1]));
+    long value = 0;
+    ck_assert_int_eq(lab_future_result_timeout(futures[0], 0, &value), 0);   /* 0 polls */
+    ck_assert_int_eq(value, 5);
+    ck_assert_int_eq(lab_futures_wait_timeout(futures, 2, LAB_FUTURES_FIRST_COMPLETED, 0, done), 0);
+    ck_assert(done[0] && !done[1]);
+    ck_assert_int_eq(lab_futures_wait_timeout(futures, 2, LAB_FUTURES_ALL_COMPLETED, 0, done), ETIMEDOUT);
+    ck_assert(lab_future_cancel(futures[1]));
+    free_futures(futures, 2);
 }
 END_TEST
 
@@ -579,6 +613,7 @@ static Suite *future_suite(void)
     tcase_add_test(many, wait_all_completed_times_out_then_completes);
     tcase_add_test(many, wait_first_exception_stops_at_a_failure);
     tcase_add_test(many, wait_first_exception_without_failures_waits_for_all);
+    tcase_add_test(many, bad_durations_are_refused_and_change_nothing);
     suite_add_tcase(suite, many);
     return suite;
 }

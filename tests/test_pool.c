@@ -6,10 +6,12 @@
 
 #include "checked.h"
 #include "clock.h"
+#include "futures.h"
 #include "pool.h"
 #include "thread.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,10 +101,10 @@ START_TEST(submit_returns_at_once_and_result_waits)
     lab_future *f = lab_pool_submit(pool, gated, (void *)&numbers[3]);
     ck_assert_ptr_nonnull(f);
     ck_assert(!lab_future_done(f));   /* gate 3 is shut: the task cannot be over */
-    ck_assert_int_eq(lab_future_result(f, 0.02, NULL), LAB_FUTURE_TIMEOUT);
+    ck_assert_int_eq(lab_future_result_timeout(f, 0.02, NULL), ETIMEDOUT);
     gate_open_now(3);
     long value = 0;
-    ck_assert_int_eq(lab_future_result(f, LAB_FOREVER, &value), 0);
+    ck_assert_int_eq(lab_future_result(f, &value), 0);
     ck_assert_int_eq(value, 30);
     ck_assert(lab_future_done(f) && !lab_future_running(f));
     lab_future_free(f);
@@ -116,9 +118,9 @@ START_TEST(a_failing_task_is_a_status_not_a_crash)
     lab_future *odd = lab_pool_submit(pool, fail_if_odd, (void *)&numbers[3]);
     lab_future *even = lab_pool_submit(pool, fail_if_odd, (void *)&numbers[4]);
     long value = 0;
-    ck_assert_int_eq(lab_future_result(odd, LAB_FOREVER, &value), ENOENT);
+    ck_assert_int_eq(lab_future_result(odd, &value), ENOENT);
     ck_assert_int_eq(lab_future_error(odd), ENOENT);
-    ck_assert_int_eq(lab_future_result(even, LAB_FOREVER, &value), 0);
+    ck_assert_int_eq(lab_future_result(even, &value), 0);
     ck_assert_int_eq(value, 4);
     lab_future_free(odd);
     lab_future_free(even);
@@ -134,7 +136,7 @@ START_TEST(workers_are_named_and_start_lazily)
     ck_assert_int_eq(lab_pool_workers_started(pool), 0);
     char name[LAB_NAME_MAX] = "";
     lab_future *f = lab_pool_submit(pool, record_name, name);
-    lab_future_result(f, LAB_FOREVER, NULL);
+    lab_future_result(f, NULL);
     lab_future_free(f);
     ck_assert_str_eq(name, "dl-0");
     ck_assert_int_eq(lab_pool_workers_started(pool), 1);
@@ -146,10 +148,55 @@ START_TEST(workers_are_named_and_start_lazily)
     for (int i = 0; i < 10; i++)
         gate_open_now(i);
     for (int i = 0; i < 10; i++) {
-        ck_assert_int_eq(lab_future_result(blocked[i], LAB_FOREVER, NULL), 0);
+        ck_assert_int_eq(lab_future_result(blocked[i], NULL), 0);
         lab_future_free(blocked[i]);
     }
     ck_assert_int_eq(lab_pool_workers_started(pool), 3);
+    lab_pool_free(pool);
+}
+END_TEST
+
+/* A done-callback that keeps the worker busy after the result was delivered. */
+static void linger(lab_future *future, void *arg)
+{
+    (void)future, (void)arg;
+    lab_sleep(0.01);
+}
+
+/* submit -> result -> submit -> result runs on one worker. A worker that delivered its
+ * result before it counted itself idle made the next submit start a second one (the
+ * lingering callback holds that window open, so the old pool failed every round). */
+START_TEST(one_task_at_a_time_needs_one_worker)
+{
+    lab_pool *pool = lab_pool_new(3, "worker");
+    for (int i = 0; i < 20; i++) {
+        char name[LAB_NAME_MAX] = "";
+        lab_future *f = lab_pool_submit(pool, record_name, name);
+        ck_assert_ptr_nonnull(f);
+        lab_future_add_done_callback(f, linger, NULL);
+        ck_assert_int_eq(lab_future_result(f, NULL), 0);
+        lab_future_free(f);
+        ck_assert_msg(lab_pool_workers_started(pool) == 1, "round %d started a second worker (%s ran it)", i,
+                      name);
+    }
+    lab_pool_free(pool);
+}
+END_TEST
+
+START_TEST(bad_durations_are_refused)
+{
+    lab_pool *pool = lab_pool_new(1, "worker");
+    const double bad[] = {-0.5, -1.0, NAN, INFINITY};
+    for (int b = 0; b < 4; b++) {
+        errno = 0;
+        ck_assert_ptr_null(
+            lab_pool_map_new_timeout(pool, fail_if_odd, (void *)numbers, 3, sizeof numbers[0], bad[b]));
+        ck_assert_int_eq(errno, EINVAL);
+    }
+    ck_assert_int_eq(lab_pool_workers_started(pool), 0);   /* nothing was submitted */
+    lab_pool_map *map = lab_pool_map_new_timeout(pool, fail_if_odd, (void *)numbers, 1, sizeof numbers[0], 0);
+    ck_assert_ptr_nonnull(map);   /* 0 is a duration: the results are only looked at */
+    lab_pool_map_free(map);
     lab_pool_free(pool);
 }
 END_TEST
@@ -160,7 +207,7 @@ START_TEST(the_default_size_is_the_number_of_cpus)
     ck_assert_int_eq(lab_pool_max_workers(pool), (int)sysconf(_SC_NPROCESSORS_ONLN));
     char name[LAB_NAME_MAX] = "";
     lab_future *f = lab_pool_submit(pool, record_name, name);
-    lab_future_result(f, LAB_FOREVER, NULL);
+    lab_future_result(f, NULL);
     ck_assert_str_eq(name, "worker-0");   /* the default prefix */
     lab_future_free(f);
     lab_pool_free(pool);
@@ -181,7 +228,7 @@ START_TEST(one_worker_runs_tasks_in_submission_order)
     lab_future *futures[N];
     for (int i = 0; i < N; i++)
         futures[i] = lab_pool_submit(pool, sleep_ms, (void *)&ms[i]);
-    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N);
     size_t index;
     for (size_t i = 0; i < N; i++) {
         ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
@@ -206,14 +253,14 @@ START_TEST(as_completed_follows_the_order_tasks_finish_in)
     lab_future *futures[N];
     for (int i = 0; i < N; i++)
         futures[i] = lab_pool_submit(pool, gated, (void *)&numbers[i]);
-    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N);
     size_t index;
     for (int i = 0; i < N; i++) {
         gate_open_now(order[i]);   /* only this task can finish now */
         ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
         ck_assert_uint_eq(index, (size_t)order[i]);
         long value;
-        ck_assert_int_eq(lab_future_result(futures[index], 0, &value), 0);
+        ck_assert_int_eq(lab_future_result_timeout(futures[index], 0, &value), 0);
         ck_assert_int_eq(value, order[i] * 10);
     }
     ck_assert_int_eq(lab_futures_as_completed_next(it, &index), LAB_FUTURE_END);
@@ -233,7 +280,7 @@ START_TEST(as_completed_on_staged_delays_yields_each_once)
     lab_future *futures[N];
     for (int i = 0; i < N; i++)
         futures[i] = lab_pool_submit(pool, sleep_ms, (void *)&ms[i]);
-    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N);
     bool seen[N] = {false};
     size_t index, yielded = 0;
     while (lab_futures_as_completed_next(it, &index) == 0) {
@@ -257,7 +304,7 @@ START_TEST(as_completed_takes_futures_from_two_pools)
     lab_pool *a = lab_pool_new(1, "a"), *b = lab_pool_new(1, "b");
     lab_future *futures[2] = {lab_pool_submit(a, gated, (void *)&numbers[0]),
                               lab_pool_submit(b, gated, (void *)&numbers[1])};
-    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, 2, LAB_FOREVER);
+    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, 2);
     size_t index;
     gate_open_now(1);
     ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
@@ -278,7 +325,7 @@ START_TEST(map_yields_in_submission_order)
     /* Longest first on five workers: they finish in reverse, map still yields in order. */
     static const int ms[] = {50, 40, 30, 20, 10};
     lab_pool *pool = lab_pool_new(5, "worker");
-    lab_pool_map *map = lab_pool_map_new(pool, sleep_ms, (void *)ms, 5, sizeof ms[0], LAB_FOREVER);
+    lab_pool_map *map = lab_pool_map_new(pool, sleep_ms, (void *)ms, 5, sizeof ms[0]);
     ck_assert_ptr_nonnull(map);
     long value;
     for (int i = 0; i < 5; i++) {
@@ -294,7 +341,7 @@ END_TEST
 START_TEST(map_reports_a_failure_in_its_place)
 {
     lab_pool *pool = lab_pool_new(2, "worker");
-    lab_pool_map *map = lab_pool_map_new(pool, fail_if_odd, (void *)numbers, 4, sizeof numbers[0], 10);
+    lab_pool_map *map = lab_pool_map_new_timeout(pool, fail_if_odd, (void *)numbers, 4, sizeof numbers[0], 10);
     long value = -1;
     ck_assert_int_eq(lab_pool_map_next(map, &value), 0);
     ck_assert_int_eq(value, 0);
@@ -315,15 +362,15 @@ START_TEST(map_times_out_from_the_call_then_goes_on)
     gates_close_all();
     lab_pool *pool = lab_pool_new(2, "worker");
     double begin = lab_now();
-    lab_pool_map *map = lab_pool_map_new(pool, gated, (void *)numbers, 2, sizeof numbers[0], 0.05);
+    lab_pool_map *map = lab_pool_map_new_timeout(pool, gated, (void *)numbers, 2, sizeof numbers[0], 0.05);
     long value;
-    ck_assert_int_eq(lab_pool_map_next(map, &value), LAB_FUTURE_TIMEOUT);
+    ck_assert_int_eq(lab_pool_map_next(map, &value), ETIMEDOUT);
     ck_assert(lab_now() - begin >= 0.05);
     gate_open_now(0);
     gate_open_now(1);
     /* Past the map's deadline lab_pool_map_next only looks: let both items finish first. */
-    lab_future_result(lab_pool_map_future(map, 0), LAB_FOREVER, NULL);
-    lab_future_result(lab_pool_map_future(map, 1), LAB_FOREVER, NULL);
+    lab_future_result(lab_pool_map_future(map, 0), NULL);
+    lab_future_result(lab_pool_map_future(map, 1), NULL);
     ck_assert_int_eq(lab_pool_map_next(map, &value), 0);   /* the same result, tried again */
     ck_assert_int_eq(value, 0);
     ck_assert_int_eq(lab_pool_map_next(map, &value), 0);
@@ -338,7 +385,7 @@ START_TEST(freeing_a_map_early_cancels_what_has_not_started)
     gates_close_all();
     atomic_store(&tasks_run, 0);
     lab_pool *pool = lab_pool_new(1, "worker");
-    lab_pool_map *map = lab_pool_map_new(pool, gated, (void *)numbers, 6, sizeof numbers[0], LAB_FOREVER);
+    lab_pool_map *map = lab_pool_map_new(pool, gated, (void *)numbers, 6, sizeof numbers[0]);
     while (!lab_future_running(lab_pool_map_future(map, 0)))
         lab_sleep(0.001);   /* item 0 holds the only worker; 1..5 are queued */
     lab_pool_map_free(map);
@@ -363,12 +410,12 @@ START_TEST(a_queued_task_can_be_cancelled_and_never_runs)
     ck_assert(!lab_future_cancel(first));   /* running: too late */
     ck_assert(lab_future_cancel(second));   /* still queued: called off */
     ck_assert(lab_future_cancelled(second) && lab_future_done(second));
-    ck_assert_int_eq(lab_future_result(second, LAB_FOREVER, NULL), LAB_FUTURE_CANCELLED);
+    ck_assert_int_eq(lab_future_result(second, NULL), ECANCELED);
     gate_open_now(0);
     gate_open_now(1);
     lab_pool_free(pool);   /* waits for the worker: the queue has been worked through */
     ck_assert_int_eq(atomic_load(&tasks_run), 1);
-    ck_assert_int_eq(lab_future_result(first, 0, NULL), 0);
+    ck_assert_int_eq(lab_future_result_timeout(first, 0, NULL), 0);
     lab_future_free(first);
     lab_future_free(second);
 }
@@ -445,7 +492,7 @@ START_TEST(shutdown_without_wait_returns_and_the_queue_still_runs)
     for (int i = 0; i < 3; i++)
         gate_open_now(i);
     for (int i = 0; i < 3; i++) {
-        ck_assert_int_eq(lab_future_result(futures[i], LAB_FOREVER, NULL), 0);
+        ck_assert_int_eq(lab_future_result(futures[i], NULL), 0);
         lab_future_free(futures[i]);
     }
     lab_pool_free(pool);
@@ -461,7 +508,7 @@ START_TEST(submit_after_shutdown_is_refused)
     ck_assert_ptr_null(lab_pool_submit(pool, fail_if_odd, (void *)&numbers[0]));
     ck_assert_int_eq(errno, ESHUTDOWN);
     errno = 0;
-    ck_assert_ptr_null(lab_pool_map_new(pool, fail_if_odd, (void *)numbers, 3, sizeof numbers[0], 1));
+    ck_assert_ptr_null(lab_pool_map_new_timeout(pool, fail_if_odd, (void *)numbers, 3, sizeof numbers[0], 1));
     ck_assert_int_eq(errno, ESHUTDOWN);
     ck_assert_int_eq(lab_pool_workers_started(pool), 0);
     lab_pool_free(pool);
@@ -474,7 +521,7 @@ static lab_pool *nesting_pool;
 static int submit_a_child(void *arg, long *value)
 {
     lab_future *child = lab_pool_submit(nesting_pool, fail_if_odd, arg);
-    int outcome = lab_future_result(child, LAB_FOREVER, value);
+    int outcome = lab_future_result(child, value);
     lab_future_free(child);
     return outcome;
 }
@@ -484,7 +531,7 @@ START_TEST(a_task_may_submit_to_its_own_pool)
     nesting_pool = lab_pool_new(2, "worker");
     lab_future *parent = lab_pool_submit(nesting_pool, submit_a_child, (void *)&numbers[6]);
     long value = 0;
-    ck_assert_int_eq(lab_future_result(parent, LAB_FOREVER, &value), 0);
+    ck_assert_int_eq(lab_future_result(parent, &value), 0);
     ck_assert_int_eq(value, 6);
     lab_future_free(parent);
     lab_pool_free(nesting_pool);
@@ -523,7 +570,7 @@ START_TEST(a_hundred_thousand_tiny_tasks_on_two_workers_lose_nothing)
     lab_pool_shutdown(pool, true);
     for (long i = 0; i < TINY_TASKS; i++) {
         long value = -1;
-        ck_assert_int_eq(lab_future_result(futures[i], 0, &value), 0);
+        ck_assert_int_eq(lab_future_result_timeout(futures[i], 0, &value), 0);
         ck_assert_int_eq(value, i);
         ck_assert_int_eq(atomic_load(&tiny_callbacks[i]), 1);   /* completed exactly once */
         lab_future_free(futures[i]);
@@ -553,7 +600,7 @@ static void *submit_a_thousand(void *arg)
     lab_future *futures[1000];
     for (int i = 0; i < 1000; i++)
         futures[i] = lab_pool_submit(shared_pool, count_run, &submitter_ids[base + i]);
-    lab_futures_wait(futures, 1000, LAB_FOREVER, LAB_FUTURES_ALL_COMPLETED, NULL);
+    lab_futures_wait(futures, 1000, LAB_FUTURES_ALL_COMPLETED, NULL);
     for (int i = 0; i < 1000; i++)
         lab_future_free(futures[i]);
     return NULL;
@@ -586,6 +633,8 @@ static Suite *pool_suite(void)
     tcase_add_test(basics, submit_returns_at_once_and_result_waits);
     tcase_add_test(basics, a_failing_task_is_a_status_not_a_crash);
     tcase_add_test(basics, workers_are_named_and_start_lazily);
+    tcase_add_test(basics, one_task_at_a_time_needs_one_worker);
+    tcase_add_test(basics, bad_durations_are_refused);
     tcase_add_test(basics, the_default_size_is_the_number_of_cpus);
     tcase_add_test(basics, a_queued_task_can_be_cancelled_and_never_runs);
     tcase_add_test(basics, a_done_callback_runs_once_in_the_worker);
