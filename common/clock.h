@@ -19,10 +19,6 @@
 #include <stdbool.h>
 #include <time.h>
 
-/* deprecated: being removed (the one rule for time has no "forever" number; use the
- * blocking form of a wait instead). Still here until the other modules stop using it. */
-#define LAB_FOREVER (-1.0)
-
 /* The longest wait, in real seconds (~31 years): longer durations are cut to it. */
 #define LAB_CLOCK_LONGEST_WAIT 1e9
 

@@ -33,7 +33,7 @@
 #ifndef THREADLAB_ILOCK_H
 #define THREADLAB_ILOCK_H
 
-#include "thread.h"   /* LAB_NAME_MAX */
+#include "thread.h"   /* LAB_THREAD_NAME_MAX */
 
 #include <pthread.h>
 #include <stdbool.h>

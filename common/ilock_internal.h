@@ -56,7 +56,7 @@
 
 /* A thread that has used an ilock. */
 struct lab_ilock_thread {
-    char name[LAB_NAME_MAX];      /* written by the thread itself, under the table lock */
+    char name[LAB_THREAD_NAME_MAX];      /* written by the thread itself, under the table lock */
     lab_ilock *waiting_for;       /* table lock: the lock it waits for, or NULL */
     double waiting_since;         /* table lock: lab_now() when it began to wait */
     bool spared;                  /* table lock: a victim is breaking its cycle: restart the clock */

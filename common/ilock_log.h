@@ -10,7 +10,7 @@
 #ifndef THREADLAB_ILOCK_LOG_H
 #define THREADLAB_ILOCK_LOG_H
 
-#include "ilock.h"   /* LAB_ILOCK_NAME_MAX, LAB_NAME_MAX */
+#include "ilock.h"   /* LAB_ILOCK_NAME_MAX, LAB_THREAD_NAME_MAX */
 
 #include <stddef.h>
 
@@ -26,7 +26,7 @@ typedef enum lab_ilock_event_kind {
 typedef struct lab_ilock_event {
     double time;                        /* lab_elapsed() when it happened: real seconds */
     lab_ilock_event_kind kind;
-    char thread[LAB_NAME_MAX];          /* who */
+    char thread[LAB_THREAD_NAME_MAX];          /* who */
     char lock[LAB_ILOCK_NAME_MAX];      /* which lock */
 } lab_ilock_event;
 

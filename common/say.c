@@ -31,7 +31,7 @@ static atomic_int colour_decided = -1;   /* -1: not decided yet, then 0 or 1 */
 static const int palette[LAB_PALETTE_SIZE] = {160, 27, 28, 163, 130, 30, 129, 64};
 
 /* Names in order of first appearance (under output_lock): the index picks the colour. */
-static char seen[SEEN_MAX][LAB_NAME_MAX];
+static char seen[SEEN_MAX][LAB_THREAD_NAME_MAX];
 static int seen_count;
 
 /* fork() copies only the calling thread. If another thread were inside say() at that
@@ -90,7 +90,7 @@ static int colour_of(const char *name)
         if (strcmp(seen[i], name) == 0)
             return palette[i % LAB_PALETTE_SIZE];
     if (seen_count < SEEN_MAX) {
-        snprintf(seen[seen_count], LAB_NAME_MAX, "%s", name);
+        snprintf(seen[seen_count], LAB_THREAD_NAME_MAX, "%s", name);
         seen_count++;
         return palette[(seen_count - 1) % LAB_PALETTE_SIZE];
     }

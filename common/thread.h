@@ -31,12 +31,6 @@ typedef enum {
     LAB_THREAD_DAEMON = 1,       /* cut off when the program exits (Thread(daemon=True)) */
 } lab_thread_daemon;
 
-/* deprecated: being removed (the old names, until the other modules and demos adopt the
- * LAB_THREAD_ ones above). */
-#define LAB_NAME_MAX LAB_THREAD_NAME_MAX
-#define LAB_NOT_DAEMON LAB_THREAD_NOT_DAEMON
-#define LAB_DAEMON LAB_THREAD_DAEMON
-
 /* Start fn(arg) on a new thread named by the printf-style format (names longer than
  * 15 characters are shortened for the kernel, kept whole for say()). Returns its handle.
  * When the system refuses a new thread (e.g. EAGAIN: too many threads), prints

@@ -78,7 +78,7 @@ static void run_threads(void)
 {
     lab_thread *threads[MAX_FILES];
     for (int i = 0; i < files; i++)
-        threads[i] = lab_thread_start(thread_fetch, &flags[i], LAB_NOT_DAEMON, "dl-%s", codes[i]);
+        threads[i] = lab_thread_start(thread_fetch, &flags[i], LAB_THREAD_NOT_DAEMON, "dl-%s", codes[i]);
     for (int i = 0; i < files; i++)
         lab_thread_join(threads[i]);
 }

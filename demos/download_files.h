@@ -29,7 +29,7 @@ typedef struct flag {
     char path[PATH_MAX]; /* where this run saves it */
     int status;          /* 0, ENOENT (404), or an I/O error; written by the fetching thread */
     long bytes;
-    char fetched_by[LAB_NAME_MAX];
+    char fetched_by[LAB_THREAD_NAME_MAX];
 } flag;
 
 static char temp_dir[PATH_MAX];

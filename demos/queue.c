@@ -95,8 +95,8 @@ static void part_writer(void)
     lab_print("== writer/reader: %d objects through a %s queue (maxsize %d) ==", loops,
               kind_names[kind], maxsize);
     shared = new_queue(kind, maxsize, "objects");
-    lab_thread *threads[2] = {lab_thread_start(writer, NULL, LAB_NOT_DAEMON, "writer"),
-                              lab_thread_start(reader, NULL, LAB_NOT_DAEMON, "reader")};
+    lab_thread *threads[2] = {lab_thread_start(writer, NULL, LAB_THREAD_NOT_DAEMON, "writer"),
+                              lab_thread_start(reader, NULL, LAB_THREAD_NOT_DAEMON, "reader")};
     lab_thread_join(threads[0]);
     lab_thread_join(threads[1]);
     say("All done");
@@ -136,9 +136,9 @@ static void part_buns(void)
     lab_thread *lines[LINES], *customers[CUSTOMERS];
     for (int i = 1; i <= LINES; i++)
         lines[i - 1] =
-            lab_thread_start(make_buns, (void *)(intptr_t)i, LAB_NOT_DAEMON, "line-%d", i);
+            lab_thread_start(make_buns, (void *)(intptr_t)i, LAB_THREAD_NOT_DAEMON, "line-%d", i);
     for (int i = 0; i < CUSTOMERS; i++)
-        customers[i] = lab_thread_start(eat_buns, NULL, LAB_NOT_DAEMON, "eater-%d", i + 1);
+        customers[i] = lab_thread_start(eat_buns, NULL, LAB_THREAD_NOT_DAEMON, "eater-%d", i + 1);
     for (int i = 0; i < LINES; i++)
         lab_thread_join(lines[i]);
     if (no_join) { /* BROKEN: the lines are done, but the customers are not */

@@ -141,13 +141,13 @@ START_TEST(a_release_wakes_a_timed_and_a_blocking_acquire)
     lab_bsem sem;
     ck_assert_int_eq(lab_bsem_init(&sem, 1), 0);
     lab_bsem_acquire(&sem);
-    lab_thread *helper = lab_thread_start(release_after_a_pause, &sem, LAB_NOT_DAEMON, "releaser");
+    lab_thread *helper = lab_thread_start(release_after_a_pause, &sem, LAB_THREAD_NOT_DAEMON, "releaser");
     ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 10), 0);   /* woken well before the limit */
     int *rc = lab_thread_join(helper);
     ck_assert_int_eq(*rc, 0);
     free(rc);
 
-    helper = lab_thread_start(release_after_a_pause, &sem, LAB_NOT_DAEMON, "releaser");
+    helper = lab_thread_start(release_after_a_pause, &sem, LAB_THREAD_NOT_DAEMON, "releaser");
     lab_bsem_acquire(&sem);   /* blocks until the helper releases */
     rc = lab_thread_join(helper);
     ck_assert_int_eq(*rc, 0);
@@ -213,7 +213,7 @@ START_TEST(never_more_holders_than_permits)
     lab_thread *threads[WORKERS];
     for (int i = 0; i < WORKERS; i++) {
         workers[i] = (worker){.room = &room, .style = i % 3};
-        threads[i] = lab_thread_start(enter_and_leave_many_times, &workers[i], LAB_NOT_DAEMON, "w%d", i);
+        threads[i] = lab_thread_start(enter_and_leave_many_times, &workers[i], LAB_THREAD_NOT_DAEMON, "w%d", i);
     }
     for (int i = 0; i < WORKERS; i++)
         lab_thread_join(threads[i]);
@@ -257,7 +257,7 @@ START_TEST(racing_releases_never_pass_the_bound)
     LAB_CHECK(pthread_barrier_init(&race.start, NULL, RELEASERS));
     lab_thread *threads[RELEASERS];
     for (int i = 0; i < RELEASERS; i++)
-        threads[i] = lab_thread_start(release_once_at_the_barrier, &race, LAB_NOT_DAEMON, "r%d", i);
+        threads[i] = lab_thread_start(release_once_at_the_barrier, &race, LAB_THREAD_NOT_DAEMON, "r%d", i);
     for (int i = 0; i < RELEASERS; i++)
         lab_thread_join(threads[i]);
     int succeeded = atomic_load(&race.succeeded), refused = atomic_load(&race.refused);

@@ -79,7 +79,7 @@ static void fill_room(room *r, waiter_arg *args, lab_thread **threads)
     the_room = r;
     for (int i = 0; i < WAITERS; i++) {
         args[i] = (waiter_arg){.r = r, .id = i};
-        threads[i] = lab_thread_start(wait_once, &args[i], LAB_NOT_DAEMON, "waiter-%d", i);
+        threads[i] = lab_thread_start(wait_once, &args[i], LAB_THREAD_NOT_DAEMON, "waiter-%d", i);
         target = i + 1;
         ck_assert(eventually(waiting_reached, NULL));
     }
@@ -244,7 +244,7 @@ START_TEST(wait_for_rechecks_after_every_wakeup)
 {
     counter c = {.value = 0, .needed = 3};
     ck_assert_int_eq(lab_condition_init(&c.cond), 0);
-    lab_thread *waiter = lab_thread_start(wait_for_value, &c, LAB_NOT_DAEMON, "waiter");
+    lab_thread *waiter = lab_thread_start(wait_for_value, &c, LAB_THREAD_NOT_DAEMON, "waiter");
     for (int step = 1; step <= 3; step++) {
         /* wait until the waiter is in the pool, then move the value and wake it */
         for (int tries = 0; tries < 10000; tries++) {
@@ -286,7 +286,7 @@ START_TEST(wait_for_timeout_is_one_limit_for_all_the_waits)
 {
     counter c = {.value = 0, .needed = 1};
     ck_assert_int_eq(lab_condition_init(&c.cond), 0);
-    lab_thread *nagger = lab_thread_start(nag, &c, LAB_NOT_DAEMON, "nagger");
+    lab_thread *nagger = lab_thread_start(nag, &c, LAB_THREAD_NOT_DAEMON, "nagger");
     lab_condition_acquire(&c.cond);
     double begin = lab_now();
     int result = lab_condition_wait_for_timeout(&c.cond, value_reached, &c, 0.1);
@@ -404,10 +404,10 @@ START_TEST(a_bounded_buffer_on_a_condition_loses_nothing)
     lab_thread *threads[PRODUCERS + CONSUMERS];
     for (int i = 0; i < PRODUCERS; i++) {
         args[i] = (producer_arg){.b = &b, .first = (long)i * PER_PRODUCER + 1};
-        threads[i] = lab_thread_start(produce, &args[i], LAB_NOT_DAEMON, "producer-%d", i);
+        threads[i] = lab_thread_start(produce, &args[i], LAB_THREAD_NOT_DAEMON, "producer-%d", i);
     }
     for (int i = 0; i < CONSUMERS; i++)
-        threads[PRODUCERS + i] = lab_thread_start(consume, &b, LAB_NOT_DAEMON, "consumer-%d", i);
+        threads[PRODUCERS + i] = lab_thread_start(consume, &b, LAB_THREAD_NOT_DAEMON, "consumer-%d", i);
     for (int i = 0; i < PRODUCERS + CONSUMERS; i++)
         lab_thread_join(threads[i]);
     long n = (long)PRODUCERS * PER_PRODUCER;

@@ -128,7 +128,7 @@ static void start_waiters(crowd *c, lab_thread **threads)
 {
     for (int i = 0; i < WAITERS; i++)
         threads[i] = lab_thread_start(i % 2 ? wait_forever : wait_with_a_long_timeout, c,
-                                      LAB_NOT_DAEMON, "waiter-%d", i);
+                                      LAB_THREAD_NOT_DAEMON, "waiter-%d", i);
     for (int tries = 0; lab_event_waiting(&c->event) < WAITERS && tries < 10000; tries++)
         lab_sleep(0.001);
     ck_assert_int_eq(lab_event_waiting(&c->event), WAITERS);
@@ -182,7 +182,7 @@ START_TEST(without_a_set_every_timed_waiter_times_out)
     lab_event_clear(&c.event);   /* a set before the waits began does not count */
     lab_thread *threads[WAITERS];
     for (int i = 0; i < WAITERS; i++)
-        threads[i] = lab_thread_start(wait_briefly, &c, LAB_NOT_DAEMON, "waiter-%d", i);
+        threads[i] = lab_thread_start(wait_briefly, &c, LAB_THREAD_NOT_DAEMON, "waiter-%d", i);
     for (int i = 0; i < WAITERS; i++)
         lab_thread_join(threads[i]);
     ck_assert_int_eq(loaded(&c.woken_false), WAITERS);
@@ -217,7 +217,7 @@ START_TEST(events_hand_a_baton_back_and_forth)
     relay r = {.hits = 0};
     ck_assert_int_eq(lab_event_init(&r.ping), 0);
     ck_assert_int_eq(lab_event_init(&r.pong), 0);
-    lab_thread *other = lab_thread_start(answer_every_ping, &r, LAB_NOT_DAEMON, "ponger");
+    lab_thread *other = lab_thread_start(answer_every_ping, &r, LAB_THREAD_NOT_DAEMON, "ponger");
     for (int i = 0; i < HANDOVERS; i++) {
         lab_event_set(&r.ping);
         lab_event_wait(&r.pong);

@@ -106,7 +106,7 @@ START_TEST(result_times_out_then_gets_the_value)
     ck_assert(!lab_future_done(f));   /* a timeout changes nothing */
     size_t order[] = {0};
     finisher fin = {&f, order, 1, 0.02, -1};
-    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
+    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
     long value = 0;
     ck_assert_int_eq(lab_future_result(f, &value), 0);
     ck_assert_int_eq(value, 0);
@@ -120,7 +120,7 @@ START_TEST(result_with_a_long_timeout_returns_when_done)
     lab_future *f = lab_future_new();
     size_t order[] = {0};
     finisher fin = {&f, order, 1, 0.02, 0};   /* fails with EIO */
-    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
+    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
     ck_assert_int_eq(lab_future_result_timeout(f, 20, NULL), EIO);
     lab_thread_join(t);
     lab_future_free(f);
@@ -166,7 +166,7 @@ static void *wait_for_result(void *arg)
 START_TEST(a_cancel_wakes_a_waiting_result)
 {
     waiting_result w = {lab_future_new(), 1};
-    lab_thread *t = lab_thread_start(wait_for_result, &w, LAB_NOT_DAEMON, "waiter");
+    lab_thread *t = lab_thread_start(wait_for_result, &w, LAB_THREAD_NOT_DAEMON, "waiter");
     lab_sleep(0.02);   /* most likely waiting by now; correct either way */
     ck_assert(lab_future_cancel(w.future));
     lab_thread_join(t);
@@ -180,7 +180,7 @@ END_TEST
 typedef struct call_log {
     pthread_mutex_t lock;
     int order[16];
-    char threads[16][LAB_NAME_MAX];
+    char threads[16][LAB_THREAD_NAME_MAX];
     int calls;
 } call_log;
 
@@ -196,7 +196,7 @@ static void record_call(lab_future *future, void *arg)
     lab_pthread_mutex_lock(&t->log->lock);
     if (t->log->calls < 16) {
         t->log->order[t->log->calls] = t->tag;
-        snprintf(t->log->threads[t->log->calls], LAB_NAME_MAX, "%s", lab_thread_current_name());
+        snprintf(t->log->threads[t->log->calls], LAB_THREAD_NAME_MAX, "%s", lab_thread_current_name());
     }
     t->log->calls++;
     lab_pthread_mutex_unlock(&t->log->lock);
@@ -211,7 +211,7 @@ START_TEST(callbacks_run_once_in_order_in_the_finishing_thread)
         lab_future_add_done_callback(f, record_call, &tags[i]);
     size_t order[] = {0};
     finisher fin = {&f, order, 1, 0.01, -1};
-    lab_thread_join(lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher"));
+    lab_thread_join(lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher"));
     ck_assert_int_eq(log.calls, 3);
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(log.order[i], i + 1);
@@ -259,7 +259,7 @@ START_TEST(a_callback_may_use_its_future)
     lab_future_add_done_callback(f, read_own_result, seen);
     size_t order[] = {0};
     finisher fin = {&f, order, 1, 0.01, -1};
-    lab_thread_join(lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher"));
+    lab_thread_join(lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher"));
     ck_assert_int_eq(seen[0], 0);
     ck_assert_int_eq(seen[1], 0);   /* position 0 finishes with value 0 * 10 */
     ck_assert_int_eq(seen[2], 1);
@@ -288,7 +288,7 @@ START_TEST(callbacks_added_during_finishing_run_exactly_once)
         atomic_store(&race_calls[i], 0);
     }
     finisher fin = {futures, order, RACE_FUTURES, 0, -1};
-    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
+    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
     for (size_t i = 0; i < RACE_FUTURES; i++) {
         lab_future_add_done_callback(futures[i], count_call, (void *)i);
         lab_future_add_done_callback(futures[i], count_call, (void *)i);
@@ -311,7 +311,7 @@ START_TEST(as_completed_yields_in_finishing_order)
     size_t order[N] = {5, 2, 7, 0, 3, 6, 1, 4};
     lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N);
     finisher fin = {futures, order, N, 0.01, -1};
-    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
+    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
     size_t index;
     for (size_t i = 0; i < N; i++) {
         ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
@@ -335,7 +335,7 @@ START_TEST(as_completed_hands_out_finished_ones_first)
     lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N);
     size_t order[] = {4, 0, 2};
     finisher fin = {futures, order, 3, 0.01, -1};
-    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
+    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
     size_t expected[] = {1, 3, 4, 0, 2}, index;
     for (size_t i = 0; i < N; i++) {
         ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
@@ -423,10 +423,10 @@ START_TEST(two_iterators_each_see_every_future_once)
     for (size_t i = 0; i < N; i++)
         order[i] = (i * 7) % N;
     iteration a = {futures, N, {0}, 0}, b = {futures, N, {0}, 0};
-    lab_thread *ta = lab_thread_start(iterate_all, &a, LAB_NOT_DAEMON, "iter-a");
-    lab_thread *tb = lab_thread_start(iterate_all, &b, LAB_NOT_DAEMON, "iter-b");
+    lab_thread *ta = lab_thread_start(iterate_all, &a, LAB_THREAD_NOT_DAEMON, "iter-a");
+    lab_thread *tb = lab_thread_start(iterate_all, &b, LAB_THREAD_NOT_DAEMON, "iter-b");
     finisher fin = {futures, order, N, 0, -1};
-    lab_thread_join(lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher"));
+    lab_thread_join(lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher"));
     lab_thread_join(ta);
     lab_thread_join(tb);
     iteration *runs[] = {&a, &b};
@@ -449,7 +449,7 @@ START_TEST(wait_first_completed_returns_with_the_first)
     lab_future **futures = new_futures(3);
     size_t order[] = {1};
     finisher fin = {futures, order, 1, 0.02, -1};
-    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
+    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
     bool done[3];
     ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FUTURES_FIRST_COMPLETED, done), 1);
     ck_assert(!done[0] && done[1] && !done[2]);
@@ -473,7 +473,7 @@ START_TEST(wait_all_completed_times_out_then_completes)
     ck_assert(done[0] && !done[1] && done[2]);
     size_t order[] = {1};
     finisher fin = {futures, order, 1, 0.01, -1};
-    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
+    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
     ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FUTURES_ALL_COMPLETED, done), 3);
     ck_assert(done[0] && done[1] && done[2]);
     lab_thread_join(t);
@@ -486,7 +486,7 @@ START_TEST(wait_first_exception_stops_at_a_failure)
     lab_future **futures = new_futures(4);
     size_t order[] = {0, 2};
     finisher fin = {futures, order, 2, 0.01, 2};   /* 0 succeeds, then 2 fails */
-    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
+    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
     bool done[4];
     ck_assert_uint_eq(lab_futures_wait(futures, 4, LAB_FUTURES_FIRST_EXCEPTION, done), 2);
     ck_assert(done[0] && !done[1] && done[2] && !done[3]);
@@ -502,7 +502,7 @@ START_TEST(wait_first_exception_without_failures_waits_for_all)
     lab_future **futures = new_futures(3);
     size_t order[] = {2, 0, 1};
     finisher fin = {futures, order, 3, 0.01, -1};
-    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_NOT_DAEMON, "finisher");
+    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
     ck_assert_uint_eq(lab_futures_wait(futures, 3, LAB_FUTURES_FIRST_EXCEPTION, NULL), 3);
     lab_thread_join(t);
     free_futures(futures, 3);

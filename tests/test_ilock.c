@@ -26,7 +26,7 @@ typedef struct probe {
     lab_ilock *lock;
     bool held_by_me;
     bool held;
-    char owner[LAB_NAME_MAX + 8];
+    char owner[LAB_THREAD_NAME_MAX + 8];
     int trylock;
     int unlock;
 } probe;
@@ -52,14 +52,14 @@ START_TEST(owner_is_tracked)
     ck_assert(!lab_ilock_held_by_me(&lock));
 
     ck_assert_int_eq(lab_ilock_lock_timeout(&lock, 1), 0);
-    char owner[LAB_NAME_MAX] = "";
+    char owner[LAB_THREAD_NAME_MAX] = "";
     ck_assert(lab_ilock_owner(&lock, owner, sizeof owner));
     ck_assert_str_eq(owner, "main");
     ck_assert(lab_ilock_held_by_me(&lock));
     ck_assert_int_eq(lab_ilock_trylock(&lock), EBUSY);   /* its own holder too: not recursive */
 
     probe seen = {.lock = &lock};
-    lab_thread_join(lab_thread_start(look_at_lock, &seen, LAB_NOT_DAEMON, "peeker"));
+    lab_thread_join(lab_thread_start(look_at_lock, &seen, LAB_THREAD_NOT_DAEMON, "peeker"));
     ck_assert(!seen.held_by_me);
     ck_assert(seen.held);
     ck_assert_str_eq(seen.owner, "main");
@@ -88,7 +88,7 @@ static void unlock_what_others_hold(void *unused)
     LAB_CHECK(lab_ilock_init(&lock, "hepang"));
     int free_unlock = lab_ilock_unlock(&lock);
     LAB_CHECK(lab_ilock_lock_timeout(&lock, 1));
-    long foreign = (long)lab_thread_join(lab_thread_start(unlock_it, &lock, LAB_NOT_DAEMON, "t2"));
+    long foreign = (long)lab_thread_join(lab_thread_start(unlock_it, &lock, LAB_THREAD_NOT_DAEMON, "t2"));
     bool still_mine = lab_ilock_held_by_me(&lock);
     int own = lab_ilock_unlock(&lock);
     lab_result("free=%d foreign=%ld still_mine=%d own=%d", free_unlock, foreign, still_mine, own);
@@ -119,8 +119,8 @@ static void lock_abandoned(void *unused)
     (void)unused;
     lab_ilock lock;
     LAB_CHECK(lab_ilock_init(&lock, "left"));
-    lab_thread_join(lab_thread_start(lock_and_end, &lock, LAB_NOT_DAEMON, "t1"));
-    char owner[LAB_NAME_MAX + 8];
+    lab_thread_join(lab_thread_start(lock_and_end, &lock, LAB_THREAD_NOT_DAEMON, "t1"));
+    char owner[LAB_THREAD_NAME_MAX + 8];
     bool held = lab_ilock_owner(&lock, owner, sizeof owner);
     int rc = lab_ilock_lock_timeout(&lock, 0.1);   /* waits for a thread that is gone */
     lab_result("held=%d owner_named=%d rc=%d", held, strcmp(owner, "t1 (ended)") == 0, rc);
@@ -173,7 +173,7 @@ START_TEST(no_deadline_waits_until_the_lock_is_free)
     lab_ilock lock;
     ck_assert_int_eq(lab_ilock_init(&lock, "slow"), 0);
     ck_assert_int_eq(lab_ilock_lock_timeout(&lock, 1), 0);
-    lab_thread *waiter = lab_thread_start(lock_without_deadline, &lock, LAB_NOT_DAEMON, "patient");
+    lab_thread *waiter = lab_thread_start(lock_without_deadline, &lock, LAB_THREAD_NOT_DAEMON, "patient");
     lab_sleep(0.1);   /* long past any deadline it might wrongly have had */
     ck_assert(lab_thread_is_alive(waiter));
     ck_assert_int_eq(lab_ilock_unlock(&lock), 0);
@@ -215,7 +215,7 @@ START_TEST(zero_seconds_polls)
     ck_assert(lab_ilock_held_by_me(&lock));
     ck_assert_int_eq(lab_ilock_lock_timeout(&lock, 0), EDEADLK);   /* its own: a deadlock of one */
     double begin = lab_now();
-    long rc = (long)lab_thread_join(lab_thread_start(poll_once, &lock, LAB_NOT_DAEMON, "poller"));
+    long rc = (long)lab_thread_join(lab_thread_start(poll_once, &lock, LAB_THREAD_NOT_DAEMON, "poller"));
     ck_assert_int_eq(rc, ETIMEDOUT);
     ck_assert(lab_now() - begin < 5);   /* it did not wait for the holder */
     ck_assert(lab_ilock_held_by_me(&lock));
@@ -286,7 +286,7 @@ static void build_a_ring(void *size)
     }
     for (int i = 0; i < n; i++) {
         members[i] = (ring_member){&locks[i], &locks[(i + 1) % n], &all_hold, -1};
-        threads[i] = lab_thread_start(hold_then_wait, &members[i], LAB_NOT_DAEMON, "t%d", i + 1);
+        threads[i] = lab_thread_start(hold_then_wait, &members[i], LAB_THREAD_NOT_DAEMON, "t%d", i + 1);
     }
     int victims = 0, went_on = 0, deadlock_events = 0;
     for (int i = 0; i < n; i++) {
@@ -392,9 +392,9 @@ static void chain_without_cycle(void *unused)
     LAB_CHECK(lab_ilock_init(&chain_a, "A"));
     LAB_CHECK(lab_ilock_init(&chain_b, "B"));
     LAB_CHECK(lab_ilock_lock_timeout(&chain_a, 1));
-    lab_thread *t2 = lab_thread_start(hold_b_wait_for_a, NULL, LAB_NOT_DAEMON, "t2");
+    lab_thread *t2 = lab_thread_start(hold_b_wait_for_a, NULL, LAB_THREAD_NOT_DAEMON, "t2");
     bool t2_waits = log_shows_waiting("t2", "A");
-    long t3_rc = (long)lab_thread_join(lab_thread_start(wait_for_b_briefly, NULL, LAB_NOT_DAEMON, "t3"));
+    long t3_rc = (long)lab_thread_join(lab_thread_start(wait_for_b_briefly, NULL, LAB_THREAD_NOT_DAEMON, "t3"));
     LAB_CHECK(lab_ilock_unlock(&chain_a));
     long t2_rc = (long)lab_thread_join(t2);
     lab_result("t2_waits=%d t3=%ld t2=%ld", t2_waits, t3_rc, t2_rc);
@@ -473,7 +473,7 @@ START_TEST(no_deadlock_is_reported_when_locks_are_taken_in_one_order)
     for (int i = 0; i < CONTENDERS; i++) {
         /* Half of them look for a cycle at nearly every wait (a microsecond deadline). */
         contenders[i] = (contender){locks, counts, i, i % 2 == 0 ? 1e-6 : 5.0, 0, 0};
-        threads[i] = lab_thread_start(lock_pairs_in_order, &contenders[i], LAB_NOT_DAEMON, "c%d", i);
+        threads[i] = lab_thread_start(lock_pairs_in_order, &contenders[i], LAB_THREAD_NOT_DAEMON, "c%d", i);
     }
     int deadlocks = 0, timeouts = 0;
     for (int i = 0; i < CONTENDERS; i++) {
@@ -510,14 +510,14 @@ START_TEST(the_log_records_wait_acquire_release_in_order)
     ck_assert_int_eq(lab_ilock_log_start(32), 0);
     ck_assert_int_eq(lab_ilock_init(&logged, "A"), 0);
     ck_assert_int_eq(lab_ilock_lock_timeout(&logged, 1), 0);
-    lab_thread *t1 = lab_thread_start(wait_for_logged, NULL, LAB_NOT_DAEMON, "t1");
+    lab_thread *t1 = lab_thread_start(wait_for_logged, NULL, LAB_THREAD_NOT_DAEMON, "t1");
     ck_assert(log_shows_waiting("t1", "A"));
     ck_assert_int_eq(lab_ilock_unlock(&logged), 0);
     lab_thread_join(t1);
-    lab_thread *t2 = lab_thread_start(look_at_lock, &(probe){.lock = &logged}, LAB_NOT_DAEMON, "t2");
+    lab_thread *t2 = lab_thread_start(look_at_lock, &(probe){.lock = &logged}, LAB_THREAD_NOT_DAEMON, "t2");
     lab_thread_join(t2);   /* t2 took it with trylock and released it */
     ck_assert_int_eq(lab_ilock_lock_timeout(&logged, 1), 0);
-    lab_thread_join(lab_thread_start(look_at_lock, &(probe){.lock = &logged}, LAB_NOT_DAEMON, "t3"));
+    lab_thread_join(lab_thread_start(look_at_lock, &(probe){.lock = &logged}, LAB_THREAD_NOT_DAEMON, "t3"));
     lab_ilock_log_stop();
     ck_assert_int_eq(lab_ilock_unlock(&logged), 0);   /* not recorded */
 

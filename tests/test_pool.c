@@ -82,10 +82,10 @@ static int fail_if_odd(void *arg, long *value)
     return 0;
 }
 
-/* Records the worker's name in the char[LAB_NAME_MAX] arg. */
+/* Records the worker's name in the char[LAB_THREAD_NAME_MAX] arg. */
 static int record_name(void *arg, long *value)
 {
-    snprintf(arg, LAB_NAME_MAX, "%s", lab_thread_current_name());
+    snprintf(arg, LAB_THREAD_NAME_MAX, "%s", lab_thread_current_name());
     *value = 0;
     return 0;
 }
@@ -134,7 +134,7 @@ START_TEST(workers_are_named_and_start_lazily)
     lab_pool *pool = lab_pool_new(3, "dl");
     ck_assert_int_eq(lab_pool_max_workers(pool), 3);
     ck_assert_int_eq(lab_pool_workers_started(pool), 0);
-    char name[LAB_NAME_MAX] = "";
+    char name[LAB_THREAD_NAME_MAX] = "";
     lab_future *f = lab_pool_submit(pool, record_name, name);
     lab_future_result(f, NULL);
     lab_future_free(f);
@@ -170,7 +170,7 @@ START_TEST(one_task_at_a_time_needs_one_worker)
 {
     lab_pool *pool = lab_pool_new(3, "worker");
     for (int i = 0; i < 20; i++) {
-        char name[LAB_NAME_MAX] = "";
+        char name[LAB_THREAD_NAME_MAX] = "";
         lab_future *f = lab_pool_submit(pool, record_name, name);
         ck_assert_ptr_nonnull(f);
         lab_future_add_done_callback(f, linger, NULL);
@@ -205,7 +205,7 @@ START_TEST(the_default_size_is_the_number_of_cpus)
 {
     lab_pool *pool = lab_pool_new(0, NULL);
     ck_assert_int_eq(lab_pool_max_workers(pool), (int)sysconf(_SC_NPROCESSORS_ONLN));
-    char name[LAB_NAME_MAX] = "";
+    char name[LAB_THREAD_NAME_MAX] = "";
     lab_future *f = lab_pool_submit(pool, record_name, name);
     lab_future_result(f, NULL);
     ck_assert_str_eq(name, "worker-0");   /* the default prefix */
@@ -423,7 +423,7 @@ END_TEST
 
 typedef struct callback_record {
     atomic_int calls;
-    char thread[LAB_NAME_MAX];
+    char thread[LAB_THREAD_NAME_MAX];
 } callback_record;
 
 static void note_callback(lab_future *future, void *arg)
@@ -616,7 +616,7 @@ START_TEST(concurrent_submitters_lose_nothing)
     static const int bases[4] = {0, 1000, 2000, 3000};
     lab_thread *threads[4];
     for (int t = 0; t < 4; t++)
-        threads[t] = lab_thread_start(submit_a_thousand, (void *)&bases[t], LAB_NOT_DAEMON, "sub-%d", t);
+        threads[t] = lab_thread_start(submit_a_thousand, (void *)&bases[t], LAB_THREAD_NOT_DAEMON, "sub-%d", t);
     for (int t = 0; t < 4; t++)
         lab_thread_join(threads[t]);
     lab_pool_free(shared_pool);

@@ -290,11 +290,11 @@ START_TEST(blocking_get_waits_for_a_put)
 {
     lab_queue *q = make(LAB_QUEUE_FIFO, 0);
     call_record r = {.q = q};
-    lab_thread *getter = lab_thread_start(blocking_get, &r, LAB_NOT_DAEMON, "getter");
+    lab_thread *getter = lab_thread_start(blocking_get, &r, LAB_THREAD_NOT_DAEMON, "getter");
     lab_sleep(0.05);
     ck_assert(!atomic_load(&r.returned));   /* the queue is empty: it cannot have returned */
     lab_queue_put(q, &values[42]);
-    ck_assert(lab_thread_join_timeout(getter, 5, NULL));
+    ck_assert(lab_thread_join_timeout(getter, 5, NULL) == 0);
     ck_assert_int_eq(r.status, 0);
     ck_assert_ptr_eq(r.item, &values[42]);
     lab_queue_free(q);
@@ -306,11 +306,11 @@ START_TEST(blocking_put_waits_for_room)
     lab_queue *q = make(LAB_QUEUE_LIFO, 1);
     lab_queue_put(q, &values[1]);
     call_record r = {.q = q, .item = &values[2]};
-    lab_thread *putter = lab_thread_start(blocking_put, &r, LAB_NOT_DAEMON, "putter");
+    lab_thread *putter = lab_thread_start(blocking_put, &r, LAB_THREAD_NOT_DAEMON, "putter");
     lab_sleep(0.05);
     ck_assert(!atomic_load(&r.returned));   /* the queue is full */
     ck_assert_int_eq(get_value(q), 1);
-    ck_assert(lab_thread_join_timeout(putter, 5, NULL));
+    ck_assert(lab_thread_join_timeout(putter, 5, NULL) == 0);
     ck_assert_int_eq(r.status, 0);
     ck_assert_int_eq(get_value(q), 2);
     lab_queue_free(q);
@@ -355,7 +355,7 @@ static void *put_after_a_pause(void *arg)
 START_TEST(timed_get_returns_as_soon_as_an_item_comes)
 {
     lab_queue *q = make(LAB_QUEUE_PRIORITY, 4);
-    lab_thread *putter = lab_thread_start(put_after_a_pause, q, LAB_NOT_DAEMON, "putter");
+    lab_thread *putter = lab_thread_start(put_after_a_pause, q, LAB_THREAD_NOT_DAEMON, "putter");
     void *item = NULL;
     double begin = lab_now();
     ck_assert_int_eq(lab_queue_get_timeout(q, &item, 20), 0);
@@ -375,7 +375,7 @@ START_TEST(join_returns_only_after_every_task_done)
     call_record joiners[3] = {{.q = q}, {.q = q}, {.q = q}};
     lab_thread *threads[3];
     for (int i = 0; i < 3; i++)
-        threads[i] = lab_thread_start(blocking_join, &joiners[i], LAB_NOT_DAEMON, "joiner-%d", i);
+        threads[i] = lab_thread_start(blocking_join, &joiners[i], LAB_THREAD_NOT_DAEMON, "joiner-%d", i);
     for (int i = 0; i < 3; i++)
         get_value(q);
     ck_assert_int_eq(lab_queue_task_done(q), 0);
@@ -385,7 +385,7 @@ START_TEST(join_returns_only_after_every_task_done)
         ck_assert(!atomic_load(&joiners[i].returned));
     ck_assert_int_eq(lab_queue_task_done(q), 0);
     for (int i = 0; i < 3; i++)   /* the last task_done wakes every joiner */
-        ck_assert(lab_thread_join_timeout(threads[i], 5, NULL));
+        ck_assert(lab_thread_join_timeout(threads[i], 5, NULL) == 0);
     ck_assert_int_eq(lab_queue_join_timeout(q, 0), 0);
     lab_queue_free(q);
 }
@@ -402,13 +402,13 @@ START_TEST(shutdown_wakes_blocked_getters_and_putters)
     call_record putter = {.q = full, .item = &values[2]};
     lab_thread *threads[4];
     for (int i = 0; i < 3; i++)
-        threads[i] = lab_thread_start(blocking_get, &getters[i], LAB_NOT_DAEMON, "getter-%d", i);
-    threads[3] = lab_thread_start(blocking_put, &putter, LAB_NOT_DAEMON, "putter");
+        threads[i] = lab_thread_start(blocking_get, &getters[i], LAB_THREAD_NOT_DAEMON, "getter-%d", i);
+    threads[3] = lab_thread_start(blocking_put, &putter, LAB_THREAD_NOT_DAEMON, "putter");
     lab_sleep(0.05);
     ck_assert_uint_eq(lab_queue_shutdown(empty, false), 0);
     ck_assert_uint_eq(lab_queue_shutdown(full, false), 0);
     for (int i = 0; i < 4; i++)
-        ck_assert(lab_thread_join_timeout(threads[i], 5, NULL));
+        ck_assert(lab_thread_join_timeout(threads[i], 5, NULL) == 0);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(getters[i].status, ESHUTDOWN);
     ck_assert_int_eq(putter.status, ESHUTDOWN);
@@ -451,14 +451,14 @@ START_TEST(immediate_shutdown_drops_the_items_and_releases_join)
         lab_queue_put(q, &values[i]);
     get_value(q);   /* taken but not done: join still waits for this one */
     call_record joiner = {.q = q};
-    lab_thread *thread = lab_thread_start(blocking_join, &joiner, LAB_NOT_DAEMON, "joiner");
+    lab_thread *thread = lab_thread_start(blocking_join, &joiner, LAB_THREAD_NOT_DAEMON, "joiner");
     ck_assert_uint_eq(lab_queue_shutdown(q, true), 4);
     ck_assert(lab_queue_empty(q));
     void *item;
     ck_assert_int_eq(lab_queue_get(q, &item), ESHUTDOWN);
     ck_assert_int_eq(lab_queue_join_timeout(q, 0.02), ETIMEDOUT);
     ck_assert_int_eq(lab_queue_task_done(q), 0);   /* the one taken before */
-    ck_assert(lab_thread_join_timeout(thread, 5, NULL));
+    ck_assert(lab_thread_join_timeout(thread, 5, NULL) == 0);
     ck_assert_int_eq(lab_queue_task_done(q), EINVAL);
     lab_queue_free(q);
 }
@@ -569,18 +569,18 @@ static void run_traffic(lab_queue_kind kind, long maxsize, int producers, int co
     lab_thread *threads[2 * MAX_WORKERS];
     for (int c = 0; c < consumers; c++) {
         workers[c] = (worker){&t, c};
-        threads[c] = lab_thread_start(consume, &workers[c], LAB_NOT_DAEMON, "cons-%d", c);
+        threads[c] = lab_thread_start(consume, &workers[c], LAB_THREAD_NOT_DAEMON, "cons-%d", c);
     }
     for (int p = 0; p < producers; p++) {
         workers[consumers + p] = (worker){&t, p};
-        threads[consumers + p] = lab_thread_start(produce, &workers[consumers + p], LAB_NOT_DAEMON, "prod-%d", p);
+        threads[consumers + p] = lab_thread_start(produce, &workers[consumers + p], LAB_THREAD_NOT_DAEMON, "prod-%d", p);
     }
     for (int p = 0; p < producers; p++)
         lab_thread_join(threads[consumers + p]);
     bool all_done = lab_queue_join_timeout(t.q, 30) == 0;   /* every item got and marked done */
     lab_queue_shutdown(t.q, false);
     for (int c = 0; c < consumers; c++)
-        ck_assert_msg(lab_thread_join_timeout(threads[c], 30, NULL), "consumer %d did not stop", c);
+        ck_assert_msg(lab_thread_join_timeout(threads[c], 30, NULL) == 0, "consumer %d did not stop", c);
     ck_assert(all_done);
     int lost, duplicated;
     tally(t.seen, items, &lost, &duplicated);

@@ -217,7 +217,7 @@ static void many_writers(void *unused)
     (void)unused;
     lab_thread *threads[WRITERS];
     for (long i = 0; i < WRITERS; i++)
-        threads[i] = lab_thread_start(write_many_lines, (void *)i, LAB_NOT_DAEMON, "w%ld", i);
+        threads[i] = lab_thread_start(write_many_lines, (void *)i, LAB_THREAD_NOT_DAEMON, "w%ld", i);
     for (int i = 0; i < WRITERS; i++)
         lab_thread_join(threads[i]);
 }

@@ -14,7 +14,7 @@
 typedef struct firing {
     atomic_int calls;
     double at;                    /* lab_now() of the first call */
-    char thread[LAB_NAME_MAX];
+    char thread[LAB_THREAD_NAME_MAX];
 } firing;
 
 static void note_firing(void *arg)

@@ -56,7 +56,7 @@ static double time_it(const variant *v, int threads)
     lab_thread *started[8];
     LAB_CHECK(pthread_barrier_init(&start_line, NULL, (unsigned)threads + 1));
     for (int i = 0; i < threads; i++)
-        started[i] = lab_thread_start(v->body, &share, LAB_NOT_DAEMON, "%s-%d", v->name, i);
+        started[i] = lab_thread_start(v->body, &share, LAB_THREAD_NOT_DAEMON, "%s-%d", v->name, i);
     /* The clock starts before main reaches the start line: once the threads are released,
      * main may not run again until they are done (2 CPUs), and would then time nothing. */
     double begin = lab_now();

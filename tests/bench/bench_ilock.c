@@ -47,7 +47,7 @@ static double time_it(void *(*body)(void *), long n, int threads, bool logged)
     lab_thread *started[2];
     double begin = lab_now();
     for (int i = 0; i < threads; i++)
-        started[i] = lab_thread_start(body, &n, LAB_NOT_DAEMON, "bench-%d", i);
+        started[i] = lab_thread_start(body, &n, LAB_THREAD_NOT_DAEMON, "bench-%d", i);
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);
     double seconds = lab_now() - begin;

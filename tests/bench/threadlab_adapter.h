@@ -94,7 +94,7 @@ static inline tl_future *tl_pool_submit(tl_pool *pool, long number)
 static inline long tl_future_result(tl_future *future)
 {
     long value;
-    if (lab_future_result(future, LAB_FOREVER, &value) != 0)
+    if (lab_future_result(future, &value) != 0)
         tl_fail("lab_future_result");
     return value;
 }
@@ -115,7 +115,7 @@ typedef lab_pool_map tl_map;
 
 static inline tl_map *tl_map_new(tl_pool *pool, long *items, size_t count)
 {
-    tl_map *map = lab_pool_map_new(pool, tl_task_item, items, count, sizeof items[0], LAB_FOREVER);
+    tl_map *map = lab_pool_map_new(pool, tl_task_item, items, count, sizeof items[0]);
     if (map == NULL)
         tl_fail("lab_pool_map_new");
     return map;
@@ -142,7 +142,7 @@ typedef lab_futures_as_completed tl_as_completed;
 
 static inline tl_as_completed *tl_as_completed_new(tl_future *const *futures, size_t count)
 {
-    return lab_futures_as_completed_new(futures, count, LAB_FOREVER);
+    return lab_futures_as_completed_new(futures, count);
 }
 
 /* The next finished future's index: true, or false when all were handed out. */
@@ -260,7 +260,7 @@ static inline void tl_ilock_destroy(tl_ilock *lock)
 
 static inline void tl_ilock_lock(tl_ilock *lock)
 {
-    if (lab_ilock_lock(lock, 10) != 0)
+    if (lab_ilock_lock_timeout(lock, 10) != 0)
         tl_fail("lab_ilock_lock");
 }
 
@@ -275,7 +275,7 @@ typedef lab_thread tl_thread;
 
 static inline tl_thread *tl_thread_start(void *(*fn)(void *), void *arg)
 {
-    return lab_thread_start(fn, arg, LAB_NOT_DAEMON, "bench");
+    return lab_thread_start(fn, arg, LAB_THREAD_NOT_DAEMON, "bench");
 }
 
 static inline void tl_thread_join(tl_thread *thread)
