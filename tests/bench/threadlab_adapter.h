@@ -39,14 +39,14 @@ static inline tl_queue *tl_queue_new(long maxsize)
 
 static inline void tl_queue_put(tl_queue *queue, void *item)
 {
-    if (lab_queue_put(queue, item) != LAB_QUEUE_OK)
+    if (lab_queue_put(queue, item) != 0)
         tl_fail("lab_queue_put");
 }
 
 static inline void *tl_queue_get(tl_queue *queue)
 {
     void *item;
-    if (lab_queue_get(queue, &item) != LAB_QUEUE_OK)
+    if (lab_queue_get(queue, &item) != 0)
         tl_fail("lab_queue_get");
     return item;
 }
