@@ -24,7 +24,8 @@ ifeq ($(origin flags_$(VARIANT)),undefined)
 $(error unknown VARIANT '$(VARIANT)': use debug, release, tsan or asan)
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -Icommon -MMD -MP
+# -iquote, not -I: common/semaphore.h must not shadow the system's <semaphore.h>.
+CPPFLAGS += -D_GNU_SOURCE -iquote common -MMD -MP
 CFLAGS   += -std=c11 $(flags_$(VARIANT)) -Wall -Wextra -Werror -pthread
 LDFLAGS  += -pthread $(filter -fsanitize=%,$(flags_$(VARIANT)))
 LDLIBS   += -lm
