@@ -27,6 +27,7 @@
 #include "interrupt.h"
 #include "pool.h"
 #include "queue.h"
+#include "rlock.h"
 #include "semaphore.h"
 #include "timer.h"
 
