@@ -19,6 +19,7 @@
 #include "thread.h"
 
 /* Python's threading, queue and concurrent.futures objects, in C */
+#include "barrier.h"
 #include "bsem.h"
 #include "condition.h"
 #include "event.h"
