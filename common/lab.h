@@ -18,7 +18,7 @@
 #include "say.h"
 #include "thread.h"
 
-/* Python's threading, queue and concurrent.futures objects, in C */
+/* Python's threading, queue, concurrent.futures and multiprocessing objects, in C */
 #include "barrier.h"
 #include "bsem.h"
 #include "condition.h"
@@ -27,6 +27,7 @@
 #include "ilock.h"
 #include "interrupt.h"
 #include "pool.h"
+#include "procpool.h"
 #include "queue.h"
 #include "rlock.h"
 #include "semaphore.h"
