@@ -11,7 +11,7 @@ BUILD   ?= build/$(VARIANT)
 
 # Course order for `make run` (the tour) and `make list`. Demos not listed come last.
 COURSE := create join daemon race mutex rlock deadlock semaphore candy event condition \
-          queue pool download timer local barrier gil fork
+          queue pool download timer local barrier gil fork procpool
 
 TOUR_SPEED ?= 20
 
