@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +27,16 @@
 
 enum { BACKSTOP_MS = 100 };   /* how often the manager looks for deaths it was not told of */
 
+/* One lock for every result handle's fields: a handle outlives its pool, and a lock inside
+ * the handle would have to be destroyed by whichever thread drops the last reference, just
+ * after the other thread's unlock, which Helgrind reports as a race inside the mutex (a
+ * false positive, but one a lock that is never destroyed avoids). Holding it is brief. */
+static pthread_mutex_t results_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct lab_procpool_result {
-    pthread_mutex_t lock;
     pthread_cond_t completed;
-    int refs;          /* the caller's handle + the pool's while pending; under lock */
-    bool done;         /* under lock, as the fields below */
+    int refs;          /* the caller's handle + the pool's while pending; under results_lock */
+    bool done;         /* under results_lock, as the fields below */
     int error;
     int64_t value;
     pid_t pid;
@@ -43,7 +49,8 @@ typedef struct task_message {
     uint64_t id;
     lab_procpool_fn fn;
     uint32_t size;
-    unsigned char arg[LAB_PROCPOOL_ARG_MAX];
+    /* aligned for any type: the task reads its argument in place, as a struct or a double */
+    _Alignas(max_align_t) unsigned char arg[LAB_PROCPOOL_ARG_MAX];
 } task_message;
 
 /* What comes back. */
@@ -82,12 +89,11 @@ struct lab_procpool {
 
 static void drop_reference(lab_procpool_result *r)
 {
-    lab_pthread_mutex_lock(&r->lock);
+    lab_pthread_mutex_lock(&results_lock);
     bool last = --r->refs == 0;
-    lab_pthread_mutex_unlock(&r->lock);
+    lab_pthread_mutex_unlock(&results_lock);
     if (last) {
         lab_pthread_cond_destroy(&r->completed);
-        lab_pthread_mutex_destroy(&r->lock);
         free(r);
     }
 }
@@ -96,7 +102,7 @@ static void drop_reference(lab_procpool_result *r)
 static void complete(task *t, int error, int64_t value, pid_t pid, int wait_status)
 {
     lab_procpool_result *r = t->result;
-    lab_pthread_mutex_lock(&r->lock);
+    lab_pthread_mutex_lock(&results_lock);
     if (r->done)
         lab_check_at(EALREADY, "complete (a result completed twice)", __FILE__, __LINE__);
     r->done = true;
@@ -105,7 +111,7 @@ static void complete(task *t, int error, int64_t value, pid_t pid, int wait_stat
     r->pid = pid;
     r->wait_status = wait_status;
     lab_pthread_cond_broadcast(&r->completed);
-    lab_pthread_mutex_unlock(&r->lock);
+    lab_pthread_mutex_unlock(&results_lock);
     lab_point(LAB_POINT_RELEASE, r, "result");
     drop_reference(r);
     free(t);
@@ -441,12 +447,7 @@ int lab_procpool_apply_async(lab_procpool *pool, lab_procpool_fn fn, const void 
         free(t);
         return ENOMEM;
     }
-    int rc = pthread_mutex_init(&r->lock, NULL);
-    if (rc == 0) {
-        rc = lab_pthread_cond_init_monotonic(&r->completed);
-        if (rc != 0)
-            lab_pthread_mutex_destroy(&r->lock);
-    }
+    int rc = lab_pthread_cond_init_monotonic(&r->completed);
     if (rc != 0) {
         free(r);
         free(t);
@@ -463,7 +464,6 @@ int lab_procpool_apply_async(lab_procpool *pool, lab_procpool_fn fn, const void 
     if (pool->closed || pool->terminating) {
         lab_pthread_mutex_unlock(&pool->lock);
         lab_pthread_cond_destroy(&r->completed);
-        lab_pthread_mutex_destroy(&r->lock);
         free(r);
         free(t);
         return ESHUTDOWN;
@@ -599,23 +599,23 @@ int lab_procpool_started(lab_procpool *pool)
 /* deadline NULL means no limit. Returns the task's outcome or ETIMEDOUT. */
 static int get_until(lab_procpool_result *r, const struct timespec *deadline, int64_t *value)
 {
-    lab_pthread_mutex_lock(&r->lock);
+    lab_pthread_mutex_lock(&results_lock);
     if (!r->done) {
         if (deadline != NULL && lab_seconds_until(deadline) <= 0) {   /* a poll: no wait */
-            lab_pthread_mutex_unlock(&r->lock);
+            lab_pthread_mutex_unlock(&results_lock);
             lab_point(LAB_POINT_TIMEOUT, r, "result");
             return ETIMEDOUT;
         }
-        lab_pthread_mutex_unlock(&r->lock);
+        lab_pthread_mutex_unlock(&results_lock);
         lab_point(LAB_POINT_WAIT, r, "result");   /* outside the lock: see semaphore.c */
-        lab_pthread_mutex_lock(&r->lock);
+        lab_pthread_mutex_lock(&results_lock);
     }
     int rc = 0;
     while (!r->done && rc != ETIMEDOUT) {
         if (deadline == NULL) {
-            lab_pthread_cond_wait(&r->completed, &r->lock);
+            lab_pthread_cond_wait(&r->completed, &results_lock);
         } else {
-            rc = pthread_cond_timedwait(&r->completed, &r->lock, deadline);
+            rc = pthread_cond_timedwait(&r->completed, &results_lock, deadline);
             if (rc != ETIMEDOUT)
                 LAB_CHECK(rc);
         }
@@ -623,7 +623,7 @@ static int get_until(lab_procpool_result *r, const struct timespec *deadline, in
     rc = r->done ? r->error : ETIMEDOUT;
     if (r->done && r->error == 0 && value != NULL)
         *value = r->value;
-    lab_pthread_mutex_unlock(&r->lock);
+    lab_pthread_mutex_unlock(&results_lock);
     lab_point(rc == ETIMEDOUT ? LAB_POINT_TIMEOUT : LAB_POINT_GET, r, "result");
     return rc;
 }
@@ -644,25 +644,25 @@ int lab_procpool_result_get_timeout(lab_procpool_result *result, double class_se
 
 bool lab_procpool_result_ready(lab_procpool_result *result)
 {
-    lab_pthread_mutex_lock(&result->lock);
+    lab_pthread_mutex_lock(&results_lock);
     bool done = result->done;
-    lab_pthread_mutex_unlock(&result->lock);
+    lab_pthread_mutex_unlock(&results_lock);
     return done;
 }
 
 pid_t lab_procpool_result_pid(lab_procpool_result *result)
 {
-    lab_pthread_mutex_lock(&result->lock);
+    lab_pthread_mutex_lock(&results_lock);
     pid_t pid = result->pid;
-    lab_pthread_mutex_unlock(&result->lock);
+    lab_pthread_mutex_unlock(&results_lock);
     return pid;
 }
 
 int lab_procpool_result_wait_status(lab_procpool_result *result)
 {
-    lab_pthread_mutex_lock(&result->lock);
+    lab_pthread_mutex_lock(&results_lock);
     int status = result->wait_status;
-    lab_pthread_mutex_unlock(&result->lock);
+    lab_pthread_mutex_unlock(&results_lock);
     return status;
 }
 

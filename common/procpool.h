@@ -39,7 +39,7 @@
  * on a result, GET when it has it, TIMEOUT when a timed get gives up; the manager reports
  * RELEASE when it completes a result.
  *
- * LOCKING PROTOCOL: the pool and each result have their own internal mutex; no function
+ * LOCKING PROTOCOL: the pool has its internal mutex, the results one shared one; no function
  * here expects the caller to hold a lock. Any thread may submit and get; join, terminate
  * and free may be called from any thread but not from a task. Durations are class seconds.
  */
@@ -53,7 +53,8 @@
 
 #define LAB_PROCPOOL_ARG_MAX 256   /* bytes of argument a task may be given */
 
-/* A task, run in a worker process: arg points to a copy of the submitted bytes. */
+/* A task, run in a worker process: arg points to a copy of the submitted bytes, aligned for
+ * any type (max_align_t), so a task may read it in place as its struct. */
 typedef int64_t (*lab_procpool_fn)(const void *arg, size_t size);
 
 typedef struct lab_procpool lab_procpool;
