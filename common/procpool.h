@@ -34,6 +34,12 @@
  *     close and join first to let the work finish (ProcessPoolExecutor's shutdown(wait)).
  * No zombie is left: every worker is reaped, when it dies, at close/join and at terminate.
  * Workers start with every signal unblocked and end with _exit(), never exit().
+ * What fork() implies (see docs/fork.md): a worker is a copy of the parent at the moment it
+ * was forked, with one thread; a lock another thread held then stays locked in it, so a
+ * task should not take the program's own locks (say() is safe: it is fork-aware). A task
+ * must not use the pool (its copy in the worker has no manager). While a pool lives, the
+ * program must not reap children it did not fork itself (waitpid(-1, ...), SIGCHLD set to
+ * SIG_IGN): the pool reaps its own workers by pid.
  *
  * Scheduling points (kind "result"): a caller's get reports WAIT when it is about to block
  * on a result, GET when it has it, TIMEOUT when a timed get gives up; the manager reports
