@@ -72,8 +72,9 @@ void lab_barrier_destroy(lab_barrier *barrier);
  * reset while this thread waits; the action's error number in the thread that ran a
  * failing action. Aborts on a pthread error. */
 int lab_barrier_wait(lab_barrier *barrier, int *index);
-/* The same, waiting at most class_seconds (wait(timeout)); 0 polls: unless this thread
- * fills the round, the barrier breaks at once, as in Python. Returns as lab_barrier_wait,
+/* The same, waiting at most class_seconds (wait(timeout)) for the round to fill; 0 polls:
+ * unless this thread fills the round, the barrier breaks at once, as in Python. (Waiting for
+ * the previous round to leave, which needs nobody else, is not timed, as in Python.) Returns as lab_barrier_wait,
  * or ETIMEDOUT when this thread's wait timed out (the barrier is then broken for
  * everyone), or EINVAL for a negative, NaN or infinite duration (nothing is done).
  * Aborts on a pthread error. */

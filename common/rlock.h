@@ -64,8 +64,8 @@ int lab_rlock_release(lab_rlock *rlock);
 /* Whether the calling thread owns it (Python's private _is_owned()). Aborts on a pthread
  * error. */
 bool lab_rlock_is_owned(lab_rlock *rlock);
-/* How many times the calling thread holds it: its count if it owns it, else 0 (Python
- * 3.14's _recursion_count()). Aborts on a pthread error. */
+/* How many times the calling thread holds it: its count if it owns it, else 0 (CPython's
+ * private _recursion_count()). Aborts on a pthread error. */
 unsigned long lab_rlock_count(lab_rlock *rlock);
 
 #endif
