@@ -277,6 +277,37 @@ START_TEST(terminate_cancels_the_work_and_leaves_no_child)
 }
 END_TEST
 
+/* A thread blocked in get() on a task that would take an hour is let go by terminate. */
+typedef struct getter {
+    lab_procpool_result *r;
+    int rc;
+} getter;
+
+static void *get_it(void *arg)
+{
+    getter *g = arg;
+    g->rc = lab_procpool_result_get(g->r, NULL);
+    return NULL;
+}
+
+START_TEST(terminate_lets_a_blocked_get_go)
+{
+    lab_procpool *pool = lab_procpool_new(1);
+    ck_assert_ptr_nonnull(pool);
+    double forever = 3600;
+    getter g = {.rc = -1};
+    ck_assert_int_eq(lab_procpool_apply_async(pool, loiter, &forever, sizeof forever, &g.r), 0);
+    lab_thread *t = lab_thread_start(get_it, &g, LAB_NOT_DAEMON, "getter");
+    lab_sleep(0.05);   /* let it block (if it has not, it gets ECANCELED all the same) */
+    lab_procpool_terminate(pool);
+    ck_assert(lab_thread_join_timeout(t, 10, NULL));   /* bounded: never a hang */
+    ck_assert_int_eq(g.rc, ECANCELED);
+    lab_procpool_result_free(g.r);
+    lab_procpool_free(pool);
+    assert_no_child_left();
+}
+END_TEST
+
 START_TEST(free_without_close_terminates)
 {
     lab_procpool *pool = lab_procpool_new(2);
@@ -447,6 +478,7 @@ static Suite *procpool_suite(void)
     tcase_add_test(semantics, map_returns_results_in_argument_order);
     tcase_add_test(semantics, close_refuses_new_work_and_join_waits_for_the_queue);
     tcase_add_test(semantics, terminate_cancels_the_work_and_leaves_no_child);
+    tcase_add_test(semantics, terminate_lets_a_blocked_get_go);
     tcase_add_test(semantics, free_without_close_terminates);
     suite_add_tcase(suite, semantics);
     TCase *deaths = tcase_create("deaths");
