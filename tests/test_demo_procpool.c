@@ -107,7 +107,7 @@ END_TEST
 
 static Suite *make_suite(void)
 {
-    Suite *suite = suite_create("demo_procpool");
+    Suite *suite = suite_create("demo: procpool");
     TCase *tc = tcase_create("procpool");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, the_whole_story_holds_every_run);
