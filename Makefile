@@ -11,7 +11,7 @@ BUILD   ?= build/$(VARIANT)
 
 # Course order for `make run` (the tour) and `make list`. Demos not listed come last.
 COURSE := create join daemon race mutex rlock deadlock semaphore candy event condition \
-          queue pool download timer local barrier gil fork
+          queue pool download timer local barrier gil fork procpool
 
 TOUR_SPEED ?= 20
 
@@ -24,7 +24,8 @@ ifeq ($(origin flags_$(VARIANT)),undefined)
 $(error unknown VARIANT '$(VARIANT)': use debug, release, tsan or asan)
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -Icommon -MMD -MP
+# -iquote, not -I: common/semaphore.h must not shadow the system's <semaphore.h>.
+CPPFLAGS += -D_GNU_SOURCE -iquote common -MMD -MP
 CFLAGS   += -std=c11 $(flags_$(VARIANT)) -Wall -Wextra -Werror -pthread
 LDFLAGS  += -pthread $(filter -fsanitize=%,$(flags_$(VARIANT)))
 LDLIBS   += -lm

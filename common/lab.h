@@ -64,7 +64,8 @@
 #include "say.h"
 #include "thread.h"
 
-/* Python's threading, queue and concurrent.futures objects, in C */
+/* Python's threading, queue, concurrent.futures and multiprocessing objects, in C */
+#include "barrier.h"
 #include "bsem.h"
 #include "condition.h"
 #include "event.h"
@@ -74,7 +75,10 @@
 #include "ilock_log.h"
 #include "interrupt.h"
 #include "pool.h"
+#include "procpool.h"
 #include "queue.h"
+#include "rlock.h"
+#include "semaphore.h"
 #include "timer.h"
 
 #endif
