@@ -39,7 +39,7 @@ jobs_max=${STRESS_JOBS:-$(( $(nproc 2>/dev/null || echo 1) * 2 ))}
 limit=${STRESS_LIMIT:-60}
 suite_limit=300
 suite_every=10
-read -r -a suites <<<"${STRESS_SUITES-bsem condition event future ilock pool queue say thread timer}"
+read -r -a suites <<<"${STRESS_SUITES-barrier bsem condition event future ilock pool procpool queue rlock say semaphore thread timer}"
 started=$SECONDS
 
 die() { echo "stress: $*" >&2; exit 2; }
