@@ -1,6 +1,8 @@
 /* clock.c — monotonic time, the speed factor and scaled sleeps (see clock.h). */
 #include "clock.h"
 
+#include "point.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -78,8 +80,10 @@ void lab_sleep(double class_seconds)
     if (real == 0)
         return;
     struct timespec left = timespec_from_seconds(real);
+    lab_point(LAB_POINT_SLEEP, NULL, "sleep");
     while (nanosleep(&left, &left) == -1 && errno == EINTR)
         ;   /* interrupted by a signal: sleep what is left */
+    lab_point(LAB_POINT_WOKE, NULL, "sleep");
 }
 
 struct timespec lab_deadline(double class_seconds)

@@ -4,6 +4,7 @@
 #include "checked.h"
 #include "cli.h"
 #include "clock.h"
+#include "point.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -93,7 +94,9 @@ static void *thread_trampoline(void *self_arg)
 {
     lab_thread *self = self_arg;
     lab_thread_set_current_name(self->name);
+    lab_point(LAB_POINT_START, self, "thread");
     void *result = self->fn(self->arg);
+    lab_point(LAB_POINT_END, self, "thread");
     lab_pthread_mutex_lock(&registry_lock);
     self->alive = false;
     live_threads--;
@@ -155,7 +158,9 @@ void *lab_thread_join(lab_thread *thread)
     if (!claim(thread))
         return finish_join(thread, NULL);
     void *result = NULL;
+    lab_point(LAB_POINT_WAIT, thread, "thread");
     LAB_CHECK(pthread_join(thread->id, &result));
+    lab_point(LAB_POINT_GET, thread, "thread");
     return finish_join(thread, result);
 }
 
@@ -176,7 +181,9 @@ bool lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **re
         return true;
     }
     void *value = NULL;
+    lab_point(LAB_POINT_WAIT, thread, "thread");
     int rc = pthread_timedjoin_np(thread->id, &value, &at);
+    lab_point(rc == ETIMEDOUT ? LAB_POINT_TIMEOUT : LAB_POINT_GET, thread, "thread");
     if (rc == ETIMEDOUT) {
         lab_pthread_mutex_lock(&registry_lock);
         thread->claimed = false;   /* still running: it can be joined later */
@@ -213,6 +220,7 @@ const char *lab_thread_current_name(void)
 void lab_thread_set_current_name(const char *name)
 {
     snprintf(current_name, sizeof current_name, "%s", name);
+    lab_point_thread_named(current_name);
     char kernel_name[16];   /* the kernel keeps at most 15 characters */
     size_t length = strnlen(name, sizeof kernel_name - 1);
     memcpy(kernel_name, name, length);
@@ -265,7 +273,9 @@ _Noreturn void lab_main_exit(int status)
 {
     lab_thread *thread;
     while ((thread = claim_next(LAB_NOT_DAEMON)) != NULL) {
+        lab_point(LAB_POINT_WAIT, thread, "thread");
         LAB_CHECK(pthread_join(thread->id, NULL));
+        lab_point(LAB_POINT_GET, thread, "thread");
         finish_join(thread, NULL);
     }
     /* Nobody will join the daemons now: detach them, so that their end (if they get
