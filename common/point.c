@@ -54,12 +54,9 @@ __attribute__((constructor)) static void register_fork_handlers(void)
     LAB_CHECK(pthread_atfork(before_fork, after_fork, after_fork));
 }
 
-/* The calling thread's record, registered on its first use; NULL when out of memory
- * (then the thread records nothing: a point can't fail). */
-static thread_record *my_record(const char *name)
+/* A new record, registered (given the next id); NULL when out of memory. */
+static thread_record *new_record(const char *name)
 {
-    if (self != NULL)
-        return self;
     thread_record *record = calloc(1, sizeof *record);
     if (record == NULL)
         return NULL;
@@ -72,8 +69,27 @@ static thread_record *my_record(const char *name)
     *records_tail = record;
     records_tail = &record->next;
     LAB_CHECK(pthread_mutex_unlock(&records_lock));
-    self = record;
     return record;
+}
+
+/* The calling thread's record, registered on its first use; NULL when out of memory
+ * (then the thread records nothing: a point can't fail). */
+static thread_record *my_record(const char *name)
+{
+    if (self == NULL)
+        self = new_record(name);
+    return self;
+}
+
+void *lab_point_thread_new(const char *name)
+{
+    return lab_points_listening() ? new_record(name) : NULL;
+}
+
+void lab_point_thread_adopt(void *record)
+{
+    if (record != NULL)
+        self = record;
 }
 
 static double now(void)

@@ -110,6 +110,12 @@ void lab_points_disable(void);
 /* Tell the recorder the calling thread's name (thread.c does, when a thread is named).
  * Nothing happens when nobody listens. */
 void lab_point_thread_named(const char *name);
+/* A record for a thread about to be started, so that ids follow the order threads are
+ * started, whatever order they first run in: the starting thread calls
+ * lab_point_thread_new(name) (NULL when nobody listens) and the new thread, first thing,
+ * lab_point_thread_adopt() with it (NULL: nothing happens). */
+void *lab_point_thread_new(const char *name);
+void lab_point_thread_adopt(void *record);
 /* The calling thread's recorder id (0 for the thread that enabled the points, then 1, 2...
  * in the order threads first record); -1 when nobody listens. */
 int lab_point_thread_id(void);

@@ -23,6 +23,7 @@ struct lab_thread {
     bool claimed;        /* someone is joining it: nobody else may */
     bool orphaned;       /* left behind by fork(): exists only in the parent */
     lab_thread *next;    /* registry list */
+    void *point_record;  /* the recorder's record for it (point.h), or NULL */
 };
 
 /* The registry: every started thread not yet joined. */
@@ -93,6 +94,7 @@ static void registry_remove(lab_thread *thread)
 static void *thread_trampoline(void *self_arg)
 {
     lab_thread *self = self_arg;
+    lab_point_thread_adopt(self->point_record);
     lab_thread_set_current_name(self->name);
     lab_point(LAB_POINT_START, self, "thread");
     void *result = self->fn(self->arg);
@@ -118,6 +120,7 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_daemon daemon,
     thread->alive = true;   /* counted from start(), as Python does */
 
     registry_add(thread);
+    thread->point_record = lab_point_thread_new(thread->name);
     int rc = pthread_create(&thread->id, NULL, thread_trampoline, thread);
     if (rc != 0) {
         registry_remove(thread);

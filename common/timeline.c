@@ -128,10 +128,6 @@ static void replay(lab_timeline *tl, row_state *states, objects *table, const st
     switch (e->point) {
     case LAB_POINT_START:
         row->begin = t;
-        if (info != NULL) {
-            info->thread_row = s->row;
-            snprintf(info->name, sizeof info->name, "%s", row->name);
-        }
         switch_to(row, state, t, &next);
         break;
     case LAB_POINT_END:
@@ -243,6 +239,16 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
         }
     }
     qsort(steps, n, sizeof *steps, by_time);
+    /* A thread is named by its row from the start, even for a join that began before the
+     * thread first ran. */
+    for (size_t i = 0; i < n; i++) {
+        const lab_point_event *e = steps[i].event;
+        if (e->point == LAB_POINT_START && e->object != NULL) {
+            object_info *info = object_of(&table, e->object, e->kind);
+            info->thread_row = steps[i].row;
+            snprintf(info->name, sizeof info->name, "%s", tl->rows[steps[i].row].name);
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         double t = (steps[i].at - origin) * speed;
         if (t < 0)
