@@ -28,6 +28,7 @@ typedef struct object_info {
     int released_by;         /* the last RELEASE (or END) not yet consumed by a GET, or -1 */
     double released_at;
     int thread_row;          /* a lab_thread: the row that START-ed with it, or -1 */
+    long hold;               /* lock: the open hold's index in tl->holds, or -1 */
 } object_info;
 
 typedef struct objects {
@@ -63,6 +64,7 @@ static object_info *object_of(objects *table, const void *object, const char *ki
         if (info->object == NULL) {
             info->object = object;
             info->holder = info->released_by = info->thread_row = -1;
+            info->hold = -1;
             if (!lab_point_object_name(object, info->name, sizeof info->name))
                 snprintf(info->name, sizeof info->name, "%s#%d", kind ? kind : "object",
                          ++table->numbered);
@@ -100,6 +102,13 @@ static void switch_to(lab_row *row, row_state *state, double t, const lab_span *
 static bool is_lock(const char *kind)
 {
     return kind != NULL && strstr(kind, "lock") != NULL;
+}
+
+static void end_hold(lab_timeline *tl, object_info *info, double t)
+{
+    if (info->hold >= 0)
+        tl->holds[info->hold].end = t;
+    info->hold = -1;
 }
 
 /* A lock changed hands: the others still waiting for it now wait for the new holder. */
@@ -156,6 +165,11 @@ static void replay(lab_timeline *tl, row_state *states, objects *table, const st
         if (e->point == LAB_POINT_GET && info != NULL && is_lock(e->kind)) {
             info->holder = s->row;
             new_holder(tl, states, s->row, info->name, t);
+            end_hold(tl, info, t);
+            lab_hold *hold = &tl->holds[tl->hold_count];
+            *hold = (lab_hold){.row = s->row, .begin = t, .end = -1};
+            snprintf(hold->object, sizeof hold->object, "%s", info->name);
+            info->hold = (long)tl->hold_count++;
         }
         if (!awaited && (is_lock(e->kind) || !state->open ||
                          state->current.state != LAB_STATE_WAITING))
@@ -174,8 +188,10 @@ static void replay(lab_timeline *tl, row_state *states, objects *table, const st
     }
     case LAB_POINT_RELEASE:
         if (info != NULL) {
-            if (info->holder == s->row)
+            if (info->holder == s->row) {
                 info->holder = -1;
+                end_hold(tl, info, t);
+            }
             info->released_by = s->row;
             info->released_at = t;
         }
@@ -207,6 +223,7 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
     tl->row_count = count;
     tl->flows = lab_calloc(total + 1, sizeof *tl->flows);
     tl->marks = lab_calloc(total + 1, sizeof *tl->marks);
+    tl->holds = lab_calloc(total + 1, sizeof *tl->holds);
     step *steps = lab_calloc(total + 1, sizeof *steps);
     row_state *states = lab_calloc(count + 1, sizeof *states);
     objects table = {.size = 16};
@@ -268,6 +285,9 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
         row->end = row->dropped > 0 ? (last > row->begin ? last : row->begin) : tl->end;
         switch_to(row, &states[i], row->end, NULL);
     }
+    for (size_t i = 0; i < tl->hold_count; i++)   /* still held at the end */
+        if (tl->holds[i].end < 0)
+            tl->holds[i].end = tl->end;
     free(table.slots);
     free(states);
     free(steps);
@@ -293,6 +313,7 @@ void lab_timeline_free(lab_timeline *tl)
     free(tl->rows);
     free(tl->flows);
     free(tl->marks);
+    free(tl->holds);
     free(tl);
 }
 

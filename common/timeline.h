@@ -50,6 +50,13 @@ typedef struct lab_flow {
     const char *kind;
 } lab_flow;
 
+/* A lock held by one thread, from its GET to its RELEASE (or the end). */
+typedef struct lab_hold {
+    int row;
+    double begin, end;
+    char object[32];
+} lab_hold;
+
 typedef struct lab_mark {
     int row;
     double at;
@@ -63,6 +70,8 @@ typedef struct lab_timeline {
     size_t flow_count;
     lab_mark *marks;
     size_t mark_count;
+    lab_hold *holds;         /* in the order they began */
+    size_t hold_count;
     double end;              /* class seconds: the right edge */
     size_t dropped;          /* all rows' dropped events */
 } lab_timeline;

@@ -4,7 +4,8 @@
  * One process; one track per thread (thread_name metadata); a complete event ("X") per
  * span, named after its state, with the object, its kind, the owner and file:line in
  * args; an instant event ("i") per mark; a flow ("s" -> "f") per wake-up, drawn as an
- * arrow from the releasing thread's slice to the woken thread's next slice.
+ * arrow from the releasing thread's slice to the woken thread's next slice; an async
+ * begin/end pair ("b"/"e") per lock hold, so each named lock gets a track of its holders.
  * Timestamps are microseconds of class time, the same clock as the ASCII chart. */
 #include "timeline.h"
 
@@ -81,6 +82,20 @@ int lab_timeline_write_trace(const lab_timeline *tl, const char *program, FILE *
         put_string(out, mark->label);
         fprintf(out, ",\"cat\":\"mark\",\"ph\":\"i\",\"s\":\"t\",\"ts\":%.3f,\"pid\":1,\"tid\":%d}",
                 micro(mark->at), tl->rows[mark->row].id + 1);
+    }
+    /* Who held each lock: one async track per lock name, a b/e pair per hold. */
+    for (size_t i = 0; i < tl->hold_count; i++) {
+        const lab_hold *hold = &tl->holds[i];
+        for (int end = 0; end < 2; end++) {
+            fputs(",\n{\"name\":", out);
+            put_string(out, hold->object);
+            fprintf(out, ",\"cat\":\"lock held\",\"ph\":\"%s\",\"id\":", end ? "e" : "b");
+            put_string(out, hold->object);   /* one track per lock: its holds never overlap */
+            fprintf(out, ",\"ts\":%.3f,\"pid\":1,\"tid\":%d,\"args\":{\"holder\":",
+                    micro(end ? hold->end : hold->begin), tl->rows[hold->row].id + 1);
+            put_string(out, tl->rows[hold->row].name);
+            fputs("}}", out);
+        }
     }
     for (size_t i = 0; i < tl->flow_count; i++) {
         const lab_flow *flow = &tl->flows[i];
