@@ -173,13 +173,20 @@ static void print_axis(FILE *out, int name_width, int width, double per_column)
     fprintf(out, "%*s  %.*s\n", name_width, "", width, ticks);
 }
 
-static void print_notes(const lab_timeline *tl, FILE *out, const bool used[256])
+static void print_notes(const lab_timeline *tl, FILE *out, const bool used[256], int columns)
 {
-    fputs("legend:", out);
-    for (int c = 0; c < 256; c++)
-        if (used[c])
-            fprintf(out, "  %c %s", c, legend_of((char)c));
-    fputs("  (blank: not started / ended)\n", out);
+    int at = fprintf(out, "legend:");
+    for (int c = 0; c <= 256; c++) {
+        if (c < 256 && !used[c])
+            continue;
+        char item[64];
+        int n = c < 256 ? snprintf(item, sizeof item, "  %c %s", c, legend_of((char)c))
+                        : snprintf(item, sizeof item, "  (blank: not started / ended)");
+        if (at + n > columns)   /* wrap, under the first item */
+            at = fprintf(out, "\n      ");
+        at += fprintf(out, "%s", item);
+    }
+    fputc('\n', out);
     for (size_t i = 0; i < tl->row_count; i++) {
         const lab_row *row = &tl->rows[i];
         if (row->ended || row->span_count == 0 || row->dropped > 0)
@@ -241,5 +248,5 @@ void lab_timeline_chart(const lab_timeline *tl, const char *title, FILE *out, in
         print_cells(cells, width, out, colour);
     }
     free(cells);
-    print_notes(tl, out, used);
+    print_notes(tl, out, used, columns);
 }
