@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Make sure what the tests need is installed: the Check unit-test framework and pkg-config.
+# Make sure what the tests need is installed: the Check unit-test framework, pkg-config and
+# xmllint (libxml2-utils).
 # Installs the Debian packages `check` and `pkg-config` with apt-get when they are missing
 # (directly as root, through sudo otherwise). Prints one clear line and fails when it cannot.
-# Extra packages can be asked for by name: tests/ensure-deps.sh valgrind
+# Extra packages can be asked for by name: tests/ensure-deps.sh valgrind, or as
+# command:package when the command is named otherwise: tests/ensure-deps.sh xmllint:libxml2-utils
 set -euo pipefail
 
 packages=()
@@ -10,8 +12,9 @@ command -v pkg-config >/dev/null 2>&1 || packages+=(pkg-config)
 if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists check; then
     packages+=(check)
 fi
+command -v xmllint >/dev/null 2>&1 || packages+=(libxml2-utils)   # test_timeline checks SVGs
 for extra in "$@"; do
-    command -v "$extra" >/dev/null 2>&1 || packages+=("$extra")
+    command -v "${extra%%:*}" >/dev/null 2>&1 || packages+=("${extra#*:}")
 done
 [ ${#packages[@]} -eq 0 ] && exit 0
 

