@@ -336,7 +336,10 @@ void lab_span_describe(const lab_timeline *tl, const lab_span *span, char *text,
     bool join = span->kind != NULL && strcmp(span->kind, "thread") == 0;
     const char *owner = span->owner >= 0 && (size_t)span->owner < tl->row_count && !join
                             ? tl->rows[span->owner].name : NULL;
-    snprintf(text, size, "%s %s%s%s%s%s", join ? "join" : span->kind ? span->kind : "wait",
-             span->object, owner ? " (held by " : "", owner ? owner : "", owner ? ")" : "",
+    const char *kind = join ? "join" : span->kind ? span->kind : "wait";
+    if (strstr(span->object, kind) != NULL)
+        kind = "";   /* "counter lock", not "lock counter lock" */
+    snprintf(text, size, "%s%s%s%s%s%s%s", kind, kind[0] ? " " : "", span->object,
+             owner ? " (held by " : "", owner ? owner : "", owner ? ")" : "",
              span->timed_out ? " timed out" : "");
 }
