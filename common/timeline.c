@@ -216,14 +216,19 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
                                  double speed, double end)
 {
     lab_timeline *tl = lab_calloc(1, sizeof *tl);
-    size_t total = 0;
-    for (size_t i = 0; i < count; i++)
+    size_t total = 0, gets = 0, marks = 0;   /* flows and holds begin at a GET */
+    for (size_t i = 0; i < count; i++) {
         total += logs[i].count;
+        for (size_t j = 0; j < logs[i].count; j++) {
+            gets += logs[i].events[j].point == LAB_POINT_GET;
+            marks += logs[i].events[j].point == LAB_POINT_MARK;
+        }
+    }
     tl->rows = lab_calloc(count > 0 ? count : 1, sizeof *tl->rows);
     tl->row_count = count;
-    tl->flows = lab_calloc(total + 1, sizeof *tl->flows);
-    tl->marks = lab_calloc(total + 1, sizeof *tl->marks);
-    tl->holds = lab_calloc(total + 1, sizeof *tl->holds);
+    tl->flows = lab_calloc(gets + 1, sizeof *tl->flows);
+    tl->marks = lab_calloc(marks + 1, sizeof *tl->marks);
+    tl->holds = lab_calloc(gets + 1, sizeof *tl->holds);
     step *steps = lab_calloc(total + 1, sizeof *steps);
     row_state *states = lab_calloc(count + 1, sizeof *states);
     objects table = {.size = 16};
