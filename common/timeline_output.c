@@ -105,6 +105,9 @@ static void write_outputs(void)
         lab_timeline_chart(tl, title, stderr, lab_timeline_columns(), colour_wanted());
         fflush(stderr);
     }
+    if (!output.chart && tl->dropped > 0)   /* the chart says it otherwise */
+        fprintf(stderr, "%s: note: %zu timeline events dropped (at most %d kept per thread)\n",
+                output.program, tl->dropped, LAB_POINT_CAP);
     bool failed = false;
     const char *paths[] = {output.svg, output.trace};
     int (*writers[])(const lab_timeline *, const char *, FILE *) = {lab_timeline_write_svg,
