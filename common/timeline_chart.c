@@ -3,8 +3,8 @@
  *              0         0.5       1.0
  *              +---------+---------+------
  *   main       |==JJJJJJJJJJJJJJJJJJJJJJJJ=
- *   t0         | =zzzzzz=
- *   t1         | L[counter lock held by t0]=zzzzz=
+ *   t0         | =zzzzzz=|
+ *   t1         | L[counter lock held by t0]=zzzzz=|
  *
  * Each column is a slice of class time; it shows the state the thread was in for most of
  * that slice. A wait long enough carries its label: the object and who held it. */
@@ -64,6 +64,7 @@ static const char *legend_of(char letter)
     case 'B': return "barrier";
     case 'T': return "timer";
     case '*': return "mark";
+    case '|': return "ended";
     default: return "other wait";
     }
 }
@@ -181,7 +182,7 @@ static void print_notes(const lab_timeline *tl, FILE *out, const bool used[256],
             continue;
         char item[64];
         int n = c < 256 ? snprintf(item, sizeof item, "  %c %s", c, legend_of((char)c))
-                        : snprintf(item, sizeof item, "  (blank: not started / ended)");
+                        : snprintf(item, sizeof item, "  (blank: not running yet / over)");
         if (at + n > columns)   /* wrap, under the first item */
             at = fprintf(out, "\n      ");
         at += fprintf(out, "%s", item);
@@ -222,7 +223,7 @@ void lab_timeline_chart(const lab_timeline *tl, const char *title, FILE *out, in
     name_width = name_width > NAME_MAX_COLUMNS ? NAME_MAX_COLUMNS : name_width;
     int width = columns - name_width - 3;
     double end = tl->end > 0 ? tl->end : 1e-3;
-    double per_column = end / width;
+    double per_column = end / (width - 1);   /* a spare column for the last "|" */
     fprintf(out, "%s (class seconds; one column = %.3g s)\n", title, per_column);
     print_axis(out, name_width, width, per_column);
 
@@ -236,6 +237,11 @@ void lab_timeline_chart(const lab_timeline *tl, const char *title, FILE *out, in
         for (int c = 0; c < width; c++)
             used[(unsigned char)cells[c].c] = cells[c].c != ' ';
         label_waits(tl, row, cells, width);
+        int ended_at = (int)ceil(row->end / per_column);
+        if (row->ended && ended_at < width && cells[ended_at].c == ' ') {
+            cells[ended_at] = (cell){'|', 0, -1};   /* finished, not merely quiet */
+            used['|'] = true;
+        }
         for (size_t m = 0; m < tl->mark_count; m++) {
             if (tl->marks[m].row != (int)i)
                 continue;
