@@ -20,7 +20,8 @@
 #define SPEED_MAX 10000.0
 #define MAX_OPTIONS 48
 
-enum { OPT_HELP = 'h', OPT_QUIET = 'q', OPT_SPEED = 600, OPT_SEED, OPT_ABOUT, OPT_TIMELINE, OPT_TRACE, OPT_DEMO_BASE = 1000 };
+enum { OPT_HELP = 'h', OPT_QUIET = 'q', OPT_SPEED = 600, OPT_SEED, OPT_ABOUT, OPT_TIMELINE,
+       OPT_TRACE, OPT_DEMO_BASE = 1000 };
 
 static const char *program_name = "threadlab";
 
@@ -235,13 +236,15 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_common *
             if (optarg == NULL)
                 common->timeline = true;
             if (optarg != NULL && !ends_with(optarg, ".svg"))
-                return refuse(error, error_size, "--timeline=FILE: FILE must end in .svg (got '%s')", optarg);
+                return refuse(error, error_size,
+                              "--timeline=FILE: FILE must end in .svg (got '%s')", optarg);
             if (optarg != NULL)
                 common->timeline_file = optarg;
             break;
         case OPT_TRACE:
             if (!ends_with(optarg, ".json"))
-                return refuse(error, error_size, "--trace=FILE: FILE must end in .json (got '%s')", optarg);
+                return refuse(error, error_size,
+                              "--trace=FILE: FILE must end in .json (got '%s')", optarg);
             common->trace_file = optarg;
             break;
         case ':':
@@ -330,9 +333,12 @@ void lab_cli_print_help(const lab_demo *demo)
     print_option_line("--speed X", "run X times faster than class pace", " (0.001 to 10000; default 1, or env LAB_SPEED)");
     print_option_line("--seed N", "seed for the random choices", " (default: from the clock; printed at start)");
     print_option_line("--quiet", "print only the result: line", "");
-    print_option_line("--timeline[=FILE.svg]", "at exit, draw what each thread did and when: a chart on stderr,", "");
-    print_option_line("", "or SVG swimlanes with wake-up arrows in FILE.svg (docs/timeline.md)", "");
-    print_option_line("--trace=FILE.json", "at exit, write the same as trace events for Perfetto", "");
+    print_option_line("--timeline[=FILE.svg]",
+                      "at exit, draw what each thread did and when: a chart on stderr,", "");
+    print_option_line("", "or SVG swimlanes with wake-up arrows in FILE.svg (docs/timeline.md)",
+                      "");
+    print_option_line("--trace=FILE.json", "at exit, write the same as trace events for Perfetto",
+                      "");
     print_option_line("--about", "print the one-line summary and exit", "");
     print_option_line("--help", "print this help and exit", "");
     printf("\nThe last line is a machine-checkable summary: result: key=value ... seed=N\n"

@@ -139,7 +139,8 @@ static void put_legend(FILE *out, double y)
 {
     static const struct { const char *fill, *text; } items[] = {
         {"#43a047", "running"},        {"#90caf9", "sleeping"},
-        {"#e53935", "waiting for a lock"}, {"#ffb300", "waiting (semaphore, event, queue, join...)"},
+        {"#e53935", "waiting for a lock"},
+        {"#ffb300", "waiting (semaphore, event, queue, join...)"},
         {"#8e24aa", "mark"},
     };
     double x = LEFT;

@@ -19,7 +19,8 @@
 static int lock_object, thread_a, thread_b;
 static const char *const done_label = "done";
 
-#define EV(t, p, o, k) {.at = (t), .object = (o), .kind = (k), .file = "x.c", .line = 1, .point = (p)}
+#define EV(t, p, o, k) \
+    {.at = (t), .object = (o), .kind = (k), .file = "x.c", .line = 1, .point = (p)}
 
 START_TEST(model_of_a_contended_lock)
 {
@@ -31,11 +32,14 @@ START_TEST(model_of_a_contended_lock)
     lab_point_event a_events[] = {
         EV(1.0, LAB_POINT_START, &thread_a, "thread"), EV(2.0, LAB_POINT_GET, &lock_object, "lock"),
         EV(2.1, LAB_POINT_SLEEP, NULL, "sleep"),      EV(3.0, LAB_POINT_WOKE, NULL, "sleep"),
-        EV(3.5, LAB_POINT_RELEASE, &lock_object, "lock"), EV(4.0, LAB_POINT_END, &thread_a, "thread"),
+        EV(3.5, LAB_POINT_RELEASE, &lock_object, "lock"),
+        EV(4.0, LAB_POINT_END, &thread_a, "thread"),
     };
     lab_point_event b_events[] = {
-        EV(1.5, LAB_POINT_START, &thread_b, "thread"), EV(2.5, LAB_POINT_WAIT, &lock_object, "lock"),
-        EV(3.6, LAB_POINT_GET, &lock_object, "lock"), EV(3.7, LAB_POINT_RELEASE, &lock_object, "lock"),
+        EV(1.5, LAB_POINT_START, &thread_b, "thread"),
+        EV(2.5, LAB_POINT_WAIT, &lock_object, "lock"),
+        EV(3.6, LAB_POINT_GET, &lock_object, "lock"),
+        EV(3.7, LAB_POINT_RELEASE, &lock_object, "lock"),
         EV(4.2, LAB_POINT_END, &thread_b, "thread"),
     };
     lab_point_log logs[] = {
