@@ -63,7 +63,8 @@ int lab_timeline_write_trace(const lab_timeline *tl, const char *program, FILE *
 {
     fprintf(out, "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"clock\":\"class seconds\","
                  "\"dropped_events\":%zu},\"traceEvents\":[\n"
-                 "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":", tl->dropped);
+                 "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
+                 "\"args\":{\"name\":", tl->dropped);
     put_string(out, program);
     fputs("}}", out);
     for (size_t i = 0; i < tl->row_count; i++) {
