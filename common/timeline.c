@@ -28,11 +28,12 @@ typedef struct object_info {
     int released_by;         /* the last RELEASE (or END) not yet consumed by a GET, or -1 */
     double released_at;
     int thread_row;          /* a lab_thread: the row that START-ed with it, or -1 */
-    long hold;               /* lock: the open hold's index in tl->holds, or -1 */
+    long open_holds;         /* lock, semaphore: first open hold in tl->holds, or -1 */
 } object_info;
 
 typedef struct objects {
     object_info *slots;
+    long *next_open;         /* per hold: the next open hold of the same object, or -1 */
     size_t size;             /* a power of two, at least twice the events */
     int numbered;            /* unnamed objects numbered so far */
 } objects;
@@ -64,7 +65,7 @@ static object_info *object_of(objects *table, const void *object, const char *ki
         if (info->object == NULL) {
             info->object = object;
             info->holder = info->released_by = info->thread_row = -1;
-            info->hold = -1;
+            info->open_holds = -1;
             if (!lab_point_object_name(object, info->name, sizeof info->name))
                 snprintf(info->name, sizeof info->name, "%s#%d", kind ? kind : "object",
                          ++table->numbered);
@@ -104,11 +105,39 @@ static bool is_lock(const char *kind)
     return kind != NULL && strstr(kind, "lock") != NULL;
 }
 
-static void end_hold(lab_timeline *tl, object_info *info, double t)
+static bool is_held(const char *kind)
 {
-    if (info->hold >= 0)
-        tl->holds[info->hold].end = t;
-    info->hold = -1;
+    return kind != NULL && (strstr(kind, "lock") != NULL || strstr(kind, "semaphore") != NULL);
+}
+
+/* Close row's open hold of the object (every open hold when row is -1); true if it had one. */
+static bool end_hold(lab_timeline *tl, objects *table, object_info *info, int row, double t)
+{
+    bool found = false;
+    for (long *link = &info->open_holds; *link >= 0;) {
+        lab_hold *hold = &tl->holds[*link];
+        if (row >= 0 && hold->row != row) {
+            link = &table->next_open[*link];
+            continue;
+        }
+        hold->end = t;
+        found = true;
+        *link = table->next_open[*link];
+    }
+    return found;
+}
+
+static void begin_hold(lab_timeline *tl, objects *table, object_info *info, int row, double t,
+                       const char *kind)
+{
+    for (long i = info->open_holds; i >= 0; i = table->next_open[i])
+        if (tl->holds[i].row == row)
+            return;   /* taken again (a recursive lock): one hold */
+    long index = (long)tl->hold_count++;
+    tl->holds[index] = (lab_hold){.row = row, .begin = t, .end = -1, .kind = kind};
+    snprintf(tl->holds[index].object, sizeof tl->holds[index].object, "%s", info->name);
+    table->next_open[index] = info->open_holds;
+    info->open_holds = index;
 }
 
 /* A lock changed hands: the others still waiting for it now wait for the new holder. */
@@ -165,12 +194,11 @@ static void replay(lab_timeline *tl, row_state *states, objects *table, const st
         if (e->point == LAB_POINT_GET && info != NULL && is_lock(e->kind)) {
             info->holder = s->row;
             new_holder(tl, states, s->row, info->name, t);
-            end_hold(tl, info, t);
-            lab_hold *hold = &tl->holds[tl->hold_count];
-            *hold = (lab_hold){.row = s->row, .begin = t, .end = -1};
-            snprintf(hold->object, sizeof hold->object, "%s", info->name);
-            info->hold = (long)tl->hold_count++;
+            if (info->open_holds >= 0 && tl->holds[info->open_holds].row != s->row)
+                end_hold(tl, table, info, -1, t);   /* a missed release: one holder at a time */
         }
+        if (e->point == LAB_POINT_GET && info != NULL && is_held(e->kind))
+            begin_hold(tl, table, info, s->row, t, e->kind);
         if (!awaited && (is_lock(e->kind) || !state->open ||
                          state->current.state != LAB_STATE_WAITING))
             break;   /* an uncontended get, or a lock taken back inside another wait */
@@ -188,10 +216,9 @@ static void replay(lab_timeline *tl, row_state *states, objects *table, const st
     }
     case LAB_POINT_RELEASE:
         if (info != NULL) {
-            if (info->holder == s->row) {
+            if (info->holder == s->row)
                 info->holder = -1;
-                end_hold(tl, info, t);
-            }
+            end_hold(tl, table, info, s->row, t);
             info->released_by = s->row;
             info->released_at = t;
         }
@@ -235,6 +262,7 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
     while (table.size < 2 * total + 2)
         table.size *= 2;
     table.slots = lab_calloc(table.size, sizeof *table.slots);
+    table.next_open = lab_calloc(gets + 1, sizeof *table.next_open);
 
     size_t n = 0;
     tl->end = (end - origin) * speed;
@@ -294,6 +322,7 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
         if (tl->holds[i].end < 0)
             tl->holds[i].end = tl->end;
     free(table.slots);
+    free(table.next_open);
     free(states);
     free(steps);
     return tl;

@@ -50,11 +50,13 @@ typedef struct lab_flow {
     const char *kind;
 } lab_flow;
 
-/* A lock held by one thread, from its GET to its RELEASE (or the end). */
+/* A lock or a semaphore permit held by one thread, from its GET to its RELEASE by the same
+ * thread (or the end): who is "inside". */
 typedef struct lab_hold {
     int row;
     double begin, end;
     char object[32];
+    const char *kind;
 } lab_hold;
 
 typedef struct lab_mark {

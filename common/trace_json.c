@@ -5,7 +5,8 @@
  * span, named after its state, with the object, its kind, the owner and file:line in
  * args; an instant event ("i") per mark; a flow ("s" -> "f") per wake-up, drawn as an
  * arrow from the releasing thread's slice to the woken thread's next slice; an async
- * begin/end pair ("b"/"e") per lock hold, so each named lock gets a track of its holders.
+ * begin/end pair ("b"/"e") per hold of a lock or a semaphore permit (category "held"), so
+ * each named lock gets a track of its holders.
  * Timestamps are microseconds of class time, the same clock as the ASCII chart. */
 #include "timeline.h"
 
@@ -84,14 +85,18 @@ int lab_timeline_write_trace(const lab_timeline *tl, const char *program, FILE *
         fprintf(out, ",\"cat\":\"mark\",\"ph\":\"i\",\"s\":\"t\",\"ts\":%.3f,\"pid\":1,\"tid\":%d}",
                 micro(mark->at), tl->rows[mark->row].id + 1);
     }
-    /* Who held each lock: one async track per lock name, a b/e pair per hold. */
+    /* Who held each lock or permit: async slices, a b/e pair per hold. */
     for (size_t i = 0; i < tl->hold_count; i++) {
         const lab_hold *hold = &tl->holds[i];
         for (int end = 0; end < 2; end++) {
             fputs(",\n{\"name\":", out);
             put_string(out, hold->object);
-            fprintf(out, ",\"cat\":\"lock held\",\"ph\":\"%s\",\"id\":", end ? "e" : "b");
-            put_string(out, hold->object);   /* one track per lock: its holds never overlap */
+            fprintf(out, ",\"cat\":\"held\",\"ph\":\"%s\",\"id\":", end ? "e" : "b");
+            /* A lock: one track (its holds never overlap); a semaphore: one per holder. */
+            char id[80];
+            snprintf(id, sizeof id, strstr(hold->kind, "lock") ? "%s" : "%s/%s", hold->object,
+                     tl->rows[hold->row].name);
+            put_string(out, id);
             fprintf(out, ",\"ts\":%.3f,\"pid\":1,\"tid\":%d,\"args\":{\"holder\":",
                     micro(end ? hold->end : hold->begin), tl->rows[hold->row].id + 1);
             put_string(out, tl->rows[hold->row].name);

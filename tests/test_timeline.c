@@ -114,6 +114,100 @@ START_TEST(model_of_a_contended_lock)
 }
 END_TEST
 
+/* ---- lesson checks the demo suites can use: how many inside at once, a wait-for cycle ---- */
+
+/* The most threads holding the object (a lock or semaphore permits) at one instant. */
+static int most_inside(const lab_timeline *tl, const char *object)
+{
+    int most = 0;
+    for (size_t i = 0; i < tl->hold_count; i++) {
+        if (strcmp(tl->holds[i].object, object) != 0)
+            continue;
+        int inside = 0;   /* holds open at the instant hold i begins */
+        for (size_t j = 0; j < tl->hold_count; j++)
+            inside += strcmp(tl->holds[j].object, object) == 0 &&
+                      tl->holds[j].begin <= tl->holds[i].begin &&
+                      tl->holds[j].end > tl->holds[i].begin;
+        most = inside > most ? inside : most;
+    }
+    return most;
+}
+
+/* Whether two rows were ever each waiting for a lock the other held, at the same time. */
+static bool waits_form_a_cycle(const lab_timeline *tl)
+{
+    for (size_t a = 0; a < tl->row_count; a++)
+        for (size_t i = 0; i < tl->rows[a].span_count; i++) {
+            const lab_span *x = &tl->rows[a].spans[i];
+            if (x->state != LAB_STATE_WAITING || x->owner < 0 || (size_t)x->owner == a)
+                continue;
+            const lab_row *b = &tl->rows[x->owner];
+            for (size_t j = 0; j < b->span_count; j++) {
+                const lab_span *y = &b->spans[j];
+                if (y->state == LAB_STATE_WAITING && y->owner == (int)a &&
+                    y->begin < x->end && x->begin < y->end)
+                    return true;
+            }
+        }
+    return false;
+}
+
+static int toilet, account_a, account_b;
+
+START_TEST(a_semaphore_lets_two_inside)
+{
+    lab_point_name(&toilet, "toilet");
+    lab_point_event a[] = {EV(1.0, LAB_POINT_GET, &toilet, "semaphore"),
+                           EV(2.0, LAB_POINT_RELEASE, &toilet, "semaphore")};
+    lab_point_event b[] = {EV(1.1, LAB_POINT_GET, &toilet, "semaphore"),
+                           EV(3.0, LAB_POINT_RELEASE, &toilet, "semaphore")};
+    lab_point_event c[] = {EV(1.2, LAB_POINT_WAIT, &toilet, "semaphore"),
+                           EV(2.05, LAB_POINT_GET, &toilet, "semaphore"),
+                           EV(3.5, LAB_POINT_RELEASE, &toilet, "semaphore")};
+    lab_point_log logs[] = {{.id = 0, .name = "main"},
+                            {.id = 1, .name = "a", .count = 2, .events = a},
+                            {.id = 2, .name = "b", .count = 2, .events = b},
+                            {.id = 3, .name = "c", .count = 3, .events = c}};
+    lab_timeline *tl = lab_timeline_build(logs, 4, 0, 1, 4);
+    ck_assert_uint_eq(tl->hold_count, 3);
+    ck_assert_int_eq(most_inside(tl, "toilet"), 2);
+    ck_assert_uint_eq(tl->flow_count, 1);   /* a let c in */
+    ck_assert_int_eq(tl->flows[0].from_row, 1);
+    ck_assert_int_eq(tl->flows[0].to_row, 3);
+    ck_assert_str_eq(tl->rows[3].spans[1].object, "toilet");   /* after a running instant */
+    ck_assert_int_eq(tl->rows[3].spans[1].owner, -1);   /* no single owner for permits */
+    ck_assert(!waits_form_a_cycle(tl));
+    lab_timeline_free(tl);
+}
+END_TEST
+
+START_TEST(a_deadlock_shows_as_crossed_waits)
+{
+    lab_point_name(&account_a, "account A");
+    lab_point_name(&account_b, "account B");
+    lab_point_event t1[] = {EV(1.0, LAB_POINT_GET, &account_a, "lock"),
+                            EV(1.2, LAB_POINT_WAIT, &account_b, "lock")};
+    lab_point_event t2[] = {EV(1.1, LAB_POINT_GET, &account_b, "lock"),
+                            EV(1.3, LAB_POINT_WAIT, &account_a, "lock")};
+    lab_point_log logs[] = {{.id = 0, .name = "main"},
+                            {.id = 1, .name = "t1", .count = 2, .events = t1},
+                            {.id = 2, .name = "t2", .count = 2, .events = t2}};
+    lab_timeline *tl = lab_timeline_build(logs, 3, 0, 1, 5);
+    ck_assert(waits_form_a_cycle(tl));
+    char *chart;
+    size_t size;
+    FILE *out = open_memstream(&chart, &size);
+    lab_timeline_chart(tl, "deadlock", out, 100, false);
+    fclose(out);
+    ck_assert_int_eq(count_lines_with(chart, "t1 at the end: waiting since 1.200 for lock account B "
+                                             "(held by t2)"), 1);
+    ck_assert_int_eq(count_lines_with(chart, "t2 at the end: waiting since 1.300 for lock account A "
+                                             "(held by t1)"), 1);
+    free(chart);
+    lab_timeline_free(tl);
+}
+END_TEST
+
 /* ---- the lesson of mutex, in process: the checked wrappers on a named lock ------------- */
 
 static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -143,6 +237,8 @@ START_TEST(no_two_threads_hold_a_lock_at_once)
         lab_thread_join(started[i]);
     lab_timeline *tl = lab_timeline_capture();
     ck_assert_uint_eq(tl->hold_count, 9);
+    ck_assert_int_eq(most_inside(tl, "counter lock"), 1);
+    ck_assert(!waits_form_a_cycle(tl));
     for (size_t i = 1; i < tl->hold_count; i++)
         ck_assert_msg(tl->holds[i].begin >= tl->holds[i - 1].end,
                       "hold %zu by %s begins at %f before hold %zu ends at %f", i,
@@ -527,6 +623,8 @@ static Suite *make_timeline_suite(void)
     tcase_add_test(model, the_json_checker_knows_json);
     tcase_add_test(model, model_of_a_contended_lock);
     tcase_add_test(model, no_two_threads_hold_a_lock_at_once);
+    tcase_add_test(model, a_semaphore_lets_two_inside);
+    tcase_add_test(model, a_deadlock_shows_as_crossed_waits);
     suite_add_tcase(suite, model);
     TCase *files = tcase_create("files");
     tcase_set_timeout(files, 60);
