@@ -199,10 +199,10 @@ START_TEST(a_deadlock_shows_as_crossed_waits)
     FILE *out = open_memstream(&chart, &size);
     lab_timeline_chart(tl, "deadlock", out, 100, false);
     fclose(out);
-    ck_assert_int_eq(count_lines_with(chart, "t1 at the end: waiting since 1.200 for lock account B "
-                                             "(held by t2)"), 1);
-    ck_assert_int_eq(count_lines_with(chart, "t2 at the end: waiting since 1.300 for lock account A "
-                                             "(held by t1)"), 1);
+    ck_assert_int_eq(count_lines_with(chart, "t1 at the end: waiting since 1.200 for lock "
+                                             "account B (held by t2)"), 1);
+    ck_assert_int_eq(count_lines_with(chart, "t2 at the end: waiting since 1.300 for lock "
+                                             "account A (held by t1)"), 1);
     free(chart);
     lab_timeline_free(tl);
 }
