@@ -297,10 +297,16 @@ void lab_point_mutex_lock_at(pthread_mutex_t *mutex, const char *file, int line)
 
 void lab_point_mutex_unlock_at(pthread_mutex_t *mutex, const char *file, int line)
 {
-    /* Recorded before the unlock: the next owner's GET always comes after it in time. */
-    if (lab_point_is_named(mutex))
+    /* Recorded before the unlock: the next owner's GET always comes after it in time. A
+     * full buffer's drop is counted after it, to keep the critical section as short. */
+    bool room = self == NULL ||
+                atomic_load_explicit(&self->count, memory_order_relaxed) < LAB_POINT_CAP;
+    bool named = lab_point_is_named(mutex);
+    if (named && room)
         lab_point_at(LAB_POINT_RELEASE, mutex, "lock", file, line);
     lab_check_at(pthread_mutex_unlock(mutex), "pthread_mutex_unlock", file, line);
+    if (named && !room)
+        full();
 }
 
 void lab_point_cond_wait_at(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *file,

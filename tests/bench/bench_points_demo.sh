@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench_points_demo — the scheduling points in a real run: mutex --mode=loop (4 threads x
-# 1000000 locked increments of a named lock) without and with --trace. Best of 5 runs each,
+# 5000000 locked increments of a named lock) without and with --trace. Best of 5 runs each,
 # taking turns. Usage: tests/bench/bench_points_demo.sh build/release
 set -euo pipefail
 build=${1:-build/release}
@@ -10,7 +10,7 @@ best() { sort -n | head -1; }
 time_run() {   # seconds of one run of mutex with the given extra flags
     local begin end
     begin=$(date +%s.%N)
-    "$build/mutex" --mode=loop --quiet "$@" >/dev/null
+    "$build/mutex" --mode=loop --iterations 5000000 --quiet "$@" >/dev/null 2>&1
     end=$(date +%s.%N)
     echo "$end - $begin" | bc -l
 }
@@ -20,5 +20,5 @@ for _ in 1 2 3 4 5; do
 done
 off=$(best <"$out/off")
 on=$(best <"$out/on")
-printf 'mutex --mode=loop (4 x 1000000 locked increments), best of 5:\n'
+printf 'mutex --mode=loop (4 x 5000000 locked increments), best of 5:\n'
 printf '  points off        %.3f s\n  --trace=FILE.json %.3f s   (%.3fx)\n' "$off" "$on" "$(echo "$on / $off" | bc -l)"
