@@ -607,8 +607,62 @@ START_TEST(a_failure_at_exit_leaves_no_file)
 }
 END_TEST
 
+/* The rows of an SVG timeline ("main,t0,t1,") and its <svg> element, for comparing two. */
+static void svg_outline(const char *text, char *rows, size_t size, char *head, size_t head_size)
+{
+    rows[0] = '\0';
+    for (const char *p = text; (p = strstr(p, "data-thread=\"")) != NULL;) {
+        p += strlen("data-thread=\"");
+        size_t used = strlen(rows);
+        snprintf(rows + used, size - used, "%.*s,", (int)strcspn(p, "\""), p);
+    }
+    const char *svg = strstr(text, "<svg");
+    ck_assert_ptr_nonnull(svg);
+    snprintf(head, head_size, "%.*s", (int)strcspn(svg, "\n"), svg);
+}
+
+/* docs/timelines/<demo>.svg (tests/tools/make-timelines.sh) is what the program draws now:
+ * the same rows and the same frame (the bars' lengths vary a little from run to run). */
+START_TEST(the_committed_timelines_are_current)
+{
+    static const struct { const char *demo; const char *args[4]; } pictures[] = {
+        {"mutex", {"--seed", "1", "--threads", "4"}},
+        {"join", {"--seed", "1", NULL, NULL}},
+    };
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    ck_assert_int_gt(n, 0);
+    self[n] = '\0';
+    *strrchr(self, '/') = '\0';   /* build/<variant>/tests */
+    make_dir();
+    for (size_t i = 0; i < sizeof pictures / sizeof pictures[0]; i++) {
+        char committed[4200], fresh[128], flag[160];
+        snprintf(committed, sizeof committed, "%s/../../../docs/timelines/%s.svg", self,
+                 pictures[i].demo);
+        snprintf(fresh, sizeof fresh, "%s/%s.svg", dir, pictures[i].demo);
+        snprintf(flag, sizeof flag, "--timeline=%s", fresh);
+        const char *args[] = {pictures[i].args[0], pictures[i].args[1], "--speed", "20", flag,
+                              pictures[i].args[2], pictures[i].args[3], NULL};
+        child_run run = run_demo_argv(pictures[i].demo, args, RUN_TIMEOUT);
+        assert_exit_ok(&run);
+        child_run_free(&run);
+        char *old = slurp(committed), *now = slurp(fresh);
+        char old_rows[1024], now_rows[1024], old_head[512], now_head[512];
+        svg_outline(old, old_rows, sizeof old_rows, old_head, sizeof old_head);
+        svg_outline(now, now_rows, sizeof now_rows, now_head, sizeof now_head);
+        ck_assert_msg(strcmp(old_rows, now_rows) == 0 && strcmp(old_head, now_head) == 0,
+                      "docs/timelines/%s.svg is out of date (rows %s, now %s): run "
+                      "tests/tools/make-timelines.sh", pictures[i].demo, old_rows, now_rows);
+        free(old);
+        free(now);
+    }
+    remove_dir();
+}
+END_TEST
+
 static void add_file_tests(TCase *tc)
 {
+    tcase_add_test(tc, the_committed_timelines_are_current);
     tcase_add_test(tc, mutex_files_are_valid_and_show_the_lesson);
     tcase_add_test(tc, the_chart_goes_to_stderr_and_keeps_the_result_last);
     tcase_add_test(tc, dropped_events_are_said_once);
