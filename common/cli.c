@@ -261,6 +261,9 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_common *
         if (rc != 0)
             return rc;
     }
+    if (optind < argc && optind > 0 && strcmp(argv[optind - 1], "--timeline") == 0)
+        return refuse(error, error_size, "unexpected argument '%s' (a file for --timeline is "
+                      "given as --timeline=%s)", argv[optind], argv[optind]);
     if (optind < argc)
         return refuse(error, error_size, "unexpected argument '%s' (options start with --)", argv[optind]);
     return 0;

@@ -586,6 +586,7 @@ START_TEST(unwritable_files_are_usage_errors)
     assert_usage_error("mutex", "--timeline=x.txt", NULL);
     assert_usage_error("mutex", "--trace=x.svg", NULL);
     assert_usage_error("mutex", "--trace=/tmp/", NULL);
+    assert_usage_error("mutex", "--timeline", "x.svg", NULL);   /* the file needs the "=" */
 }
 END_TEST
 
