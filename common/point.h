@@ -33,13 +33,17 @@
  * threads are still recording. Build with -DLAB_NO_POINTS and every point compiles to
  * nothing (make bench compares the three costs: compiled out, off, on).
  *
- * For a schedule controller (--schedule/--step/--explore): it would hook in at the end of
- * lab_point_at() (after the event is recorded, so the log is also the schedule that ran):
- * a thread reaching a point parks there until the controller lets it go; the identity to
- * choose by is lab_point_thread_id() (0 = the thread that enabled the points, 1, 2... in
- * the order threads first record, which thread.c makes the order they start: a new thread
- * records START before running its function). WAIT/GET tell it who is blocked on what;
- * RELEASE tells it who may run next. Virtual time would replace now() in the recorder.
+ * For a schedule controller (--schedule/--step/--explore, not built yet): it would hook in
+ * at the end of lab_point_at() (after the event is recorded, so the log is also the
+ * schedule that ran): a thread reaching a point parks there until the controller lets it
+ * go. The identity to choose by is lab_point_thread_id(): 0 for the thread that enabled
+ * the points ("main"), then 1, 2... in the order lab_thread_start() was called (the
+ * starting thread reserves the record, lab_point_thread_new()), so ids do not depend on
+ * which new thread happened to run first; a new thread records START before its function.
+ * WAIT/GET/TIMEOUT say who is blocked on what, RELEASE/END who may unblock whom. Two
+ * things it must change: the mutex wrappers record WAIT only after a failed trylock (the
+ * controller needs a point before every attempt), and the timestamps (now() in point.c)
+ * would come from its virtual clock.
  */
 #ifndef THREADLAB_POINT_H
 #define THREADLAB_POINT_H
