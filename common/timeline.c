@@ -4,7 +4,6 @@
 #include "timeline.h"
 
 #include "checked.h"
-#include "clock.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -34,7 +33,8 @@ typedef struct object_info {
 typedef struct objects {
     object_info *slots;
     long *next_open;         /* per hold: the next open hold of the same object, or -1 */
-    size_t size;             /* a power of two, at least twice the events */
+    size_t size;             /* a power of two, at least twice `used` */
+    size_t used;
     int numbered;            /* unnamed objects numbered so far */
 } objects;
 
@@ -55,23 +55,42 @@ static int by_time(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static object_info *object_of(objects *table, const void *object, const char *kind)
+/* The slot for object in slots[size]: its own, or the empty one where it goes. */
+static object_info *slot_for(object_info *slots, size_t size, const void *object)
 {
     size_t at = (size_t)(((uint64_t)(uintptr_t)object >> 3) * 0x9E3779B97F4A7C15ull >> 32);
     for (size_t probe = 0;; probe++) {
-        object_info *info = &table->slots[(at + probe) & (table->size - 1)];
-        if (info->object == object)
+        object_info *info = &slots[(at + probe) & (size - 1)];
+        if (info->object == object || info->object == NULL)
             return info;
-        if (info->object == NULL) {
-            info->object = object;
-            info->holder = info->released_by = info->thread_row = -1;
-            info->open_holds = -1;
-            if (!lab_point_object_name(object, info->name, sizeof info->name))
-                snprintf(info->name, sizeof info->name, "%s#%d", kind ? kind : "object",
-                         ++table->numbered);
-            return info;
-        }
     }
+}
+
+/* The object's record, made on first sight. A pointer returned stays valid until the next
+ * call (the table may grow). */
+static object_info *object_of(objects *table, const void *object, const char *kind)
+{
+    if (2 * (table->used + 1) > table->size) {
+        object_info *old = table->slots;
+        size_t old_size = table->size;
+        table->size *= 2;
+        table->slots = lab_calloc(table->size, sizeof *table->slots);
+        for (size_t i = 0; i < old_size; i++)
+            if (old[i].object != NULL)
+                *slot_for(table->slots, table->size, old[i].object) = old[i];
+        free(old);
+    }
+    object_info *info = slot_for(table->slots, table->size, object);
+    if (info->object == NULL) {
+        table->used++;
+        info->object = object;
+        info->holder = info->released_by = info->thread_row = -1;
+        info->open_holds = -1;
+        if (!lab_point_object_name(object, info->name, sizeof info->name))
+            snprintf(info->name, sizeof info->name, "%s#%d", kind ? kind : "object",
+                     ++table->numbered);
+    }
+    return info;
 }
 
 static void add_span(lab_row *row, row_state *state)
@@ -258,9 +277,7 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
     tl->holds = lab_calloc(gets + 1, sizeof *tl->holds);
     step *steps = lab_calloc(total + 1, sizeof *steps);
     row_state *states = lab_calloc(count + 1, sizeof *states);
-    objects table = {.size = 16};
-    while (table.size < 2 * total + 2)
-        table.size *= 2;
+    objects table = {.size = 64};
     table.slots = lab_calloc(table.size, sizeof *table.slots);
     table.next_open = lab_calloc(gets + 1, sizeof *table.next_open);
 
@@ -328,16 +345,6 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
     return tl;
 }
 
-lab_timeline *lab_timeline_capture(void)
-{
-    lab_point_log *logs;
-    size_t count = lab_points_collect(&logs);
-    double now = lab_now();
-    lab_timeline *tl = lab_timeline_build(logs, count, now - lab_elapsed(), lab_speed(), now);
-    lab_points_free(logs, count);
-    return tl;
-}
-
 void lab_timeline_free(lab_timeline *tl)
 {
     if (tl == NULL)
@@ -349,31 +356,4 @@ void lab_timeline_free(lab_timeline *tl)
     free(tl->marks);
     free(tl->holds);
     free(tl);
-}
-
-const char *lab_state_name(lab_state state)
-{
-    switch (state) {
-    case LAB_STATE_RUNNING: return "running";
-    case LAB_STATE_SLEEPING: return "sleeping";
-    case LAB_STATE_WAITING: return "waiting";
-    }
-    return "?";
-}
-
-void lab_span_describe(const lab_timeline *tl, const lab_span *span, char *text, size_t size)
-{
-    if (span->state != LAB_STATE_WAITING) {
-        snprintf(text, size, "%s", lab_state_name(span->state));
-        return;
-    }
-    bool join = span->kind != NULL && strcmp(span->kind, "thread") == 0;
-    const char *owner = span->owner >= 0 && (size_t)span->owner < tl->row_count && !join
-                            ? tl->rows[span->owner].name : NULL;
-    const char *kind = join ? "join" : span->kind ? span->kind : "wait";
-    if (strstr(span->object, kind) != NULL)
-        kind = "";   /* "counter lock", not "lock counter lock" */
-    snprintf(text, size, "%s%s%s%s%s%s%s", kind, kind[0] ? " " : "", span->object,
-             owner ? " (held by " : "", owner ? owner : "", owner ? ")" : "",
-             span->timed_out ? " timed out" : "");
 }

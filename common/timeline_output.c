@@ -25,6 +25,16 @@ static struct {
     pid_t pid;   /* a forked child does not write the parent's files */
 } output;
 
+lab_timeline *lab_timeline_capture(void)
+{
+    lab_point_log *logs;
+    size_t count = lab_points_collect(&logs);
+    double now = lab_now();
+    lab_timeline *tl = lab_timeline_build(logs, count, now - lab_elapsed(), lab_speed(), now);
+    lab_points_free(logs, count);
+    return tl;
+}
+
 /* NULL when path can be written, else why not. */
 static const char *check_path(const char *flag, const char *path, char *message, size_t size)
 {
