@@ -661,8 +661,38 @@ START_TEST(the_committed_timelines_are_current)
 }
 END_TEST
 
+/* A forked child exits too, but only the process that was started writes the files. */
+START_TEST(a_forked_child_writes_nothing)
+{
+    make_dir();
+    char json[128], flag[160];
+    snprintf(json, sizeof json, "%s/fork.json", dir);
+    snprintf(flag, sizeof flag, "--trace=%s", json);
+    child_run run = run_demo("fork", "--speed", "50", flag, NULL);
+    assert_exit_ok(&run);
+    static trace t;
+    check_trace(json, &t, "none");
+    ck_assert_int_ge(t.threads, 1);
+    child_run_free(&run);
+    remove_dir();
+}
+END_TEST
+
+START_TEST(the_chart_width_follows_columns)
+{
+    setenv("COLUMNS", "120", 1);
+    ck_assert_int_eq(lab_timeline_columns(), 120);
+    setenv("COLUMNS", "12x", 1);   /* not a number: the terminal's, or 100 without one */
+    int fallback = lab_timeline_columns();
+    ck_assert(fallback == 100 || isatty(STDERR_FILENO));
+    unsetenv("COLUMNS");
+}
+END_TEST
+
 static void add_file_tests(TCase *tc)
 {
+    tcase_add_test(tc, a_forked_child_writes_nothing);
+    tcase_add_test(tc, the_chart_width_follows_columns);
     tcase_add_test(tc, the_committed_timelines_are_current);
     tcase_add_test(tc, mutex_files_are_valid_and_show_the_lesson);
     tcase_add_test(tc, the_chart_goes_to_stderr_and_keeps_the_result_last);
