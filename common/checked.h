@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <errno.h>
 
+#include "point.h"
+
 /* Abort with "fatal: <call> at <file>:<line>: <strerror(code)>" when code != 0; returns
  * when code == 0. The message is written with one write(2): no lock on the way to abort. */
 void lab_check_at(int code, const char *call, const char *file, int line);
@@ -51,10 +53,31 @@ void lab_set_program_name(const char *name);
 #define LAB_CHECKED_(fn, ...) lab_check_at(fn(__VA_ARGS__), #fn, __FILE__, __LINE__)
 
 /* Mutexes, condition variables, barriers: these return nothing and abort on any error. */
-#define lab_pthread_mutex_lock(m)       LAB_CHECKED_(pthread_mutex_lock, m)
-#define lab_pthread_mutex_unlock(m)     LAB_CHECKED_(pthread_mutex_unlock, m)
+/* Lock, unlock and cond_wait also report scheduling points (point.h), but only for a
+ * mutex given a name with lab_point_name(): the library's own mutexes stay off the timeline.
+ * When nobody listens, the cost is the flag test of lab_point(). */
+#define lab_pthread_mutex_lock(m)                                                  \
+    do {                                                                           \
+        if (lab_points_listening())                                                \
+            lab_point_mutex_lock_at((m), __FILE__, __LINE__);                      \
+        else                                                                       \
+            LAB_CHECKED_(pthread_mutex_lock, m);                                   \
+    } while (0)
+#define lab_pthread_mutex_unlock(m)                                                \
+    do {                                                                           \
+        if (lab_points_listening())                                                \
+            lab_point_mutex_unlock_at((m), __FILE__, __LINE__);                    \
+        else                                                                       \
+            LAB_CHECKED_(pthread_mutex_unlock, m);                                 \
+    } while (0)
 #define lab_pthread_mutex_destroy(m)    LAB_CHECKED_(pthread_mutex_destroy, m)
-#define lab_pthread_cond_wait(c, m)     LAB_CHECKED_(pthread_cond_wait, c, m)
+#define lab_pthread_cond_wait(c, m)                                                \
+    do {                                                                           \
+        if (lab_points_listening())                                                \
+            lab_point_cond_wait_at((c), (m), __FILE__, __LINE__);                  \
+        else                                                                       \
+            LAB_CHECKED_(pthread_cond_wait, c, m);                                 \
+    } while (0)
 #define lab_pthread_cond_signal(c)      LAB_CHECKED_(pthread_cond_signal, c)
 #define lab_pthread_cond_broadcast(c)   LAB_CHECKED_(pthread_cond_broadcast, c)
 #define lab_pthread_cond_destroy(c)     LAB_CHECKED_(pthread_cond_destroy, c)

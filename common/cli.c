@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "rng.h"
 #include "say.h"
+#include "timeline.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -21,7 +22,7 @@
 #define MAX_OPTIONS 48
 
 enum { OPT_HELP = 'h', OPT_QUIET = 'q', OPT_SPEED = 600, OPT_SEED, OPT_ABOUT, OPT_COLOR,
-       OPT_DEMO_BASE = 1000 };
+       OPT_TIMELINE, OPT_TRACE, OPT_DEMO_BASE = 1000 };
 
 /* ---- numbers --------------------------------------------------------------- */
 
@@ -144,6 +145,8 @@ static void build_table(const lab_demo *demo, struct option *table)
         {"help", no_argument, NULL, OPT_HELP},   {"about", no_argument, NULL, OPT_ABOUT},
         {"speed", required_argument, NULL, OPT_SPEED}, {"seed", required_argument, NULL, OPT_SEED},
         {"quiet", no_argument, NULL, OPT_QUIET}, {"color", optional_argument, NULL, OPT_COLOR},
+        {"timeline", optional_argument, NULL, OPT_TIMELINE},
+        {"trace", required_argument, NULL, OPT_TRACE},
     };
     size_t n = sizeof common / sizeof common[0];
     memcpy(table, common, sizeof common);
@@ -183,6 +186,12 @@ static int refuse_token(const struct option *table, const char *token, char *err
     return refuse(error, error_size, "unknown option '%s'", token);
 }
 
+static bool ends_with(const char *text, const char *suffix)
+{
+    size_t n = strlen(text), m = strlen(suffix);
+    return n > m && strcmp(text + n - m, suffix) == 0;
+}
+
 static const char *option_name_for(const struct option *table, int value)
 {
     for (const struct option *o = table; o->name != NULL; o++)
@@ -195,7 +204,7 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_comm
                    char *error, size_t error_size)
 {
     struct option table[MAX_OPTIONS];
-    if (count_options(demo) + 7 > MAX_OPTIONS)
+    if (count_options(demo) + 9 > MAX_OPTIONS)
         return refuse(error, error_size, "internal: too many options");
     build_table(demo, table);
 
@@ -226,6 +235,21 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_comm
             common->color_given = true;
             break;
         }
+        case OPT_TIMELINE:
+            if (optarg == NULL)
+                common->timeline = true;
+            if (optarg != NULL && !ends_with(optarg, ".svg"))
+                return refuse(error, error_size,
+                              "--timeline=FILE: FILE must end in .svg (got '%s')", optarg);
+            if (optarg != NULL)
+                common->timeline_file = optarg;
+            break;
+        case OPT_TRACE:
+            if (!ends_with(optarg, ".json"))
+                return refuse(error, error_size,
+                              "--trace=FILE: FILE must end in .json (got '%s')", optarg);
+            common->trace_file = optarg;
+            break;
         case ':':
             return refuse(error, error_size, "--%s needs a value", option_name_for(table, optopt));
         case '?':
@@ -240,6 +264,9 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_comm
         if (rc != 0)
             return rc;
     }
+    if (optind < argc && optind > 0 && strcmp(argv[optind - 1], "--timeline") == 0)
+        return refuse(error, error_size, "unexpected argument '%s' (a file for --timeline is "
+                      "given as --timeline=%s)", argv[optind], argv[optind]);
     if (optind < argc)
         return refuse(error, error_size, "unexpected argument '%s' (options start with --)", argv[optind]);
     return 0;
@@ -355,6 +382,12 @@ void lab_cli_print_help(const lab_demo *demo)
     print_option_line("--color[=WHEN]", "colour thread names: auto, always or never", " (default auto:");
     print_option_line("", "on a terminal, unless NO_COLOR is set; bare --color means always)", "");
     print_option_line("--quiet", "print only the result: line", "");
+    print_option_line("--timeline[=FILE.svg]",
+                      "at exit, draw what each thread did and when: a chart on stderr,", "");
+    print_option_line("", "or SVG swimlanes with wake-up arrows in FILE.svg (docs/timeline.md)",
+                      "");
+    print_option_line("--trace=FILE.json", "at exit, write the same as trace events for Perfetto",
+                      "");
     print_option_line("--about", "print the one-line summary and exit", "");
     print_option_line("--help", "print this help and exit", "");
     printf("\nEach line starts with [class seconds since the start] and the thread's name; lines\n"
@@ -405,6 +438,10 @@ void lab_init(const lab_demo *demo, int argc, char **argv)
         usage_exit(conflict);
 
     lab_set_speed(common.speed > 0 ? common.speed : speed_from_environment());
+    const char *unwritable = lab_timeline_setup(demo->name, common.timeline, common.timeline_file,
+                                                common.trace_file);
+    if (unwritable != NULL)
+        usage_exit(unwritable);
     lab_rng_set_seed(common.seed_given ? common.seed : lab_rng_time_seed());
     lab_set_quiet(common.quiet);
     lab_set_color(common.color_given ? (lab_color)common.color : LAB_COLOR_AUTO);

@@ -11,7 +11,8 @@
  *     int main(int argc, char **argv) { lab_init(&demo, argc, argv); ... }
  *
  * Common options: --help, --about, --speed X (or env LAB_SPEED), --seed N, --quiet,
- * --color[=auto|always|never] (say.h: colour and the class-second stamps).
+ * --color[=auto|always|never] (say.h: colour and the class-second stamps),
+ * --timeline[=FILE.svg], --trace=FILE.json (timeline.h).
  * Numbers are parsed strictly (no atoi): "5x", "", "abc", "1e999", values out of range
  * and unknown flags are all refused with one clear line and a usage hint on stderr,
  * and exit status 2. --help prints what the demo shows and every flag, and exits 0.
@@ -81,6 +82,10 @@ typedef struct lab_cli_common {
     bool about;
     int color;           /* a lab_color (say.h), when color_given */
     bool color_given;
+
+    bool timeline;              /* --timeline: the ASCII chart at exit */
+    const char *timeline_file;  /* --timeline=FILE.svg, or NULL */
+    const char *trace_file;     /* --trace=FILE.json, or NULL */
 } lab_cli_common;
 
 /* Parse argv into the demo's option targets and *common. Returns 0 when the line is

@@ -2,6 +2,7 @@
 #include "clock.h"
 
 #include "checked.h"
+#include "point.h"
 
 #include <errno.h>
 #include <math.h>
@@ -106,8 +107,10 @@ void lab_sleep_at(double class_seconds, const char *file, int line)
     if (class_seconds == 0)
         return;
     struct timespec left = lab_timespec_from_seconds(lab_real_seconds(class_seconds));
+    lab_point(LAB_POINT_SLEEP, NULL, "sleep");
     while (nanosleep(&left, &left) == -1 && errno == EINTR)
         ;   /* interrupted by a signal: sleep what is left */
+    lab_point(LAB_POINT_WOKE, NULL, "sleep");
 }
 
 struct timespec lab_deadline(double class_seconds)

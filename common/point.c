@@ -1,25 +1,156 @@
-/* point.c — scheduling points (see point.h). The recorder is built by the timeline work;
- * until it is enabled, every point is the flag test in lab_point() alone. */
+/* point.c — the scheduling-point recorder (see point.h).
+ *
+ * Each thread appends to its own record; nothing on the recording path is shared with
+ * another writer. A record's events live in chunks allocated as they fill, so a thread
+ * that records ten events costs ten events, not LAB_POINT_CAP. The owner writes an event
+ * (and, first, its chunk pointer), then publishes the new count with a release store; the
+ * reader loads the count with acquire and copies only what is published.
+ * This module depends on libc and checked.h only (clock.c and thread.c report to it).
+ */
 #include "point.h"
 
+#include "checked.h"
+
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 atomic_bool lab_points_on = false;
+
+#define CHUNK 256
+#define CHUNKS (LAB_POINT_CAP / CHUNK)
+
+typedef struct thread_record {
+    int id;
+    char name[32];                     /* guarded by records_lock */
+    atomic_size_t count;               /* published events */
+    atomic_size_t dropped;
+    lab_point_event *chunks[CHUNKS];   /* written by the owner before the count covers them */
+    struct thread_record *next;
+} thread_record;
+
+static pthread_mutex_t records_lock = PTHREAD_MUTEX_INITIALIZER;
+static thread_record *records;
+static thread_record **records_tail = &records;
+static int next_id;
+static _Thread_local thread_record *self;
+
+/* fork(): a child must not inherit records_lock held by a thread it does not have. */
+static void before_fork(void)
+{
+    LAB_CHECK(pthread_mutex_lock(&records_lock));
+}
+
+static void after_fork(void)
+{
+    LAB_CHECK(pthread_mutex_unlock(&records_lock));
+}
+
+__attribute__((constructor)) static void register_fork_handlers(void)
+{
+    LAB_CHECK(pthread_atfork(before_fork, after_fork, after_fork));
+}
+
+/* A new record, registered (given the next id); NULL when out of memory. */
+static thread_record *new_record(const char *name)
+{
+    thread_record *record = calloc(1, sizeof *record);
+    if (record == NULL)
+        return NULL;
+    LAB_CHECK(pthread_mutex_lock(&records_lock));
+    record->id = next_id++;
+    if (name != NULL)
+        snprintf(record->name, sizeof record->name, "%s", name);
+    else
+        snprintf(record->name, sizeof record->name, "thread-%d", record->id);
+    *records_tail = record;
+    records_tail = &record->next;
+    LAB_CHECK(pthread_mutex_unlock(&records_lock));
+    return record;
+}
+
+/* The calling thread's record, registered on its first use; NULL when out of memory
+ * (then the thread records nothing: a point can't fail). */
+static thread_record *my_record(const char *name)
+{
+    if (self == NULL)
+        self = new_record(name);
+    return self;
+}
+
+void *lab_point_thread_new(const char *name)
+{
+    return lab_points_listening() ? new_record(name) : NULL;
+}
+
+void lab_point_thread_adopt(void *record)
+{
+    if (record != NULL)
+        self = record;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);   /* the clock of lab_now() */
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 void lab_point_at(lab_point_kind point, const void *object, const char *kind, const char *file,
                   int line)
 {
-    (void)point, (void)object, (void)kind, (void)file, (void)line;
-}
-
-void lab_point_name(const void *object, const char *name)
-{
-    (void)object, (void)name;
+    thread_record *record = my_record(NULL);
+    if (record == NULL)
+        return;
+    size_t n = atomic_load_explicit(&record->count, memory_order_relaxed);
+    lab_point_event *chunk = n < LAB_POINT_CAP ? record->chunks[n / CHUNK] : NULL;
+    if (n < LAB_POINT_CAP && chunk == NULL) {
+        chunk = malloc(CHUNK * sizeof *chunk);
+        record->chunks[n / CHUNK] = chunk;
+    }
+    if (chunk == NULL) {   /* full (or out of memory): count it, said once at output */
+        size_t dropped = atomic_load_explicit(&record->dropped, memory_order_relaxed);
+        atomic_store_explicit(&record->dropped, dropped + 1, memory_order_relaxed);
+        return;
+    }
+    chunk[n % CHUNK] = (lab_point_event){.at = now(), .object = object, .kind = kind,
+                                         .file = file, .line = line, .point = point};
+    atomic_store_explicit(&record->count, n + 1, memory_order_release);
 }
 
 int lab_points_enable(void)
 {
-    return ENOSYS;
+    my_record("main");
+    atomic_store(&lab_points_on, true);
+    return 0;
+}
+
+void lab_points_disable(void)
+{
+    atomic_store(&lab_points_on, false);
+}
+
+void lab_point_thread_named(const char *name)
+{
+    if (!lab_points_listening())
+        return;
+    thread_record *record = my_record(name);
+    if (record == NULL)
+        return;
+    LAB_CHECK(pthread_mutex_lock(&records_lock));
+    snprintf(record->name, sizeof record->name, "%s", name);
+    LAB_CHECK(pthread_mutex_unlock(&records_lock));
+}
+
+int lab_point_thread_id(void)
+{
+    if (!lab_points_listening())
+        return -1;
+    thread_record *record = my_record(NULL);
+    return record != NULL ? record->id : -1;
 }
 
 const char *lab_point_kind_name(lab_point_kind point)
@@ -27,4 +158,166 @@ const char *lab_point_kind_name(lab_point_kind point)
     static const char *const names[] = {"start", "end",   "wait",  "get", "timeout",
                                         "release", "sleep", "woke", "mark"};
     return (unsigned)point < sizeof names / sizeof names[0] ? names[point] : "?";
+}
+
+/* ---- names: an open-addressing table, written under a lock, read without one ---------- */
+
+#define SLOTS (2 * LAB_POINT_NAMES)   /* at most half full: probes stay short */
+
+typedef struct name_slot {
+    _Atomic(const void *) object;   /* published last, with release */
+    _Atomic(char *) name;           /* replaced whole on renaming; old text is kept */
+} name_slot;
+
+static name_slot slots[SLOTS];
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t names_used;
+
+static size_t slot_of(const void *object)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)object >> 3) * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 40) % SLOTS;
+}
+
+/* The slot holding object, or the empty slot where it would go (NULL: table full). */
+static name_slot *find_slot(const void *object)
+{
+    size_t at = slot_of(object);
+    for (size_t probe = 0; probe < SLOTS; probe++) {
+        name_slot *slot = &slots[(at + probe) % SLOTS];
+        const void *there = atomic_load_explicit(&slot->object, memory_order_acquire);
+        if (there == object || there == NULL)
+            return slot;
+    }
+    return NULL;
+}
+
+void lab_point_name(const void *object, const char *name)
+{
+    if (object == NULL || name == NULL)
+        return;
+    char *text = malloc(32);
+    if (text == NULL)
+        return;
+    snprintf(text, 32, "%s", name);
+    LAB_CHECK(pthread_mutex_lock(&names_lock));
+    name_slot *slot = find_slot(object);
+    if (slot != NULL && atomic_load_explicit(&slot->object, memory_order_relaxed) == object) {
+        /* The old text may be being read: it is left in place (renaming is rare). */
+        atomic_store_explicit(&slot->name, text, memory_order_release);
+    } else if (slot != NULL && names_used < LAB_POINT_NAMES) {
+        atomic_store_explicit(&slot->name, text, memory_order_relaxed);
+        atomic_store_explicit(&slot->object, object, memory_order_release);
+        names_used++;
+    } else {
+        free(text);   /* table full: the object stays unnamed */
+    }
+    LAB_CHECK(pthread_mutex_unlock(&names_lock));
+}
+
+bool lab_point_is_named(const void *object)
+{
+    name_slot *slot = object != NULL ? find_slot(object) : NULL;
+    return slot != NULL && atomic_load_explicit(&slot->object, memory_order_acquire) == object;
+}
+
+bool lab_point_object_name(const void *object, char *name, size_t size)
+{
+    if (size > 0)
+        name[0] = '\0';
+    if (!lab_point_is_named(object))
+        return false;
+    const char *text = atomic_load_explicit(&find_slot(object)->name, memory_order_acquire);
+    if (size > 0)
+        snprintf(name, size, "%s", text);
+    return true;
+}
+
+/* ---- reading ---------------------------------------------------------------------------- */
+
+size_t lab_points_collect(lab_point_log **logs)
+{
+    LAB_CHECK(pthread_mutex_lock(&records_lock));
+    size_t count = 0;
+    for (thread_record *r = records; r != NULL; r = r->next)
+        count++;
+    *logs = count > 0 ? lab_calloc(count, sizeof **logs) : NULL;
+    size_t i = 0;
+    for (thread_record *r = records; r != NULL; r = r->next, i++) {
+        lab_point_log *log = &(*logs)[i];
+        log->id = r->id;
+        memcpy(log->name, r->name, sizeof log->name);
+        log->count = atomic_load_explicit(&r->count, memory_order_acquire);
+        log->dropped = atomic_load_explicit(&r->dropped, memory_order_relaxed);
+        log->events = lab_calloc(log->count > 0 ? log->count : 1, sizeof *log->events);
+        for (size_t done = 0; done < log->count; done += CHUNK) {
+            size_t n = log->count - done < CHUNK ? log->count - done : CHUNK;
+            memcpy(log->events + done, r->chunks[done / CHUNK], n * sizeof *log->events);
+        }
+    }
+    LAB_CHECK(pthread_mutex_unlock(&records_lock));
+    return count;
+}
+
+void lab_points_free(lab_point_log *logs, size_t count)
+{
+    for (size_t i = 0; logs != NULL && i < count; i++)
+        free(logs[i].events);
+    free(logs);
+}
+
+/* ---- the mutex wrappers' points --------------------------------------------------------- */
+
+/* Whether the calling thread's buffer is full: then a lock takes the plain path (a long
+ * locking loop costs little more than with the points off) and counts what it drops. */
+static bool full(void)
+{
+    if (self == NULL || atomic_load_explicit(&self->count, memory_order_relaxed) < LAB_POINT_CAP)
+        return false;
+    size_t dropped = atomic_load_explicit(&self->dropped, memory_order_relaxed);
+    atomic_store_explicit(&self->dropped, dropped + 1, memory_order_relaxed);
+    return true;
+}
+
+void lab_point_mutex_lock_at(pthread_mutex_t *mutex, const char *file, int line)
+{
+    if (!lab_point_is_named(mutex) || full()) {
+        lab_check_at(pthread_mutex_lock(mutex), "pthread_mutex_lock", file, line);
+        return;
+    }
+    /* Try first, so that a WAIT is recorded only when the thread really has to wait. */
+    int rc = pthread_mutex_trylock(mutex);
+    if (rc == EBUSY) {
+        lab_point_at(LAB_POINT_WAIT, mutex, "lock", file, line);
+        rc = pthread_mutex_lock(mutex);
+    }
+    lab_check_at(rc, "pthread_mutex_lock", file, line);
+    lab_point_at(LAB_POINT_GET, mutex, "lock", file, line);
+}
+
+void lab_point_mutex_unlock_at(pthread_mutex_t *mutex, const char *file, int line)
+{
+    /* Recorded before the unlock: the next owner's GET always comes after it in time. A
+     * full buffer's drop is counted after it, to keep the critical section as short. */
+    bool room = self == NULL ||
+                atomic_load_explicit(&self->count, memory_order_relaxed) < LAB_POINT_CAP;
+    bool named = lab_point_is_named(mutex);
+    if (named && room)
+        lab_point_at(LAB_POINT_RELEASE, mutex, "lock", file, line);
+    lab_check_at(pthread_mutex_unlock(mutex), "pthread_mutex_unlock", file, line);
+    if (named && !room)
+        full();
+}
+
+void lab_point_cond_wait_at(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *file,
+                            int line)
+{
+    /* The wait lets go of the mutex and takes it back: say so, or the mutex would
+     * seem held by two threads at once. */
+    bool named = lab_point_is_named(mutex);
+    if (named)
+        lab_point_at(LAB_POINT_RELEASE, mutex, "lock", file, line);
+    lab_check_at(pthread_cond_wait(cond, mutex), "pthread_cond_wait", file, line);
+    if (named)
+        lab_point_at(LAB_POINT_GET, mutex, "lock", file, line);
 }

@@ -25,12 +25,33 @@
  * LOCKING PROTOCOL: none for the caller. Recording is per thread (each thread appends to
  * its own buffer); the only lock is taken when a thread records its first point and when
  * a name is registered.
+ *
+ * The recorder: each thread gets a record (a small id, its name, a buffer of at most
+ * LAB_POINT_CAP events; later events are dropped and counted) the first time it records.
+ * The owner appends and publishes its count with a release store; lab_points_collect()
+ * reads the counts with acquire loads, so it can copy everything at exit while daemon
+ * threads are still recording. Build with -DLAB_NO_POINTS and every point compiles to
+ * nothing (make bench compares the three costs: compiled out, off, on).
+ *
+ * For a schedule controller (--schedule/--step/--explore, not built yet): it would hook in
+ * at the end of lab_point_at() (after the event is recorded, so the log is also the
+ * schedule that ran): a thread reaching a point parks there until the controller lets it
+ * go. The identity to choose by is lab_point_thread_id(): 0 for the thread that enabled
+ * the points ("main"), then 1, 2... in the order lab_thread_start() was called (the
+ * starting thread reserves the record, lab_point_thread_new()), so ids do not depend on
+ * which new thread happened to run first; a new thread records START before its function.
+ * WAIT/GET/TIMEOUT say who is blocked on what, RELEASE/END who may unblock whom. Two
+ * things it must change: the mutex wrappers record WAIT only after a failed trylock (the
+ * controller needs a point before every attempt), and the timestamps (now() in point.c)
+ * would come from its virtual clock.
  */
 #ifndef THREADLAB_POINT_H
 #define THREADLAB_POINT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef enum lab_point_kind {
     LAB_POINT_START,     /* the calling thread begins running (first thing on a new thread) */
@@ -54,12 +75,20 @@ extern atomic_bool lab_points_on;
 /* Report a scheduling point of the calling thread. `object` is the address of what it
  * concerns (a lab_event, an ilock, a pthread_mutex_t, a lab_thread...), `kind` a static
  * word for what it is ("lock", "semaphore", "event", "condition", "queue", "future",
- * "thread", "barrier", "timer", "sleep"). Free when nobody listens. Can't fail. */
+ * "thread", "barrier", "timer", "sleep"). Free when nobody listens. Can't fail.
+ * For a lab_thread, START/END name the thread itself and a joiner WAITs/GETs it. */
+#ifdef LAB_NO_POINTS
+#define lab_points_listening() false
+#define lab_point(point_kind, object, kind) ((void)0)
+#else
+#define lab_points_listening() \
+    __builtin_expect(atomic_load_explicit(&lab_points_on, memory_order_relaxed), 0)
 #define lab_point(point_kind, object, kind)                                                \
     do {                                                                                   \
-        if (__builtin_expect(atomic_load_explicit(&lab_points_on, memory_order_relaxed), 0)) \
+        if (lab_points_listening())                                                        \
             lab_point_at((point_kind), (object), (kind), __FILE__, __LINE__);             \
     } while (0)
+#endif
 
 /* What lab_point() calls when somebody listens. Can't fail (a full buffer drops the event
  * and counts it). */
@@ -67,14 +96,72 @@ void lab_point_at(lab_point_kind point, const void *object, const char *kind, co
                   int line);
 
 /* Give object a name for timelines and schedules ("green light"); the text is copied
- * (at most 31 characters kept). Naming it again replaces the name. Can't fail. */
+ * (at most 31 characters kept). Naming it again replaces the name. Can't fail (beyond
+ * LAB_POINT_NAMES names, more are ignored and those objects show as "<kind>#<n>"). */
 void lab_point_name(const void *object, const char *name);
+/* Copy object's name into name[0..size-1]; false (and "") when it has none. */
+bool lab_point_object_name(const void *object, char *name, size_t size);
+/* Whether object was given a name (lock-free; used by the mutex wrappers). */
+bool lab_point_is_named(const void *object);
 
 /* Start listening: from now on every lab_point() is recorded. Called by lab_init() when
- * --timeline or --trace is given, before any thread starts. Returns 0 or ENOMEM. */
+ * --timeline or --trace is given, before any thread starts; the calling thread is
+ * recorded as "main". Returns 0 (kept as int so a future recorder may refuse). */
 int lab_points_enable(void);
+/* Stop listening (what was recorded stays). For benchmarks and tests. */
+void lab_points_disable(void);
+
+/* Tell the recorder the calling thread's name (thread.c does, when a thread is named).
+ * Nothing happens when nobody listens. */
+void lab_point_thread_named(const char *name);
+/* A record for a thread about to be started, so that ids follow the order threads are
+ * started, whatever order they first run in: the starting thread calls
+ * lab_point_thread_new(name) (NULL when nobody listens) and the new thread, first thing,
+ * lab_point_thread_adopt() with it (NULL: nothing happens). */
+void *lab_point_thread_new(const char *name);
+void lab_point_thread_adopt(void *record);
+/* The calling thread's recorder id (0 for the thread that enabled the points, then 1, 2...
+ * in the order threads first record); -1 when nobody listens. */
+int lab_point_thread_id(void);
 
 /* "start", "end", "wait", "get", "timeout", "release", "sleep", "woke", "mark". */
 const char *lab_point_kind_name(lab_point_kind point);
+
+/* ---- reading what was recorded ------------------------------------------------------ */
+
+#define LAB_POINT_CAP 4096    /* events kept per thread; later ones are counted as dropped */
+#define LAB_POINT_NAMES 1024  /* object names kept */
+
+typedef struct lab_point_event {
+    double at;              /* seconds on lab_now()'s clock (CLOCK_MONOTONIC) */
+    const void *object;
+    const char *kind;       /* the static word given to lab_point() */
+    const char *file;
+    int line;
+    lab_point_kind point;
+} lab_point_event;
+
+/* One thread's record, as copied by lab_points_collect(). */
+typedef struct lab_point_log {
+    int id;                 /* lab_point_thread_id() of that thread */
+    char name[32];
+    size_t count;           /* events[0..count-1], in the order the thread recorded them */
+    size_t dropped;         /* events that did not fit */
+    lab_point_event *events;
+} lab_point_log;
+
+/* Copy every thread's events recorded so far (safe while threads still record: each log
+ * ends at what its thread had published). Returns how many logs, in id order, in *logs
+ * (free with lab_points_free); 0 and NULL when nothing was recorded. ENOMEM aborts via
+ * lab_calloc. */
+size_t lab_points_collect(lab_point_log **logs);
+void lab_points_free(lab_point_log *logs, size_t count);
+
+/* Used by checked.h's mutex wrappers when somebody listens: the real call, with WAIT (only
+ * when the lock is taken)/GET/RELEASE points for mutexes that have a name. */
+void lab_point_mutex_lock_at(pthread_mutex_t *mutex, const char *file, int line);
+void lab_point_mutex_unlock_at(pthread_mutex_t *mutex, const char *file, int line);
+void lab_point_cond_wait_at(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *file,
+                            int line);
 
 #endif

@@ -22,6 +22,7 @@ struct lab_thread {
     bool claimed;        /* someone is joining it: nobody else may */
     bool orphaned;       /* left behind by fork(): exists only in the parent */
     lab_thread *next;    /* registry list */
+    void *point_record;  /* the recorder's record for it (point.h), or NULL */
 };
 
 /* The registry: every started thread not yet joined. */
@@ -92,6 +93,7 @@ static void registry_remove(lab_thread *thread)
 static void *thread_trampoline(void *self_arg)
 {
     lab_thread *self = self_arg;
+    lab_point_thread_adopt(self->point_record);
     lab_thread_set_current_name(self->name);
     lab_point(LAB_POINT_START, self, "thread");
     void *result = self->fn(self->arg);
@@ -117,6 +119,7 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daem
     thread->alive = true;   /* counted from start(), as Python does */
 
     registry_add(thread);
+    thread->point_record = lab_point_thread_new(thread->name);
     int rc = pthread_create(&thread->id, NULL, thread_trampoline, thread);
     if (rc != 0) {
         registry_remove(thread);
@@ -177,7 +180,7 @@ int lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **res
     void *value = NULL;
     lab_point(LAB_POINT_WAIT, thread, "thread");
     int rc = pthread_timedjoin_np(thread->id, &value, &at);
-    lab_point(rc == 0 ? LAB_POINT_GET : LAB_POINT_TIMEOUT, thread, "thread");
+    lab_point(rc == ETIMEDOUT ? LAB_POINT_TIMEOUT : LAB_POINT_GET, thread, "thread");
     if (rc == ETIMEDOUT) {
         lab_pthread_mutex_lock(&registry_lock);
         thread->claimed = false;   /* still running: it can be joined later */
@@ -214,6 +217,7 @@ const char *lab_thread_current_name(void)
 void lab_thread_set_current_name(const char *name)
 {
     snprintf(current_name, sizeof current_name, "%s", name);
+    lab_point_thread_named(current_name);
     char kernel_name[16];   /* the kernel keeps at most 15 characters */
     size_t length = strnlen(name, sizeof kernel_name - 1);
     memcpy(kernel_name, name, length);
@@ -266,7 +270,9 @@ _Noreturn void lab_main_exit(int status)
 {
     lab_thread *thread;
     while ((thread = claim_next(LAB_THREAD_NOT_DAEMON)) != NULL) {
+        lab_point(LAB_POINT_WAIT, thread, "thread");
         LAB_CHECK(pthread_join(thread->id, NULL));
+        lab_point(LAB_POINT_GET, thread, "thread");
         finish_join(thread, NULL);
     }
     /* Nobody will join the daemons now: detach them, so that their end (if they get

@@ -89,6 +89,7 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
+    lab_point_name(&counter_lock, "counter lock");   /* shown by --timeline and --trace */
     if (threads == 0)
         threads = mode == MODE_WINDOW ? 10 : 4;
     if (iterations == 0)

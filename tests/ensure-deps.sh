@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure what the tests need is installed: the Check unit-test framework and pkg-config.
+# Make sure what the tests need is installed: the Check unit-test framework, pkg-config and
+# xmllint (libxml2-utils).
 # Installs the Debian packages `check` and `pkg-config` with apt-get when they are missing
 # (directly as root, through sudo otherwise). Prints one clear line and fails when it cannot.
 # Extra packages can be asked for by name: tests/ensure-deps.sh valgrind; or as WHAT=PACKAGE
@@ -12,6 +13,7 @@ command -v pkg-config >/dev/null 2>&1 || packages+=(pkg-config)
 if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists check; then
     packages+=(check)
 fi
+command -v xmllint >/dev/null 2>&1 || packages+=(libxml2-utils)   # test_timeline checks SVGs
 for extra in "$@"; do
     want=${extra%%=*} package=${extra#*=}
     case $want in
