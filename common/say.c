@@ -32,7 +32,14 @@ static const int palette[LAB_PALETTE_SIZE] = {160, 27, 28, 163, 130, 30, 129, 64
 
 /* Names in order of first appearance (under output_lock): the index picks the colour. */
 static char seen[SEEN_MAX][LAB_THREAD_NAME_MAX];
+static int seen_colour[SEEN_MAX];   /* the palette index each name got */
 static int seen_count;
+/* Processes: a forked child numbers the names it meets on its own, so child k starts its new
+ * names k + 1 places further along the palette than the parent would: workers of a process
+ * pool (each naming itself once) get colours different from each other and from the parent's
+ * next name. (Names seen before the fork keep their colours.) */
+static int children_forked;   /* in the parent: how many fork() calls so far */
+static int colour_offset;     /* in a child: where its new names start */
 
 /* fork() copies only the calling thread. If another thread were inside say() at that
  * moment, the child's copy of output_lock would stay locked forever. So fork waits until
@@ -42,14 +49,22 @@ static void before_fork(void)
     lab_pthread_mutex_lock(&output_lock);
 }
 
-static void after_fork(void)
+static void after_fork_in_parent(void)
 {
+    children_forked++;
+    lab_pthread_mutex_unlock(&output_lock);
+}
+
+static void after_fork_in_child(void)
+{
+    colour_offset += children_forked + 1;
+    children_forked = 0;
     lab_pthread_mutex_unlock(&output_lock);
 }
 
 __attribute__((constructor)) static void register_fork_handlers(void)
 {
-    LAB_CHECK(pthread_atfork(before_fork, after_fork, after_fork));
+    LAB_CHECK(pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child));
 }
 
 void lab_set_quiet(bool value)
@@ -88,11 +103,11 @@ static int colour_of(const char *name)
 {
     for (int i = 0; i < seen_count; i++)
         if (strcmp(seen[i], name) == 0)
-            return palette[i % LAB_PALETTE_SIZE];
+            return palette[seen_colour[i]];
     if (seen_count < SEEN_MAX) {
         snprintf(seen[seen_count], LAB_THREAD_NAME_MAX, "%s", name);
-        seen_count++;
-        return palette[(seen_count - 1) % LAB_PALETTE_SIZE];
+        seen_colour[seen_count] = (seen_count + colour_offset) % LAB_PALETTE_SIZE;
+        return palette[seen_colour[seen_count++]];
     }
     unsigned hash = 5381;   /* hundreds of names: the colours could not be told apart anyway */
     for (const char *c = name; *c != '\0'; c++)

@@ -54,6 +54,8 @@ static const struct known_failure {
     {"gil", SILENCE, "CPU-bound jobs do not scale with --speed: 0.5 real s reads as ~10 class s at "
                      "20x; say 'computing...' before each timed job (at class pace ~0.5 s)"},
     {"candy", HELP_WIDTH, "--about is 103 columns (the demo's summary); shorten it"},
+    {"procpool", SILENCE, "CPU-bound sums do not scale with --speed (like gil): say what is being "
+                          "computed before each timed job"},
     {"fork", COLOUR, "the child process numbers the names it meets on its own, so a name in the "
                      "child and one in the parent can share a colour"},
 };
