@@ -177,9 +177,10 @@ START_TEST(help_parser_finds_the_options)
     ck_assert_int_eq(options[1].kind, RANGED);
     child_run_free(&help);
     help = run_args("daemon", help_args);
-    ck_assert_int_eq(options_from_help(help.out, options), 2);
+    ck_assert_int_eq(options_from_help(help.out, options), 3);
     ck_assert_int_eq(options[0].kind, FLAG);
-    ck_assert_int_eq(options[1].kind, CHOICE);
+    ck_assert_int_eq(options[1].kind, FLAG);
+    ck_assert_int_eq(options[2].kind, CHOICE);
     child_run_free(&help);
 }
 END_TEST
