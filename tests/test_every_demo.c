@@ -169,12 +169,16 @@ START_TEST(help_parser_finds_the_options)
     const char *help_args[] = {"--help", NULL};
     child_run help = run_args("join", help_args);
     help_option options[MAX_OPTIONS];
-    ck_assert_int_eq(options_from_help(help.out, options), 2);
+    ck_assert_int_eq(options_from_help(help.out, options), 3);
     ck_assert_str_eq(options[0].name, "threads");
     ck_assert_int_eq(options[0].kind, RANGED);
     ck_assert_double_eq(options[0].max, 1000);
     ck_assert_str_eq(options[1].name, "seconds");
     ck_assert_int_eq(options[1].kind, RANGED);
+    ck_assert_double_eq(options[1].min, 0);
+    ck_assert_double_eq(options[1].max, 60);
+    ck_assert_str_eq(options[2].name, "join-in-loop");
+    ck_assert_int_eq(options[2].kind, FLAG);
     child_run_free(&help);
     help = run_args("daemon", help_args);
     ck_assert_int_eq(options_from_help(help.out, options), 3);
