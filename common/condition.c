@@ -95,17 +95,17 @@ void lab_condition_destroy(lab_condition *cond)
 /* ---- the lock: Python's acquire, release, _is_owned, _release_save, _acquire_restore ---- */
 
 /* Who the calling thread is, for the RLock's owner: the address of a thread-local. */
-static _Thread_local char me;
+static _Thread_local char thread_token;
 
 static bool rlock_mine(lab_condition_lock *lock)
 {
-    return atomic_load(&lock->owner) == &me;   /* only I can make it equal to me */
+    return atomic_load(&lock->owner) == &thread_token;   /* only I can make it mine */
 }
 
 /* The RLock's mutex was just taken by the caller. */
 static void rlock_taken(lab_condition_lock *lock, int count)
 {
-    atomic_store(&lock->owner, &me);
+    atomic_store(&lock->owner, &thread_token);
     lock->count = count;
 }
 
