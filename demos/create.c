@@ -148,7 +148,7 @@ static bool showing(int which)
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    struct loop_args args[LOOPS];
+    struct loop_args args[LOOPS], bare_args[LOOPS];
     struct callable callables[LOOPS];
     struct loop_thread_class objects[LOOPS];
     lab_thread *threads[3 * LOOPS];
@@ -172,8 +172,8 @@ int main(int argc, char **argv)
                                                   LAB_THREAD_NOT_DAEMON, "subclass-%d", i);
         }
         if (showing(4)) {
-            args[i] = (struct loop_args){i, loop_seconds[i]};   /* shared with way 1: read-only */
-            start_bare(&args[i]);
+            bare_args[i] = (struct loop_args){i, loop_seconds[i]};
+            start_bare(&bare_args[i]);
             bare++;
         }
     }
