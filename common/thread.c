@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct lab_thread {
     pthread_t id;
@@ -18,6 +19,7 @@ struct lab_thread {
     lab_thread_daemon daemon;
     lab_thread_fn fn;
     void *arg;
+    pid_t native_id;     /* gettid(), set by the thread as it begins; 0 until then */
     bool alive;          /* fn has not returned yet */
     bool claimed;        /* someone is joining it: nobody else may */
     bool orphaned;       /* left behind by fork(): exists only in the parent */
@@ -27,10 +29,18 @@ struct lab_thread {
 
 /* The registry: every started thread not yet joined. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t native_id_known = PTHREAD_COND_INITIALIZER;   /* a thread set its own */
 static lab_thread *registry;
 static int live_threads;   /* started and fn not returned */
+static size_t stack_size;  /* for threads started from now on; 0: the system's default */
+
+/* The main thread's record: never in the registry, never joined (its handle is const).
+ * Its name changes under registry_lock (the main thread renames itself, or fork() makes
+ * another thread main); id and native_id are set before threads start, and in a child. */
+static lab_thread main_record = {.name = "main", .daemon = LAB_THREAD_NOT_DAEMON, .alive = true};
 
 static _Thread_local char current_name[LAB_THREAD_NAME_MAX] = "";
+static _Thread_local lab_thread *current_record;   /* NULL in a thread not started here */
 static pthread_t main_thread;
 
 /* In a child of fork() only the forking thread exists: the other threads' records
@@ -55,6 +65,11 @@ static void after_fork_in_child(void)
     }
     live_threads = 0;
     main_thread = pthread_self();
+    /* The forking thread is the child's main thread and keeps its name (thread.h). */
+    main_record.id = main_thread;
+    main_record.native_id = gettid();
+    snprintf(main_record.name, sizeof main_record.name, "%s", lab_thread_current_name());
+    current_record = &main_record;
     lab_pthread_mutex_unlock(&registry_lock);
 }
 
@@ -62,6 +77,9 @@ static void after_fork_in_child(void)
 __attribute__((constructor)) static void remember_main_thread(void)
 {
     main_thread = pthread_self();
+    main_record.id = main_thread;
+    main_record.native_id = gettid();
+    current_record = &main_record;
     LAB_CHECK(pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child));
 }
 
@@ -89,12 +107,29 @@ static void registry_remove(lab_thread *thread)
     lab_pthread_mutex_unlock(&registry_lock);
 }
 
+/* The calling thread's name for say() and for the kernel (gdb, top -H). */
+static void set_own_name(const char *name)
+{
+    snprintf(current_name, sizeof current_name, "%s", name);
+    lab_point_thread_named(current_name);
+    char kernel_name[16];   /* the kernel keeps at most 15 characters */
+    size_t length = strnlen(name, sizeof kernel_name - 1);
+    memcpy(kernel_name, name, length);
+    kernel_name[length] = '\0';
+    pthread_setname_np(pthread_self(), kernel_name);   /* cosmetic: ignore failure */
+}
+
 /* Every lab thread starts here: name itself, run fn, then count itself out. */
 static void *thread_trampoline(void *self_arg)
 {
     lab_thread *self = self_arg;
     lab_point_thread_adopt(self->point_record);
-    lab_thread_set_current_name(self->name);
+    current_record = self;
+    lab_pthread_mutex_lock(&registry_lock);
+    self->native_id = gettid();   /* before the first scheduling point: never waits for one */
+    lab_pthread_cond_broadcast(&native_id_known);
+    lab_pthread_mutex_unlock(&registry_lock);
+    set_own_name(self->name);
     lab_point(LAB_POINT_START, self, "thread");
     void *result = self->fn(self->arg);
     lab_point(LAB_POINT_END, self, "thread");
@@ -115,12 +150,22 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daem
     va_end(args);
     thread->fn = fn;
     thread->arg = arg;
+    if (daemon == LAB_THREAD_INHERIT)   /* Python's daemon=None: as the starting thread */
+        daemon = current_record != NULL ? current_record->daemon : LAB_THREAD_NOT_DAEMON;
     thread->daemon = daemon;
     thread->alive = true;   /* counted from start(), as Python does */
 
+    pthread_attr_t attr;
+    size_t stack = lab_thread_stack_size();
+    if (stack != 0) {   /* threading.stack_size(n): checked by lab_thread_set_stack_size */
+        LAB_CHECK(pthread_attr_init(&attr));
+        LAB_CHECK(pthread_attr_setstacksize(&attr, stack));
+    }
     registry_add(thread);
     thread->point_record = lab_point_thread_new(thread->name);
-    int rc = pthread_create(&thread->id, NULL, thread_trampoline, thread);
+    int rc = pthread_create(&thread->id, stack != 0 ? &attr : NULL, thread_trampoline, thread);
+    if (stack != 0)
+        LAB_CHECK(pthread_attr_destroy(&attr));
     if (rc != 0) {
         registry_remove(thread);
         lab_pthread_mutex_lock(&registry_lock);
@@ -207,6 +252,73 @@ const char *lab_thread_name(const lab_thread *thread)
     return thread->name;
 }
 
+bool lab_thread_is_daemon(const lab_thread *thread)
+{
+    return thread->daemon == LAB_THREAD_DAEMON;
+}
+
+unsigned long lab_thread_ident(const lab_thread *thread)
+{
+    if (thread == current_record)   /* the caller itself: pthread_create may not have stored id yet */
+        return lab_thread_get_ident();
+    return (unsigned long)thread->id;
+}
+
+long lab_thread_native_id(const lab_thread *thread)
+{
+    lab_pthread_mutex_lock(&registry_lock);
+    while (thread->native_id == 0 && !thread->orphaned)   /* it is about to set it */
+        lab_pthread_cond_wait(&native_id_known, &registry_lock);
+    long id = thread->native_id;
+    lab_pthread_mutex_unlock(&registry_lock);
+    return id;
+}
+
+unsigned long lab_thread_get_ident(void)
+{
+    _Static_assert(sizeof(pthread_t) <= sizeof(unsigned long), "pthread_t is a number here");
+    return (unsigned long)pthread_self();
+}
+
+long lab_thread_get_native_id(void)
+{
+    return gettid();
+}
+
+const lab_thread *lab_thread_current(void)
+{
+    return current_record;
+}
+
+const lab_thread *lab_thread_main(void)
+{
+    return &main_record;
+}
+
+size_t lab_thread_stack_size(void)
+{
+    lab_pthread_mutex_lock(&registry_lock);
+    size_t size = stack_size;
+    lab_pthread_mutex_unlock(&registry_lock);
+    return size;
+}
+
+int lab_thread_set_stack_size(size_t bytes)
+{
+    if (bytes != 0) {   /* ask pthreads itself: it refuses less than PTHREAD_STACK_MIN */
+        pthread_attr_t attr;
+        LAB_CHECK(pthread_attr_init(&attr));
+        int rc = pthread_attr_setstacksize(&attr, bytes);
+        LAB_CHECK(pthread_attr_destroy(&attr));
+        if (rc != 0)
+            return rc;
+    }
+    lab_pthread_mutex_lock(&registry_lock);
+    stack_size = bytes;
+    lab_pthread_mutex_unlock(&registry_lock);
+    return 0;
+}
+
 const char *lab_thread_current_name(void)
 {
     if (current_name[0] != '\0')
@@ -216,13 +328,12 @@ const char *lab_thread_current_name(void)
 
 void lab_thread_set_current_name(const char *name)
 {
-    snprintf(current_name, sizeof current_name, "%s", name);
-    lab_point_thread_named(current_name);
-    char kernel_name[16];   /* the kernel keeps at most 15 characters */
-    size_t length = strnlen(name, sizeof kernel_name - 1);
-    memcpy(kernel_name, name, length);
-    kernel_name[length] = '\0';
-    pthread_setname_np(pthread_self(), kernel_name);   /* cosmetic: ignore failure */
+    set_own_name(name);
+    if (current_record == NULL)   /* a thread not started here has no record to update */
+        return;
+    lab_pthread_mutex_lock(&registry_lock);   /* enumerate() reads the records' names */
+    snprintf(current_record->name, sizeof current_record->name, "%s", current_name);
+    lab_pthread_mutex_unlock(&registry_lock);
 }
 
 int lab_thread_active_count(void)
@@ -236,10 +347,10 @@ int lab_thread_active_count(void)
 size_t lab_thread_enumerate(char names[][LAB_THREAD_NAME_MAX], size_t max)
 {
     size_t count = 0;
-    if (max > 0)
-        snprintf(names[0], LAB_THREAD_NAME_MAX, "main");
-    count++;
     lab_pthread_mutex_lock(&registry_lock);
+    if (max > 0)   /* main by its own name: renamed, or the thread that forked this child */
+        memcpy(names[0], main_record.name, LAB_THREAD_NAME_MAX);
+    count++;
     for (lab_thread *t = registry; t != NULL; t = t->next) {
         if (!t->alive)
             continue;

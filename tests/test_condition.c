@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A bounded wait for something another thread does; the test asserts on the result. */
 static bool eventually(bool (*done)(void *), void *arg)
@@ -25,6 +26,50 @@ static bool eventually(bool (*done)(void *), void *arg)
         lab_sleep(0.001);
     }
     return done(arg);
+}
+
+/* A gate the test opens; a holder thread keeps a condition's lock until then. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_opened = PTHREAD_COND_INITIALIZER;
+static bool gate_open;
+static atomic_bool holder_has_it;
+
+static void gate_reset(void)
+{
+    lab_pthread_mutex_lock(&gate_lock);
+    gate_open = false;
+    lab_pthread_mutex_unlock(&gate_lock);
+    atomic_store(&holder_has_it, false);
+}
+
+static void gate_open_now(void)
+{
+    lab_pthread_mutex_lock(&gate_lock);
+    gate_open = true;
+    lab_pthread_cond_broadcast(&gate_opened);
+    lab_pthread_mutex_unlock(&gate_lock);
+}
+
+static void *hold_until_gate(void *cond)
+{
+    lab_condition_acquire(cond);
+    atomic_store(&holder_has_it, true);
+    lab_pthread_mutex_lock(&gate_lock);
+    while (!gate_open)
+        lab_pthread_cond_wait(&gate_opened, &gate_lock);
+    lab_pthread_mutex_unlock(&gate_lock);
+    lab_condition_release(cond);
+    return NULL;
+}
+
+static bool held_by_holder(void *unused) { (void)unused; return atomic_load(&holder_has_it); }
+
+/* With the lock just taken by try_acquire: whether a thread is in the pool; releases. */
+static bool waiting_then_release(lab_condition *cond)
+{
+    bool waiting = lab_condition_waiting(cond) == 1;
+    lab_condition_release(cond);
+    return waiting;
 }
 
 /* ---- a room of waiters ---- */
@@ -321,6 +366,74 @@ static void wait_without_the_lock(void *arg)
         lab_condition_wait(&cond);
 }
 
+static void release_the_rlock_unheld(void *arg)
+{
+    (void)arg;
+    lab_condition cond;
+    if (lab_condition_init(&cond) == 0)
+        lab_condition_release(&cond);
+}
+
+static void wait_on_a_free_callers_lock(void *recursive)
+{
+    static pthread_mutex_t lock;
+    static lab_condition cond;
+    if (lab_pthread_mutex_init_kind(&lock, recursive != NULL ? PTHREAD_MUTEX_RECURSIVE
+                                                             : PTHREAD_MUTEX_NORMAL) != 0 ||
+        lab_condition_init_with_lock(&cond, &lock) != 0)
+        return;
+    if (lab_condition_wait_timeout(&cond, 5) != 0)
+        _exit(3);   /* never: the wait aborts first */
+}
+
+static void notify_while_another_holds_the_recursive_lock(void *unused)
+{
+    (void)unused;
+    static pthread_mutex_t lock;
+    static lab_condition cond;
+    if (lab_pthread_mutex_init_kind(&lock, PTHREAD_MUTEX_RECURSIVE) != 0 ||
+        lab_condition_init_with_lock(&cond, &lock) != 0)
+        return;
+    gate_reset();
+    lab_thread_start(hold_until_gate, &cond, LAB_THREAD_DAEMON, "holder");
+    if (eventually(held_by_holder, NULL))
+        lab_condition_notify(&cond, 1);
+}
+
+static void notify_on_a_free_recursive_lock(void *unused)
+{
+    (void)unused;
+    static pthread_mutex_t lock;
+    static lab_condition cond;
+    if (lab_pthread_mutex_init_kind(&lock, PTHREAD_MUTEX_RECURSIVE) == 0 &&
+        lab_condition_init_with_lock(&cond, &lock) == 0)
+        lab_condition_notify(&cond, 1);
+}
+
+static void expect_abort(void (*fn)(void *), void *arg, const char *message)
+{
+    child_run run = run_in_child(fn, arg, 10);
+    ck_assert_msg(run.signal == SIGABRT, "exit %d, signal %d", run.exit_code, run.signal);
+    ck_assert_msg(strstr(run.err, message) != NULL, "stderr: %s", run.err);
+    child_run_free(&run);
+}
+
+/* Python: RuntimeError for release, wait or notify without holding the lock. */
+START_TEST(the_lock_must_be_held_whatever_its_kind)
+{
+    expect_abort(release_the_rlock_unheld, NULL,
+                 "lab_condition_release by a thread that does not hold the lock");
+    expect_abort(wait_on_a_free_callers_lock, NULL,
+                 "lab_condition_wait without holding the condition's lock");
+    expect_abort(wait_on_a_free_callers_lock, "recursive",
+                 "lab_condition_wait without holding the condition's lock");
+    expect_abort(notify_on_a_free_recursive_lock, NULL,
+                 "lab_condition_notify without holding the condition's lock");
+    expect_abort(notify_while_another_holds_the_recursive_lock, NULL,
+                 "lab_condition_notify without holding the condition's lock");
+}
+END_TEST
+
 START_TEST(notify_or_wait_without_the_lock_aborts_with_a_message)
 {
     child_run run = run_in_child(notify_without_the_lock, NULL, 10);
@@ -333,6 +446,272 @@ START_TEST(notify_or_wait_without_the_lock_aborts_with_a_message)
     ck_assert_msg(strstr(run.err, "lab_condition_wait without holding the condition's lock") != NULL,
                   "stderr: %s", run.err);
     child_run_free(&run);
+}
+END_TEST
+
+/* ---- the lock: Python's default RLock, a caller's Lock or RLock, one lock shared ---- */
+
+static void *try_from_another_thread(void *cond)
+{
+    int rc = lab_condition_try_acquire(cond);
+    if (rc == 0)
+        lab_condition_release(cond);
+    return (void *)(long)rc;
+}
+
+/* try_acquire in a thread of its own: 0 when the lock was free, EAGAIN when held. */
+static long tried_elsewhere(lab_condition *cond)
+{
+    return (long)lab_thread_join(
+        lab_thread_start(try_from_another_thread, cond, LAB_THREAD_NOT_DAEMON, "prober"));
+}
+
+START_TEST(the_default_lock_is_an_rlock)
+{
+    lab_condition cond;
+    ck_assert_int_eq(lab_condition_init(&cond), 0);
+    lab_condition_acquire(&cond);
+    lab_condition_acquire(&cond);                          /* the holder again: counts */
+    ck_assert_int_eq(lab_condition_try_acquire(&cond), 0);   /* acquire(False) too */
+    ck_assert_int_eq(lab_condition_acquire_timeout(&cond, 0), 0);
+    ck_assert_int_eq(tried_elsewhere(&cond), EAGAIN);
+    for (int i = 0; i < 3; i++) {
+        lab_condition_release(&cond);
+        ck_assert_int_eq(tried_elsewhere(&cond), EAGAIN);   /* still held once more */
+    }
+    lab_condition_release(&cond);
+    ck_assert_int_eq(tried_elsewhere(&cond), 0);
+    lab_condition_destroy(&cond);
+}
+END_TEST
+
+START_TEST(acquire_false_and_with_a_timeout_on_a_lock_held_elsewhere)
+{
+    lab_condition cond;
+    ck_assert_int_eq(lab_condition_init(&cond), 0);
+    gate_reset();
+    lab_thread *holder = lab_thread_start(hold_until_gate, &cond, LAB_THREAD_NOT_DAEMON, "holder");
+    ck_assert(eventually(held_by_holder, &cond));
+    ck_assert_int_eq(lab_condition_try_acquire(&cond), EAGAIN);
+    double begin = lab_now();
+    ck_assert_int_eq(lab_condition_acquire_timeout(&cond, 0), ETIMEDOUT);   /* one try */
+    ck_assert_int_eq(lab_condition_acquire_timeout(&cond, 0.05), ETIMEDOUT);
+    double waited = lab_now() - begin;
+    ck_assert_msg(waited >= 0.05 && waited < 2.0, "a 0.05 s acquire gave up after %.3f s", waited);
+    const double bad[] = {-1, NAN, INFINITY, -INFINITY};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_int_eq(lab_condition_acquire_timeout(&cond, bad[i]), EINVAL);
+    gate_open_now();
+    ck_assert_int_eq(lab_condition_acquire_timeout(&cond, 10), 0);
+    lab_condition_release(&cond);
+    lab_thread_join(holder);
+    lab_condition_destroy(&cond);
+}
+END_TEST
+
+START_TEST(a_callers_lock_and_rlock_behave_as_python_lock_and_rlock)
+{
+    pthread_mutex_t plain = PTHREAD_MUTEX_INITIALIZER, recursive;
+    ck_assert_int_eq(lab_pthread_mutex_init_kind(&recursive, PTHREAD_MUTEX_RECURSIVE), 0);
+    lab_condition on_plain, on_recursive;
+    ck_assert_int_eq(lab_condition_init_with_lock(&on_plain, &plain), 0);
+    ck_assert_int_eq(lab_condition_init_with_lock(&on_recursive, &recursive), 0);
+    ck_assert_int_eq(on_plain.lock->kind, LAB_CONDITION_MUTEX);
+    ck_assert_int_eq(on_recursive.lock->kind, LAB_CONDITION_RECURSIVE_MUTEX);
+    lab_condition_acquire(&on_plain);
+    ck_assert_int_eq(lab_condition_try_acquire(&on_plain), EAGAIN);   /* a Lock: even for me */
+    ck_assert_int_eq(pthread_mutex_trylock(&plain), EBUSY);          /* it is the caller's */
+    lab_condition_release(&on_plain);
+    lab_pthread_mutex_lock(&recursive);
+    ck_assert_int_eq(lab_condition_try_acquire(&on_recursive), 0);   /* an RLock: counts */
+    ck_assert_int_eq(tried_elsewhere(&on_recursive), EAGAIN);
+    lab_condition_release(&on_recursive);
+    lab_pthread_mutex_unlock(&recursive);
+    ck_assert_int_eq(tried_elsewhere(&on_recursive), 0);
+    /* the lock must be free when the condition is set up: it is tried to learn its kind */
+    lab_pthread_mutex_lock(&plain);
+    lab_condition busy;
+    ck_assert_int_eq(lab_condition_init_with_lock(&busy, &plain), EBUSY);
+    lab_pthread_mutex_unlock(&plain);
+    lab_condition_destroy(&on_plain);
+    lab_condition_destroy(&on_recursive);
+    lab_pthread_mutex_destroy(&recursive);
+}
+END_TEST
+
+/* A thread that takes the lock `depth` times, waits once, then reports how the lock was
+ * held while it slept and after it woke. */
+typedef struct deep_waiter {
+    lab_condition *cond;
+    int depth;
+    bool go;                 /* protected by the lock */
+    long while_asleep;       /* what another thread's try_acquire got while it waited */
+    long after_each[4];      /* ... after each of its releases once awake */
+} deep_waiter;
+
+static bool go_given(void *arg) { return ((deep_waiter *)arg)->go; }
+
+static void *wait_holding_deep(void *arg)
+{
+    deep_waiter *w = arg;
+    for (int i = 0; i < w->depth; i++)
+        lab_condition_acquire(w->cond);
+    lab_condition_wait_for(w->cond, go_given, w);
+    for (int i = 0; i < w->depth; i++) {
+        lab_condition_release(w->cond);
+        w->after_each[i] = tried_elsewhere(w->cond);
+    }
+    return NULL;
+}
+
+/* Whether the deep waiter is in the pool while this thread could take the lock. */
+static lab_condition *deep_cond;
+static bool deep_waiting(void *arg)
+{
+    (void)arg;
+    return lab_condition_try_acquire(deep_cond) == 0 && waiting_then_release(deep_cond);
+}
+
+/* Python: a wait gives up an RLock held n times completely and holds it n times after. */
+static void wait_releases_every_level_and_restores_them(lab_condition *cond)
+{
+    deep_waiter w = {.cond = cond, .depth = 3};
+    lab_thread *waiter = lab_thread_start(wait_holding_deep, &w, LAB_THREAD_NOT_DAEMON, "deep");
+    deep_cond = cond;
+    ck_assert(eventually(deep_waiting, NULL));   /* it waits, and I could take the lock */
+    lab_condition_acquire(cond);
+    w.go = true;
+    lab_condition_notify(cond, 1);
+    lab_condition_release(cond);
+    lab_thread_join(waiter);
+    ck_assert_int_eq(w.after_each[0], EAGAIN);   /* held 3 times again after the wait */
+    ck_assert_int_eq(w.after_each[1], EAGAIN);
+    ck_assert_int_eq(w.after_each[2], 0);
+}
+
+START_TEST(a_wait_releases_an_rlock_completely_and_restores_its_count)
+{
+    lab_condition cond;
+    ck_assert_int_eq(lab_condition_init(&cond), 0);
+    wait_releases_every_level_and_restores_them(&cond);
+    lab_condition_destroy(&cond);
+    pthread_mutex_t recursive;
+    ck_assert_int_eq(lab_pthread_mutex_init_kind(&recursive, PTHREAD_MUTEX_RECURSIVE), 0);
+    ck_assert_int_eq(lab_condition_init_with_lock(&cond, &recursive), 0);
+    wait_releases_every_level_and_restores_them(&cond);
+    lab_condition_destroy(&cond);
+    lab_pthread_mutex_destroy(&recursive);
+}
+END_TEST
+
+/* Two conditions on one lock: each its own pool. */
+typedef struct pair_waiter {
+    lab_condition *cond;
+    int *passed;   /* protected by the shared lock */
+} pair_waiter;
+
+static void *wait_on_one(void *arg)
+{
+    pair_waiter *w = arg;
+    lab_condition_acquire(w->cond);
+    lab_condition_wait(w->cond);
+    (*w->passed)++;
+    lab_condition_release(w->cond);
+    return NULL;
+}
+
+static lab_condition *pair[2];
+static bool both_waiting(void *arg)
+{
+    (void)arg;
+    lab_condition_acquire(pair[0]);
+    bool both = lab_condition_waiting(pair[0]) == 1 && lab_condition_waiting(pair[1]) == 1;
+    lab_condition_release(pair[0]);
+    return both;
+}
+
+static bool first_passed(void *arg)
+{
+    int *passed = arg;
+    lab_condition_acquire(pair[0]);
+    bool done = passed[0] == 1;
+    lab_condition_release(pair[0]);
+    return done;
+}
+
+static void notify_on_one_wakes_only_its_own(lab_condition *a, lab_condition *b)
+{
+    int passed[2] = {0, 0};
+    pair_waiter w[2] = {{a, &passed[0]}, {b, &passed[1]}};
+    pair[0] = a;
+    pair[1] = b;
+    lab_thread *t[2];
+    for (int i = 0; i < 2; i++)
+        t[i] = lab_thread_start(wait_on_one, &w[i], LAB_THREAD_NOT_DAEMON, "on-%d", i);
+    ck_assert(eventually(both_waiting, NULL));
+    lab_condition_acquire(a);
+    ck_assert_int_eq(lab_condition_notify_all(a), 1);   /* a's pool: one thread */
+    lab_condition_release(a);
+    ck_assert(eventually(first_passed, passed));
+    lab_sleep(0.05);   /* b's waiter had time to slip through, if it could */
+    lab_condition_acquire(b);
+    ck_assert_int_eq(passed[1], 0);
+    ck_assert_int_eq(lab_condition_waiting(b), 1);
+    ck_assert_int_eq(lab_condition_notify_all(b), 1);
+    lab_condition_release(b);
+    for (int i = 0; i < 2; i++)
+        lab_thread_join(t[i]);
+    ck_assert_int_eq(passed[0] + passed[1], 2);
+}
+
+START_TEST(two_conditions_on_one_lock_keep_their_own_waiters)
+{
+    lab_condition first, second;
+    ck_assert_int_eq(lab_condition_init(&first), 0);   /* an RLock, shared */
+    ck_assert_int_eq(lab_condition_init_sharing(&second, &first), 0);
+    ck_assert_ptr_eq(second.lock, first.lock);
+    notify_on_one_wakes_only_its_own(&first, &second);
+    lab_condition_acquire(&first);          /* one lock: held through either */
+    ck_assert_int_eq(tried_elsewhere(&second), EAGAIN);
+    lab_condition_release(&second);
+    lab_condition_destroy(&second);
+    lab_condition_destroy(&first);
+
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;   /* a caller's Lock, shared */
+    ck_assert_int_eq(lab_condition_init_with_lock(&first, &lock), 0);
+    ck_assert_int_eq(lab_condition_init_with_lock(&second, &lock), 0);
+    notify_on_one_wakes_only_its_own(&first, &second);
+    lab_condition_destroy(&second);
+    lab_condition_destroy(&first);
+}
+END_TEST
+
+/* The rule for time, on a caller's recursive mutex held twice: a refused duration or a
+ * poll leaves it held twice; a timed wait gives it up and takes both levels back. */
+START_TEST(timed_waits_on_a_callers_lock_follow_the_rule_for_time)
+{
+    pthread_mutex_t recursive;
+    ck_assert_int_eq(lab_pthread_mutex_init_kind(&recursive, PTHREAD_MUTEX_RECURSIVE), 0);
+    lab_condition cond;
+    ck_assert_int_eq(lab_condition_init_with_lock(&cond, &recursive), 0);
+    lab_pthread_mutex_lock(&recursive);
+    lab_pthread_mutex_lock(&recursive);
+    const double bad[] = {-1, NAN, INFINITY};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_int_eq(lab_condition_wait_timeout(&cond, bad[i]), EINVAL);
+    ck_assert_int_eq(lab_condition_wait_timeout(&cond, 0), ETIMEDOUT);
+    double begin = lab_now();
+    ck_assert_int_eq(lab_condition_wait_timeout(&cond, 0.05), ETIMEDOUT);
+    double waited = lab_now() - begin;
+    ck_assert_msg(waited >= 0.05 && waited < 2.0, "a 0.05 s wait took %.3f s", waited);
+    ck_assert_int_eq(lab_condition_waiting(&cond), 0);
+    ck_assert_int_eq(tried_elsewhere(&cond), EAGAIN);
+    lab_pthread_mutex_unlock(&recursive);
+    ck_assert_int_eq(tried_elsewhere(&cond), EAGAIN);   /* the second level came back */
+    lab_pthread_mutex_unlock(&recursive);
+    ck_assert_int_eq(tried_elsewhere(&cond), 0);   /* and no third */
+    lab_condition_destroy(&cond);
+    lab_pthread_mutex_destroy(&recursive);
 }
 END_TEST
 
@@ -438,10 +817,21 @@ static Suite *condition_suite(void)
     tcase_add_test(waits, wait_for_timeout_is_one_limit_for_all_the_waits);
     suite_add_tcase(suite, waits);
 
+    TCase *locks = tcase_create("the lock");
+    tcase_set_timeout(locks, 20);
+    tcase_add_test(locks, the_default_lock_is_an_rlock);
+    tcase_add_test(locks, acquire_false_and_with_a_timeout_on_a_lock_held_elsewhere);
+    tcase_add_test(locks, a_callers_lock_and_rlock_behave_as_python_lock_and_rlock);
+    tcase_add_loop_test(locks, a_wait_releases_an_rlock_completely_and_restores_its_count, 0, 3);
+    tcase_add_loop_test(locks, two_conditions_on_one_lock_keep_their_own_waiters, 0, 3);
+    tcase_add_test(locks, timed_waits_on_a_callers_lock_follow_the_rule_for_time);
+    suite_add_tcase(suite, locks);
+
     TCase *misuse = tcase_create("misuse");
     tcase_set_tags(misuse, "misuse");   /* deliberate errors: left out by make tsan / helgrind */
     tcase_set_timeout(misuse, 20);
     tcase_add_test(misuse, notify_or_wait_without_the_lock_aborts_with_a_message);
+    tcase_add_test(misuse, the_lock_must_be_held_whatever_its_kind);
     suite_add_tcase(suite, misuse);
 
     TCase *contention = tcase_create("contention");

@@ -2,7 +2,8 @@
  * (the list the Makefile writes to build/<variant>/demos.list):
  *   - a matrix of bad input, derived from the demo's own --help: unknown flags, stray
  *     arguments, missing values, non-numbers, trailing garbage, values below and above each
- *     option's range, bogus choices, values given to flags -> exit 2, one error line naming
+ *     option's range (far out, and at the edges: max + 1, min - 1, a hair past max and
+ *     min), bogus choices, values given to flags -> exit 2, one error line naming
  *     the demo plus a usage line on stderr, nothing on stdout;
  *   - --help: exit 0, on stdout; --about: one line;
  *   - Ctrl-C at class pace ends the demo promptly;
@@ -11,6 +12,7 @@
 #include "support.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +132,13 @@ static void common_bad_input(const char *demo)
     REFUSED(demo, "--help=1");
 }
 
+/* A step just big enough to leave a range at value: a billionth of it, at least 1e-9. */
+static double hair(double value)
+{
+    double step = fabs(value) * 1e-9;
+    return step > 1e-9 ? step : 1e-9;
+}
+
 static void option_bad_input(const char *demo, const help_option *option)
 {
     char flag[64], below[96], above[96];
@@ -151,6 +160,14 @@ static void option_bad_input(const char *demo, const help_option *option)
         snprintf(above, sizeof above, "%.17g", option->max * 10 + 1);
         REFUSED(demo, flag, below);
         REFUSED(demo, flag, above);
+        /* the edges: max + 1 is the first whole number out; a hair past max or min is the
+         * first real number out (and no whole number, which an integer option refuses) */
+        snprintf(above, sizeof above, "%.17g", option->max + 1);
+        REFUSED(demo, flag, above);
+        snprintf(above, sizeof above, "%.17g", option->max + hair(option->max));
+        REFUSED(demo, flag, above);
+        snprintf(below, sizeof below, "%.17g", option->min - hair(option->min));
+        REFUSED(demo, flag, below);
         REFUSED(demo, flag, "1e999");
         REFUSED(demo, flag, "nan");
         REFUSED(demo, flag, "5x");
@@ -169,17 +186,22 @@ START_TEST(help_parser_finds_the_options)
     const char *help_args[] = {"--help", NULL};
     child_run help = run_args("join", help_args);
     help_option options[MAX_OPTIONS];
-    ck_assert_int_eq(options_from_help(help.out, options), 2);
+    ck_assert_int_eq(options_from_help(help.out, options), 3);
     ck_assert_str_eq(options[0].name, "threads");
     ck_assert_int_eq(options[0].kind, RANGED);
     ck_assert_double_eq(options[0].max, 1000);
     ck_assert_str_eq(options[1].name, "seconds");
     ck_assert_int_eq(options[1].kind, RANGED);
+    ck_assert_double_eq(options[1].min, 0);
+    ck_assert_double_eq(options[1].max, 60);
+    ck_assert_str_eq(options[2].name, "join-in-loop");
+    ck_assert_int_eq(options[2].kind, FLAG);
     child_run_free(&help);
     help = run_args("daemon", help_args);
-    ck_assert_int_eq(options_from_help(help.out, options), 2);
+    ck_assert_int_eq(options_from_help(help.out, options), 3);
     ck_assert_int_eq(options[0].kind, FLAG);
-    ck_assert_int_eq(options[1].kind, CHOICE);
+    ck_assert_int_eq(options[1].kind, FLAG);
+    ck_assert_int_eq(options[2].kind, CHOICE);
     child_run_free(&help);
 }
 END_TEST

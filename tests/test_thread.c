@@ -8,6 +8,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <limits.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <sys/wait.h>
@@ -161,6 +169,178 @@ START_TEST(is_alive_turns_false_when_fn_returns)
 }
 END_TEST
 
+/* ---- Python's Thread attributes: daemon, ident, native_id, current/main, stack_size ---- */
+
+/* What a thread sees of itself, recorded for the test thread to check. */
+typedef struct self_view {
+    const lab_thread *current;
+    unsigned long ident;        /* pthread_self() */
+    long native_id;             /* gettid() */
+    bool daemon;                /* lab_thread_is_daemon(lab_thread_current()) */
+    bool child_daemon;          /* of a thread it starts with LAB_THREAD_INHERIT */
+    size_t stack;               /* its own stack size (pthread_getattr_np) */
+} self_view;
+
+static void *look_at_myself(void *arg)
+{
+    self_view *view = arg;
+    view->current = lab_thread_current();
+    view->ident = (unsigned long)pthread_self();
+    view->native_id = (long)syscall(SYS_gettid);
+    view->daemon = lab_thread_is_daemon(view->current);
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        pthread_attr_getstacksize(&attr, &view->stack);
+        pthread_attr_destroy(&attr);
+    }
+    return arg;
+}
+
+static void *start_an_inheriting_child(void *arg)
+{
+    self_view *view = arg;
+    look_at_myself(view);
+    self_view child = {0};
+    lab_thread *thread = lab_thread_start(look_at_myself, &child, LAB_THREAD_INHERIT, "kid");
+    lab_thread_join(thread);
+    view->child_daemon = child.daemon;
+    return arg;
+}
+
+START_TEST(daemon_is_read_back_and_inherited_as_python_does)
+{
+    self_view views[2] = {{0}};
+    lab_thread *daemon = lab_thread_start(start_an_inheriting_child, &views[0], LAB_THREAD_DAEMON, "d");
+    lab_thread *plain = lab_thread_start(start_an_inheriting_child, &views[1], LAB_THREAD_NOT_DAEMON, "p");
+    ck_assert(lab_thread_is_daemon(daemon));
+    ck_assert(!lab_thread_is_daemon(plain));
+    lab_thread_join(daemon);
+    lab_thread_join(plain);
+    ck_assert(views[0].daemon && views[0].child_daemon);     /* a daemon's child is a daemon */
+    ck_assert(!views[1].daemon && !views[1].child_daemon);
+    ck_assert(!lab_thread_is_daemon(lab_thread_main()));
+    self_view child = {0};   /* main's INHERIT: main is not a daemon */
+    lab_thread *thread = lab_thread_start(look_at_myself, &child, LAB_THREAD_INHERIT, "m");
+    ck_assert(!lab_thread_is_daemon(thread));
+    lab_thread_join(thread);
+}
+END_TEST
+
+START_TEST(ident_and_native_id_are_what_the_thread_itself_sees)
+{
+    gate_reset();
+    self_view views[2] = {{0}};
+    lab_thread *threads[2];
+    for (int i = 0; i < 2; i++)   /* both alive at once: their ids must differ */
+        threads[i] = lab_thread_start(look_at_myself, &views[i], LAB_THREAD_NOT_DAEMON, "id-%d", i);
+    long native[2];
+    unsigned long ident[2];
+    for (int i = 0; i < 2; i++) {
+        native[i] = lab_thread_native_id(threads[i]);   /* known as soon as start returned */
+        ident[i] = lab_thread_ident(threads[i]);
+    }
+    for (int i = 0; i < 2; i++)
+        lab_thread_join(threads[i]);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_uint_eq(ident[i], views[i].ident);
+        ck_assert_int_eq(native[i], views[i].native_id);
+        ck_assert_int_ne(native[i], getpid());
+        ck_assert_ptr_eq(views[i].current, threads[i]);   /* current_thread() is its handle */
+    }
+    ck_assert_uint_ne(ident[0], ident[1]);
+    ck_assert_int_ne(native[0], native[1]);
+    /* main: the process's first thread, whose kernel id is the process id */
+    ck_assert_ptr_eq(lab_thread_current(), lab_thread_main());
+    ck_assert_int_eq(lab_thread_native_id(lab_thread_main()), getpid());
+    ck_assert_int_eq(lab_thread_get_native_id(), getpid());
+    ck_assert_uint_eq(lab_thread_ident(lab_thread_main()), (unsigned long)pthread_self());
+    ck_assert_uint_eq(lab_thread_get_ident(), (unsigned long)pthread_self());
+    ck_assert_str_eq(lab_thread_name(lab_thread_main()), "main");
+    ck_assert(lab_thread_is_alive(lab_thread_main()));
+}
+END_TEST
+
+/* A bare pthread (Python's _thread.start_new_thread): unknown to the registry. */
+typedef struct bare_view {
+    const lab_thread *current;
+    char name[LAB_THREAD_NAME_MAX];
+    int active;
+    unsigned long ident;
+    long native_id;
+} bare_view;
+
+static void *look_as_a_bare_thread(void *arg)
+{
+    bare_view *view = arg;
+    view->current = lab_thread_current();
+    snprintf(view->name, sizeof view->name, "%s", lab_thread_current_name());
+    view->active = lab_thread_active_count();
+    view->ident = lab_thread_get_ident();
+    view->native_id = lab_thread_get_native_id();
+    return arg;
+}
+
+START_TEST(a_bare_pthread_is_unknown_to_the_registry)
+{
+    bare_view view = {0};
+    pthread_t bare;
+    LAB_CHECK(pthread_create(&bare, NULL, look_as_a_bare_thread, &view));
+    LAB_CHECK(pthread_join(bare, NULL));
+    ck_assert_ptr_null(view.current);
+    ck_assert_str_eq(view.name, "?");
+    ck_assert_int_eq(view.active, 1);   /* only main: the bare thread is not counted */
+    ck_assert_uint_eq(view.ident, (unsigned long)bare);
+    ck_assert_int_gt(view.native_id, 0);
+}
+END_TEST
+
+START_TEST(stack_size_applies_to_threads_started_afterwards)
+{
+    ck_assert_uint_eq(lab_thread_stack_size(), 0);   /* the system's default */
+    self_view before = {0}, small = {0}, after = {0};
+    lab_thread_join(lab_thread_start(look_at_myself, &before, LAB_THREAD_NOT_DAEMON, "default"));
+    const size_t wanted = 256 * 1024;
+    ck_assert_int_eq(lab_thread_set_stack_size(wanted), 0);
+    ck_assert_uint_eq(lab_thread_stack_size(), wanted);
+    lab_thread_join(lab_thread_start(look_at_myself, &small, LAB_THREAD_NOT_DAEMON, "small"));
+    /* too small: refused, nothing changes (Python: ValueError) */
+    ck_assert_int_eq(lab_thread_set_stack_size(1), EINVAL);
+    ck_assert_int_eq(lab_thread_set_stack_size(PTHREAD_STACK_MIN - 1), EINVAL);
+    ck_assert_uint_eq(lab_thread_stack_size(), wanted);
+    ck_assert_int_eq(lab_thread_set_stack_size(0), 0);   /* back to the default */
+    lab_thread_join(lab_thread_start(look_at_myself, &after, LAB_THREAD_NOT_DAEMON, "again"));
+    ck_assert_msg(small.stack >= wanted && small.stack < before.stack,
+                  "asked %zu, got %zu (default %zu)", wanted, small.stack, before.stack);
+    ck_assert_uint_eq(after.stack, before.stack);
+}
+END_TEST
+
+static void *rename_then_wait(void *arg)
+{
+    lab_thread_set_current_name(arg);
+    gate_pass();
+    return NULL;
+}
+
+START_TEST(a_thread_that_renames_itself_is_listed_by_its_new_name)
+{
+    gate_reset();
+    lab_thread *thread = lab_thread_start(rename_then_wait, "after", LAB_THREAD_NOT_DAEMON, "before");
+    char names[4][LAB_THREAD_NAME_MAX] = {{0}};
+    for (int tries = 0; tries < 5000 && strcmp(names[1], "after") != 0; tries++) {
+        lab_thread_enumerate(names, 4);
+        lab_sleep(0.001);
+    }
+    gate_open_now();
+    lab_thread_join(thread);
+    ck_assert_str_eq(names[1], "after");
+    lab_thread_set_current_name("boss");   /* main renamed: its handle says so too */
+    ck_assert_str_eq(lab_thread_name(lab_thread_main()), "boss");
+    ck_assert_str_eq(lab_thread_current_name(), "boss");
+    lab_thread_set_current_name("main");
+}
+END_TEST
+
 /* ---- Python's exit rule, in child processes ---- */
 
 static void *say_later(void *arg)
@@ -221,21 +401,56 @@ START_TEST(main_exit_cuts_daemon_threads_off)
 }
 END_TEST
 
-static void start_with_no_room_for_a_stack(void *unused)
+/* Make the kernel refuse every new thread of this process, as it does at a thread limit
+ * (clone fails with EAGAIN), whatever the machine: a seccomp filter answers clone() with
+ * CLONE_THREAD by EAGAIN and clone3() by ENOSYS (its flags are out of the filter's
+ * reach; glibc then falls back to clone). fork() (clone without CLONE_THREAD) still
+ * works. A lower RLIMIT_NPROC would not do: root ignores it; a huge stack would not
+ * either: with memory overcommit it is granted. Returns false when seccomp is missing. */
+static bool refuse_new_threads(void)
+{
+#if defined(__x86_64__)
+    const unsigned arch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+    const unsigned arch = AUDIT_ARCH_AARCH64;
+#else
+    const unsigned arch = 0;   /* unknown: the filter allows everything, the test says so */
+#endif
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAGAIN),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog program = {.len = sizeof code / sizeof code[0], .filter = code};
+    return arch != 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+           prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
+}
+
+static void start_when_threads_are_refused(void *unused)
 {
     (void)unused;
-    pthread_attr_t attr;   /* every new thread now asks for a 4 TiB stack: EAGAIN */
-    LAB_CHECK(pthread_attr_init(&attr));
-    LAB_CHECK(pthread_attr_setstacksize(&attr, (size_t)1 << 42));
-    LAB_CHECK(pthread_setattr_default_np(&attr));
+    if (!refuse_new_threads()) {
+        fprintf(stderr, "seccomp is not available: cannot refuse threads\n");
+        _exit(99);
+    }
     lab_thread_start(return_at_once, NULL, LAB_THREAD_NOT_DAEMON, "doomed");
 }
 
 START_TEST(a_refused_thread_is_a_clear_runtime_failure)
 {
-    child_run run = run_in_child(start_with_no_room_for_a_stack, NULL, 10);
-    ck_assert_int_eq(run.exit_code, 1);
-    ck_assert_msg(strstr(run.err, "cannot start thread 'doomed': ") != NULL, "stderr: %s", run.err);
+    child_run run = run_in_child(start_when_threads_are_refused, NULL, 10);
+    ck_assert_msg(run.exit_code == 1, "exit %d, stderr: %s", run.exit_code, run.err);
+    char expected[128];
+    snprintf(expected, sizeof expected, "cannot start thread 'doomed': %s\n", strerror(EAGAIN));
+    ck_assert_msg(strstr(run.err, expected) != NULL, "stderr: %s", run.err);
     child_run_free(&run);
 }
 END_TEST
@@ -293,6 +508,55 @@ START_TEST(a_forked_child_has_only_the_forking_thread)
 }
 END_TEST
 
+/* enumerate() names the main thread by its real name, not always "main". */
+START_TEST(enumerate_names_a_renamed_main_thread)
+{
+    lab_thread_set_current_name("boss");
+    char names[4][LAB_THREAD_NAME_MAX];
+    ck_assert_uint_eq(lab_thread_enumerate(names, 4), 1);
+    ck_assert_str_eq(names[0], "boss");
+    lab_thread_set_current_name("main");
+}
+END_TEST
+
+/* A worker forks; its child writes what it sees (enumerate's first name, its own name,
+ * the live count) into a pipe, and the worker hands that text back to the test. */
+typedef struct fork_report {
+    char text[128];
+} fork_report;
+
+static void *fork_and_report(void *arg)
+{
+    fork_report *report = arg;
+    int fds[2];
+    if (pipe(fds) != 0)
+        return NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        char names[4][LAB_THREAD_NAME_MAX] = {{0}};
+        size_t live = lab_thread_enumerate(names, 4);
+        dprintf(fds[1], "first=%s me=%s live=%zu active=%d", names[0], lab_thread_current_name(),
+                live, lab_thread_active_count());
+        _exit(0);
+    }
+    close(fds[1]);
+    ssize_t got = read(fds[0], report->text, sizeof report->text - 1);
+    report->text[got > 0 ? got : 0] = '\0';
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    return report;
+}
+
+START_TEST(a_child_forked_by_a_worker_is_named_after_it)
+{
+    fork_report report = {{0}};
+    lab_thread *forker = lab_thread_start(fork_and_report, &report, LAB_THREAD_NOT_DAEMON, "forker");
+    ck_assert_ptr_eq(lab_thread_join(forker), &report);
+    ck_assert_str_eq(report.text, "first=forker me=forker live=1 active=1");
+}
+END_TEST
+
 static void *talk_nonstop(void *unused)
 {
     (void)unused;
@@ -343,18 +607,31 @@ static Suite *thread_suite(void)
     tcase_add_test(tc, join_with_timeout_gives_up_then_succeeds);
     tcase_add_test(tc, join_timeout_follows_the_rule_for_time);
     tcase_add_test(tc, is_alive_turns_false_when_fn_returns);
+    tcase_add_test(tc, enumerate_names_a_renamed_main_thread);
+    tcase_add_test(tc, a_thread_that_renames_itself_is_listed_by_its_new_name);
+    tcase_add_test(tc, daemon_is_read_back_and_inherited_as_python_does);
+    tcase_add_loop_test(tc, ident_and_native_id_are_what_the_thread_itself_sees, 0, 5);
+    tcase_add_test(tc, a_bare_pthread_is_unknown_to_the_registry);
+    tcase_add_test(tc, stack_size_applies_to_threads_started_afterwards);
     tcase_add_test(tc, main_exit_waits_for_non_daemon_threads_and_their_children);
     tcase_add_test(tc, main_exit_cuts_daemon_threads_off);
-    tcase_add_test(tc, a_refused_thread_is_a_clear_runtime_failure);
     tcase_add_test(tc, joining_a_thread_twice_aborts);
     tcase_add_test(tc, fork_while_another_thread_says_never_hangs_the_child);
     suite_add_tcase(suite, tc);
+    /* A refused pthread_create on purpose: Helgrind reports it, so make helgrind leaves the
+     * "misuse" tag out. */
+    TCase *refused = tcase_create("refused");
+    tcase_set_tags(refused, "misuse");
+    tcase_set_timeout(refused, 15);
+    tcase_add_test(refused, a_refused_thread_is_a_clear_runtime_failure);
+    suite_add_tcase(suite, refused);
     /* The child of a multithreaded fork calls exit(): GCC 12's LeakSanitizer can hang there
      * (its allocator lock may be copied held), so make asan leaves this tag out. */
     TCase *fork_exit = tcase_create("fork then exit");
     tcase_set_tags(fork_exit, "fork-exit");
     tcase_set_timeout(fork_exit, 15);
     tcase_add_test(fork_exit, a_forked_child_has_only_the_forking_thread);
+    tcase_add_test(fork_exit, a_child_forked_by_a_worker_is_named_after_it);
     suite_add_tcase(suite, fork_exit);
     return suite;
 }
