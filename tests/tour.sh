@@ -81,6 +81,18 @@ wrapped() {
 
 programs=("$@")
 number=0
+[ -t 1 ] && [ -z "${NO_COLOR:-}" ] && colour=--color=always || colour=--color=never
+fold_result_line() {
+    awk '/^result: / && length($0) > 100 {
+             line = "result:"; n = split(substr($0, 9), words, " ")
+             for (i = 1; i <= n; i++) {
+                 if (length(line) + 1 + length(words[i]) > 100) { print line; line = "       " }
+                 line = line " " words[i]
+             }
+             print line; next
+         }
+         { print }'
+}
 failed=()
 names=() lessons=() times=() statuses=()
 for program in "$@"; do
@@ -90,8 +102,10 @@ for program in "$@"; do
     echo
     wrapped "=== $number/$total  $name: " "$lesson"
     start=${EPOCHREALTIME/./}
-    timeout 60 "$program" --speed "$speed"
-    status=$?
+    # The tour is for people: a result: line wider than the screen is folded under itself
+    # (the demos print it on one line for scripts). The pipe would turn colour off: keep it.
+    timeout 60 "$program" --speed "$speed" $colour | fold_result_line
+    status=${PIPESTATUS[0]}
     hundredths=$(((${EPOCHREALTIME/./} - start) / 10000))
     names+=("$name") lessons+=("$lesson")
     times+=("$(printf '%d.%02d' $((hundredths / 100)) $((hundredths % 100)))")
