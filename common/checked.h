@@ -21,6 +21,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <errno.h>
+#include <time.h>
+
+#include "schedule.h"   /* schedule control */
 
 /* Abort with "fatal: <call> at <file>:<line>: <strerror(code)>" when code != 0. */
 void lab_check_at(int code, const char *call, const char *file, int line);
@@ -34,13 +37,35 @@ void lab_check_errno_at(int result, const char *call, const char *file, int line
 
 #define LAB_CHECKED_(fn, ...) lab_check_at(fn(__VA_ARGS__), #fn, __FILE__, __LINE__)
 
-/* Mutexes and condition variables: these abort on any error. */
-#define lab_pthread_mutex_lock(m)       LAB_CHECKED_(pthread_mutex_lock, m)
-#define lab_pthread_mutex_unlock(m)     LAB_CHECKED_(pthread_mutex_unlock, m)
+/* Mutexes and condition variables: these abort on any error.
+ * schedule control: under --schedule, --step or --explore (sched.h) the controller does
+ * the waits, so that one thread runs at a time; otherwise they are the plain calls. */
+#define LAB_SCHED_OR_(controlled, plain) (LAB_SCHED_ON() ? (controlled) : (plain))
+#define lab_pthread_mutex_lock(m) \
+    LAB_SCHED_OR_(lab_sched_mutex_lock((m), __FILE__, __LINE__), LAB_CHECKED_(pthread_mutex_lock, m))
+#define lab_pthread_mutex_unlock(m) \
+    LAB_SCHED_OR_(lab_sched_mutex_unlock((m), __FILE__, __LINE__), \
+                  LAB_CHECKED_(pthread_mutex_unlock, m))
 #define lab_pthread_mutex_destroy(m)    LAB_CHECKED_(pthread_mutex_destroy, m)
-#define lab_pthread_cond_wait(c, m)     LAB_CHECKED_(pthread_cond_wait, c, m)
-#define lab_pthread_cond_signal(c)      LAB_CHECKED_(pthread_cond_signal, c)
-#define lab_pthread_cond_broadcast(c)   LAB_CHECKED_(pthread_cond_broadcast, c)
+#define lab_pthread_cond_wait(c, m) \
+    LAB_SCHED_OR_(lab_sched_cond_wait((c), (m), __FILE__, __LINE__), \
+                  LAB_CHECKED_(pthread_cond_wait, c, m))
+#define lab_pthread_cond_signal(c) \
+    LAB_SCHED_OR_(lab_sched_cond_signal((c), false, __FILE__, __LINE__), \
+                  LAB_CHECKED_(pthread_cond_signal, c))
+#define lab_pthread_cond_broadcast(c) \
+    LAB_SCHED_OR_(lab_sched_cond_signal((c), true, __FILE__, __LINE__), \
+                  LAB_CHECKED_(pthread_cond_broadcast, c))
+/* schedule control: a timed wait until deadline (a lab_deadline() instant, on a condition
+ * variable made by lab_pthread_cond_init_monotonic). Returns 0 or ETIMEDOUT; aborts on any
+ * other error. Under control the deadline is on the virtual clock. */
+#define lab_pthread_cond_timedwait(c, m, deadline) \
+    lab_pthread_cond_timedwait_at((c), (m), (deadline), __FILE__, __LINE__)
+int lab_pthread_cond_timedwait_at(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                                  const struct timespec *deadline, const char *file, int line);
+/* schedule control: pthread_barrier_init that also tells the controller the count (a
+ * pthread_barrier_t does not say it). Returns 0 or the error code. */
+int lab_pthread_barrier_init(pthread_barrier_t *barrier, unsigned count);
 #define lab_pthread_cond_destroy(c)     LAB_CHECKED_(pthread_cond_destroy, c)
 #define lab_pthread_barrier_destroy(b)  LAB_CHECKED_(pthread_barrier_destroy, b)
 

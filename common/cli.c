@@ -4,6 +4,8 @@
 #include "clock.h"
 #include "rng.h"
 #include "say.h"
+#include "schedule.h"   /* schedule control */
+#include "schedule_cli.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +22,7 @@
 #define MAX_OPTIONS 48
 
 enum { OPT_HELP = 'h', OPT_QUIET = 'q', OPT_SPEED = 600, OPT_SEED, OPT_ABOUT, OPT_DEMO_BASE = 1000 };
+enum { OPT_SCHEDULE = 700, OPT_STEP, OPT_EXPLORE };   /* schedule control */
 
 static const char *program_name = "threadlab";
 
@@ -149,6 +152,8 @@ static void build_table(const lab_demo *demo, struct option *table)
         {"help", no_argument, NULL, OPT_HELP},   {"about", no_argument, NULL, OPT_ABOUT},
         {"speed", required_argument, NULL, OPT_SPEED}, {"seed", required_argument, NULL, OPT_SEED},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"schedule", required_argument, NULL, OPT_SCHEDULE},   /* schedule control */
+        {"step", no_argument, NULL, OPT_STEP}, {"explore", optional_argument, NULL, OPT_EXPLORE},
     };
     size_t n = sizeof common / sizeof common[0];
     memcpy(table, common, sizeof common);
@@ -200,7 +205,7 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_common *
                    char *error, size_t error_size)
 {
     struct option table[MAX_OPTIONS];
-    if (count_options(demo) + 6 > MAX_OPTIONS)
+    if (count_options(demo) + 9 > MAX_OPTIONS)
         return refuse(error, error_size, "internal: too many options");
     build_table(demo, table);
 
@@ -222,6 +227,9 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_common *
             common->seed = (uint64_t)seed;
             common->seed_given = true;
             break;
+        case OPT_SCHEDULE: case OPT_STEP: case OPT_EXPLORE:   /* schedule control */
+            rc = lab_cli_parse_schedule_flag(demo, c - OPT_SCHEDULE, optarg, common, error, error_size);
+            break;
         case ':':
             return refuse(error, error_size, "--%s needs a value", option_name_for(table, optopt));
         case '?':
@@ -238,7 +246,7 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_common *
     }
     if (optind < argc)
         return refuse(error, error_size, "unexpected argument '%s' (options start with --)", argv[optind]);
-    return 0;
+    return lab_cli_check_schedule_flags(common, error, error_size);   /* schedule control */
 }
 
 /* ---- help ------------------------------------------------------------------------- */
@@ -308,6 +316,8 @@ void lab_cli_print_help(const lab_demo *demo)
     print_option_line("--speed X", "run X times faster than class pace", " (0.001 to 10000; default 1, or env LAB_SPEED)");
     print_option_line("--seed N", "seed for the random choices", " (default: from the clock; printed at start)");
     print_option_line("--quiet", "print only the result: line", "");
+    if (demo->invariant != NULL)   /* schedule control */
+        lab_cli_print_schedule_help(demo);
     print_option_line("--about", "print the one-line summary and exit", "");
     print_option_line("--help", "print this help and exit", "");
     printf("\nThe last line is a machine-checkable summary: result: key=value ... seed=N\n"
@@ -375,9 +385,16 @@ void lab_init(const lab_demo *demo, int argc, char **argv)
     if (conflict != NULL)
         usage_exit(conflict);
 
+    if (common.explore > 0)   /* schedule control: the explorer runs the demo in children */
+        lab_sched_explore(demo->name, argc, argv, common.explore, demo->invariant);
+    bool controlled = common.schedule != NULL || common.step;   /* schedule control */
     lab_set_speed(common.speed > 0 ? common.speed : speed_from_environment());
-    lab_rng_set_seed(common.seed_given ? common.seed : lab_rng_time_seed());
+    lab_rng_set_seed(common.seed_given ? common.seed : controlled ? 1 : lab_rng_time_seed());
     lab_set_quiet(common.quiet);
+    if (controlled)   /* schedule control: before the first line, whose time is virtual */
+        lab_cli_begin_schedule(demo, &common);
     say("%s: seed %" PRIu64 ", speed %gx (repeat this run with --seed %" PRIu64 ")", demo->name,
         lab_rng_seed(), lab_speed(), lab_rng_seed());
+    if (controlled)
+        say("%s", lab_sched_describe());
 }

@@ -68,6 +68,14 @@ typedef struct lab_demo {
     /* Optional check after parsing (conflicting flags...): NULL when fine, else the
      * message for the usage error. */
     const char *(*check)(void);
+    /* schedule control (--schedule, --step, --explore; docs/schedules.md): the demo's
+     * correctness condition over its result: keys ("lost == 0 && served >= 1"), which
+     * --explore checks after each run; NULL: the flags are refused. */
+    const char *invariant;
+    /* Why the demo cannot be controlled at all (fork, raw calls): said when refused. */
+    const char *uncontrollable;
+    /* Whether a deadlock is the lesson (the run then ends with status 0); NULL: never. */
+    bool (*deadlock_expected)(void);
 } lab_demo;
 
 /* What the common options said. */
@@ -78,6 +86,9 @@ typedef struct lab_common {
     bool quiet;
     bool help;
     bool about;
+    const char *schedule;   /* schedule control: --schedule=SPEC, or NULL */
+    bool step;              /* --step */
+    long explore;           /* --explore[=N]: the run budget, 0 when not given */
 } lab_common;
 
 /* Parse argv into the demo's option targets and *common. Returns 0 when the line is

@@ -1,6 +1,8 @@
 /* clock.c — monotonic time, the speed factor and scaled sleeps (see clock.h). */
 #include "clock.h"
 
+#include "schedule.h"   /* schedule control: virtual time */
+
 #include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -35,6 +37,8 @@ static struct timespec timespec_from_seconds(double seconds)
 
 double lab_now(void)
 {
+    if (LAB_SCHED_ON())   /* schedule control: the virtual clock */
+        return lab_sched_now();
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);   /* cannot fail for CLOCK_MONOTONIC */
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -48,6 +52,8 @@ __attribute__((constructor)) static void remember_start_time(void)
 
 double lab_elapsed(void)
 {
+    if (LAB_SCHED_ON())   /* schedule control: virtual time starts at 0 */
+        return lab_sched_now();
     return lab_now() - start_time;
 }
 
@@ -75,6 +81,10 @@ double lab_class_seconds(double real_seconds)
 void lab_sleep(double class_seconds)
 {
     double real = bounded_real_seconds(class_seconds);
+    if (LAB_SCHED_ON()) {   /* schedule control: sleep on the virtual clock */
+        lab_sched_sleep(real);
+        return;
+    }
     if (real == 0)
         return;
     struct timespec left = timespec_from_seconds(real);
@@ -87,6 +97,8 @@ struct timespec lab_deadline(double class_seconds)
     double real = bounded_real_seconds(class_seconds);
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
+    if (LAB_SCHED_ON())   /* schedule control: an instant on the virtual clock */
+        now = timespec_from_seconds(lab_sched_now());
     struct timespec add = timespec_from_seconds(real);
     now.tv_sec += add.tv_sec;
     now.tv_nsec += add.tv_nsec;

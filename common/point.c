@@ -2,6 +2,8 @@
  * until it is enabled, every point is the flag test in lab_point() alone. */
 #include "point.h"
 
+#include "schedule.h"   /* schedule control */
+
 #include <errno.h>
 
 atomic_bool lab_points_on = false;
@@ -9,7 +11,8 @@ atomic_bool lab_points_on = false;
 void lab_point_at(lab_point_kind point, const void *object, const char *kind, const char *file,
                   int line)
 {
-    (void)point, (void)object, (void)kind, (void)file, (void)line;
+    if (LAB_SCHED_ON())   /* schedule control: every point is a preemption point */
+        lab_sched_point(point, object, kind, file, line);
 }
 
 void lab_point_name(const void *object, const char *name)

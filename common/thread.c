@@ -4,6 +4,7 @@
 #include "checked.h"
 #include "cli.h"
 #include "clock.h"
+#include "schedule.h"   /* schedule control */
 
 #include <errno.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@ struct lab_thread {
     bool claimed;        /* someone is joining it: nobody else may */
     bool orphaned;       /* left behind by fork(): exists only in the parent */
     lab_thread *next;    /* registry list */
+    lab_sched_thread *sched;   /* schedule control: its place in the schedule, or NULL */
 };
 
 /* The registry: every started thread not yet joined. */
@@ -93,11 +95,16 @@ static void *thread_trampoline(void *self_arg)
 {
     lab_thread *self = self_arg;
     lab_thread_set_current_name(self->name);
+    lab_sched_thread *sched = self->sched;   /* schedule control */
+    if (sched != NULL)
+        lab_sched_thread_begin(sched);
     void *result = self->fn(self->arg);
     lab_pthread_mutex_lock(&registry_lock);
     self->alive = false;
     live_threads--;
     lab_pthread_mutex_unlock(&registry_lock);
+    if (sched != NULL)   /* schedule control: the last thing, passes the baton on */
+        lab_sched_thread_end();
     return result;
 }
 
@@ -115,6 +122,7 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_daemon daemon,
     thread->alive = true;   /* counted from start(), as Python does */
 
     registry_add(thread);
+    thread->sched = LAB_SCHED_ON() ? lab_sched_thread_new(thread->name) : NULL;   /* schedule control */
     int rc = pthread_create(&thread->id, NULL, thread_trampoline, thread);
     if (rc != 0) {
         registry_remove(thread);
@@ -126,6 +134,8 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_daemon daemon,
         free(thread);
         lab_fail("cannot start thread '%s': %s", name, strerror(rc));
     }
+    if (thread->sched != NULL)   /* schedule control: the new thread may go first */
+        lab_sched_thread_started(thread->sched);
     return thread;
 }
 
@@ -155,6 +165,8 @@ void *lab_thread_join(lab_thread *thread)
     if (!claim(thread))
         return finish_join(thread, NULL);
     void *result = NULL;
+    if (thread->sched != NULL)   /* schedule control: wait for its end in the schedule */
+        lab_sched_join(thread->sched, NULL);
     LAB_CHECK(pthread_join(thread->id, &result));
     return finish_join(thread, result);
 }
@@ -170,6 +182,18 @@ bool lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **re
     if (at.tv_nsec >= 1000000000L) {
         at.tv_sec++;
         at.tv_nsec -= 1000000000L;
+    }
+    if (thread->sched != NULL) {   /* schedule control: a deadline on the virtual clock */
+        struct timespec until = lab_deadline(class_seconds > 0 ? class_seconds : 0);
+        if (lab_sched_join(thread->sched, &until) == ETIMEDOUT)
+            return false;
+        void *value = NULL;
+        if (claim(thread))   /* it has ended: the real join returns at once */
+            LAB_CHECK(pthread_join(thread->id, &value));
+        if (result != NULL)
+            *result = value;
+        finish_join(thread, value);
+        return true;
     }
     if (!claim(thread)) {
         finish_join(thread, NULL);
@@ -265,6 +289,8 @@ _Noreturn void lab_main_exit(int status)
 {
     lab_thread *thread;
     while ((thread = claim_next(LAB_NOT_DAEMON)) != NULL) {
+        if (thread->sched != NULL)   /* schedule control */
+            lab_sched_join(thread->sched, NULL);
         LAB_CHECK(pthread_join(thread->id, NULL));
         finish_join(thread, NULL);
     }
