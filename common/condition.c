@@ -89,11 +89,9 @@ static int wait_in_pool(lab_condition *cond, const struct timespec *deadline)
     /* Loop on our own flag: a spurious wake-up of the doorbell is not a notify. */
     while (!me.notified && rc != ETIMEDOUT) {
         if (deadline == NULL)
-            rc = pthread_cond_wait(&me.doorbell, &cond->lock);
+            lab_pthread_cond_wait(&me.doorbell, &cond->lock);
         else
-            rc = pthread_cond_timedwait(&me.doorbell, &cond->lock, deadline);
-        if (rc != ETIMEDOUT)
-            LAB_CHECK(rc);
+            rc = lab_pthread_cond_timedwait(&me.doorbell, &cond->lock, deadline);
     }
     if (!me.notified)
         leave_pool(cond, &me);   /* timed out: notify has not taken us off the list */

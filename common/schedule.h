@@ -44,7 +44,7 @@ typedef enum {
 
 #define LAB_SCHED_LIST_MAX 4096   /* names in one --schedule list */
 #define LAB_SCHED_DEPTH_MAX 10    /* random:D, 1 <= D <= this */
-#define LAB_SCHED_PCT_STEPS 64    /* PCT places its change points among the first 64 choices */
+#define LAB_SCHED_PCT_STEPS 24    /* PCT places its change points among the first 24 choices */
 
 typedef struct lab_sched_spec {
     lab_sched_mode mode;

@@ -9,9 +9,11 @@
  * another thread while the running one could go on is a *preemption*; prefixes are run in
  * order of their count of preemptions (0, then 1, then 2), and none with more than the
  * bound (2): most concurrency bugs need at most two preemptions (Musuvathi and Qadeer,
- * PLDI 2007), and the number of schedules grows like points^bound. So the first failure
- * found has the fewest preemptions; it is then shortened by dropping choices that do not
- * matter, and printed as a command that replays it.
+ * PLDI 2007), and the number of schedules grows like points^bound. Each level first gets a
+ * third of the budget (a level can be huge), then the rest goes in order. So the failure
+ * found has the fewest preemptions whenever the levels below it were searched to the end;
+ * it is then shortened by dropping choices that do not matter, and printed as a command
+ * that replays it.
  */
 #include "schedule.h"
 
@@ -468,8 +470,12 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
     long runs = 0;
     int shortening_runs = 0;
     char reason[512];
-    for (int level = 0; level <= BOUND; level++) {
-        while (pending[level].count > 0 && runs < budget) {
+    /* Two passes: first each level gets its share of the budget, so that schedules with
+     * no preemption (there can be very many: every order of wake-ups) do not starve the
+     * ones with one or two; then what is left of the budget goes in level order. */
+    for (int pass = 0, level = 0; pass < 2; level = level == BOUND ? (pass++, 0) : level + 1) {
+        long share = pass == 0 ? runs + budget / (BOUND + 1) : budget;
+        while (pending[level].count > 0 && runs < budget && runs < share) {
             prefix p = pending[level].items[--pending[level].count];
             run_child(p.schedule, &run);
             runs++;
