@@ -263,7 +263,11 @@ static _Noreturn void deadlocked(void)
                 continue;
             char text[160];
             describe_wait(t, text, sizeof text);
-            print_line(STDOUT_FILENO, "  %-10s %s  (%s:%d)", t->name, text, base_name(t->file), t->line);
+            if (t->file != NULL)
+                print_line(STDOUT_FILENO, "  %-10s %s  (%s:%d)", t->name, text, base_name(t->file),
+                           t->line);
+            else
+                print_line(STDOUT_FILENO, "  %-10s %s", t->name, text);
         }
     }
     if (config.report_fd >= 0)
