@@ -28,8 +28,9 @@ struct lab_sched_thread {
     char op[64];              /* what it does next, for --step and the deadlock picture */
     const char *file;
     int line;
-    const void *last_object;  /* the last point reported, to drop its echo */
-    int last_line;
+    const void *last_object;  /* the last point reported, to drop its echo: */
+    int last_line;            /* a wrapper and lab_point() reporting one call */
+    int last_source;          /* 0 none, 1 lab_point(), 2 a wrapper */
 };
 
 typedef struct { const void *mutex; int owner, depth; } owner_entry;
@@ -502,8 +503,11 @@ void lab_sched_point(int point_kind, const void *object, const char *what, const
     lab_sched_thread *self = me;
     if (self == NULL)
         return;   /* a thread the controller does not know (not started by the library) */
-    if (object == self->last_object && line == self->last_line)
-        return;   /* the same point reported twice by one call (a wrapper and its module) */
+    if (self->last_source == 2 && object == self->last_object && line == self->last_line) {
+        self->last_source = 0;   /* the wrapper's own point, reported again by lab_point() */
+        return;
+    }
+    self->last_source = 1;
     self->last_object = object;
     self->last_line = line;
     RAW(pthread_mutex_lock(&lock));
@@ -521,6 +525,11 @@ static void wrapper_point(lab_sched_thread *self, const void *object, const char
 {
     if (inside_library(file))
         return;
+    if (self->last_source == 1 && object == self->last_object && line == self->last_line) {
+        self->last_source = 0;   /* lab_point() of this very call came first */
+        return;
+    }
+    self->last_source = 2;
     self->last_object = object;
     self->last_line = line;
     set_op(self, file, line, "%s %p", what, object);
