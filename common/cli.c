@@ -316,10 +316,10 @@ void lab_cli_print_help(const lab_demo *demo)
     print_option_line("--speed X", "run X times faster than class pace", " (0.001 to 10000; default 1, or env LAB_SPEED)");
     print_option_line("--seed N", "seed for the random choices", " (default: from the clock; printed at start)");
     print_option_line("--quiet", "print only the result: line", "");
-    if (demo->invariant != NULL)   /* schedule control */
-        lab_cli_print_schedule_help(demo);
     print_option_line("--about", "print the one-line summary and exit", "");
     print_option_line("--help", "print this help and exit", "");
+    if (demo->invariant != NULL)   /* schedule control */
+        lab_cli_print_schedule_help(demo);
     printf("\nThe last line is a machine-checkable summary: result: key=value ... seed=N\n"
            "Exit status: 0 the demonstration ran as designed, 1 runtime failure, 2 usage error.\n");
 }

@@ -466,19 +466,20 @@ void lab_sched_begin(const lab_sched_config *given)
     switch (config.spec.mode) {
     case LAB_SCHED_RANDOM:
         snprintf(description, sizeof description,
-                 "schedule: random:%d (PCT, %d priority change points, seed %llu), time is virtual",
-                 config.spec.depth, config.spec.depth - 1, (unsigned long long)config.seed);
+                 "schedule: random:%d (PCT, %d change point%s, --seed %llu); time is virtual",
+                 config.spec.depth, config.spec.depth - 1, config.spec.depth == 2 ? "" : "s",
+                 (unsigned long long)config.seed);
         break;
     case LAB_SCHED_STEP:
         snprintf(description, sizeof description, "schedule: you choose (--step), time is virtual");
         break;
     case LAB_SCHED_LIST:
         if (config.spec.count == 0)
-            snprintf(description, sizeof description, "schedule: default: %s; time is virtual",
-                     LAB_SCHED_DEFAULT_TEXT + 5);
+            snprintf(description, sizeof description, "schedule: default: %s",
+                     LAB_SCHED_DEFAULT_TEXT);
         else
-            snprintf(description, sizeof description, "schedule: %d choices given, %s; time is "
-                     "virtual", config.spec.count, LAB_SCHED_DEFAULT_TEXT);
+            snprintf(description, sizeof description, "schedule: %d choice%s, then %s",
+                     config.spec.count, config.spec.count == 1 ? "" : "s", LAB_SCHED_DEFAULT_TEXT);
         break;
     }
     if (config.report_fd >= 0)

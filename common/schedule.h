@@ -59,8 +59,7 @@ int lab_sched_parse(const char *text, lab_sched_spec *spec, char *error, size_t 
 void lab_sched_spec_free(lab_sched_spec *spec);
 
 /* The default used when a list runs out, in words. */
-#define LAB_SCHED_DEFAULT_TEXT \
-    "then the running thread while it can, else the first in start order"
+#define LAB_SCHED_DEFAULT_TEXT "the running thread goes on (else the first started)"
 
 /* What lab_init() hands the controller. */
 typedef struct lab_sched_config {

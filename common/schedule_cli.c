@@ -83,12 +83,12 @@ void lab_cli_print_schedule_help(const lab_demo *demo)
 {
     printf("\nSchedule control (one thread at a time, virtual time; docs/schedules.md):\n");
     help_line("--schedule=SPEC", "replay an interleaving: t0,t1,t1,... (who runs at each choice),");
-    help_line("", LAB_SCHED_DEFAULT_TEXT);
+    help_line("", "then " LAB_SCHED_DEFAULT_TEXT);
     help_line("", "or random:D (PCT, depth D from 1 to 10, from --seed), or default");
     help_line("--step", "you choose who runs at each choice (on a terminal)");
-    help_line("--explore[=N]", "search up to N schedules (default 500, at most 2 preemptions)");
+    help_line("--explore[=N]", "search up to N schedules (default 500) with at most 2 preemptions");
     char condition[160];
-    snprintf(condition, sizeof condition, "for a run that breaks: %s", demo->invariant);
+    snprintf(condition, sizeof condition, "checking in each run: %s", demo->invariant);
     help_line("", condition);
 }
 

@@ -460,8 +460,8 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
     for (int i = 1; i < argc; i++)
         if (strncmp(argv[i], "--explore", 9) != 0)
             printf(" %s", argv[i]);
-    printf("%s\nexplore: condition %s; depth-first over the choices, at most %d preemptions, "
-           "at most %ld runs\n", argc > 1 ? "" : " (its default flags)", invariant, BOUND, budget);
+    printf("%s\nexplore: checks %s in schedules with at most %d preemptions (depth-first, <= %ld "
+           "runs)\n", argc > 1 ? "" : " (its default flags)", invariant, BOUND, budget);
     fflush(stdout);
 
     static run_seen run;
@@ -518,8 +518,8 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
         printf("explore: all %ld schedules with at most %d preemptions: %s held\n", runs, BOUND,
                invariant);
     else
-        printf("explore: %ld schedules tried (the budget; --explore=N for more), %s held in every "
-               "one; schedules with at most %d preemptions remain untried: not a proof\n", runs,
+        printf("explore: %ld schedules tried (the budget: --explore=N for more): %s held in each\n"
+               "explore: schedules with at most %d preemptions remain untried: not a proof\n", runs,
                invariant, BOUND);
     printf("result: runs=%ld failed=0 bound=%d complete=%s\n", runs, BOUND, complete ? "yes" : "no");
     exit(0);
