@@ -539,6 +539,11 @@ static void wrapper_point(lab_sched_thread *self, const void *object, const char
 
 /* ---- mutexes and condition variables ------------------------------------------------------ */
 
+static double seconds_of(const struct timespec *at)
+{
+    return (double)at->tv_sec + (double)at->tv_nsec / 1e9;
+}
+
 /* Take mutex, blocking under control while someone holds it; lock held. */
 static void relock(lab_sched_thread *self, pthread_mutex_t *mutex, const char *file, int line)
 {
@@ -575,6 +580,28 @@ void lab_sched_mutex_lock(pthread_mutex_t *mutex, const char *file, int line)
     RAW(pthread_mutex_unlock(&lock));
 }
 
+int lab_sched_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *deadline,
+                              const char *file, int line)
+{
+    lab_sched_thread *self = me;
+    if (self == NULL)
+        return pthread_mutex_timedlock(mutex, deadline);
+    RAW(pthread_mutex_lock(&lock));
+    wrapper_point(self, mutex, "lock", file, line);
+    int rc;
+    while ((rc = pthread_mutex_trylock(mutex)) == EBUSY) {
+        set_op(self, file, line, "lock %p (with a time limit)", (void *)mutex);
+        if (block(self, W_MUTEX, mutex, seconds_of(deadline)))
+            break;   /* the deadline passed */
+    }
+    if (rc == 0)
+        note_locked(mutex, self->index);
+    else if (rc != EBUSY)
+        fatal(rc, "pthread_mutex_timedlock", file, line);
+    RAW(pthread_mutex_unlock(&lock));
+    return rc == 0 ? 0 : ETIMEDOUT;
+}
+
 void lab_sched_mutex_unlock(pthread_mutex_t *mutex, const char *file, int line)
 {
     lab_sched_thread *self = me;
@@ -588,10 +615,6 @@ void lab_sched_mutex_unlock(pthread_mutex_t *mutex, const char *file, int line)
     RAW(pthread_mutex_unlock(&lock));
 }
 
-static double seconds_of(const struct timespec *at)
-{
-    return (double)at->tv_sec + (double)at->tv_nsec / 1e9;
-}
 
 static int wait_on(pthread_cond_t *cond, pthread_mutex_t *mutex, double deadline,
                    const char *file, int line)

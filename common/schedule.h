@@ -86,6 +86,10 @@ void lab_sched_point(int point_kind, const void *object, const char *what, const
 /* ---- the blocking wrappers' controlled forms (checked.h) ---- */
 void lab_sched_mutex_lock(pthread_mutex_t *mutex, const char *file, int line);
 void lab_sched_mutex_unlock(pthread_mutex_t *mutex, const char *file, int line);
+/* For a timed lock (ilock's slices of pthread_mutex_timedlock): returns 0 or ETIMEDOUT at
+ * deadline (a lab_deadline() instant, on the virtual clock). */
+int lab_sched_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *deadline,
+                              const char *file, int line);
 void lab_sched_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *file, int line);
 /* Returns 0 or ETIMEDOUT (deadline: a lab_deadline() instant, on the virtual clock). */
 int lab_sched_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,

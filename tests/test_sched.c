@@ -258,6 +258,39 @@ START_TEST(a_deadlock_is_found_and_pictured)
 }
 END_TEST
 
+static void *hold_a_for_three_seconds(void *unused)
+{
+    (void)unused;
+    lab_pthread_mutex_lock(&lock_a);
+    lab_sleep(3.0);
+    lab_pthread_mutex_unlock(&lock_a);
+    return NULL;
+}
+
+static void timed_lock(void *unused)
+{
+    (void)unused;
+    control("main,holder");   /* the holder takes A first */
+    lab_thread *holder = lab_thread_start(hold_a_for_three_seconds, NULL, LAB_NOT_DAEMON, "holder");
+    struct timespec soon = lab_deadline(1.0), later = lab_deadline(5.0);
+    int first = lab_sched_mutex_timedlock(&lock_a, &soon, __FILE__, __LINE__);
+    double gave_up_at = lab_elapsed();
+    int second = lab_sched_mutex_timedlock(&lock_a, &later, __FILE__, __LINE__);
+    double got_it_at = lab_elapsed();
+    lab_pthread_mutex_unlock(&lock_a);
+    lab_thread_join(holder);
+    printf("%s %.3f %d %.3f\n", first == ETIMEDOUT ? "ETIMEDOUT" : "?", gave_up_at, second, got_it_at);
+}
+
+START_TEST(a_timed_lock_gives_up_at_its_virtual_deadline)
+{
+    child_run run = run_in_child(timed_lock, NULL, 10);
+    ck_assert_msg(run.exit_code == 0, "exit %d: %s %s", run.exit_code, run.out, run.err);
+    ck_assert_str_eq(run.out, "ETIMEDOUT 1.000 0 3.000\n");
+    child_run_free(&run);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("sched");
@@ -272,6 +305,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, a_list_naming_a_thread_that_cannot_run_is_a_usage_error);
     tcase_add_test(tc, time_is_virtual_and_exact);
     tcase_add_test(tc, a_deadlock_is_found_and_pictured);
+    tcase_add_test(tc, a_timed_lock_gives_up_at_its_virtual_deadline);
     suite_add_tcase(suite, tc);
     return suite;
 }
