@@ -298,11 +298,11 @@ static bool failed(const run_seen *run, const char *invariant, char *reason, siz
         exit(2);
     }
     if (run->signal != 0) {
-        snprintf(reason, size, "killed by signal %d (%s)", run->signal, run->error);
+        snprintf(reason, size, "killed by signal %d (%.200s)", run->signal, run->error);
         return true;
     }
     if (run->status != 0) {
-        snprintf(reason, size, "exit status %d (%s)", run->status, run->error);
+        snprintf(reason, size, "exit status %d (%.200s)", run->status, run->error);
         return true;
     }
     if (run->result[0] == '\0') {
