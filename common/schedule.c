@@ -350,8 +350,10 @@ static int pick(lab_sched_thread *current, bool current_enabled)
         list[0] = '\0';
         for (int i = 0; i < count && used < sizeof list - 12; i++)
             used += (size_t)snprintf(list + used, sizeof list - used, "%s%d", i ? "," : "", enabled[i]);
-        print_line(config.report_fd, "choice %d %d %d %d %s", current->index, stays ? 1 : 0, chosen,
-                   fallback, list);
+        char where[128];   /* where the preempted (or blocked) thread stopped */
+        sched_thread_describe(current->index, where, sizeof where);
+        print_line(config.report_fd, "choice %d %d %d %d %s\t%s", current->index, stays ? 1 : 0,
+                   chosen, fallback, list, where);
     }
     return chosen;
 }

@@ -141,6 +141,7 @@ typedef struct {
     bool current_enabled;
     int count;
     int *enabled;
+    char where[96];   /* where the current thread stood: "race.c:49  mark: read counter" */
 } choice_seen;
 
 typedef struct {
@@ -184,7 +185,18 @@ static void read_report(run_seen *run, char *text)
         } else if (sscanf(line, "choice %d %d %d %d %n", &current, &enabled_flag, &chosen,
                           &fallback, &offset) == 4 && run->choice_count < MAX_CHOICES) {
             choice_seen *c = &run->choices[run->choice_count++];
-            *c = (choice_seen){current, chosen, fallback, enabled_flag != 0, 0, NULL};
+            *c = (choice_seen){current, chosen, fallback, enabled_flag != 0, 0, NULL, ""};
+            char *tab = strchr(line + offset, '\t');
+            if (tab != NULL) {
+                *tab = '\0';
+                char *text = tab + 1;
+                while (*text != '\0' && *text != ' ')
+                    text++;   /* file:line, then blanks, then what */
+                size_t file_length = (size_t)(text - tab - 1);
+                while (*text == ' ')
+                    text++;
+                snprintf(c->where, sizeof c->where, "%.*s (%.60s)", (int)file_length, tab + 1, text);
+            }
             int names = 1;
             for (const char *p = line + offset; *p != '\0'; p++)
                 names += *p == ',';
@@ -420,6 +432,17 @@ static char *shorten(char *schedule, int fewest, const char *invariant, run_seen
     return schedule;
 }
 
+/* The preemptions of the run, in words: where each thread was stopped. */
+static void print_preemptions(const run_seen *run)
+{
+    for (int i = 0; i < run->choice_count; i++) {
+        const choice_seen *c = &run->choices[i];
+        if (c->current_enabled && c->chosen != c->current)
+            printf("explore:   choice %d: %s is stopped at %s; %s runs\n", i + 1,
+                   run->names[c->current], c->where, run->names[c->chosen]);
+    }
+}
+
 static void print_command(int argc, char **argv, const char *schedule, bool add_seed)
 {
     printf("  %s", argv[0]);
@@ -460,8 +483,11 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
     for (int i = 1; i < argc; i++)
         if (strncmp(argv[i], "--explore", 9) != 0)
             printf(" %s", argv[i]);
+    int shown = 0;
+    for (int i = 1; i < argc; i++)
+        shown += strncmp(argv[i], "--explore", 9) != 0;
     printf("%s\nexplore: checks %s in schedules with at most %d preemptions (depth-first, <= %ld "
-           "runs)\n", argc > 1 ? "" : " (its default flags)", invariant, BOUND, budget);
+           "runs)\n", shown > 0 ? "" : " (its default flags)", invariant, BOUND, budget);
     fflush(stdout);
 
     static run_seen run;
@@ -490,6 +516,8 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
                 printf("explore: the shortest replay found (%d choice%s, %d preemption%s): %s\n",
                        count_names(best), count_names(best) == 1 ? "" : "s", preemptions(&run),
                        preemptions(&run) == 1 ? "" : "s", reason);
+                print_preemptions(&run);
+                printf("explore: replay it with:\n");
                 print_command(argc, argv, best, !seed_given);
                 printf("result: runs=%ld failed=1 preemptions=%d bound=%d schedule=%s\n", runs,
                        preemptions(&run), BOUND, best);
