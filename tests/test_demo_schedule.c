@@ -341,6 +341,75 @@ START_TEST(a_schedule_naming_no_thread_is_a_usage_error)
 }
 END_TEST
 
+/* ---- the worked examples of docs/schedules.md ------------------------------------------------ */
+
+/* The source tree: $LAB_SOURCE_DIR, or three levels above this program's directory. */
+static const char *source_dir(void)
+{
+    static char dir[4096];
+    const char *env = getenv("LAB_SOURCE_DIR");
+    if (env != NULL && env[0] != '\0') {
+        snprintf(dir, sizeof dir, "%s", env);
+        return dir;
+    }
+    ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+    ck_assert_int_gt(n, 0);
+    dir[n] = '\0';
+    for (int level = 0; level < 4 && strrchr(dir, '/') != NULL; level++)
+        *strrchr(dir, '/') = '\0';   /* test_demo_schedule, tests, <variant>, build */
+    return dir;
+}
+
+/* Replace every copy of from in text (in place; to is not longer than from). */
+static void replace_all(char *text, const char *from, const char *to)
+{
+    char *p;
+    while ((p = strstr(text, from)) != NULL) {
+        memcpy(p, to, strlen(to));
+        memmove(p + strlen(to), p + strlen(from), strlen(p + strlen(from)) + 1);
+    }
+}
+
+START_TEST(the_worked_examples_are_what_the_programs_print)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/docs/schedules.md", source_dir());
+    FILE *file = fopen(path, "r");
+    ck_assert_msg(file != NULL, "no %s: set LAB_SOURCE_DIR to the source tree", path);
+    static char doc[1 << 17];
+    size_t size = fread(doc, 1, sizeof doc - 1, file);
+    doc[size] = '\0';
+    fclose(file);
+    int checked = 0;
+    for (char *block = strstr(doc, "```text\n$ build/debug/"); block != NULL;
+         block = strstr(block, "```text\n$ build/debug/")) {
+        block += strlen("```text\n$ build/debug/");
+        char *end = strstr(block, "\n```");
+        ck_assert_ptr_nonnull(end);
+        *end = '\0';
+        char *output = strchr(block, '\n') + 1;
+        output[-1] = '\0';
+        if (strstr(block, "--step") == NULL) {   /* --step is checked through a pty above */
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)strcspn(block, " "), block);
+            child_run run = run_line(name, block + strlen(name) + 1);
+            ck_assert_msg(run.exit_code == 0, "%s: exit %d", block, run.exit_code);
+            char shown[256];
+            snprintf(shown, sizeof shown, "build/debug/%s", name);
+            replace_all(run.out, demo_path(name), shown);
+            ck_assert_msg(strcmp(run.out, output) == 0 || (strlen(run.out) == strlen(output) + 1
+                                                            && strncmp(run.out, output, strlen(output)) == 0),
+                          "docs/schedules.md, $ build/debug/%s:\n--- the doc says:\n%s\n--- it prints:\n%s",
+                          block, output, run.out);
+            child_run_free(&run);
+            checked++;
+        }
+        block = end + 4;
+    }
+    ck_assert_int_ge(checked, 6);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("demo_schedule");
@@ -354,6 +423,10 @@ static Suite *make_suite(void)
     tcase_add_loop_test(tc, explore_finds_the_bug_and_its_schedule_reproduces_it, 0, sizeof bugs / sizeof bugs[0]);
     tcase_add_test(tc, explore_finds_no_lost_update_in_mutex_within_its_bound);
     tcase_add_test(tc, explore_of_a_fixed_variant_says_what_it_tried);
+    suite_add_tcase(suite, tc);
+    tc = tcase_create("docs");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, the_worked_examples_are_what_the_programs_print);
     suite_add_tcase(suite, tc);
     tc = tcase_create("step");
     tcase_set_timeout(tc, 60);
