@@ -305,9 +305,14 @@ static bool failed(const run_seen *run, const char *invariant, char *reason, siz
         snprintf(reason, size, "deadlock: no thread could run");
         return true;
     }
-    if (run->status == 2) {
+    if (run->status == 2 && run->choice_count == 0) {   /* the demo refused its arguments */
         fprintf(stderr, "%s\n", run->error);
         exit(2);
+    }
+    if (run->status == 2) {   /* a prefix seen in an earlier run could not be followed */
+        fprintf(stderr, "%s: --explore: a schedule could not be replayed (%s): the demo does not "
+                        "run the same way twice under control\n", program_name, run->error);
+        exit(1);
     }
     if (run->signal != 0) {
         snprintf(reason, size, "killed by signal %d (%.200s)", run->signal, run->error);
