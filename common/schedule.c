@@ -51,6 +51,11 @@ static barrier_entry *barriers;
 static int barrier_count;
 static _Thread_local lab_sched_thread *me;
 
+/* The watchdog: a thread that never reaches a point (a busy loop) would hang the run. */
+#define WATCHDOG_SECONDS 10
+static atomic_ulong progress;            /* points passed */
+atomic_bool sched_asking;            /* --step waits for the student: no progress needed */
+
 /* The choices made, for the replay line and the explorer's report. */
 static int *chosen_list, *fallback_list;
 static int chosen_count, chosen_capacity;
@@ -318,6 +323,7 @@ static void record_choice(int chosen, int fallback)
 /* Who runs next, after `current` reached a point (enabled: it could go on). */
 static int pick(lab_sched_thread *current, bool current_enabled)
 {
+    atomic_fetch_add_explicit(&progress, 1, memory_order_relaxed);
     static int *enabled;
     static int enabled_capacity;
     int count;
@@ -447,6 +453,30 @@ static void report_end(void)
     print_line(config.report_fd, "end ok");
 }
 
+/* Ends a run in which no thread has reached a scheduling point for WATCHDOG_SECONDS. */
+static void *watch(void *unused)
+{
+    (void)unused;
+    unsigned long seen = atomic_load(&progress);
+    int still = 0;
+    for (;;) {
+        struct timespec second = {1, 0};
+        nanosleep(&second, NULL);
+        unsigned long now = atomic_load(&progress);
+        still = now == seen && !atomic_load(&sched_asking) ? still + 1 : 0;
+        seen = now;
+        if (still >= WATCHDOG_SECONDS) {
+            char text[256];
+            int n = snprintf(text, sizeof text, "%s: no thread has reached a scheduling point for "
+                             "%d s (a busy loop, or a wait outside the library?): schedule control "
+                             "cannot go on; ending the run\n", config.program, WATCHDOG_SECONDS);
+            (void)!write(STDERR_FILENO, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+            _exit(1);
+        }
+    }
+    return NULL;
+}
+
 static char description[160];
 
 const char *lab_sched_describe(void)
@@ -484,6 +514,13 @@ void lab_sched_begin(const lab_sched_config *given)
                      config.spec.count, config.spec.count == 1 ? "" : "s", LAB_SCHED_DEFAULT_TEXT);
         break;
     }
+    pthread_t watchdog;
+    pthread_attr_t attr;
+    RAW(pthread_attr_init(&attr));
+    RAW(pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED));
+    RAW(pthread_create(&watchdog, &attr, watch, NULL));
+    pthread_setname_np(watchdog, "sched-watchdog");   /* for gdb's info threads; cosmetic */
+    RAW(pthread_attr_destroy(&attr));
     if (config.report_fd >= 0)
         atexit(report_end);
     else if (config.spec.mode != LAB_SCHED_LIST)

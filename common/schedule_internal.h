@@ -35,6 +35,9 @@ void sched_thread_describe(int index, char *text, size_t size);
 /* Index of the thread named name, or -1. */
 int sched_thread_find(const char *name);
 
+/* True while --step waits for the student (the watchdog then waits too). */
+extern atomic_bool sched_asking;
+
 /* Fatal in the controller (no lab_* call: the controller is the bottom layer). */
 _Noreturn void sched_usage_exit(const char *format, ...) __attribute__((format(printf, 1, 2)));
 

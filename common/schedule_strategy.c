@@ -209,7 +209,10 @@ static int pick_by_hand(const sched_choice *choice)
         fprintf(stderr, "step> ");
         fflush(stderr);
         char line[128];
-        if (fgets(line, sizeof line, stdin) == NULL)
+        atomic_store(&sched_asking, true);
+        char *got = fgets(line, sizeof line, stdin);
+        atomic_store(&sched_asking, false);
+        if (got == NULL)
             sched_usage_exit("--step: end of input at choice %d", choice->number);
         line[strcspn(line, "\r\n")] = '\0';
         char *word = line;
