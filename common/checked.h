@@ -42,19 +42,19 @@ void lab_check_errno_at(int result, const char *call, const char *file, int line
  * the waits, so that one thread runs at a time; otherwise they are the plain calls. */
 #define LAB_SCHED_OR_(controlled, plain) (LAB_SCHED_ON() ? (controlled) : (plain))
 #define lab_pthread_mutex_lock(m) \
-    LAB_SCHED_OR_(lab_sched_mutex_lock((m), __FILE__, __LINE__), LAB_CHECKED_(pthread_mutex_lock, m))
+    LAB_SCHED_OR_(lab_sched_mutex_lock((m), #m, __FILE__, __LINE__), LAB_CHECKED_(pthread_mutex_lock, m))
 #define lab_pthread_mutex_unlock(m) \
-    LAB_SCHED_OR_(lab_sched_mutex_unlock((m), __FILE__, __LINE__), \
+    LAB_SCHED_OR_(lab_sched_mutex_unlock((m), #m, __FILE__, __LINE__), \
                   LAB_CHECKED_(pthread_mutex_unlock, m))
 #define lab_pthread_mutex_destroy(m)    LAB_CHECKED_(pthread_mutex_destroy, m)
 #define lab_pthread_cond_wait(c, m) \
-    LAB_SCHED_OR_(lab_sched_cond_wait((c), (m), __FILE__, __LINE__), \
+    LAB_SCHED_OR_(lab_sched_cond_wait((c), #c, (m), __FILE__, __LINE__), \
                   LAB_CHECKED_(pthread_cond_wait, c, m))
 #define lab_pthread_cond_signal(c) \
-    LAB_SCHED_OR_(lab_sched_cond_signal((c), false, __FILE__, __LINE__), \
+    LAB_SCHED_OR_(lab_sched_cond_signal((c), #c, false, __FILE__, __LINE__), \
                   LAB_CHECKED_(pthread_cond_signal, c))
 #define lab_pthread_cond_broadcast(c) \
-    LAB_SCHED_OR_(lab_sched_cond_signal((c), true, __FILE__, __LINE__), \
+    LAB_SCHED_OR_(lab_sched_cond_signal((c), #c, true, __FILE__, __LINE__), \
                   LAB_CHECKED_(pthread_cond_broadcast, c))
 /* schedule control: a timed wait until deadline (a lab_deadline() instant, on a condition
  * variable made by lab_pthread_cond_init_monotonic). Returns 0 or ETIMEDOUT; aborts on any

@@ -34,6 +34,7 @@ struct lab_sched_thread {
 };
 
 typedef struct { const void *mutex; int owner, depth; } owner_entry;
+typedef struct { const void *object; const char *name; } name_entry;
 typedef struct { const void *barrier; unsigned count, arrived; } barrier_entry;
 
 /* All of it under `lock` (raw pthread calls: the wrappers call us). */
@@ -47,6 +48,8 @@ static int choice_counter;
 static lab_sched_config config;
 static owner_entry *owners;
 static int owner_count, owner_capacity;
+static name_entry *names;   /* objects as the wrappers' callers spelled them */
+static int name_count, name_capacity;
 static barrier_entry *barriers;
 static int barrier_count;
 static _Thread_local lab_sched_thread *me;
@@ -197,6 +200,35 @@ static lab_sched_thread *add_thread(const char *name)
     return t;
 }
 
+/* ---- names of objects ------------------------------------------------------------ */
+
+static void remember_name(const void *object, const char *name)
+{
+    if (name == NULL)
+        return;
+    while (*name == '&' || *name == '(')
+        name++;   /* "&counter_lock" reads as counter_lock */
+    for (int i = 0; i < name_count; i++) {
+        if (names[i].object == object) {
+            names[i].name = name;
+            return;
+        }
+    }
+    if (name_count == name_capacity)
+        names = grow(names, &name_capacity, sizeof *names);
+    names[name_count++] = (name_entry){object, name};
+}
+
+/* The object's name, or its address in text (into buffer). */
+static const char *name_of(const void *object, char *buffer, size_t size)
+{
+    for (int i = 0; i < name_count; i++)
+        if (names[i].object == object)
+            return names[i].name;
+    snprintf(buffer, size, "%p", object);
+    return buffer;
+}
+
 /* ---- owners of mutexes (for the deadlock picture) --------------------------------- */
 
 static owner_entry *owner_of(const void *mutex, bool create)
@@ -233,16 +265,19 @@ static void note_unlocked(const void *mutex)
 static void describe_wait(const lab_sched_thread *t, char *text, size_t size)
 {
     const owner_entry *o;
+    char address[32];
     switch (t->wait) {
     case W_MUTEX:
         o = owner_of(t->on, false);
         if (o != NULL && o->owner >= 0)
-            snprintf(text, size, "waits for lock %p, held by %s", t->on, threads[o->owner]->name);
+            snprintf(text, size, "waits for lock %s, held by %s", name_of(t->on, address, sizeof address),
+                     threads[o->owner]->name);
         else
-            snprintf(text, size, "waits for lock %p", t->on);
+            snprintf(text, size, "waits for lock %s", name_of(t->on, address, sizeof address));
         return;
     case W_COND:
-        snprintf(text, size, "waits on condition variable %p (nobody left to signal it)", t->on);
+        snprintf(text, size, "waits on condition variable %s (nobody left to signal it)",
+                 name_of(t->on, address, sizeof address));
         return;
     case W_JOIN:
         snprintf(text, size, "waits for %s to end (join)", ((const lab_sched_thread *)t->on)->name);
@@ -572,7 +607,8 @@ static void wrapper_point(lab_sched_thread *self, const void *object, const char
     self->last_source = 2;
     self->last_object = object;
     self->last_line = line;
-    set_op(self, file, line, "%s %p", what, object);
+    char address[32];
+    set_op(self, file, line, "%s %s", what, name_of(object, address, sizeof address));
     preempt(self);
 }
 
@@ -587,8 +623,9 @@ static double seconds_of(const struct timespec *at)
 static void relock(lab_sched_thread *self, pthread_mutex_t *mutex, const char *file, int line)
 {
     int rc;
+    char address[32];
     while ((rc = pthread_mutex_trylock(mutex)) == EBUSY) {
-        set_op(self, file, line, "lock %p", (void *)mutex);
+        set_op(self, file, line, "lock %s", name_of(mutex, address, sizeof address));
         (void)block(self, W_MUTEX, mutex, INFINITY);
     }
     if (rc != 0)
@@ -606,7 +643,7 @@ static void release(lab_sched_thread *self, pthread_mutex_t *mutex, const char *
     enable_waiters(W_MUTEX, mutex, true);   /* they try again; one wins, the rest block */
 }
 
-void lab_sched_mutex_lock(pthread_mutex_t *mutex, const char *file, int line)
+void lab_sched_mutex_lock(pthread_mutex_t *mutex, const char *name, const char *file, int line)
 {
     lab_sched_thread *self = me;
     if (self == NULL) {
@@ -614,6 +651,8 @@ void lab_sched_mutex_lock(pthread_mutex_t *mutex, const char *file, int line)
         return;
     }
     RAW(pthread_mutex_lock(&lock));
+    if (!inside_library(file))
+        remember_name(mutex, name);
     wrapper_point(self, mutex, "lock", file, line);
     relock(self, mutex, file, line);
     RAW(pthread_mutex_unlock(&lock));
@@ -629,7 +668,8 @@ int lab_sched_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *dea
     wrapper_point(self, mutex, "lock", file, line);
     int rc;
     while ((rc = pthread_mutex_trylock(mutex)) == EBUSY) {
-        set_op(self, file, line, "lock %p (with a time limit)", (void *)mutex);
+        char address[32];
+        set_op(self, file, line, "lock %s (with a time limit)", name_of(mutex, address, sizeof address));
         if (block(self, W_MUTEX, mutex, seconds_of(deadline)))
             break;   /* the deadline passed */
     }
@@ -641,7 +681,7 @@ int lab_sched_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *dea
     return rc == 0 ? 0 : ETIMEDOUT;
 }
 
-void lab_sched_mutex_unlock(pthread_mutex_t *mutex, const char *file, int line)
+void lab_sched_mutex_unlock(pthread_mutex_t *mutex, const char *name, const char *file, int line)
 {
     lab_sched_thread *self = me;
     if (self == NULL) {
@@ -649,6 +689,8 @@ void lab_sched_mutex_unlock(pthread_mutex_t *mutex, const char *file, int line)
         return;
     }
     RAW(pthread_mutex_lock(&lock));
+    if (!inside_library(file))
+        remember_name(mutex, name);
     wrapper_point(self, mutex, "unlock", file, line);
     release(self, mutex, file, line);
     RAW(pthread_mutex_unlock(&lock));
@@ -661,18 +703,25 @@ static int wait_on(pthread_cond_t *cond, pthread_mutex_t *mutex, double deadline
     lab_sched_thread *self = me;
     RAW(pthread_mutex_lock(&lock));
     release(self, mutex, file, line);
-    set_op(self, file, line, "wait on condition variable %p", (void *)cond);
+    char address[32];
+    set_op(self, file, line, "wait on %s", name_of(cond, address, sizeof address));
     bool timed_out = block(self, W_COND, cond, deadline);
     relock(self, mutex, file, line);
     RAW(pthread_mutex_unlock(&lock));
     return timed_out ? ETIMEDOUT : 0;
 }
 
-void lab_sched_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *file, int line)
+void lab_sched_cond_wait(pthread_cond_t *cond, const char *name, pthread_mutex_t *mutex,
+                         const char *file, int line)
 {
     if (me == NULL) {
         RAW(pthread_cond_wait(cond, mutex));
         return;
+    }
+    if (!inside_library(file)) {
+        RAW(pthread_mutex_lock(&lock));
+        remember_name(cond, name);
+        RAW(pthread_mutex_unlock(&lock));
     }
     (void)wait_on(cond, mutex, INFINITY, file, line);
 }
@@ -687,7 +736,8 @@ int lab_sched_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
     return wait_on(cond, mutex, seconds_of(deadline), file, line);
 }
 
-void lab_sched_cond_signal(pthread_cond_t *cond, bool all, const char *file, int line)
+void lab_sched_cond_signal(pthread_cond_t *cond, const char *name, bool all, const char *file,
+                           int line)
 {
     lab_sched_thread *self = me;
     if (self == NULL) {
@@ -695,6 +745,8 @@ void lab_sched_cond_signal(pthread_cond_t *cond, bool all, const char *file, int
         return;
     }
     RAW(pthread_mutex_lock(&lock));
+    if (!inside_library(file))
+        remember_name(cond, name);
     wrapper_point(self, cond, all ? "broadcast" : "signal", file, line);
     enable_waiters(W_COND, cond, all);   /* nobody waits on the real one under control */
     RAW(pthread_mutex_unlock(&lock));

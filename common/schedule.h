@@ -83,18 +83,22 @@ void lab_sched_begin(const lab_sched_config *config);
 void lab_sched_point(int point_kind, const void *object, const char *what, const char *file,
                      int line);
 
-/* ---- the blocking wrappers' controlled forms (checked.h) ---- */
-void lab_sched_mutex_lock(pthread_mutex_t *mutex, const char *file, int line);
-void lab_sched_mutex_unlock(pthread_mutex_t *mutex, const char *file, int line);
+/* ---- the blocking wrappers' controlled forms (checked.h) ----
+ * name: how the caller spelled the object ("&counter_lock"), a string literal or NULL;
+ * shown by --step and in the deadlock picture. */
+void lab_sched_mutex_lock(pthread_mutex_t *mutex, const char *name, const char *file, int line);
+void lab_sched_mutex_unlock(pthread_mutex_t *mutex, const char *name, const char *file, int line);
 /* For a timed lock (ilock's slices of pthread_mutex_timedlock): returns 0 or ETIMEDOUT at
  * deadline (a lab_deadline() instant, on the virtual clock). */
 int lab_sched_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *deadline,
                               const char *file, int line);
-void lab_sched_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *file, int line);
+void lab_sched_cond_wait(pthread_cond_t *cond, const char *name, pthread_mutex_t *mutex,
+                         const char *file, int line);
 /* Returns 0 or ETIMEDOUT (deadline: a lab_deadline() instant, on the virtual clock). */
 int lab_sched_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
                              const struct timespec *deadline, const char *file, int line);
-void lab_sched_cond_signal(pthread_cond_t *cond, bool all, const char *file, int line);
+void lab_sched_cond_signal(pthread_cond_t *cond, const char *name, bool all, const char *file,
+                           int line);
 /* A barrier's count is not readable from pthread_barrier_t: lab_sched_barrier_count()
  * tells it (lab_pthread_barrier_init does). Returns true in one thread per round. */
 bool lab_sched_barrier_wait(pthread_barrier_t *barrier, const char *file, int line);
