@@ -16,39 +16,48 @@ enum { RUNNABLE, BLOCKED, ENDED };
 enum { W_NONE, W_MUTEX, W_COND, W_SLEEP, W_JOIN, W_BARRIER };
 
 struct lab_sched_thread {
-    int index;                /* start order; 0 is main */
+    int index; /* start order; 0 is main */
     char name[32];
-    pthread_cond_t turn;      /* signalled when the baton comes to this thread */
-    int state;                /* RUNNABLE, BLOCKED, ENDED */
-    int wait;                 /* BLOCKED: on what kind of object */
-    const void *on;           /* ... and which */
-    double deadline;          /* BLOCKED: virtual time it gives up, or INFINITY */
-    bool timed_out;           /* its last block ended by the deadline */
-    unsigned long since;      /* order of blocking: a signal wakes the longest waiter */
-    char op[64];              /* what it does next, for --step and the deadlock picture */
+    pthread_cond_t turn; /* signalled when the baton comes to this thread */
+    int state;           /* RUNNABLE, BLOCKED, ENDED */
+    int wait;            /* BLOCKED: on what kind of object */
+    const void *on;      /* ... and which */
+    double deadline;     /* BLOCKED: virtual time it gives up, or INFINITY */
+    bool timed_out;      /* its last block ended by the deadline */
+    unsigned long since; /* order of blocking: a signal wakes the longest waiter */
+    char op[64];         /* what it does next, for --step and the deadlock picture */
     const char *file;
     int line;
-    const void *last_object;  /* the last point reported, to drop its echo: */
-    int last_line;            /* a wrapper and lab_point() reporting one call */
-    int last_source;          /* 0 none, 1 lab_point(), 2 a wrapper */
+    const void *last_object; /* the last point reported, to drop its echo: */
+    int last_line;           /* a wrapper and lab_point() reporting one call */
+    int last_source;         /* 0 none, 1 lab_point(), 2 a wrapper */
 };
 
-typedef struct { const void *mutex; int owner, depth; } owner_entry;
-typedef struct { const void *object; const char *name; } name_entry;
-typedef struct { const void *barrier; unsigned count, arrived; } barrier_entry;
+typedef struct {
+    const void *mutex;
+    int owner, depth;
+} owner_entry;
+typedef struct {
+    const void *object;
+    const char *name;
+} name_entry;
+typedef struct {
+    const void *barrier;
+    unsigned count, arrived;
+} barrier_entry;
 
 /* All of it under `lock` (raw pthread calls: the wrappers call us). */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static lab_sched_thread **threads;
 static int thread_count, thread_capacity;
-static int baton;                      /* index of the only thread allowed to run */
-static _Atomic double virtual_now;     /* written by the baton holder only */
+static int baton;                  /* index of the only thread allowed to run */
+static _Atomic double virtual_now; /* written by the baton holder only */
 static unsigned long block_counter;
 static int choice_counter;
 static lab_sched_config config;
 static owner_entry *owners;
 static int owner_count, owner_capacity;
-static name_entry *names;   /* objects as the wrappers' callers spelled them */
+static name_entry *names; /* objects as the wrappers' callers spelled them */
 static int name_count, name_capacity;
 static barrier_entry *barriers;
 static int barrier_count;
@@ -56,8 +65,8 @@ static _Thread_local lab_sched_thread *me;
 
 /* The watchdog: a thread that never reaches a point (a busy loop) would hang the run. */
 #define WATCHDOG_SECONDS 10
-static atomic_ulong progress;            /* points passed */
-atomic_bool sched_asking;            /* --step waits for the student: no progress needed */
+static atomic_ulong progress; /* points passed */
+atomic_bool sched_asking;     /* --step waits for the student: no progress needed */
 
 /* The choices made, for the replay line and the explorer's report. */
 static int *chosen_list, *fallback_list;
@@ -81,11 +90,17 @@ static _Noreturn void fatal(int code, const char *call, const char *file, int li
     int n = snprintf(message, sizeof message, "fatal: %s at %s:%d: %s\n", call, file, line,
                      strerror_r(code, reason, sizeof reason));
     if (n > 0)
-        (void)!write(STDERR_FILENO, message, (size_t)n < sizeof message ? (size_t)n : sizeof message - 1);
+        (void)!write(STDERR_FILENO, message,
+                     (size_t)n < sizeof message ? (size_t)n : sizeof message - 1);
     abort();
 }
 
-#define RAW(call) do { int rc_ = (call); if (rc_ != 0) fatal(rc_, #call, __FILE__, __LINE__); } while (0)
+#define RAW(call)                                  \
+    do {                                           \
+        int rc_ = (call);                          \
+        if (rc_ != 0)                              \
+            fatal(rc_, #call, __FILE__, __LINE__); \
+    } while (0)
 
 _Noreturn void sched_usage_exit(const char *format, ...)
 {
@@ -96,7 +111,7 @@ _Noreturn void sched_usage_exit(const char *format, ...)
     va_end(args);
     fprintf(stderr, "%s: %s\n", config.program, message);
     fflush(stderr);
-    _exit(2);   /* the other threads are parked in the controller: no atexit, no joins */
+    _exit(2); /* the other threads are parked in the controller: no atexit, no joins */
 }
 
 /* Lines printed while the demo is stopped: plain write()s, as say() does. */
@@ -207,7 +222,7 @@ static void remember_name(const void *object, const char *name)
     if (name == NULL)
         return;
     while (*name == '&' || *name == '(')
-        name++;   /* "&counter_lock" reads as counter_lock */
+        name++; /* "&counter_lock" reads as counter_lock */
     for (int i = 0; i < name_count; i++) {
         if (names[i].object == object) {
             names[i].name = name;
@@ -267,26 +282,27 @@ static void describe_wait(const lab_sched_thread *t, char *text, size_t size)
     const owner_entry *o;
     char address[32];
     switch (t->wait) {
-    case W_MUTEX:
-        o = owner_of(t->on, false);
-        if (o != NULL && o->owner >= 0)
-            snprintf(text, size, "waits for lock %s, held by %s", name_of(t->on, address, sizeof address),
-                     threads[o->owner]->name);
-        else
-            snprintf(text, size, "waits for lock %s", name_of(t->on, address, sizeof address));
-        return;
-    case W_COND:
-        snprintf(text, size, "waits on condition variable %s (nobody left to signal it)",
-                 name_of(t->on, address, sizeof address));
-        return;
-    case W_JOIN:
-        snprintf(text, size, "waits for %s to end (join)", ((const lab_sched_thread *)t->on)->name);
-        return;
-    case W_BARRIER:
-        snprintf(text, size, "waits at barrier %p", t->on);
-        return;
-    default:
-        snprintf(text, size, "waits");
+        case W_MUTEX:
+            o = owner_of(t->on, false);
+            if (o != NULL && o->owner >= 0)
+                snprintf(text, size, "waits for lock %s, held by %s",
+                         name_of(t->on, address, sizeof address), threads[o->owner]->name);
+            else
+                snprintf(text, size, "waits for lock %s", name_of(t->on, address, sizeof address));
+            return;
+        case W_COND:
+            snprintf(text, size, "waits on condition variable %s (nobody left to signal it)",
+                     name_of(t->on, address, sizeof address));
+            return;
+        case W_JOIN:
+            snprintf(text, size, "waits for %s to end (join)",
+                     ((const lab_sched_thread *)t->on)->name);
+            return;
+        case W_BARRIER:
+            snprintf(text, size, "waits at barrier %p", t->on);
+            return;
+        default:
+            snprintf(text, size, "waits");
     }
 }
 
@@ -296,8 +312,10 @@ static _Noreturn void deadlocked(void)
     for (int i = 0; i < thread_count; i++)
         blocked += threads[i]->state == BLOCKED;
     if (!config.quiet) {
-        print_line(STDOUT_FILENO, "deadlock: no thread can run, and none sleeps or waits with a "
-                                  "time limit (virtual time %.3f):", atomic_load(&virtual_now));
+        print_line(STDOUT_FILENO,
+                   "deadlock: no thread can run, and none sleeps or waits with a "
+                   "time limit (virtual time %.3f):",
+                   atomic_load(&virtual_now));
         for (int i = 0; i < thread_count; i++) {
             const lab_sched_thread *t = threads[i];
             if (t->state != BLOCKED)
@@ -380,8 +398,11 @@ static int pick(lab_sched_thread *current, bool current_enabled)
     int fallback = stays ? current->index : enabled[0];
     if (count == 1)
         return enabled[0];
-    sched_choice choice = {.number = ++choice_counter, .count = count, .enabled = enabled,
-                           .current = current->index, .current_enabled = stays,
+    sched_choice choice = {.number = ++choice_counter,
+                           .count = count,
+                           .enabled = enabled,
+                           .current = current->index,
+                           .current_enabled = stays,
                            .fallback = fallback};
     int chosen = sched_strategy_pick(&choice);
     record_choice(chosen, fallback);
@@ -390,8 +411,9 @@ static int pick(lab_sched_thread *current, bool current_enabled)
         size_t used = 0;
         list[0] = '\0';
         for (int i = 0; i < count && used < sizeof list - 12; i++)
-            used += (size_t)snprintf(list + used, sizeof list - used, "%s%d", i ? "," : "", enabled[i]);
-        char where[128];   /* where the preempted (or blocked) thread stopped */
+            used +=
+                (size_t)snprintf(list + used, sizeof list - used, "%s%d", i ? "," : "", enabled[i]);
+        char where[128]; /* where the preempted (or blocked) thread stopped */
         sched_thread_describe(current->index, where, sizeof where);
         print_line(config.report_fd, "choice %d %d %d %d %s\t%s", current->index, stays ? 1 : 0,
                    chosen, fallback, list, where);
@@ -467,7 +489,7 @@ static int enable_waiters(int kind, const void *object, bool all)
 static void print_replay(void)
 {
     bool locked = pthread_mutex_trylock(&lock) == 0;
-    int last = chosen_count - 1;   /* trailing defaults need not be spelled out */
+    int last = chosen_count - 1; /* trailing defaults need not be spelled out */
     while (last >= 0 && chosen_list[last] == fallback_list[last])
         last--;
     char text[8192];
@@ -502,10 +524,13 @@ static void *watch(void *unused)
         seen = now;
         if (still >= WATCHDOG_SECONDS) {
             char text[256];
-            int n = snprintf(text, sizeof text, "%s: no thread has reached a scheduling point for "
+            int n = snprintf(text, sizeof text,
+                             "%s: no thread has reached a scheduling point for "
                              "%d s (a busy loop, or a wait outside the library?): schedule control "
-                             "cannot go on; ending the run\n", config.program, WATCHDOG_SECONDS);
-            (void)!write(STDERR_FILENO, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+                             "cannot go on; ending the run\n",
+                             config.program, WATCHDOG_SECONDS);
+            (void)!write(STDERR_FILENO, text,
+                         (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
             _exit(1);
         }
     }
@@ -531,30 +556,32 @@ void lab_sched_begin(const lab_sched_config *given)
     RAW(pthread_mutex_unlock(&lock));
     atomic_store(&virtual_now, 0.0);
     switch (config.spec.mode) {
-    case LAB_SCHED_RANDOM:
-        snprintf(description, sizeof description,
-                 "schedule: random:%d (PCT, %d change point%s, --seed %llu); time is virtual",
-                 config.spec.depth, config.spec.depth - 1, config.spec.depth == 2 ? "" : "s",
-                 (unsigned long long)config.seed);
-        break;
-    case LAB_SCHED_STEP:
-        snprintf(description, sizeof description, "schedule: you choose (--step), time is virtual");
-        break;
-    case LAB_SCHED_LIST:
-        if (config.spec.count == 0)
-            snprintf(description, sizeof description, "schedule: default: %s",
-                     LAB_SCHED_DEFAULT_TEXT);
-        else
-            snprintf(description, sizeof description, "schedule: %d choice%s, then %s",
-                     config.spec.count, config.spec.count == 1 ? "" : "s", LAB_SCHED_DEFAULT_TEXT);
-        break;
+        case LAB_SCHED_RANDOM:
+            snprintf(description, sizeof description,
+                     "schedule: random:%d (PCT, %d change point%s, --seed %llu); time is virtual",
+                     config.spec.depth, config.spec.depth - 1, config.spec.depth == 2 ? "" : "s",
+                     (unsigned long long)config.seed);
+            break;
+        case LAB_SCHED_STEP:
+            snprintf(description, sizeof description,
+                     "schedule: you choose (--step), time is virtual");
+            break;
+        case LAB_SCHED_LIST:
+            if (config.spec.count == 0)
+                snprintf(description, sizeof description, "schedule: default: %s",
+                         LAB_SCHED_DEFAULT_TEXT);
+            else
+                snprintf(description, sizeof description, "schedule: %d choice%s, then %s",
+                         config.spec.count, config.spec.count == 1 ? "" : "s",
+                         LAB_SCHED_DEFAULT_TEXT);
+            break;
     }
     pthread_t watchdog;
     pthread_attr_t attr;
     RAW(pthread_attr_init(&attr));
     RAW(pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED));
     RAW(pthread_create(&watchdog, &attr, watch, NULL));
-    pthread_setname_np(watchdog, "sched-watchdog");   /* for gdb's info threads; cosmetic */
+    pthread_setname_np(watchdog, "sched-watchdog"); /* for gdb's info threads; cosmetic */
     RAW(pthread_attr_destroy(&attr));
     if (config.report_fd >= 0)
         atexit(report_end);
@@ -567,7 +594,7 @@ void lab_sched_begin(const lab_sched_config *given)
 
 static const char *kind_word(int kind)
 {
-    static const char *const words[] = {"start", "end", "wait", "get", "timeout",
+    static const char *const words[] = {"start",   "end",   "wait", "get", "timeout",
                                         "release", "sleep", "woke", "mark"};
     return kind >= 0 && (size_t)kind < sizeof words / sizeof words[0] ? words[kind] : "point";
 }
@@ -577,9 +604,9 @@ void lab_sched_point(int point_kind, const void *object, const char *what, const
 {
     lab_sched_thread *self = me;
     if (self == NULL)
-        return;   /* a thread the controller does not know (not started by the library) */
+        return; /* a thread the controller does not know (not started by the library) */
     if (self->last_source == 2 && object == self->last_object && line == self->last_line) {
-        self->last_source = 0;   /* the wrapper's own point, reported again by lab_point() */
+        self->last_source = 0; /* the wrapper's own point, reported again by lab_point() */
         return;
     }
     self->last_source = 1;
@@ -601,7 +628,7 @@ static void wrapper_point(lab_sched_thread *self, const void *object, const char
     if (inside_library(file))
         return;
     if (self->last_source == 1 && object == self->last_object && line == self->last_line) {
-        self->last_source = 0;   /* lab_point() of this very call came first */
+        self->last_source = 0; /* lab_point() of this very call came first */
         return;
     }
     self->last_source = 2;
@@ -640,7 +667,7 @@ static void release(lab_sched_thread *self, pthread_mutex_t *mutex, const char *
     if (rc != 0)
         fatal(rc, "pthread_mutex_unlock", file, line);
     note_unlocked(mutex);
-    enable_waiters(W_MUTEX, mutex, true);   /* they try again; one wins, the rest block */
+    enable_waiters(W_MUTEX, mutex, true); /* they try again; one wins, the rest block */
 }
 
 void lab_sched_mutex_lock(pthread_mutex_t *mutex, const char *name, const char *file, int line)
@@ -669,9 +696,10 @@ int lab_sched_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *dea
     int rc;
     while ((rc = pthread_mutex_trylock(mutex)) == EBUSY) {
         char address[32];
-        set_op(self, file, line, "lock %s (with a time limit)", name_of(mutex, address, sizeof address));
+        set_op(self, file, line, "lock %s (with a time limit)",
+               name_of(mutex, address, sizeof address));
         if (block(self, W_MUTEX, mutex, seconds_of(deadline)))
-            break;   /* the deadline passed */
+            break; /* the deadline passed */
     }
     if (rc == 0)
         note_locked(mutex, self->index);
@@ -696,9 +724,8 @@ void lab_sched_mutex_unlock(pthread_mutex_t *mutex, const char *name, const char
     RAW(pthread_mutex_unlock(&lock));
 }
 
-
-static int wait_on(pthread_cond_t *cond, pthread_mutex_t *mutex, double deadline,
-                   const char *file, int line)
+static int wait_on(pthread_cond_t *cond, pthread_mutex_t *mutex, double deadline, const char *file,
+                   int line)
 {
     lab_sched_thread *self = me;
     RAW(pthread_mutex_lock(&lock));
@@ -748,7 +775,7 @@ void lab_sched_cond_signal(pthread_cond_t *cond, const char *name, bool all, con
     if (!inside_library(file))
         remember_name(cond, name);
     wrapper_point(self, cond, all ? "broadcast" : "signal", file, line);
-    enable_waiters(W_COND, cond, all);   /* nobody waits on the real one under control */
+    enable_waiters(W_COND, cond, all); /* nobody waits on the real one under control */
     RAW(pthread_mutex_unlock(&lock));
 }
 
@@ -783,11 +810,12 @@ bool lab_sched_barrier_wait(pthread_barrier_t *barrier, const char *file, int li
     if (entry == NULL || self == NULL) {
         RAW(pthread_mutex_unlock(&lock));
         sched_usage_exit("pthread_barrier_wait at %s:%d: under schedule control a barrier must "
-                         "be made by lab_pthread_barrier_init()", base_name(file), line);
+                         "be made by lab_pthread_barrier_init()",
+                         base_name(file), line);
     }
     wrapper_point(self, barrier, "wait at barrier", file, line);
     bool serial = ++entry->arrived == entry->count;
-    if (serial) {   /* the last to arrive opens it, as pthread's serial thread */
+    if (serial) { /* the last to arrive opens it, as pthread's serial thread */
         entry->arrived = 0;
         enable_waiters(W_BARRIER, barrier, true);
     } else {
@@ -822,7 +850,7 @@ void lab_sched_sleep(double real_seconds)
     RAW(pthread_mutex_unlock(&lock));
 }
 
-/* ---- threads ---------------------------------------------------------------------------------- */
+/* ---- threads ------------------------------------------------------------------------------ */
 
 lab_sched_thread *lab_sched_thread_new(const char *name)
 {
@@ -862,7 +890,7 @@ void lab_sched_thread_end(void)
     self->state = ENDED;
     set_op(self, NULL, 0, "ended");
     enable_waiters(W_JOIN, self, true);
-    baton = pick(self, false);   /* no waiting: this thread is done */
+    baton = pick(self, false); /* no waiting: this thread is done */
     RAW(pthread_cond_signal(&threads[baton]->turn));
     RAW(pthread_mutex_unlock(&lock));
     me = NULL;

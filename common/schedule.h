@@ -33,24 +33,25 @@
 /* Whether the run is controlled; set once by lab_sched_begin(), before threads start. */
 extern atomic_bool lab_sched_on;
 
-#define LAB_SCHED_ON() __builtin_expect(atomic_load_explicit(&lab_sched_on, memory_order_relaxed), 0)
+#define LAB_SCHED_ON() \
+    __builtin_expect(atomic_load_explicit(&lab_sched_on, memory_order_relaxed), 0)
 
 /* How a controlled run picks at each choice (a point where more than one thread can run). */
 typedef enum {
-    LAB_SCHED_LIST,     /* names from a list, then the default */
-    LAB_SCHED_RANDOM,   /* PCT: random priorities with depth - 1 change points */
-    LAB_SCHED_STEP,     /* the student, on a terminal */
+    LAB_SCHED_LIST,   /* names from a list, then the default */
+    LAB_SCHED_RANDOM, /* PCT: random priorities with depth - 1 change points */
+    LAB_SCHED_STEP,   /* the student, on a terminal */
 } lab_sched_mode;
 
-#define LAB_SCHED_LIST_MAX 4096   /* names in one --schedule list */
-#define LAB_SCHED_DEPTH_MAX 10    /* random:D, 1 <= D <= this */
-#define LAB_SCHED_PCT_STEPS 24    /* PCT places its change points among the first 24 choices */
+#define LAB_SCHED_LIST_MAX  4096 /* names in one --schedule list */
+#define LAB_SCHED_DEPTH_MAX 10   /* random:D, 1 <= D <= this */
+#define LAB_SCHED_PCT_STEPS 24   /* PCT places its change points among the first 24 choices */
 
 typedef struct lab_sched_spec {
     lab_sched_mode mode;
-    int depth;                        /* LAB_SCHED_RANDOM */
-    int count;                        /* LAB_SCHED_LIST: names in list */
-    char **list;                      /* LAB_SCHED_LIST: names (allocated) */
+    int depth;   /* LAB_SCHED_RANDOM */
+    int count;   /* LAB_SCHED_LIST: names in list */
+    char **list; /* LAB_SCHED_LIST: names (allocated) */
 } lab_sched_spec;
 
 /* Parse SPEC ("random:D" or "t0,t1,t1,main"). Returns 0, or 2 with a one-line message in
@@ -63,12 +64,12 @@ void lab_sched_spec_free(lab_sched_spec *spec);
 
 /* What lab_init() hands the controller. */
 typedef struct lab_sched_config {
-    const char *program;        /* the demo's name, for messages */
+    const char *program; /* the demo's name, for messages */
     lab_sched_spec spec;
-    uint64_t seed;              /* for random:D, and printed in a deadlock's result line */
-    bool quiet;                 /* deadlock picture silenced (its result line is not) */
-    bool deadlock_is_lesson;    /* a deadlock ends the run with status 0, not 1 */
-    int report_fd;              /* >= 0: write the choices there at exit (--explore's child) */
+    uint64_t seed;           /* for random:D, and printed in a deadlock's result line */
+    bool quiet;              /* deadlock picture silenced (its result line is not) */
+    bool deadlock_is_lesson; /* a deadlock ends the run with status 0, not 1 */
+    int report_fd;           /* >= 0: write the choices there at exit (--explore's child) */
 } lab_sched_config;
 
 /* "schedule: t0,t1 then ..." in words, for the run's first lines. Can't fail. */
@@ -105,8 +106,8 @@ bool lab_sched_barrier_wait(pthread_barrier_t *barrier, const char *file, int li
 void lab_sched_barrier_count(pthread_barrier_t *barrier, unsigned count);
 
 /* ---- time (clock.c) ---- */
-double lab_sched_now(void);                  /* virtual seconds since control began */
-void lab_sched_sleep(double real_seconds);   /* block until now + real_seconds */
+double lab_sched_now(void);                /* virtual seconds since control began */
+void lab_sched_sleep(double real_seconds); /* block until now + real_seconds */
 
 /* ---- threads (thread.c) ---- */
 typedef struct lab_sched_thread lab_sched_thread;

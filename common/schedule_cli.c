@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define EXPLORE_DEFAULT 500   /* runs: race and mutex at 2-3 threads explore in seconds */
-#define EXPLORE_MAX 1000000
+#define EXPLORE_DEFAULT 500 /* runs: race and mutex at 2-3 threads explore in seconds */
+#define EXPLORE_MAX     1000000
 
 static const char *const flag_names[] = {"--schedule", "--step", "--explore"};
 
@@ -34,29 +34,32 @@ int lab_cli_parse_schedule_flag(const lab_demo *demo, int which, const char *val
         return refuse(error, size, "%s: %s cannot run under schedule control: %s",
                       flag_names[which], demo->name, demo->uncontrollable);
     if (demo->invariant == NULL)
-        return refuse(error, size, "%s: %s does not support schedule control yet "
-                      "(docs/schedules.md lists the demos that do)", flag_names[which], demo->name);
+        return refuse(error, size,
+                      "%s: %s does not support schedule control yet "
+                      "(docs/schedules.md lists the demos that do)",
+                      flag_names[which], demo->name);
     switch (which) {
-    case 0: {
-        if (common->schedule != NULL)
-            return refuse(error, size, "--schedule given twice: give one");
-        lab_sched_spec spec;
-        int rc = lab_sched_parse(value, &spec, error, size);
-        lab_sched_spec_free(&spec);
-        if (rc != 0)
-            return rc;
-        common->schedule = value;
-        return 0;
-    }
-    case 1:
-        common->step = true;
-        return 0;
-    default:
-        if (value == NULL) {
-            common->explore = EXPLORE_DEFAULT;
+        case 0: {
+            if (common->schedule != NULL)
+                return refuse(error, size, "--schedule given twice: give one");
+            lab_sched_spec spec;
+            int rc = lab_sched_parse(value, &spec, error, size);
+            lab_sched_spec_free(&spec);
+            if (rc != 0)
+                return rc;
+            common->schedule = value;
             return 0;
         }
-        return lab_cli_parse_int(value, 1, EXPLORE_MAX, "--explore", &common->explore, error, size);
+        case 1:
+            common->step = true;
+            return 0;
+        default:
+            if (value == NULL) {
+                common->explore = EXPLORE_DEFAULT;
+                return 0;
+            }
+            return lab_cli_parse_int(value, 1, EXPLORE_MAX, "--explore", &common->explore, error,
+                                     size);
     }
 }
 
@@ -66,8 +69,9 @@ int lab_cli_check_schedule_flags(const lab_common *common, char *error, size_t s
     if (modes > 1)
         return refuse(error, size, "--schedule, --step and --explore cannot be combined: pick one");
     if (common->step && !isatty(STDIN_FILENO))
-        return refuse(error, size, "--step needs a terminal to ask you (stdin is not one); "
-                                   "replay a run with --schedule=... instead");
+        return refuse(error, size,
+                      "--step needs a terminal to ask you (stdin is not one); "
+                      "replay a run with --schedule=... instead");
     return 0;
 }
 
@@ -94,17 +98,17 @@ void lab_cli_print_schedule_help(const lab_demo *demo)
 
 void lab_cli_begin_schedule(const lab_demo *demo, const lab_common *common)
 {
-    lab_sched_config config = {.program = demo->name, .seed = lab_rng_seed(), .quiet = common->quiet,
-                               .report_fd = -1};
+    lab_sched_config config = {
+        .program = demo->name, .seed = lab_rng_seed(), .quiet = common->quiet, .report_fd = -1};
     char error[256];
     if (common->step)
         config.spec.mode = LAB_SCHED_STEP;
     else if (lab_sched_parse(common->schedule, &config.spec, error, sizeof error) != 0)
-        lab_usage_error("%s", error);   /* checked already by the parser: cannot happen */
+        lab_usage_error("%s", error); /* checked already by the parser: cannot happen */
     config.deadlock_is_lesson = demo->deadlock_expected != NULL && demo->deadlock_expected();
-    const char *report = getenv("LAB_SCHED_REPORT");   /* set by --explore for its children */
+    const char *report = getenv("LAB_SCHED_REPORT"); /* set by --explore for its children */
     if (report != NULL && report[0] != '\0')
         config.report_fd = atoi(report);
-    atomic_store(&lab_points_on, true);   /* every lab_point() reaches the controller */
+    atomic_store(&lab_points_on, true); /* every lab_point() reaches the controller */
     lab_sched_begin(&config);
 }

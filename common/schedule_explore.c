@@ -29,11 +29,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BOUND 2              /* preemptions */
-#define CHILD_SECONDS 20.0   /* a child that runs longer is stopped and counted as a failure */
-#define MAX_CHOICES 4096
-#define MAX_THREADS 1024
-#define SHORTEN_RUNS 64      /* runs spent on shortening a failure */
+#define BOUND         2    /* preemptions */
+#define CHILD_SECONDS 20.0 /* a child that runs longer is stopped and counted as a failure */
+#define MAX_CHOICES   4096
+#define MAX_THREADS   1024
+#define SHORTEN_RUNS  64 /* runs spent on shortening a failure */
 
 /* ---- the invariant ------------------------------------------------------------------- */
 
@@ -111,14 +111,21 @@ int lab_sched_invariant_holds(const char *invariant, const char *line, char *rea
         p += strlen(ops[op]);
         if (operand(&p, line, &right, right_name, sizeof right_name, reason, size) != 0)
             return -1;
-        bool ok = op == 0 ? left == right : op == 1 ? left != right : op == 2 ? left <= right
-                : op == 3 ? left >= right : op == 4 ? left < right : left > right;
+        bool ok = op == 0   ? left == right
+                  : op == 1 ? left != right
+                  : op == 2 ? left <= right
+                  : op == 3 ? left >= right
+                  : op == 4 ? left < right
+                            : left > right;
         if (!ok && holds) {
             holds = 0;
-            int used = snprintf(reason, size, "%s %s %s is false (", left_name, ops[op], right_name);
-            if (!isdigit((unsigned char)left_name[0]) && left_name[0] != '-' && used > 0 && (size_t)used < size)
+            int used =
+                snprintf(reason, size, "%s %s %s is false (", left_name, ops[op], right_name);
+            if (!isdigit((unsigned char)left_name[0]) && left_name[0] != '-' && used > 0 &&
+                (size_t)used < size)
                 used += snprintf(reason + used, size - (size_t)used, "%s=%g ", left_name, left);
-            if (!isdigit((unsigned char)right_name[0]) && right_name[0] != '-' && used > 0 && (size_t)used < size)
+            if (!isdigit((unsigned char)right_name[0]) && right_name[0] != '-' && used > 0 &&
+                (size_t)used < size)
                 used += snprintf(reason + used, size - (size_t)used, "%s=%g ", right_name, right);
             if (used > 1 && (size_t)used < size)
                 reason[used - 1] = ')';
@@ -141,15 +148,15 @@ typedef struct {
     bool current_enabled;
     int count;
     int *enabled;
-    char where[96];   /* where the current thread stood: "race.c:49  mark: read counter" */
+    char where[96]; /* where the current thread stood: "race.c:49  mark: read counter" */
 } choice_seen;
 
 typedef struct {
-    int status;              /* exit status, or -1 */
+    int status; /* exit status, or -1 */
     int signal;
     bool timed_out, deadlock;
-    char result[1024];       /* the last result: line, or "" */
-    char error[512];         /* its first stderr line */
+    char result[1024]; /* the last result: line, or "" */
+    char error[512];   /* its first stderr line */
     char names[MAX_THREADS][32];
     int thread_count;
     choice_seen choices[MAX_CHOICES];
@@ -178,12 +185,14 @@ static void read_report(run_seen *run, char *text)
     for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
         int index, current, enabled_flag, chosen, fallback, offset;
         char name[64];
-        if (sscanf(line, "thread %d %63s", &index, name) == 2 && index >= 0 && index < MAX_THREADS) {
+        if (sscanf(line, "thread %d %63s", &index, name) == 2 && index >= 0 &&
+            index < MAX_THREADS) {
             snprintf(run->names[index], sizeof run->names[index], "%.31s", name);
             if (index >= run->thread_count)
                 run->thread_count = index + 1;
         } else if (sscanf(line, "choice %d %d %d %d %n", &current, &enabled_flag, &chosen,
-                          &fallback, &offset) == 4 && run->choice_count < MAX_CHOICES) {
+                          &fallback, &offset) == 4 &&
+                   run->choice_count < MAX_CHOICES) {
             choice_seen *c = &run->choices[run->choice_count++];
             *c = (choice_seen){current, chosen, fallback, enabled_flag != 0, 0, NULL, ""};
             char *tab = strchr(line + offset, '\t');
@@ -191,11 +200,12 @@ static void read_report(run_seen *run, char *text)
                 *tab = '\0';
                 char *text = tab + 1;
                 while (*text != '\0' && *text != ' ')
-                    text++;   /* file:line, then blanks, then what */
+                    text++; /* file:line, then blanks, then what */
                 size_t file_length = (size_t)(text - tab - 1);
                 while (*text == ' ')
                     text++;
-                snprintf(c->where, sizeof c->where, "%.*s (%.60s)", (int)file_length, tab + 1, text);
+                snprintf(c->where, sizeof c->where, "%.*s (%.60s)", (int)file_length, tab + 1,
+                         text);
             }
             int names = 1;
             for (const char *p = line + offset; *p != '\0'; p++)
@@ -224,7 +234,7 @@ static void forget_run(run_seen *run)
 }
 
 static const char *program_name;
-static char **base_args;   /* the child's argv with a free slot for --schedule */
+static char **base_args; /* the child's argv with a free slot for --schedule */
 static int schedule_slot;
 
 static void run_child(const char *schedule, run_seen *run)
@@ -266,7 +276,8 @@ static void run_child(const char *schedule, run_seen *run)
             exit(1);
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if ((double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 > CHILD_SECONDS) {
+        if ((double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 >
+            CHILD_SECONDS) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
             run->timed_out = true;
@@ -297,21 +308,25 @@ static void run_child(const char *schedule, run_seen *run)
 static bool failed(const run_seen *run, const char *invariant, char *reason, size_t size)
 {
     if (run->timed_out) {
-        snprintf(reason, size, "did not end within %.0f s (a thread that never reaches a "
-                               "scheduling point, such as a busy loop?)", CHILD_SECONDS);
+        snprintf(reason, size,
+                 "did not end within %.0f s (a thread that never reaches a "
+                 "scheduling point, such as a busy loop?)",
+                 CHILD_SECONDS);
         return true;
     }
     if (run->deadlock) {
         snprintf(reason, size, "deadlock: no thread could run");
         return true;
     }
-    if (run->status == 2 && run->choice_count == 0) {   /* the demo refused its arguments */
+    if (run->status == 2 && run->choice_count == 0) { /* the demo refused its arguments */
         fprintf(stderr, "%s\n", run->error);
         exit(2);
     }
-    if (run->status == 2) {   /* a prefix seen in an earlier run could not be followed */
-        fprintf(stderr, "%s: --explore: a schedule could not be replayed (%s): the demo does not "
-                        "run the same way twice under control\n", program_name, run->error);
+    if (run->status == 2) { /* a prefix seen in an earlier run could not be followed */
+        fprintf(stderr,
+                "%s: --explore: a schedule could not be replayed (%s): the demo does not "
+                "run the same way twice under control\n",
+                program_name, run->error);
         exit(1);
     }
     if (run->signal != 0) {
@@ -337,8 +352,8 @@ static bool failed(const run_seen *run, const char *invariant, char *reason, siz
 /* ---- the search -------------------------------------------------------------------------- */
 
 typedef struct {
-    char *schedule;   /* names, comma-separated ("default" for none) */
-    int cost;         /* preemptions */
+    char *schedule; /* names, comma-separated ("default" for none) */
+    int cost;       /* preemptions */
 } prefix;
 
 typedef struct {
@@ -367,7 +382,8 @@ static char *names_upto(const run_seen *run, int length, int last)
     size_t used = 0;
     text[0] = '\0';
     for (int i = 0; i < length; i++)
-        used += (size_t)snprintf(text + used, size - used, "%s,", run->names[run->choices[i].chosen]);
+        used +=
+            (size_t)snprintf(text + used, size - used, "%s,", run->names[run->choices[i].chosen]);
     snprintf(text + used, size - used, "%s", last >= 0 ? run->names[last] : "");
     if (last < 0 && used > 0)
         text[used - 1] = '\0';
@@ -424,8 +440,8 @@ static char *shorten(char *schedule, int fewest, const char *invariant, run_seen
         char *shorter = without(schedule, i);
         run_child(shorter, run);
         (*runs)++;
-        bool still = run->status != 2 && failed(run, invariant, reason, sizeof reason)
-                     && preemptions(run) <= fewest;
+        bool still = run->status != 2 && failed(run, invariant, reason, sizeof reason) &&
+                     preemptions(run) <= fewest;
         forget_run(run);
         if (still) {
             free(schedule);
@@ -477,7 +493,7 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
         base_args[n++] = argv[i];
     }
     base_args[n++] = "--quiet";
-    if (!seed_given) {   /* every run the same seed: only the schedule differs */
+    if (!seed_given) { /* every run the same seed: only the schedule differs */
         base_args[n++] = "--seed";
         base_args[n++] = "1";
     }
@@ -492,7 +508,8 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
     for (int i = 1; i < argc; i++)
         shown += strncmp(argv[i], "--explore", 9) != 0;
     printf("%s\nexplore: checks %s in schedules with at most %d preemptions (depth-first, <= %ld "
-           "runs)\n", shown > 0 ? "" : " (its default flags)", invariant, BOUND, budget);
+           "runs)\n",
+           shown > 0 ? "" : " (its default flags)", invariant, BOUND, budget);
     fflush(stdout);
 
     static run_seen run;
@@ -552,8 +569,9 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
                invariant);
     else
         printf("explore: %ld schedules tried (the budget: --explore=N for more): %s held in each\n"
-               "explore: schedules with at most %d preemptions remain untried: not a proof\n", runs,
-               invariant, BOUND);
-    printf("result: runs=%ld failed=0 bound=%d complete=%s\n", runs, BOUND, complete ? "yes" : "no");
+               "explore: schedules with at most %d preemptions remain untried: not a proof\n",
+               runs, invariant, BOUND);
+    printf("result: runs=%ld failed=0 bound=%d complete=%s\n", runs, BOUND,
+           complete ? "yes" : "no");
     exit(0);
 }

@@ -11,12 +11,12 @@
 
 /* One choice: several threads can run, one must be picked. */
 typedef struct sched_choice {
-    int number;            /* 1, 2, ... in this run */
-    int count;             /* threads that can run */
-    const int *enabled;    /* their indexes, in start order (0 is main) */
-    int current;           /* the thread that reached the point */
-    bool current_enabled;  /* whether it can go on (false: it blocked or ended) */
-    int fallback;          /* the default: current if enabled, else enabled[0] */
+    int number;           /* 1, 2, ... in this run */
+    int count;            /* threads that can run */
+    const int *enabled;   /* their indexes, in start order (0 is main) */
+    int current;          /* the thread that reached the point */
+    bool current_enabled; /* whether it can go on (false: it blocked or ended) */
+    int fallback;         /* the default: current if enabled, else enabled[0] */
 } sched_choice;
 
 /* The strategy of the run (config->spec) picks one of choice->enabled. A list naming a

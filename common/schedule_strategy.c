@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 static lab_sched_config config;
-static int list_next;   /* LAB_SCHED_LIST: the next name to use */
+static int list_next; /* LAB_SCHED_LIST: the next name to use */
 
 /* ---- the SPEC ---------------------------------------------------------------------- */
 
@@ -44,19 +44,22 @@ int lab_sched_parse(const char *text, lab_sched_spec *spec, char *error, size_t 
 {
     *spec = (lab_sched_spec){.mode = LAB_SCHED_LIST};
     if (text == NULL || text[0] == '\0')
-        return refuse(error, size, "--schedule needs a value: random:D, default, or a list of "
-                                   "thread names like t0,t1,t1");
+        return refuse(error, size,
+                      "--schedule needs a value: random:D, default, or a list of "
+                      "thread names like t0,t1,t1");
     if (strcmp(text, "default") == 0)
-        return 0;   /* no list: the default at every choice */
+        return 0; /* no list: the default at every choice */
     if (strncmp(text, "random:", 7) == 0) {
         const char *digits = text + 7;
         char *end;
         errno = 0;
         long depth = strtol(digits, &end, 10);
-        if (digits[0] == '\0' || !isdigit((unsigned char)digits[0]) || *end != '\0' || errno != 0
-            || depth < 1 || depth > LAB_SCHED_DEPTH_MAX)
-            return refuse(error, size, "--schedule=%s: random:D takes a depth D from 1 to %d "
-                                       "(D - 1 priority change points)", text, LAB_SCHED_DEPTH_MAX);
+        if (digits[0] == '\0' || !isdigit((unsigned char)digits[0]) || *end != '\0' || errno != 0 ||
+            depth < 1 || depth > LAB_SCHED_DEPTH_MAX)
+            return refuse(error, size,
+                          "--schedule=%s: random:D takes a depth D from 1 to %d "
+                          "(D - 1 priority change points)",
+                          text, LAB_SCHED_DEPTH_MAX);
         spec->mode = LAB_SCHED_RANDOM;
         spec->depth = (int)depth;
         return 0;
@@ -72,10 +75,14 @@ int lab_sched_parse(const char *text, lab_sched_spec *spec, char *error, size_t 
             n++;
         if (n == 0 || (p[n] != ',' && p[n] != '\0')) {
             int rc = p[n] == '\0' || p[n] == ','
-                         ? refuse(error, size, "--schedule=%s: an empty thread name (two commas, or "
-                                               "one at an end)", text)
-                         : refuse(error, size, "--schedule=%s: '%c' cannot be in a thread name "
-                                               "(names are separated by commas)", text, p[n]);
+                         ? refuse(error, size,
+                                  "--schedule=%s: an empty thread name (two commas, or "
+                                  "one at an end)",
+                                  text)
+                         : refuse(error, size,
+                                  "--schedule=%s: '%c' cannot be in a thread name "
+                                  "(names are separated by commas)",
+                                  text, p[n]);
             lab_sched_spec_free(spec);
             return rc;
         }
@@ -106,7 +113,7 @@ static double *priority;
 static int priority_capacity;
 static int change_point[LAB_SCHED_DEPTH_MAX];
 
-static uint64_t next_random(void)   /* splitmix64 */
+static uint64_t next_random(void) /* splitmix64 */
 {
     uint64_t z = (random_state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -139,7 +146,7 @@ static int pick_by_priority(const sched_choice *choice)
             for (int j = 1; j < choice->count; j++)
                 if (priority[choice->enabled[j]] > priority[top])
                     top = choice->enabled[j];
-            priority[top] = config.spec.depth - i;   /* below every starting priority */
+            priority[top] = config.spec.depth - i; /* below every starting priority */
         }
     }
     int best = choice->enabled[0];
@@ -166,7 +173,8 @@ static int pick_from_list(const sched_choice *choice)
                                  sched_thread_name(choice->enabled[i]));
     if (sched_thread_find(name) < 0)
         sched_usage_exit("--schedule: choice %d names '%s', but no thread has that name (can run "
-                         "here: %s)", choice->number, name, runnable);
+                         "here: %s)",
+                         choice->number, name, runnable);
     sched_usage_exit("--schedule: choice %d names %s, which cannot run there (can run: %s)",
                      choice->number, name, runnable);
 }
@@ -184,7 +192,8 @@ static void show_choice(const sched_choice *choice, int suggested)
         char text[160];
         sched_thread_describe(t, text, sizeof text);
         fprintf(stderr, "  %2d %c %-10s %s\n", i + 1,
-                t == choice->current && choice->current_enabled ? '*' : ' ', sched_thread_name(t), text);
+                t == choice->current && choice->current_enabled ? '*' : ' ', sched_thread_name(t),
+                text);
     }
 }
 
@@ -228,7 +237,7 @@ static int pick_by_hand(const sched_choice *choice)
         if (strcmp(word, "q") == 0) {
             fprintf(stderr, "%s: stopped at choice %d\n", config.program, choice->number);
             fflush(stderr);
-            exit(0);   /* prints the replay of the choices so far (atexit) */
+            exit(0); /* prints the replay of the choices so far (atexit) */
         }
         char *end;
         long number = strtol(word, &end, 10);
@@ -256,12 +265,12 @@ void sched_strategy_begin(const lab_sched_config *given)
 int sched_strategy_pick(const sched_choice *choice)
 {
     switch (config.spec.mode) {
-    case LAB_SCHED_RANDOM:
-        return pick_by_priority(choice);
-    case LAB_SCHED_STEP:
-        return pick_by_hand(choice);
-    case LAB_SCHED_LIST:
-        break;
+        case LAB_SCHED_RANDOM:
+            return pick_by_priority(choice);
+        case LAB_SCHED_STEP:
+            return pick_by_hand(choice);
+        case LAB_SCHED_LIST:
+            break;
     }
     return pick_from_list(choice);
 }

@@ -40,11 +40,13 @@ static void drop_cpu(char *text)
             end++;
         memmove(p, end, strlen(end) + 1);
     }
-    while ((p = strstr(text, "; 0.00 s of CPU")) != NULL)   /* its story line says it too */
+    while ((p = strstr(text, "; 0.00 s of CPU")) != NULL) /* its story line says it too */
         memmove(p, p + 15, strlen(p + 15) + 1);
 }
 
-static const struct { const char *demo, *args; } replays[] = {
+static const struct {
+    const char *demo, *args;
+} replays[] = {
     {"race", "--threads 5 --schedule=default"},
     {"race", "--mode=loop --threads 2 --iterations 3 --schedule=main,main,main,t1,t0"},
     {"race", "--mode=loop --threads 3 --iterations 2 --schedule=random:3 --seed 7"},
@@ -88,7 +90,8 @@ START_TEST(virtual_time_makes_a_long_run_quick_and_exact)
     child_run run = run_line("mutex", "--schedule=default");
     assert_exit_ok(&run);
     ck_assert_int_eq(result_int(&run, "lost"), 0);
-    ck_assert_int_eq(count_lines_with(run.out, "[  1.000] t9         | wrote n = 0, releasing the lock"), 1);
+    ck_assert_int_eq(
+        count_lines_with(run.out, "[  1.000] t9         | wrote n = 0, releasing the lock"), 1);
     ck_assert_msg(run.seconds < 10, "a controlled run took %.1f s", run.seconds);
     child_run_free(&run);
 }
@@ -101,7 +104,9 @@ static const char *explored_schedule(const child_run *run, char *buffer, size_t 
     return result_text(run, "schedule", buffer, size);
 }
 
-static const struct { const char *demo, *args, *key; } bugs[] = {
+static const struct {
+    const char *demo, *args, *key;
+} bugs[] = {
     {"race", "--mode=loop --threads 2 --iterations 2", "lost"},
     {"race", "--threads 3", "lost"},
     {"semaphore", "--no-limit --people 3 --stalls 2", "max_inside"},
@@ -132,9 +137,11 @@ START_TEST(explore_finds_the_bug_and_its_schedule_reproduces_it)
         child_run again = run_line(demo, line);
         assert_exit_ok(&again);
         long long value = result_int(&again, bugs[_i].key);
-        long long bound = strcmp(bugs[_i].key, "max_inside") == 0 ? 2 : strcmp(bugs[_i].key, "most") == 0 ? 5 : 0;
-        ck_assert_msg(value > bound,
-                      "%s %s: replay shows %s=%lld", demo, line, bugs[_i].key, value);
+        long long bound = strcmp(bugs[_i].key, "max_inside") == 0 ? 2
+                          : strcmp(bugs[_i].key, "most") == 0     ? 5
+                                                                  : 0;
+        ck_assert_msg(value > bound, "%s %s: replay shows %s=%lld", demo, line, bugs[_i].key,
+                      value);
         child_run_free(&again);
     }
     child_run_free(&found);
@@ -143,7 +150,8 @@ END_TEST
 
 START_TEST(explore_finds_no_lost_update_in_mutex_within_its_bound)
 {
-    static const char *const lines[] = {"--threads 2 --explore", "--mode=loop --threads 2 --iterations 2 --explore"};
+    static const char *const lines[] = {"--threads 2 --explore",
+                                        "--mode=loop --threads 2 --iterations 2 --explore"};
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
         child_run run = run_line("mutex", lines[i]);
         assert_exit_ok(&run);
@@ -151,7 +159,8 @@ START_TEST(explore_finds_no_lost_update_in_mutex_within_its_bound)
         ck_assert_int_eq(result_int(&run, "bound"), 2);
         assert_result_text(&run, "complete", "yes");
         ck_assert_int_gt(result_int(&run, "runs"), 10);
-        ck_assert_int_eq(count_lines_with(run.out, "schedules with at most 2 preemptions: lost == 0 held"), 1);
+        ck_assert_int_eq(
+            count_lines_with(run.out, "schedules with at most 2 preemptions: lost == 0 held"), 1);
         child_run_free(&run);
     }
 }
@@ -211,7 +220,7 @@ static char *step_through(const char *const *args, const char *const *answers)
             continue;
         ssize_t got = read(fd, text + used, size - used - 1);
         if (got <= 0)
-            break;   /* EIO: the child is gone */
+            break; /* EIO: the child is gone */
         used += (size_t)got;
         text[used] = '\0';
         if (used >= 6 && strcmp(text + used - 6, "step> ") == 0) {
@@ -240,7 +249,7 @@ static void story_of(const char *text, char *story, size_t size)
     story[0] = '\0';
     char *copy = strdup(text);
     for (char *line = strtok(copy, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-        const char *start = strstr(line, "[  ");   /* after an echoed answer, if any */
+        const char *start = strstr(line, "[  "); /* after an echoed answer, if any */
         if (start == NULL && strncmp(line, "result: ", 8) == 0)
             start = line;
         if (start == NULL || strstr(start, "| schedule: ") != NULL)
@@ -255,10 +264,11 @@ START_TEST(step_prints_a_schedule_that_replays_the_same_run)
 {
     const char *args[] = {"--mode=loop", "--threads", "2", "--iterations", "2", NULL};
     /* t0 first, main starts t1 while t0 is between its read and write, then t1 */
-    const char *answers[] = {"?", "t0", "main", "t1", NULL};   /* then Enter, Enter... */
+    const char *answers[] = {"?", "t0", "main", "t1", NULL}; /* then Enter, Enter... */
     char *text = step_through(args, answers);
     ck_assert_msg(strstr(text, "-- choice 1: who moves next?") != NULL, "%s", text);
-    ck_assert_msg(strstr(text, "Each line is a thread that can run now") != NULL, "no help: %s", text);
+    ck_assert_msg(strstr(text, "Each line is a thread that can run now") != NULL, "no help: %s",
+                  text);
     ck_assert_msg(strstr(text, "race.c:") != NULL, "no source lines: %s", text);
     const char *replay = strstr(text, "race: replay this run with --schedule=");
     ck_assert_msg(replay != NULL, "no replay line:\n%s", text);
@@ -273,9 +283,9 @@ START_TEST(step_prints_a_schedule_that_replays_the_same_run)
     story_of(text, stepped, sizeof stepped);
     story_of(again.out, replayed, sizeof replayed);
     ck_assert_msg(strstr(stepped, "result: ") != NULL, "%s", text);
-    ck_assert_msg(strcmp(stepped, replayed) == 0, "--step:\n%s\nreplay (%s):\n%s", stepped, schedule,
-                  replayed);
-    ck_assert_int_gt(result_int(&again, "lost"), 0);   /* t1 came between t0's read and write */
+    ck_assert_msg(strcmp(stepped, replayed) == 0, "--step:\n%s\nreplay (%s):\n%s", stepped,
+                  schedule, replayed);
+    ck_assert_int_gt(result_int(&again, "lost"), 0); /* t1 came between t0's read and write */
     child_run_free(&again);
     free(text);
 }
@@ -300,9 +310,10 @@ START_TEST(bad_schedule_flags_are_usage_errors)
     assert_usage_error("race", "--schedule=default", "--step", NULL);
     assert_usage_error("race", "--explore", "--schedule=t0", NULL);
     assert_usage_error("race", "--schedule=t0", "--schedule=t1", NULL);
-    assert_usage_error("join", "--schedule=default", NULL);   /* not supported (yet) */
+    assert_usage_error("join", "--schedule=default", NULL); /* not supported (yet) */
     child_run run = run_line("join", "--explore");
-    ck_assert_ptr_nonnull(strstr(run.err, "join: --explore: join does not support schedule control yet"));
+    ck_assert_ptr_nonnull(
+        strstr(run.err, "join: --explore: join does not support schedule control yet"));
     child_run_free(&run);
 }
 END_TEST
@@ -331,12 +342,15 @@ START_TEST(a_schedule_naming_no_thread_is_a_usage_error)
     child_run run = run_line("race", "--threads 2 --schedule=main,zed");
     ck_assert_int_eq(run.exit_code, 2);
     ck_assert_int_eq(count_lines_with(run.err, ""), 1);
-    ck_assert_msg(strstr(run.err, "race: --schedule: choice 2 names 'zed', but no thread has that name")
-                      == run.err, "%s", run.err);
+    ck_assert_msg(
+        strstr(run.err, "race: --schedule: choice 2 names 'zed', but no thread has that name") ==
+            run.err,
+        "%s", run.err);
     child_run_free(&run);
     run = run_line("race", "--threads 2 --mode=loop --iterations 2 --schedule=t0,t0,t0,t0");
     ck_assert_int_eq(run.exit_code, 2);
-    ck_assert_ptr_nonnull(strstr(run.err, "choice 4 names t0, which cannot run there (can run: main, t1)"));
+    ck_assert_ptr_nonnull(
+        strstr(run.err, "choice 4 names t0, which cannot run there (can run: main, t1)"));
     child_run_free(&run);
 }
 END_TEST
@@ -356,7 +370,7 @@ static const char *source_dir(void)
     ck_assert_int_gt(n, 0);
     dir[n] = '\0';
     for (int level = 0; level < 4 && strrchr(dir, '/') != NULL; level++)
-        *strrchr(dir, '/') = '\0';   /* test_demo_schedule, tests, <variant>, build */
+        *strrchr(dir, '/') = '\0'; /* test_demo_schedule, tests, <variant>, build */
     return dir;
 }
 
@@ -389,7 +403,7 @@ START_TEST(the_worked_examples_are_what_the_programs_print)
         *end = '\0';
         char *output = strchr(block, '\n') + 1;
         output[-1] = '\0';
-        if (strstr(block, "--step") == NULL) {   /* --step is checked through a pty above */
+        if (strstr(block, "--step") == NULL) { /* --step is checked through a pty above */
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)strcspn(block, " "), block);
             child_run run = run_line(name, block + strlen(name) + 1);
@@ -397,10 +411,11 @@ START_TEST(the_worked_examples_are_what_the_programs_print)
             char shown[256];
             snprintf(shown, sizeof shown, "build/debug/%s", name);
             replace_all(run.out, demo_path(name), shown);
-            ck_assert_msg(strcmp(run.out, output) == 0 || (strlen(run.out) == strlen(output) + 1
-                                                            && strncmp(run.out, output, strlen(output)) == 0),
-                          "docs/schedules.md, $ build/debug/%s:\n--- the doc says:\n%s\n--- it prints:\n%s",
-                          block, output, run.out);
+            ck_assert_msg(
+                strcmp(run.out, output) == 0 || (strlen(run.out) == strlen(output) + 1 &&
+                                                 strncmp(run.out, output, strlen(output)) == 0),
+                "docs/schedules.md, $ build/debug/%s:\n--- the doc says:\n%s\n--- it prints:\n%s",
+                block, output, run.out);
             child_run_free(&run);
             checked++;
         }
@@ -415,12 +430,14 @@ static Suite *make_suite(void)
     Suite *suite = suite_create("demo_schedule");
     TCase *tc = tcase_create("replay");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, the_same_schedule_prints_the_same_run, 0, sizeof replays / sizeof replays[0]);
+    tcase_add_loop_test(tc, the_same_schedule_prints_the_same_run, 0,
+                        sizeof replays / sizeof replays[0]);
     tcase_add_test(tc, virtual_time_makes_a_long_run_quick_and_exact);
     suite_add_tcase(suite, tc);
     tc = tcase_create("explore");
     tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, explore_finds_the_bug_and_its_schedule_reproduces_it, 0, sizeof bugs / sizeof bugs[0]);
+    tcase_add_loop_test(tc, explore_finds_the_bug_and_its_schedule_reproduces_it, 0,
+                        sizeof bugs / sizeof bugs[0]);
     tcase_add_test(tc, explore_finds_no_lost_update_in_mutex_within_its_bound);
     tcase_add_test(tc, explore_of_a_fixed_variant_says_what_it_tried);
     suite_add_tcase(suite, tc);

@@ -45,9 +45,10 @@ END_TEST
 
 START_TEST(a_malformed_spec_is_refused_with_a_reason)
 {
-    static const char *const bad[] = {"", "t0,,t1", ",t0", "t0,", "t 0", "t0;t1", "random:",
-                                      "random:0", "random:11", "random:-1", "random:2x",
-                                      "random:99999999999999999999"};
+    static const char *const bad[] = {"",          "t0,,t1",    ",t0",
+                                      "t0,",       "t 0",       "t0;t1",
+                                      "random:",   "random:0",  "random:11",
+                                      "random:-1", "random:2x", "random:99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         lab_sched_spec spec;
         char error[256] = "";
@@ -66,11 +67,14 @@ START_TEST(the_invariant_compares_keys_and_numbers)
     char why[256];
     const char *line = "result: mode=loop expected=4 actual=2 lost=2 stalls=3 max_inside=3 seed=1";
     ck_assert_int_eq(lab_sched_invariant_holds("lost == 2", line, why, sizeof why), 1);
-    ck_assert_int_eq(lab_sched_invariant_holds("max_inside <= stalls && lost > 1", line, why, sizeof why), 1);
-    ck_assert_int_eq(lab_sched_invariant_holds("expected >= actual && seed != 0", line, why, sizeof why), 1);
+    ck_assert_int_eq(
+        lab_sched_invariant_holds("max_inside <= stalls && lost > 1", line, why, sizeof why), 1);
+    ck_assert_int_eq(
+        lab_sched_invariant_holds("expected >= actual && seed != 0", line, why, sizeof why), 1);
     ck_assert_int_eq(lab_sched_invariant_holds("lost == 0", line, why, sizeof why), 0);
     ck_assert_str_eq(why, "lost == 0 is false (lost=2)");
-    ck_assert_int_eq(lab_sched_invariant_holds("lost < 3 && max_inside < stalls", line, why, sizeof why), 0);
+    ck_assert_int_eq(
+        lab_sched_invariant_holds("lost < 3 && max_inside < stalls", line, why, sizeof why), 0);
     ck_assert_str_eq(why, "max_inside < stalls is false (max_inside=3 stalls=3)");
     /* "lost" must be a whole key, not the end of another one */
     ck_assert_int_eq(lab_sched_invariant_holds("inside == 3", line, why, sizeof why), -1);
@@ -164,14 +168,15 @@ static void name_nobody(void *unused)
 static void name_a_thread_not_there_yet(void *unused)
 {
     (void)unused;
-    run_two_threads("a,b");   /* choice 2: b has not been started yet */
+    run_two_threads("a,b"); /* choice 2: b has not been started yet */
 }
 
 START_TEST(a_list_naming_a_thread_that_cannot_run_is_a_usage_error)
 {
     child_run run = run_in_child(name_nobody, NULL, 10);
     ck_assert_int_eq(run.exit_code, 2);
-    ck_assert_ptr_nonnull(strstr(run.err, "test_sched: --schedule: choice 2 names 'zed', but no thread has that name"));
+    ck_assert_ptr_nonnull(strstr(
+        run.err, "test_sched: --schedule: choice 2 names 'zed', but no thread has that name"));
     ck_assert_int_eq(count_lines_with(run.err, "--schedule"), 1);
     child_run_free(&run);
     run = run_in_child(name_a_thread_not_there_yet, NULL, 10);
@@ -184,7 +189,7 @@ END_TEST
 static void *sleeper(void *arg)
 {
     double *woke_at = arg;
-    lab_sleep(5.0);   /* class seconds: 5 virtual seconds at speed 1 */
+    lab_sleep(5.0); /* class seconds: 5 virtual seconds at speed 1 */
     *woke_at = lab_elapsed();
     return NULL;
 }
@@ -259,8 +264,12 @@ START_TEST(a_deadlock_is_found_and_pictured)
     run = run_in_child(lock_order_inversion, "x,x,main,main,y", 10);
     ck_assert_int_eq(run.exit_code, 1);
     ck_assert_msg(strstr(run.out, "deadlock: no thread can run") == run.out, "%s", run.out);
-    ck_assert_int_eq(count_lines_with(run.out, "  x          waits for lock lock_b, held by y  (test_sched.c:"), 1);
-    ck_assert_int_eq(count_lines_with(run.out, "  y          waits for lock lock_a, held by x  (test_sched.c:"), 1);
+    ck_assert_int_eq(
+        count_lines_with(run.out, "  x          waits for lock lock_b, held by y  (test_sched.c:"),
+        1);
+    ck_assert_int_eq(
+        count_lines_with(run.out, "  y          waits for lock lock_a, held by x  (test_sched.c:"),
+        1);
     ck_assert_int_eq(count_lines_with(run.out, "  main       waits for x to end (join)"), 1);
     ck_assert_int_eq(count_lines_with(run.out, "result: deadlock=1 blocked=3 seed=1"), 1);
     child_run_free(&run);
@@ -279,7 +288,7 @@ static void *hold_a_for_three_seconds(void *unused)
 static void timed_lock(void *unused)
 {
     (void)unused;
-    control("main,holder");   /* the holder takes A first */
+    control("main,holder"); /* the holder takes A first */
     lab_thread *holder = lab_thread_start(hold_a_for_three_seconds, NULL, LAB_NOT_DAEMON, "holder");
     struct timespec soon = lab_deadline(1.0), later = lab_deadline(5.0);
     int first = lab_sched_mutex_timedlock(&lock_a, &soon, __FILE__, __LINE__);
@@ -288,7 +297,8 @@ static void timed_lock(void *unused)
     double got_it_at = lab_elapsed();
     lab_pthread_mutex_unlock(&lock_a);
     lab_thread_join(holder);
-    printf("%s %.3f %d %.3f\n", first == ETIMEDOUT ? "ETIMEDOUT" : "?", gave_up_at, second, got_it_at);
+    printf("%s %.3f %d %.3f\n", first == ETIMEDOUT ? "ETIMEDOUT" : "?", gave_up_at, second,
+           got_it_at);
 }
 
 START_TEST(a_timed_lock_gives_up_at_its_virtual_deadline)
