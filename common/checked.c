@@ -52,6 +52,13 @@ int lab_pthread_cond_timedwait_at(pthread_cond_t *cond, pthread_mutex_t *mutex,
     return rc;
 }
 
+void lab_sem_post_at(sem_t *sem, const char *file, int line)
+{
+    lab_check_errno_at(sem_post(sem), "sem_post", file, line);
+    if (LAB_SCHED_ON())   /* schedule control: a waiter may go on */
+        lab_sched_sem_posted(sem);
+}
+
 int lab_pthread_barrier_init(pthread_barrier_t *barrier, unsigned count)
 {
     int rc = pthread_barrier_init(barrier, NULL, count);
@@ -62,6 +69,10 @@ int lab_pthread_barrier_init(pthread_barrier_t *barrier, unsigned count)
 
 void lab_sem_wait_at(sem_t *sem, const char *file, int line)
 {
+    if (LAB_SCHED_ON()) {   /* schedule control */
+        lab_sched_sem_wait(sem, file, line);
+        return;
+    }
     while (sem_wait(sem) == -1) {
         if (errno != EINTR)   /* a signal handler ran: just wait again */
             lab_check_at(errno, "sem_wait", file, line);

@@ -75,7 +75,8 @@ bool lab_pthread_barrier_wait_at(pthread_barrier_t *barrier, const char *file, i
 
 /* Semaphores (errno style); sem_wait is retried when a signal interrupts it. */
 #define lab_sem_wait(s) lab_sem_wait_at((s), __FILE__, __LINE__)
-#define lab_sem_post(s) lab_check_errno_at(sem_post(s), "sem_post", __FILE__, __LINE__)
+#define lab_sem_post(s) lab_sem_post_at((s), __FILE__, __LINE__)
+void lab_sem_post_at(sem_t *sem, const char *file, int line);   /* schedule control */
 void lab_sem_wait_at(sem_t *sem, const char *file, int line);
 
 /* The demos' one set-up failure policy: LAB_SETUP(lab_event_init(&light)) runs an _init

@@ -13,7 +13,7 @@
 atomic_bool lab_sched_on = false;
 
 enum { RUNNABLE, BLOCKED, ENDED };
-enum { W_NONE, W_MUTEX, W_COND, W_SLEEP, W_JOIN, W_BARRIER };
+enum { W_NONE, W_MUTEX, W_COND, W_SLEEP, W_JOIN, W_BARRIER, W_SEM };
 
 struct lab_sched_thread {
     int index; /* start order; 0 is main */
@@ -300,6 +300,10 @@ static void describe_wait(const lab_sched_thread *t, char *text, size_t size)
             return;
         case W_BARRIER:
             snprintf(text, size, "waits at barrier %p", t->on);
+            return;
+        case W_SEM:
+            snprintf(text, size, "waits on semaphore %s (its value is 0)",
+                     name_of(t->on, address, sizeof address));
             return;
         default:
             snprintf(text, size, "waits");
@@ -776,6 +780,37 @@ void lab_sched_cond_signal(pthread_cond_t *cond, const char *name, bool all, con
         remember_name(cond, name);
     wrapper_point(self, cond, all ? "broadcast" : "signal", file, line);
     enable_waiters(W_COND, cond, all); /* nobody waits on the real one under control */
+    RAW(pthread_mutex_unlock(&lock));
+}
+
+/* ---- POSIX semaphores -------------------------------------------------------------------- */
+
+void lab_sched_sem_wait(sem_t *sem, const char *file, int line)
+{
+    lab_sched_thread *self = me;
+    RAW(pthread_mutex_lock(&lock));
+    if (self != NULL)
+        wrapper_point(self, sem, "sem_wait", file, line);
+    for (;;) {
+        if (sem_trywait(sem) == 0)
+            break;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN || self == NULL) {
+            int code = errno == EAGAIN ? EDEADLK : errno;   /* no baton: it could never wake */
+            fatal(code, "sem_wait", file, line);
+        }
+        char address[32];
+        set_op(self, file, line, "sem_wait %s", name_of(sem, address, sizeof address));
+        (void)block(self, W_SEM, sem, INFINITY);
+    }
+    RAW(pthread_mutex_unlock(&lock));
+}
+
+void lab_sched_sem_posted(sem_t *sem)
+{
+    RAW(pthread_mutex_lock(&lock));
+    enable_waiters(W_SEM, sem, true);
     RAW(pthread_mutex_unlock(&lock));
 }
 

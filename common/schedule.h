@@ -25,6 +25,7 @@
 #define THREADLAB_SCHEDULE_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -100,6 +101,10 @@ int lab_sched_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
                              const struct timespec *deadline, const char *file, int line);
 void lab_sched_cond_signal(pthread_cond_t *cond, const char *name, bool all, const char *file,
                            int line);
+/* A POSIX semaphore: wait blocks under control while its value is 0; a post enables the
+ * waiters (they try again). */
+void lab_sched_sem_wait(sem_t *sem, const char *file, int line);
+void lab_sched_sem_posted(sem_t *sem);
 /* A barrier's count is not readable from pthread_barrier_t: lab_sched_barrier_count()
  * tells it (lab_pthread_barrier_init does). Returns true in one thread per round. */
 bool lab_sched_barrier_wait(pthread_barrier_t *barrier, const char *file, int line);

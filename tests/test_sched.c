@@ -310,6 +310,36 @@ START_TEST(a_timed_lock_gives_up_at_its_virtual_deadline)
 }
 END_TEST
 
+static sem_t ready;
+
+static void *post_after_two_seconds(void *unused)
+{
+    (void)unused;
+    lab_sleep(2.0);
+    lab_sem_post(&ready);
+    return NULL;
+}
+
+static void semaphore_wait(void *unused)
+{
+    (void)unused;
+    LAB_CHECK_ERRNO(sem_init(&ready, 0, 0));
+    control("default");
+    lab_thread *poster = lab_thread_start(post_after_two_seconds, NULL, LAB_NOT_DAEMON, "poster");
+    lab_sem_wait(&ready);   /* blocks under control, not in the kernel */
+    printf("%.3f\n", lab_elapsed());
+    lab_thread_join(poster);
+}
+
+START_TEST(a_posix_semaphore_waits_under_control)
+{
+    child_run run = run_in_child(semaphore_wait, NULL, 10);
+    ck_assert_msg(run.exit_code == 0, "exit %d: %s %s", run.exit_code, run.out, run.err);
+    ck_assert_str_eq(run.out, "2.000\n");
+    child_run_free(&run);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *suite = suite_create("sched");
@@ -325,6 +355,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, time_is_virtual_and_exact);
     tcase_add_test(tc, a_deadlock_is_found_and_pictured);
     tcase_add_test(tc, a_timed_lock_gives_up_at_its_virtual_deadline);
+    tcase_add_test(tc, a_posix_semaphore_waits_under_control);
     suite_add_tcase(suite, tc);
     return suite;
 }
