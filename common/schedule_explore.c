@@ -480,6 +480,7 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
 {
     program_name = program;
     bool seed_given = false;
+    const char *seed_text = "1";   /* the children's seed, for the result line */
     base_args = calloc((size_t)argc + 6, sizeof *base_args);
     if (base_args == NULL)
         exit(1);
@@ -488,8 +489,11 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
     for (int i = 1; i < argc; i++) {
         if (strncmp(argv[i], "--explore", 9) == 0)
             continue;
-        if (strncmp(argv[i], "--seed", 6) == 0)
-            seed_given = true;
+        if (strncmp(argv[i], "--seed=", 7) == 0)
+            seed_text = argv[i] + 7;
+        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+            seed_text = argv[i + 1];
+        seed_given = seed_given || strncmp(argv[i], "--seed", 6) == 0;
         base_args[n++] = argv[i];
     }
     base_args[n++] = "--quiet";
@@ -541,8 +545,8 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
                 print_preemptions(&run);
                 printf("explore: replay it with:\n");
                 print_command(argc, argv, best, !seed_given);
-                printf("result: runs=%ld failed=1 preemptions=%d bound=%d schedule=%s\n", runs,
-                       preemptions(&run), BOUND, best);
+                printf("result: runs=%ld failed=1 preemptions=%d bound=%d schedule=%s seed=%s\n",
+                       runs, preemptions(&run), BOUND, best, seed_text);
                 exit(0);
             }
             int given = p.schedule != NULL ? count_names(p.schedule) : 0;
@@ -571,7 +575,7 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
         printf("explore: %ld schedules tried (the budget: --explore=N for more): %s held in each\n"
                "explore: schedules with at most %d preemptions remain untried: not a proof\n",
                runs, invariant, BOUND);
-    printf("result: runs=%ld failed=0 bound=%d complete=%s\n", runs, BOUND,
-           complete ? "yes" : "no");
+    printf("result: runs=%ld failed=0 bound=%d complete=%s seed=%s\n", runs, BOUND,
+           complete ? "yes" : "no", seed_text);
     exit(0);
 }
