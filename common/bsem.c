@@ -43,9 +43,8 @@ static int acquire_until(lab_bsem *sem, const struct timespec *deadline)
         while (sem->value == 0 && rc != ETIMEDOUT) {
             if (deadline == NULL)
                 lab_pthread_cond_wait(&sem->released, &sem->lock);
-            else if ((rc = pthread_cond_timedwait(&sem->released, &sem->lock, deadline))
-                     != ETIMEDOUT)
-                LAB_CHECK(rc);
+            else
+                rc = lab_pthread_cond_timedwait(&sem->released, &sem->lock, deadline);
         }
     }
     /* Even after a timeout, a permit that came back meanwhile is taken: the value under

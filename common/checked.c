@@ -64,11 +64,51 @@ void lab_check_errno_at(int result, const char *call, const char *file, int line
 
 bool lab_pthread_barrier_wait_at(pthread_barrier_t *barrier, const char *file, int line)
 {
+    if (LAB_SCHED_ON())   /* schedule control */
+        return lab_sched_barrier_wait(barrier, file, line);
     int rc = pthread_barrier_wait(barrier);
     if (rc == PTHREAD_BARRIER_SERIAL_THREAD)
         return true;
     lab_check_at(rc, "pthread_barrier_wait", file, line);
     return false;
+}
+
+/* schedule control: the timed wait, and a barrier whose count the controller knows. */
+int lab_pthread_cond_timedwait_at(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                                  const struct timespec *deadline, const char *file, int line)
+{
+    int rc = LAB_SCHED_ON() ? lab_sched_cond_timedwait(cond, mutex, deadline, file, line)
+                            : pthread_cond_timedwait(cond, mutex, deadline);
+    if (rc != ETIMEDOUT)
+        lab_check_at(rc, "pthread_cond_timedwait", file, line);
+    return rc;
+}
+
+void lab_sem_post_at(sem_t *sem, const char *file, int line)
+{
+    lab_check_errno_at(sem_post(sem), "sem_post", file, line);
+    if (LAB_SCHED_ON())   /* schedule control: a waiter may go on */
+        lab_sched_sem_posted(sem);
+}
+
+int lab_pthread_barrier_init(pthread_barrier_t *barrier, unsigned count)
+{
+    int rc = pthread_barrier_init(barrier, NULL, count);
+    if (rc == 0 && LAB_SCHED_ON())
+        lab_sched_barrier_count(barrier, count);
+    return rc;
+}
+
+void lab_sem_wait_at(sem_t *sem, const char *file, int line)
+{
+    if (LAB_SCHED_ON()) {   /* schedule control */
+        lab_sched_sem_wait(sem, file, line);
+        return;
+    }
+    while (sem_wait(sem) == -1) {
+        if (errno != EINTR)   /* a signal handler ran: just wait again */
+            lab_check_at(errno, "sem_wait", file, line);
+    }
 }
 
 int lab_pthread_mutex_init_kind(pthread_mutex_t *mutex, int kind)

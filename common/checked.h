@@ -25,6 +25,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <errno.h>
+#include <time.h>
+
+#include "schedule.h"   /* schedule control */
 
 #include "point.h"
 
@@ -52,34 +55,53 @@ void lab_set_program_name(const char *name);
 
 #define LAB_CHECKED_(fn, ...) lab_check_at(fn(__VA_ARGS__), #fn, __FILE__, __LINE__)
 
-/* Mutexes, condition variables, barriers: these return nothing and abort on any error. */
-/* Lock, unlock and cond_wait also report scheduling points (point.h), but only for a
- * mutex given a name with lab_point_name(): the library's own mutexes stay off the timeline.
- * When nobody listens, the cost is the flag test of lab_point(). */
-#define lab_pthread_mutex_lock(m)                                                  \
-    do {                                                                           \
-        if (lab_points_listening())                                                \
-            lab_point_mutex_lock_at((m), __FILE__, __LINE__);                      \
-        else                                                                       \
-            LAB_CHECKED_(pthread_mutex_lock, m);                                   \
+/* Mutexes, condition variables, barriers: these return nothing and abort on any error.
+ * Three paths, the cheap one first when nothing listens:
+ *   - schedule control (schedule.h: --schedule, --step, --explore): the controller does the
+ *     waits, so that one thread runs at a time;
+ *   - a timeline records (point.h): lock, unlock and cond_wait report scheduling points, but
+ *     only for a mutex a demo named with lab_point_name(), so the library's own mutexes
+ *     stay off the timeline;
+ *   - otherwise: the plain call. Cost when unused: two relaxed loads and branches. */
+#define LAB_PTHREAD_PATHS_(controlled, recorded, plain) \
+    do {                                               \
+        if (LAB_SCHED_ON())                            \
+            controlled;                                \
+        else if (lab_points_listening())               \
+            recorded;                                  \
+        else                                           \
+            plain;                                     \
     } while (0)
-#define lab_pthread_mutex_unlock(m)                                                \
-    do {                                                                           \
-        if (lab_points_listening())                                                \
-            lab_point_mutex_unlock_at((m), __FILE__, __LINE__);                    \
-        else                                                                       \
-            LAB_CHECKED_(pthread_mutex_unlock, m);                                 \
-    } while (0)
+#define lab_pthread_mutex_lock(m)                                      \
+    LAB_PTHREAD_PATHS_(lab_sched_mutex_lock((m), #m, __FILE__, __LINE__), \
+                       lab_point_mutex_lock_at((m), __FILE__, __LINE__),  \
+                       LAB_CHECKED_(pthread_mutex_lock, m))
+#define lab_pthread_mutex_unlock(m)                                      \
+    LAB_PTHREAD_PATHS_(lab_sched_mutex_unlock((m), #m, __FILE__, __LINE__), \
+                       lab_point_mutex_unlock_at((m), __FILE__, __LINE__),  \
+                       LAB_CHECKED_(pthread_mutex_unlock, m))
 #define lab_pthread_mutex_destroy(m)    LAB_CHECKED_(pthread_mutex_destroy, m)
-#define lab_pthread_cond_wait(c, m)                                                \
-    do {                                                                           \
-        if (lab_points_listening())                                                \
-            lab_point_cond_wait_at((c), (m), __FILE__, __LINE__);                  \
-        else                                                                       \
-            LAB_CHECKED_(pthread_cond_wait, c, m);                                 \
-    } while (0)
-#define lab_pthread_cond_signal(c)      LAB_CHECKED_(pthread_cond_signal, c)
-#define lab_pthread_cond_broadcast(c)   LAB_CHECKED_(pthread_cond_broadcast, c)
+#define lab_pthread_cond_wait(c, m)                                              \
+    LAB_PTHREAD_PATHS_(lab_sched_cond_wait((c), #c, (m), __FILE__, __LINE__),    \
+                       lab_point_cond_wait_at((c), (m), __FILE__, __LINE__),     \
+                       LAB_CHECKED_(pthread_cond_wait, c, m))
+#define lab_pthread_cond_signal(c)                                                     \
+    LAB_PTHREAD_PATHS_(lab_sched_cond_signal((c), #c, false, __FILE__, __LINE__),      \
+                       LAB_CHECKED_(pthread_cond_signal, c), LAB_CHECKED_(pthread_cond_signal, c))
+#define lab_pthread_cond_broadcast(c)                                                  \
+    LAB_PTHREAD_PATHS_(lab_sched_cond_signal((c), #c, true, __FILE__, __LINE__),       \
+                       LAB_CHECKED_(pthread_cond_broadcast, c),                        \
+                       LAB_CHECKED_(pthread_cond_broadcast, c))
+/* A timed wait until deadline (a lab_deadline() instant, on a condition variable made by
+ * lab_pthread_cond_init_monotonic). Returns 0 or ETIMEDOUT; aborts on any other error.
+ * Under schedule control the deadline is on the virtual clock. */
+#define lab_pthread_cond_timedwait(c, m, deadline) \
+    lab_pthread_cond_timedwait_at((c), (m), (deadline), __FILE__, __LINE__)
+int lab_pthread_cond_timedwait_at(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                                  const struct timespec *deadline, const char *file, int line);
+/* pthread_barrier_init that also tells the schedule controller the count (a
+ * pthread_barrier_t does not say it). Returns 0 or the error code. */
+int lab_pthread_barrier_init(pthread_barrier_t *barrier, unsigned count);
 #define lab_pthread_cond_destroy(c)     LAB_CHECKED_(pthread_cond_destroy, c)
 #define lab_pthread_barrier_destroy(b)  LAB_CHECKED_(pthread_barrier_destroy, b)
 
@@ -88,8 +110,11 @@ void lab_set_program_name(const char *name);
 #define lab_pthread_barrier_wait(b) lab_pthread_barrier_wait_at((b), __FILE__, __LINE__)
 bool lab_pthread_barrier_wait_at(pthread_barrier_t *barrier, const char *file, int line);
 
-/* sem_post (errno style): aborts on an error (EOVERFLOW, EINVAL). */
-#define lab_sem_post(s) lab_check_errno_at(sem_post(s), "sem_post", __FILE__, __LINE__)
+/* sem_wait, retried when a signal interrupts it; sem_post. Both abort on an error. */
+#define lab_sem_wait(s) lab_sem_wait_at((s), __FILE__, __LINE__)
+#define lab_sem_post(s) lab_sem_post_at((s), __FILE__, __LINE__)
+void lab_sem_post_at(sem_t *sem, const char *file, int line);
+void lab_sem_wait_at(sem_t *sem, const char *file, int line);
 
 /* The demos' one set-up failure policy: LAB_SETUP(lab_event_init(&light)) runs an _init
  * (0 or an errno value); LAB_SETUP_NEW(q = lab_queue_new(...)) runs a _new (NULL with errno

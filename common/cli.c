@@ -6,6 +6,8 @@
 #include "rng.h"
 #include "say.h"
 #include "timeline.h"
+#include "schedule.h"   /* schedule control */
+#include "schedule_cli.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +25,7 @@
 
 enum { OPT_HELP = 'h', OPT_QUIET = 'q', OPT_SPEED = 600, OPT_SEED, OPT_ABOUT, OPT_COLOR,
        OPT_TIMELINE, OPT_TRACE, OPT_DEMO_BASE = 1000 };
+enum { OPT_SCHEDULE = 700, OPT_STEP, OPT_EXPLORE };   /* schedule control */
 
 /* ---- numbers --------------------------------------------------------------- */
 
@@ -147,6 +150,8 @@ static void build_table(const lab_demo *demo, struct option *table)
         {"quiet", no_argument, NULL, OPT_QUIET}, {"color", optional_argument, NULL, OPT_COLOR},
         {"timeline", optional_argument, NULL, OPT_TIMELINE},
         {"trace", required_argument, NULL, OPT_TRACE},
+        {"schedule", required_argument, NULL, OPT_SCHEDULE},   /* schedule control */
+        {"step", no_argument, NULL, OPT_STEP}, {"explore", optional_argument, NULL, OPT_EXPLORE},
     };
     size_t n = sizeof common / sizeof common[0];
     memcpy(table, common, sizeof common);
@@ -204,7 +209,7 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_comm
                    char *error, size_t error_size)
 {
     struct option table[MAX_OPTIONS];
-    if (count_options(demo) + 9 > MAX_OPTIONS)
+    if (count_options(demo) + 12 > MAX_OPTIONS)
         return refuse(error, error_size, "internal: too many options");
     build_table(demo, table);
 
@@ -250,6 +255,9 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_comm
                               "--trace=FILE: FILE must end in .json (got '%s')", optarg);
             common->trace_file = optarg;
             break;
+        case OPT_SCHEDULE: case OPT_STEP: case OPT_EXPLORE:   /* schedule control */
+            rc = lab_cli_parse_schedule_flag(demo, c - OPT_SCHEDULE, optarg, common, error, error_size);
+            break;
         case ':':
             return refuse(error, error_size, "--%s needs a value", option_name_for(table, optopt));
         case '?':
@@ -269,7 +277,7 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_comm
                       "given as --timeline=%s)", argv[optind], argv[optind]);
     if (optind < argc)
         return refuse(error, error_size, "unexpected argument '%s' (options start with --)", argv[optind]);
-    return 0;
+    return lab_cli_check_schedule_flags(common, error, error_size);   /* schedule control */
 }
 
 /* ---- help ------------------------------------------------------------------------- */
@@ -390,6 +398,8 @@ void lab_cli_print_help(const lab_demo *demo)
                       "");
     print_option_line("--about", "print the one-line summary and exit", "");
     print_option_line("--help", "print this help and exit", "");
+    if (demo->invariant != NULL)   /* schedule control */
+        lab_cli_print_schedule_help(demo);
     printf("\nEach line starts with [class seconds since the start] and the thread's name; lines\n"
            "appear in time order. The last line is a machine-checkable summary:\n"
            "result: key=value ... seed=N\n"
@@ -437,14 +447,21 @@ void lab_init(const lab_demo *demo, int argc, char **argv)
     if (conflict != NULL)
         usage_exit(conflict);
 
+    if (common.explore > 0)   /* schedule control: the explorer runs the demo in children */
+        lab_sched_explore(demo->name, argc, argv, common.explore, demo->invariant);
+    bool controlled = common.schedule != NULL || common.step;   /* schedule control */
     lab_set_speed(common.speed > 0 ? common.speed : speed_from_environment());
     const char *unwritable = lab_timeline_setup(demo->name, common.timeline, common.timeline_file,
                                                 common.trace_file);
     if (unwritable != NULL)
         usage_exit(unwritable);
-    lab_rng_set_seed(common.seed_given ? common.seed : lab_rng_time_seed());
+    lab_rng_set_seed(common.seed_given ? common.seed : controlled ? 1 : lab_rng_time_seed());
     lab_set_quiet(common.quiet);
     lab_set_color(common.color_given ? (lab_color)common.color : LAB_COLOR_AUTO);
+    if (controlled)   /* schedule control: before the first line, whose time is virtual */
+        lab_cli_begin_schedule(demo, &common);
     say("%s: seed %" PRIu64 ", speed %gx (repeat this run with --seed %" PRIu64 ")", demo->name,
         lab_rng_seed(), lab_speed(), lab_rng_seed());
+    if (controlled)
+        say("%s", lab_sched_describe());
 }

@@ -70,6 +70,14 @@ typedef struct lab_demo {
     /* Optional check after parsing (conflicting flags...): NULL when fine, else the
      * message for the usage error. */
     const char *(*check)(void);
+    /* schedule control (--schedule, --step, --explore; docs/schedules.md): the demo's
+     * correctness condition over its result: keys ("lost == 0 && served >= 1"), which
+     * --explore checks after each run; NULL: the flags are refused. */
+    const char *invariant;
+    /* Why the demo cannot be controlled at all (fork, raw calls): said when refused. */
+    const char *uncontrollable;
+    /* Whether a deadlock is the lesson (the run then ends with status 0); NULL: never. */
+    bool (*deadlock_expected)(void);
 } lab_demo;
 
 /* What the common options said. */
@@ -86,6 +94,10 @@ typedef struct lab_cli_common {
     bool timeline;              /* --timeline: the ASCII chart at exit */
     const char *timeline_file;  /* --timeline=FILE.svg, or NULL */
     const char *trace_file;     /* --trace=FILE.json, or NULL */
+
+    const char *schedule;   /* schedule control: --schedule=SPEC, or NULL */
+    bool step;              /* --step */
+    long explore;           /* --explore[=N]: the run budget, 0 when not given */
 } lab_cli_common;
 
 /* Parse argv into the demo's option targets and *common. Returns 0 when the line is

@@ -3,6 +3,7 @@
 
 #include "checked.h"
 #include "point.h"
+#include "schedule.h"   /* schedule control: virtual time */
 
 #include <errno.h>
 #include <math.h>
@@ -60,6 +61,8 @@ int lab_clock_check_duration(double class_seconds)
 
 double lab_now(void)
 {
+    if (LAB_SCHED_ON())   /* schedule control: the virtual clock */
+        return lab_sched_now();
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);   /* cannot fail for CLOCK_MONOTONIC */
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -73,6 +76,8 @@ __attribute__((constructor)) static void remember_start_time(void)
 
 double lab_elapsed(void)
 {
+    if (LAB_SCHED_ON())   /* schedule control: virtual time starts at 0 */
+        return lab_sched_now();
     return lab_now() - start_time;
 }
 
@@ -104,6 +109,10 @@ void lab_sleep_at(double class_seconds, const char *file, int line)
         snprintf(call, sizeof call, "lab_sleep(%.3f)", class_seconds);
         lab_check_at(EINVAL, call, file, line);
     }
+    if (LAB_SCHED_ON()) {   /* schedule control: sleep on the virtual clock */
+        lab_sched_sleep(lab_real_seconds(class_seconds));
+        return;
+    }
     if (class_seconds == 0)
         return;
     struct timespec left = lab_timespec_from_seconds(lab_real_seconds(class_seconds));
@@ -115,6 +124,9 @@ void lab_sleep_at(double class_seconds, const char *file, int line)
 
 struct timespec lab_deadline(double class_seconds)
 {
+    if (LAB_SCHED_ON())   /* schedule control: an instant on the virtual clock */
+        return lab_timespec_add(lab_timespec_from_seconds(lab_sched_now()),
+                                lab_timespec_from_seconds(lab_real_seconds(class_seconds)));
     return lab_timespec_after(CLOCK_MONOTONIC, lab_real_seconds(class_seconds));
 }
 

@@ -303,11 +303,9 @@ static int wait_in_pool(lab_condition *cond, const struct timespec *deadline)
     /* Loop on our own flag: a spurious wake-up of the doorbell is not a notify. */
     while (!me.notified && rc != ETIMEDOUT) {
         if (deadline == NULL)
-            rc = pthread_cond_wait(&me.doorbell, mutex);
+            lab_pthread_cond_wait(&me.doorbell, mutex);
         else
-            rc = pthread_cond_timedwait(&me.doorbell, mutex, deadline);
-        if (rc != ETIMEDOUT)
-            LAB_CHECK(rc);
+            rc = lab_pthread_cond_timedwait(&me.doorbell, mutex, deadline);
     }
     acquire_restore(cond->lock, count);
     if (!me.notified)

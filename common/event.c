@@ -73,9 +73,8 @@ static int wait_until(lab_event *event, const struct timespec *deadline)
         while (!event->flag && event->generation == seen && rc != ETIMEDOUT) {
             if (deadline == NULL)
                 lab_pthread_cond_wait(&event->changed, &event->lock);
-            else if ((rc = pthread_cond_timedwait(&event->changed, &event->lock, deadline))
-                     != ETIMEDOUT)
-                LAB_CHECK(rc);
+            else
+                rc = lab_pthread_cond_timedwait(&event->changed, &event->lock, deadline);
         }
         event->waiting--;
     }

@@ -10,6 +10,7 @@
 #include "point.h"
 
 #include "checked.h"
+#include "schedule.h"   /* schedule control */
 
 #include <errno.h>
 #include <stdint.h>
@@ -18,7 +19,13 @@
 #include <string.h>
 #include <time.h>
 
-atomic_bool lab_points_on = false;
+atomic_bool lab_points_on = false;   /* somebody listens: the recorder or the controller */
+static atomic_bool recording = false; /* the recorder listens (lab_points_enable) */
+
+bool lab_points_recording(void)
+{
+    return atomic_load_explicit(&recording, memory_order_relaxed);
+}
 
 #define CHUNK 256
 #define CHUNKS (LAB_POINT_CAP / CHUNK)
@@ -83,7 +90,7 @@ static thread_record *my_record(const char *name)
 
 void *lab_point_thread_new(const char *name)
 {
-    return lab_points_listening() ? new_record(name) : NULL;
+    return lab_points_recording() ? new_record(name) : NULL;
 }
 
 void lab_point_thread_adopt(void *record)
@@ -102,6 +109,13 @@ static double now(void)
 void lab_point_at(lab_point_kind point, const void *object, const char *kind, const char *file,
                   int line)
 {
+    /* schedule control: every point is a preemption point, except a thread's start, end and
+     * join, where the controller hands the baton over itself (lab_sched_thread_begin, _end,
+     * lab_sched_join): reporting them too would only add choices that change nothing. */
+    if (LAB_SCHED_ON() && strcmp(kind, "thread") != 0)
+        lab_sched_point(point, object, kind, file, line);
+    if (!lab_points_recording())
+        return;
     thread_record *record = my_record(NULL);
     if (record == NULL)
         return;
@@ -123,6 +137,7 @@ void lab_point_at(lab_point_kind point, const void *object, const char *kind, co
 
 int lab_points_enable(void)
 {
+    atomic_store(&recording, true);
     my_record("main");
     atomic_store(&lab_points_on, true);
     return 0;
@@ -130,12 +145,14 @@ int lab_points_enable(void)
 
 void lab_points_disable(void)
 {
-    atomic_store(&lab_points_on, false);
+    atomic_store(&recording, false);
+    if (!LAB_SCHED_ON())   /* the controller still listens */
+        atomic_store(&lab_points_on, false);
 }
 
 void lab_point_thread_named(const char *name)
 {
-    if (!lab_points_listening())
+    if (!lab_points_recording())
         return;
     thread_record *record = my_record(name);
     if (record == NULL)
@@ -147,7 +164,7 @@ void lab_point_thread_named(const char *name)
 
 int lab_point_thread_id(void)
 {
-    if (!lab_points_listening())
+    if (!lab_points_recording())
         return -1;
     thread_record *record = my_record(NULL);
     return record != NULL ? record->id : -1;

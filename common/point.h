@@ -107,6 +107,10 @@ bool lab_point_is_named(const void *object);
 /* Start listening: from now on every lab_point() is recorded. Called by lab_init() when
  * --timeline or --trace is given, before any thread starts; the calling thread is
  * recorded as "main". Returns 0 (kept as int so a future recorder may refuse). */
+/* Whether the recorder records (lab_points_enable); lab_points_on may also be up for the
+ * schedule controller alone. Can't fail. */
+bool lab_points_recording(void);
+
 int lab_points_enable(void);
 /* Stop listening (what was recorded stays). For benchmarks and tests. */
 void lab_points_disable(void);

@@ -4,6 +4,7 @@
 #include "checked.h"
 #include "clock.h"
 #include "point.h"
+#include "schedule.h"   /* schedule control */
 
 #include <errno.h>
 #include <pthread.h>
@@ -25,10 +26,15 @@ struct lab_thread {
     bool orphaned;       /* left behind by fork(): exists only in the parent */
     lab_thread *next;    /* registry list */
     void *point_record;  /* the recorder's record for it (point.h), or NULL */
+    lab_sched_thread *sched;   /* schedule control: its place in the schedule, or NULL */
 };
 
 /* The registry: every started thread not yet joined. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+/* A new thread sets its native_id before it joins any schedule (--schedule): it must not
+ * touch registry_lock then, which a controlled thread may hold; so the ids have a lock of
+ * their own, only ever taken with plain calls and never held across a wait for another. */
+static pthread_mutex_t native_id_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t native_id_known = PTHREAD_COND_INITIALIZER;   /* a thread set its own */
 static lab_thread *registry;
 static int live_threads;   /* started and fn not returned */
@@ -125,11 +131,14 @@ static void *thread_trampoline(void *self_arg)
     lab_thread *self = self_arg;
     lab_point_thread_adopt(self->point_record);
     current_record = self;
-    lab_pthread_mutex_lock(&registry_lock);
+    LAB_CHECK(pthread_mutex_lock(&native_id_lock));
     self->native_id = gettid();   /* before the first scheduling point: never waits for one */
-    lab_pthread_cond_broadcast(&native_id_known);
-    lab_pthread_mutex_unlock(&registry_lock);
+    LAB_CHECK(pthread_cond_broadcast(&native_id_known));
+    LAB_CHECK(pthread_mutex_unlock(&native_id_lock));
     set_own_name(self->name);
+    lab_sched_thread *sched = self->sched;   /* schedule control */
+    if (sched != NULL)
+        lab_sched_thread_begin(sched);
     lab_point(LAB_POINT_START, self, "thread");
     void *result = self->fn(self->arg);
     lab_point(LAB_POINT_END, self, "thread");
@@ -137,6 +146,8 @@ static void *thread_trampoline(void *self_arg)
     self->alive = false;
     live_threads--;
     lab_pthread_mutex_unlock(&registry_lock);
+    if (sched != NULL)   /* schedule control: the last thing, passes the baton on */
+        lab_sched_thread_end();
     return result;
 }
 
@@ -163,6 +174,7 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daem
     }
     registry_add(thread);
     thread->point_record = lab_point_thread_new(thread->name);
+    thread->sched = LAB_SCHED_ON() ? lab_sched_thread_new(thread->name) : NULL;   /* schedule control */
     int rc = pthread_create(&thread->id, stack != 0 ? &attr : NULL, thread_trampoline, thread);
     if (stack != 0)
         LAB_CHECK(pthread_attr_destroy(&attr));
@@ -177,6 +189,8 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daem
         free(thread);
         lab_fail("cannot start thread '%s': %s", name, strerror_r(rc, reason, sizeof reason));
     }
+    if (thread->sched != NULL)   /* schedule control: the new thread may go first */
+        lab_sched_thread_started(thread->sched);
     return thread;
 }
 
@@ -206,6 +220,8 @@ void *lab_thread_join(lab_thread *thread)
     if (!claim(thread))
         return finish_join(thread, NULL);
     void *result = NULL;
+    if (thread->sched != NULL)   /* schedule control: wait for its end in the schedule */
+        lab_sched_join(thread->sched, NULL);
     lab_point(LAB_POINT_WAIT, thread, "thread");
     LAB_CHECK(pthread_join(thread->id, &result));
     lab_point(LAB_POINT_GET, thread, "thread");
@@ -218,6 +234,18 @@ int lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **res
         return EINVAL;
     /* pthread_timedjoin_np takes a CLOCK_REALTIME instant; 0 gives "now": one look. */
     struct timespec at = lab_timespec_after(CLOCK_REALTIME, lab_real_seconds(class_seconds));
+    if (thread->sched != NULL) {   /* schedule control: a deadline on the virtual clock */
+        struct timespec until = lab_deadline(class_seconds);
+        if (lab_sched_join(thread->sched, &until) == ETIMEDOUT)
+            return ETIMEDOUT;
+        void *value = NULL;
+        if (claim(thread))   /* it has ended: the real join returns at once */
+            LAB_CHECK(pthread_join(thread->id, &value));
+        if (result != NULL)
+            *result = value;
+        finish_join(thread, value);
+        return 0;
+    }
     if (!claim(thread)) {
         finish_join(thread, NULL);
         return 0;
@@ -266,11 +294,13 @@ unsigned long lab_thread_ident(const lab_thread *thread)
 
 long lab_thread_native_id(const lab_thread *thread)
 {
-    lab_pthread_mutex_lock(&registry_lock);
+    /* Plain calls on purpose: the thread sets its id before any scheduling point, so this
+     * short wait never needs the schedule to let anybody run. */
+    LAB_CHECK(pthread_mutex_lock(&native_id_lock));
     while (thread->native_id == 0 && !thread->orphaned)   /* it is about to set it */
-        lab_pthread_cond_wait(&native_id_known, &registry_lock);
+        LAB_CHECK(pthread_cond_wait(&native_id_known, &native_id_lock));
     long id = thread->native_id;
-    lab_pthread_mutex_unlock(&registry_lock);
+    LAB_CHECK(pthread_mutex_unlock(&native_id_lock));
     return id;
 }
 
@@ -381,6 +411,8 @@ _Noreturn void lab_main_exit(int status)
 {
     lab_thread *thread;
     while ((thread = claim_next(LAB_THREAD_NOT_DAEMON)) != NULL) {
+        if (thread->sched != NULL)   /* schedule control */
+            lab_sched_join(thread->sched, NULL);
         lab_point(LAB_POINT_WAIT, thread, "thread");
         LAB_CHECK(pthread_join(thread->id, NULL));
         lab_point(LAB_POINT_GET, thread, "thread");

@@ -111,13 +111,14 @@ static const lab_demo demo = {
                "start_spread_ms is the largest spread of one heat's start instants, in real milliseconds.\n"
                "  --no-barrier  runners start on arrival: the spread is the spread of the walks",
     .options = options,
+    .invariant = "early_starts == 0",   /* what --explore checks */
 };
 
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
     if (!no_barrier)   /* count: all runners */
-        LAB_SETUP(pthread_barrier_init(&start_line, NULL, (unsigned)threads));
+        LAB_SETUP(lab_pthread_barrier_init(&start_line, (unsigned)threads));
     lab_point_name(&start_line, "start line");
     say("%d runners, %d heats, %s", threads, heats,
         no_barrier ? "no barrier: each starts on arrival" : "a barrier for all of them at the start line");

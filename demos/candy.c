@@ -127,6 +127,7 @@ static const lab_demo demo = {
                "an empty tray does not wait (\"Empty, skipping\"). --plain uses a POSIX sem_t instead,\n"
                "whose sem_post has no bound: the tray ends up holding more than --max.",
     .options = options,
+    .invariant = "most <= max",   /* what --explore checks */
 };
 
 int main(int argc, char **argv)

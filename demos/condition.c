@@ -131,6 +131,7 @@ static const lab_demo demo = {
                "Customers wait with wait_for, which looks again after every wake-up. --if replaces that\n"
                "with `if (stock == 0) wait();`: add --notify=all to see customers take items already gone.",
     .options = options,
+    .invariant = "violations == 0",   /* what --explore checks */
 };
 
 int main(int argc, char **argv)

@@ -161,6 +161,7 @@ static const lab_demo demo = {
                "construction here. --busy polls is_set() instead of waiting (watch the checks and\n"
                "CPU time); --impatient waits with a timeout and drives on red when it runs out.",
     .options = options,
+    .invariant = "max_running_on_red == 0",   /* what --explore checks */
     .check = refuse_both_variants,
 };
 

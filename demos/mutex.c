@@ -84,6 +84,7 @@ static const lab_demo demo = {
                "loop: race's 4 x 1000000 increments, each under the lock. Either way: lost=0.",
     .options = options,
     .check = check_iterations,
+    .invariant = "lost == 0",   /* what --explore checks */
 };
 
 int main(int argc, char **argv)

@@ -46,6 +46,7 @@ static void *increment_in_a_loop(void *arg)
     (void)arg;
     for (int i = 0; i < iterations; i++) {
         long seen = counter;   /* load */
+        lab_point(LAB_POINT_MARK, "read counter", "race");   /* --schedule may switch here */
         counter = seen + 1;    /* store: another thread may have stored in between */
     }
     say("done: %d increments", iterations);
@@ -82,6 +83,7 @@ static const lab_demo demo = {
                "The result line says how many updates were lost. Run it a few times: it changes.",
     .options = options,
     .check = check_iterations,
+    .invariant = "lost == 0",   /* what --explore checks */
 };
 
 int main(int argc, char **argv)

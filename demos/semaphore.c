@@ -96,6 +96,7 @@ static const lab_demo demo = {
                "than --stalls. At the end one release too many is refused, as Python's ValueError.\n"
                "--no-limit drops the semaphore: everybody is inside at once.",
     .options = options,
+    .invariant = "max_inside <= stalls",   /* what --explore checks */
 };
 
 int main(int argc, char **argv)

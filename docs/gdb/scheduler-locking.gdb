@@ -50,12 +50,13 @@ printf "%s read counter = %ld\n", current_name, seen
 
 echo \n--- t0 stores seen + 1 ---\n
 thread 2
-next
+# two lines: the scheduling point (nothing happens without --schedule), then the store
+next 2
 printf "%s wrote counter = %ld\n", current_name, counter
 
 echo \n--- t1 stores seen + 1: the same value again. Two increments, counter went up by one ---\n
 thread 3
-next
+next 2
 printf "%s wrote counter = %ld\n", current_name, counter
 
 # current_name is the thread's own name (a _Thread_local in common/thread.c): gdb reads it

@@ -1,0 +1,363 @@
+/* test_sched.c — schedule control in one process: the SPEC parser, the invariant
+ * evaluator, and the controller itself (one thread at a time, the list decides, virtual
+ * time, a deadlock found and pictured). Each controlled test runs in a child process of
+ * its own (run_in_child): control, once on, stays on for the process. */
+#include "support.h"
+
+#include "checked.h"
+#include "clock.h"
+#include "point.h"
+#include "say.h"
+#include "schedule.h"
+#include "thread.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- the SPEC ---------------------------------------------------------------------- */
+
+static int parse(const char *text, lab_sched_spec *spec, char *error)
+{
+    return lab_sched_parse(text, spec, error, 256);
+}
+
+START_TEST(a_list_of_names_is_parsed_in_order)
+{
+    lab_sched_spec spec;
+    char error[256];
+    ck_assert_int_eq(parse("t0,t1,main,car-MINT,t1", &spec, error), 0);
+    ck_assert_int_eq(spec.mode, LAB_SCHED_LIST);
+    ck_assert_int_eq(spec.count, 5);
+    ck_assert_str_eq(spec.list[0], "t0");
+    ck_assert_str_eq(spec.list[3], "car-MINT");
+    ck_assert_str_eq(spec.list[4], "t1");
+    lab_sched_spec_free(&spec);
+    ck_assert_int_eq(parse("default", &spec, error), 0);
+    ck_assert_int_eq(spec.count, 0);
+    ck_assert_int_eq(parse("random:3", &spec, error), 0);
+    ck_assert_int_eq(spec.mode, LAB_SCHED_RANDOM);
+    ck_assert_int_eq(spec.depth, 3);
+}
+END_TEST
+
+START_TEST(a_malformed_spec_is_refused_with_a_reason)
+{
+    static const char *const bad[] = {"",          "t0,,t1",    ",t0",
+                                      "t0,",       "t 0",       "t0;t1",
+                                      "random:",   "random:0",  "random:11",
+                                      "random:-1", "random:2x", "random:99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        lab_sched_spec spec;
+        char error[256] = "";
+        ck_assert_msg(parse(bad[i], &spec, error) == 2, "'%s' was accepted", bad[i]);
+        ck_assert_msg(strstr(error, "--schedule") != NULL, "'%s': %s", bad[i], error);
+        ck_assert_ptr_null(strchr(error, '\n'));
+        ck_assert_int_eq(spec.count, 0);
+    }
+}
+END_TEST
+
+/* ---- the invariant ------------------------------------------------------------------- */
+
+START_TEST(the_invariant_compares_keys_and_numbers)
+{
+    char why[256];
+    const char *line = "result: mode=loop expected=4 actual=2 lost=2 stalls=3 max_inside=3 seed=1";
+    ck_assert_int_eq(lab_sched_invariant_holds("lost == 2", line, why, sizeof why), 1);
+    ck_assert_int_eq(
+        lab_sched_invariant_holds("max_inside <= stalls && lost > 1", line, why, sizeof why), 1);
+    ck_assert_int_eq(
+        lab_sched_invariant_holds("expected >= actual && seed != 0", line, why, sizeof why), 1);
+    ck_assert_int_eq(lab_sched_invariant_holds("lost == 0", line, why, sizeof why), 0);
+    ck_assert_str_eq(why, "lost == 0 is false (lost=2)");
+    ck_assert_int_eq(
+        lab_sched_invariant_holds("lost < 3 && max_inside < stalls", line, why, sizeof why), 0);
+    ck_assert_str_eq(why, "max_inside < stalls is false (max_inside=3 stalls=3)");
+    /* "lost" must be a whole key, not the end of another one */
+    ck_assert_int_eq(lab_sched_invariant_holds("inside == 3", line, why, sizeof why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "no number for key 'inside'"));
+    ck_assert_int_eq(lab_sched_invariant_holds("mode == 1", line, why, sizeof why), -1);
+    ck_assert_int_eq(lab_sched_invariant_holds("lost =! 0", line, why, sizeof why), -1);
+    ck_assert_int_eq(lab_sched_invariant_holds("lost == 0 ||", line, why, sizeof why), -1);
+    ck_assert_int_eq(lab_sched_invariant_holds("", line, why, sizeof why), -1);
+}
+END_TEST
+
+/* ---- the controller, in a child process ------------------------------------------------ */
+
+static void control(const char *spec_text)
+{
+    lab_sched_config config = {.program = "test_sched", .seed = 1, .report_fd = -1};
+    char error[256];
+    if (lab_sched_parse(spec_text, &config.spec, error, sizeof error) != 0) {
+        fprintf(stderr, "%s\n", error);
+        exit(3);
+    }
+    atomic_store(&lab_points_on, true);
+    lab_sched_begin(&config);
+}
+
+/* Who passed which step, in order. No lock: under control only the baton holder runs,
+ * and the baton's hand-over orders the writes. */
+static char order[256];
+
+static void note(const char *what)
+{
+    strncat(order, what, sizeof order - strlen(order) - 1);
+}
+
+static void *two_steps(void *arg)
+{
+    const char *name = arg;
+    char text[16];
+    snprintf(text, sizeof text, "%s.", name);
+    note(text);
+    lab_point(LAB_POINT_MARK, "between", "test");
+    note(text);
+    return NULL;
+}
+
+/* Runs two threads of two steps under spec; prints the order on stdout. */
+static void run_two_threads(void *spec_text)
+{
+    control(spec_text);
+    lab_thread *a = lab_thread_start(two_steps, "a", LAB_THREAD_NOT_DAEMON, "a");
+    lab_thread *b = lab_thread_start(two_steps, "b", LAB_THREAD_NOT_DAEMON, "b");
+    lab_thread_join(a);
+    lab_thread_join(b);
+    printf("%s\n", order);
+}
+
+static char *order_under(const char *spec)
+{
+    child_run run = run_in_child(run_two_threads, (void *)spec, 10);
+    ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
+    char *text = strdup(run.out);
+    child_run_free(&run);
+    return text;
+}
+
+START_TEST(the_list_decides_who_runs_and_the_default_finishes)
+{
+    /* Default: the running thread goes on; main, blocked in join, lets a then b run. */
+    char *text = order_under("default");
+    ck_assert_str_eq(text, "a.a.b.b.\n");
+    free(text);
+    /* 1: main started a: a. 2: a at its mark: main (starts b). 3: b. Then the default. */
+    text = order_under("a,main,b");
+    ck_assert_str_eq(text, "a.b.b.a.\n");
+    free(text);
+    /* the same list twice: the same order */
+    for (int i = 0; i < 3; i++) {
+        text = order_under("a,main,b");
+        ck_assert_str_eq(text, "a.b.b.a.\n");
+        free(text);
+    }
+}
+END_TEST
+
+static void name_nobody(void *unused)
+{
+    (void)unused;
+    run_two_threads("a,zed");
+}
+
+static void name_a_thread_not_there_yet(void *unused)
+{
+    (void)unused;
+    run_two_threads("a,b"); /* choice 2: b has not been started yet */
+}
+
+START_TEST(a_list_naming_a_thread_that_cannot_run_is_a_usage_error)
+{
+    child_run run = run_in_child(name_nobody, NULL, 10);
+    ck_assert_int_eq(run.exit_code, 2);
+    ck_assert_ptr_nonnull(strstr(
+        run.err, "test_sched: --schedule: choice 2 names 'zed', but no thread has that name"));
+    ck_assert_int_eq(count_lines_with(run.err, "--schedule"), 1);
+    child_run_free(&run);
+    run = run_in_child(name_a_thread_not_there_yet, NULL, 10);
+    ck_assert_int_eq(run.exit_code, 2);
+    ck_assert_ptr_nonnull(strstr(run.err, "choice 2 names 'b', but no thread has that name"));
+    child_run_free(&run);
+}
+END_TEST
+
+static void *sleeper(void *arg)
+{
+    double *woke_at = arg;
+    lab_sleep(5.0); /* class seconds: 5 virtual seconds at speed 1 */
+    *woke_at = lab_elapsed();
+    return NULL;
+}
+
+static void sleep_virtually(void *unused)
+{
+    (void)unused;
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    control("default");
+    double woke_at = -1;
+    lab_thread *t = lab_thread_start(sleeper, &woke_at, LAB_THREAD_NOT_DAEMON, "sleeper");
+    double before = lab_elapsed();
+    /* main waits with a limit shorter than the sleep: it times out at exactly 2 s */
+    int ended = lab_thread_join_timeout(t, 2.0, NULL) == 0;
+    double after_timeout = lab_elapsed();
+    lab_thread_join(t);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double real = (double)(end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
+    printf("%.6f %d %.6f %.6f %d\n", before, ended, after_timeout, woke_at, real < 1.0);
+}
+
+START_TEST(time_is_virtual_and_exact)
+{
+    child_run run = run_in_child(sleep_virtually, NULL, 10);
+    ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
+    ck_assert_str_eq(run.out, "0.000000 0 2.000000 5.000000 1\n");
+    child_run_free(&run);
+}
+END_TEST
+
+static pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER, lock_b = PTHREAD_MUTEX_INITIALIZER;
+
+static void *a_then_b(void *unused)
+{
+    (void)unused;
+    lab_pthread_mutex_lock(&lock_a);
+    lab_pthread_mutex_lock(&lock_b);
+    lab_pthread_mutex_unlock(&lock_b);
+    lab_pthread_mutex_unlock(&lock_a);
+    return NULL;
+}
+
+static void *b_then_a(void *unused)
+{
+    (void)unused;
+    lab_pthread_mutex_lock(&lock_b);
+    lab_pthread_mutex_lock(&lock_a);
+    lab_pthread_mutex_unlock(&lock_a);
+    lab_pthread_mutex_unlock(&lock_b);
+    return NULL;
+}
+
+static void lock_order_inversion(void *spec)
+{
+    control(spec);
+    lab_thread *x = lab_thread_start(a_then_b, NULL, LAB_THREAD_NOT_DAEMON, "x");
+    lab_thread *y = lab_thread_start(b_then_a, NULL, LAB_THREAD_NOT_DAEMON, "y");
+    lab_thread_join(x);
+    lab_thread_join(y);
+    printf("result: deadlock=0\n");
+}
+
+START_TEST(a_deadlock_is_found_and_pictured)
+{
+    /* default: x takes both locks before y starts: no deadlock */
+    child_run run = run_in_child(lock_order_inversion, "default", 10);
+    ck_assert_int_eq(run.exit_code, 0);
+    ck_assert_str_eq(run.out, "result: deadlock=0\n");
+    child_run_free(&run);
+    /* x takes A and stops before B; main starts y; y takes B: each waits for the other */
+    run = run_in_child(lock_order_inversion, "x,x,main,main,y", 10);
+    ck_assert_int_eq(run.exit_code, 1);
+    ck_assert_msg(strstr(run.out, "deadlock: no thread can run") == run.out, "%s", run.out);
+    ck_assert_int_eq(
+        count_lines_with(run.out, "  x          waits for lock lock_b, held by y  (test_sched.c:"),
+        1);
+    ck_assert_int_eq(
+        count_lines_with(run.out, "  y          waits for lock lock_a, held by x  (test_sched.c:"),
+        1);
+    ck_assert_int_eq(count_lines_with(run.out, "  main       waits for x to end (join)"), 1);
+    ck_assert_int_eq(count_lines_with(run.out, "result: deadlock=1 blocked=3 seed=1"), 1);
+    child_run_free(&run);
+}
+END_TEST
+
+static void *hold_a_for_three_seconds(void *unused)
+{
+    (void)unused;
+    lab_pthread_mutex_lock(&lock_a);
+    lab_sleep(3.0);
+    lab_pthread_mutex_unlock(&lock_a);
+    return NULL;
+}
+
+static void timed_lock(void *unused)
+{
+    (void)unused;
+    control("main,holder"); /* the holder takes A first */
+    lab_thread *holder = lab_thread_start(hold_a_for_three_seconds, NULL, LAB_THREAD_NOT_DAEMON, "holder");
+    struct timespec soon = lab_deadline(1.0), later = lab_deadline(5.0);
+    int first = lab_sched_mutex_timedlock(&lock_a, &soon, __FILE__, __LINE__);
+    double gave_up_at = lab_elapsed();
+    int second = lab_sched_mutex_timedlock(&lock_a, &later, __FILE__, __LINE__);
+    double got_it_at = lab_elapsed();
+    lab_pthread_mutex_unlock(&lock_a);
+    lab_thread_join(holder);
+    printf("%s %.3f %d %.3f\n", first == ETIMEDOUT ? "ETIMEDOUT" : "?", gave_up_at, second,
+           got_it_at);
+}
+
+START_TEST(a_timed_lock_gives_up_at_its_virtual_deadline)
+{
+    child_run run = run_in_child(timed_lock, NULL, 10);
+    ck_assert_msg(run.exit_code == 0, "exit %d: %s %s", run.exit_code, run.out, run.err);
+    ck_assert_str_eq(run.out, "ETIMEDOUT 1.000 0 3.000\n");
+    child_run_free(&run);
+}
+END_TEST
+
+static sem_t ready;
+
+static void *post_after_two_seconds(void *unused)
+{
+    (void)unused;
+    lab_sleep(2.0);
+    lab_sem_post(&ready);
+    return NULL;
+}
+
+static void semaphore_wait(void *unused)
+{
+    (void)unused;
+    LAB_CHECK_ERRNO(sem_init(&ready, 0, 0));
+    control("default");
+    lab_thread *poster = lab_thread_start(post_after_two_seconds, NULL, LAB_THREAD_NOT_DAEMON, "poster");
+    lab_sem_wait(&ready);   /* blocks under control, not in the kernel */
+    printf("%.3f\n", lab_elapsed());
+    lab_thread_join(poster);
+}
+
+START_TEST(a_posix_semaphore_waits_under_control)
+{
+    child_run run = run_in_child(semaphore_wait, NULL, 10);
+    ck_assert_msg(run.exit_code == 0, "exit %d: %s %s", run.exit_code, run.out, run.err);
+    ck_assert_str_eq(run.out, "2.000\n");
+    child_run_free(&run);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *suite = suite_create("sched");
+    TCase *tc = tcase_create("spec");
+    tcase_add_test(tc, a_list_of_names_is_parsed_in_order);
+    tcase_add_test(tc, a_malformed_spec_is_refused_with_a_reason);
+    tcase_add_test(tc, the_invariant_compares_keys_and_numbers);
+    suite_add_tcase(suite, tc);
+    tc = tcase_create("controller");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, the_list_decides_who_runs_and_the_default_finishes);
+    tcase_add_test(tc, a_list_naming_a_thread_that_cannot_run_is_a_usage_error);
+    tcase_add_test(tc, time_is_virtual_and_exact);
+    tcase_add_test(tc, a_deadlock_is_found_and_pictured);
+    tcase_add_test(tc, a_timed_lock_gives_up_at_its_virtual_deadline);
+    tcase_add_test(tc, a_posix_semaphore_waits_under_control);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+LAB_TEST_MAIN(make_suite)
