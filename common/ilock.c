@@ -131,6 +131,8 @@ static int begin_wait(lab_ilock *lock, lab_ilock_thread *me, bool timed)
  * stays on the monotonic clock, so setting the wall clock can only stretch or cut a slice. */
 static int lock_before(lab_ilock *lock, const struct timespec *deadline)
 {
+    if (LAB_SCHED_ON())   /* schedule control: the controller waits, on the virtual clock */
+        return lab_sched_mutex_timedlock(&lock->mutex, deadline, __FILE__, __LINE__);
     for (;;) {
         double left = lab_seconds_until(deadline);
         /* pthread_mutex_timedlock takes a CLOCK_REALTIME instant */
@@ -196,6 +198,8 @@ static __attribute__((noinline)) int wait_for_lock(lab_ilock *lock, lab_ilock_th
             if (verdict != 0)
                 return verdict;
         }
+    } else if (LAB_SCHED_ON()) {   /* schedule control: the controller waits */
+        lab_sched_mutex_lock(&lock->mutex, lock->name, __FILE__, __LINE__);
     } else {
         TSAN_PRE_LOCK(lock, 0);
         int rc = pthread_mutex_lock(&lock->mutex);   /* no deadline: a plain mutex's wait, forever if need be */
@@ -282,6 +286,10 @@ int lab_ilock_unlock(lab_ilock *lock)
     lab_ilock_note(lock, me, LAB_ILOCK_RELEASED);
     /* Cleared before the unlock: afterwards it is the next owner's to write. */
     atomic_store_explicit(&lock->owner, NULL, memory_order_relaxed);
+    if (LAB_SCHED_ON()) {   /* schedule control: the controller lets a waiter go */
+        lab_sched_mutex_unlock(&lock->mutex, lock->name, __FILE__, __LINE__);
+        return 0;
+    }
     TSAN_PRE_UNLOCK(lock);
     int rc = pthread_mutex_unlock(&lock->mutex);
     TSAN_POST_UNLOCK(lock);
