@@ -91,7 +91,7 @@ $(BUILD)/common/%.o: common/%.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^   # rebuilt whole: a renamed file leaves no stale member
 
 $(BUILD)/%: demos/%.c $(LIB)
 	@mkdir -p $(@D)

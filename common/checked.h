@@ -13,9 +13,9 @@
  * LAB_CHECK() turns any such call into a fatal one where failure would be a bug.
  * sem_* functions and system calls report through errno instead: LAB_CHECK_ERRNO().
  *
- * This is the ground floor of the library: it uses no other module. The two ways a
- * program ends on purpose live here too, so every module above can use them:
- * lab_check_at() (a bug: abort) and lab_fail() (a runtime failure: exit status 1).
+ * The floor below, fail.h, has the fatal path (lab_check_at, LAB_CHECK, lab_fail,
+ * LAB_SETUP); the wrappers here go through the schedule controller (schedule.h) when a
+ * demo runs under --schedule, --step or --explore, and report to a timeline (point.h).
  */
 #ifndef THREADLAB_CHECKED_H
 #define THREADLAB_CHECKED_H
@@ -27,31 +27,10 @@
 #include <errno.h>
 #include <time.h>
 
+#include "fail.h"       /* LAB_CHECK, lab_fail, LAB_SETUP: the floor below */
 #include "schedule.h"   /* schedule control */
 
 #include "point.h"
-
-/* Abort with "fatal: <call> at <file>:<line>: <strerror(code)>" when code != 0; returns
- * when code == 0. The message is written with one write(2): no lock on the way to abort. */
-void lab_check_at(int code, const char *call, const char *file, int line);
-/* Abort with the same message, taking the error from errno, when result == -1. */
-void lab_check_errno_at(int result, const char *call, const char *file, int line);
-
-/* Runtime failure (not a bug): "<program>: <message>" on stderr in one write(2), then
- * exit status 1. Never returns. */
-_Noreturn void lab_fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
-
-/* The running program's name, used by lab_fail() and the usage errors: "threadlab" until
- * lab_init() sets the demo's name with lab_set_program_name(). Can't fail. */
-const char *lab_program_name(void);
-/* Set the program's name (not copied: a string literal or other lasting text). Call
- * before starting threads. Can't fail. */
-void lab_set_program_name(const char *name);
-
-/* Any pthread call that must succeed: LAB_CHECK(pthread_mutex_init(&m, NULL)); */
-#define LAB_CHECK(call) lab_check_at((call), #call, __FILE__, __LINE__)
-/* Any call that returns -1 and sets errno: LAB_CHECK_ERRNO(sem_init(&s, 0, 3)); */
-#define LAB_CHECK_ERRNO(call) lab_check_errno_at((call), #call, __FILE__, __LINE__)
 
 #define LAB_CHECKED_(fn, ...) lab_check_at(fn(__VA_ARGS__), #fn, __FILE__, __LINE__)
 
@@ -116,13 +95,6 @@ bool lab_pthread_barrier_wait_at(pthread_barrier_t *barrier, const char *file, i
 void lab_sem_post_at(sem_t *sem, const char *file, int line);
 void lab_sem_wait_at(sem_t *sem, const char *file, int line);
 
-/* The demos' one set-up failure policy: LAB_SETUP(lab_event_init(&light)) runs an _init
- * (0 or an errno value); LAB_SETUP_NEW(q = lab_queue_new(...)) runs a _new (NULL with errno
- * set). On failure: "<program>: cannot set up <call>: <reason>" on stderr, exit status 1
- * (through lab_fail); returns only on success. */
-#define LAB_SETUP(call) lab_setup_at((call), #call)
-#define LAB_SETUP_NEW(assignment) lab_setup_at((assignment) != NULL ? 0 : errno, #assignment)
-void lab_setup_at(int code, const char *call);
 
 /* Initialise a mutex of a given kind: PTHREAD_MUTEX_NORMAL, _ERRORCHECK or _RECURSIVE.
  * Returns 0 or the error code; on error nothing is left initialised. */
@@ -133,8 +105,5 @@ int lab_pthread_mutex_init_kind(pthread_mutex_t *mutex, int kind);
  * on error nothing is left initialised. */
 int lab_pthread_cond_init_monotonic(pthread_cond_t *cond);
 
-/* calloc(count, size) that never returns NULL: on failure prints "<program>: out of
- * memory" and exits with status 1 through lab_fail (a runtime failure, not a bug). */
-void *lab_calloc(size_t count, size_t size);
 
 #endif

@@ -7,7 +7,7 @@
 #include "say.h"
 #include "timeline.h"
 #include "schedule.h"   /* schedule control */
-#include "schedule_cli.h"
+#include "cli_internal.h"
 
 #include <errno.h>
 #include <getopt.h>

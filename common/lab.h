@@ -3,17 +3,23 @@
  * also include the headers of the objects they use, so a reader sees them at the top.
  *
  * LAYERS. Each module uses only the modules below it, judged by the symbols its object
- * file uses (tests/tools/check-layers.sh, run by `make test`, fails on any cycle):
- *     checked                 the checked pthread wrappers, lab_fail, LAB_SETUP, the
- *                             program name: the ground floor, uses nothing
- *     clock, rng              time (all timespec arithmetic, the one rule for time, the
- *                             speed factor, lab_sleep); reproducible random streams
- *     point                   scheduling points (the timeline's and the schedule's hook)
- *     thread                  named threads, the registry, lab_main_exit
+ * files use (tests/tools/check-layers.sh, run by `make test`, fails on any cycle; a file
+ * X_part.c with no header of its own is part of module X):
+ *     fail                    lab_check_at / LAB_CHECK, lab_fail, LAB_SETUP, lab_calloc,
+ *                             the program name: the ground floor, uses nothing
+ *     rng, schedule           reproducible random streams; the schedule controller
+ *                             (--schedule, --step, --explore: one thread at a time)
+ *     checked, point          the checked pthread wrappers (through the controller when it
+ *                             runs); scheduling points and their recorder
+ *     clock                   time (all timespec arithmetic, the one rule for time, the
+ *                             speed factor, lab_sleep; virtual under the controller)
+ *     thread, timeline        named threads, the registry, lab_main_exit; the timeline's
+ *                             model and its chart, SVG and trace outputs
  *     say                     untearable output lines
  *     cli                     the command line, lab_init
- *     bsem, event, condition, queue, future, pool, timer, ilock, interrupt: the objects
- * (A module may skip floors: clock uses checked, say uses clock and thread.)
+ *     the objects (barrier, bsem, condition, event, future, futures, ilock, ilock_log,
+ *     interrupt, pool, procpool, queue, rlock, semaphore, timer) sit where their uses put
+ *     them; `make test` prints the layers it found.
  *
  * BEFORE MAIN. What the library runs before main() and around fork():
  *   - clock.c  constructor remember_start_time: notes the start instant that lab_elapsed()
@@ -28,10 +34,13 @@
  *              forgets an ended thread's lock records.
  *
  * GLOBAL STATE. Everything the library keeps for the whole process:
- *   - checked.c the program name (lab_set_program_name, set by lab_init);
+ *   - fail.c    the program name (lab_set_program_name, set by lab_init);
  *   - clock.c   the speed factor (atomic; --speed, LAB_SPEED) and the start instant;
  *   - rng.c     the run's seed (atomic; --seed or a fresh one);
- *   - point.c   lab_points_on, whether anybody records scheduling points;
+ *   - point.c   lab_points_on (anybody listens) and whether the recorder records; each
+ *               thread's record of points (thread-local) and the names given to objects;
+ *   - schedule.c under --schedule/--step/--explore: the baton, the threads' places in the
+ *               schedule, the virtual clock (under its own lock);
  *   - thread.c  the registry of started, not yet joined threads and the count of live
  *               ones (under its own lock), main's pthread_t, each thread's name
  *               (thread-local);

@@ -1,6 +1,9 @@
 #!/bin/sh
 # check-layers.sh LIBRARY.a — the library's modules must form layers: no cycle.
 #
+# A module is a public header common/X.h and the files that implement it: X.c, and any
+# X_part.c with no header of its own (schedule_strategy.c is part of schedule; ilock_log.c,
+# which has ilock_log.h, is a module of its own). Files of one module may use each other.
 # Judged by the symbols, not the #includes: for each object file of the archive, nm
 # gives the symbols it defines and the ones it uses (undefined). Module a depends on
 # module b when a uses a symbol b defines. Any cycle (a -> b -> ... -> a) fails with
@@ -29,13 +32,26 @@ fi
 
 library=${1:-build/debug/libthreadlab.a}
 [ -f "$library" ] || { echo "check-layers: no $library (build it first)" >&2; exit 2; }
+# the public headers' names, for grouping parts into their module
+headers=$(cd "${COMMON_DIR:-$(dirname "$0")/../../common}" 2>/dev/null && ls -- *.h 2>/dev/null |
+          sed 's/\.h$//' | tr '\n' ' ')
 
 # "member.o: address T name" / "member.o:   U name"  ->  "member D name" / "member U name"
-nm -A "$library" 2>/dev/null | awk '
+nm -A "$library" 2>/dev/null | awk -v headers="$headers" '
+BEGIN { count = split(headers, list, " "); for (i = 1; i <= count; i++) public[list[i]] = 1 }
+# the module a member belongs to: itself when it has a header, else its longest prefix
+# (cut at "_") that has one
+function module_of(member,    name) {
+    name = member
+    while (!(name in public) && name ~ /_/)
+        sub(/_[^_]*$/, "", name)
+    return (name in public) ? name : member
+}
 NF >= 3 {
     split($1, path, ":")                           # "lib.a:member.o:" -> member
     member = path[2]
     sub(/\.o$/, "", member)
+    member = module_of(member)
     type = $(NF - 1)
     if (type == "U")
         print member, "U", $NF

@@ -1,8 +1,9 @@
-/* schedule_cli.h — the schedule-control flags of every demo, for cli.c (see sched.h).
+/* cli_internal.h — what cli.c uses of its part cli_schedule.c: the schedule-control
+ * flags of every demo (see schedule.h).
  * --schedule=SPEC, --step and --explore[=N] are library flags: a demo supports them by
  * naming its correctness condition in its lab_demo descriptor (.invariant). */
-#ifndef THREADLAB_SCHEDULE_CLI_H
-#define THREADLAB_SCHEDULE_CLI_H
+#ifndef THREADLAB_CLI_INTERNAL_H
+#define THREADLAB_CLI_INTERNAL_H
 
 #include "cli.h"
 

@@ -1,5 +1,5 @@
-/* schedule_cli.c — the schedule-control flags (see schedule_cli.h). */
-#include "schedule_cli.h"
+/* cli_schedule.c — the schedule-control flags, part of cli (see cli_internal.h). */
+#include "cli_internal.h"
 
 #include "checked.h"
 #include "point.h"

@@ -1,4 +1,4 @@
-/* trace_json.c — --trace=FILE.json: the timeline as Chrome trace events, which Perfetto
+/* timeline_trace.c — --trace=FILE.json: the timeline as Chrome trace events, which Perfetto
  * (ui.perfetto.dev, "Open trace file") and chrome://tracing load unchanged.
  *
  * One process; one track per thread (thread_name metadata); a complete event ("X") per
