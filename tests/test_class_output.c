@@ -349,7 +349,7 @@ START_TEST(help_and_about_fit_the_screen)
             const char *args[] = {flags[f], NULL};
             child_run run = run_demo_argv(demo_names[d], args, 10.0);
             ck_assert_int_eq(run.exit_code, 0);
-            char what[64];
+            char what[2200];   /* a demo name (up to 2047 bytes) and a flag */
             snprintf(what, sizeof what, "%s %s", demo_names[d], flags[f]);
             check_width(what, run.out, failures, sizeof failures);
             child_run_free(&run);
