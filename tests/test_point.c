@@ -62,7 +62,7 @@ START_TEST(each_thread_records_its_own_story)
     ck_assert_str_eq(logs[0].name, "main");
     ck_assert_int_eq(logs[0].id, 0);
     for (int i = 0; i < 3; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "w%d", i);
         ck_assert_str_eq(logs[i + 1].name, name);   /* ids in the order threads started */
         ck_assert_int_eq(logs[i + 1].id, i + 1);
@@ -188,7 +188,7 @@ START_TEST(reading_while_threads_record)
     size_t count = lab_points_collect(&logs);
     ck_assert_uint_eq(count, WRITERS + 1);
     for (int i = 0; i < WRITERS; i++) {
-        char name[16];
+        char name[24];
         snprintf(name, sizeof name, "writer%d", i);
         ck_assert_uint_eq(log_named(logs, count, name)->count, PER_WRITER + 2);
     }
