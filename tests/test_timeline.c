@@ -560,7 +560,7 @@ START_TEST(the_chart_goes_to_stderr_and_keeps_the_result_last)
     ck_assert_msg(last != NULL && strncmp(last, "result:", 7) == 0, "stdout: %s", run.out);
     ck_assert_ptr_nonnull(strstr(run.err, "timeline of mutex"));
     for (int i = 0; i < 3; i++) {
-        char row[16];
+        char row[24];
         snprintf(row, sizeof row, "t%d   |", i);
         ck_assert_int_eq(count_lines_with(run.err, row), 1);
     }
