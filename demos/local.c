@@ -2,7 +2,8 @@
  *
  * Python (Threads and processes): mydata = threading.local(); each thread sets mydata.x and
  * reads it back later; it always finds its own value, never one set by another thread under
- * the same name (a local is like a dictionary of per-thread attribute dictionaries, looked up by thread).
+ * the same name (a local is like a dictionary of per-thread attribute dictionaries, looked
+ * up by thread).
  * C has two ways to give every thread its own copy of a variable:
  *   - a key: pthread_key_create(&key, destructor) makes one name for all threads;
  *     pthread_setspecific/pthread_getspecific store and fetch the calling thread's own
