@@ -75,6 +75,21 @@ static item *count_got(void *got)
     return it;
 }
 
+/* put_nowait; when the queue is full and wait is set, say so and put, waiting for room. */
+static int put_counted(lab_queue *q, item *it, bool wait)
+{
+    int rc = lab_queue_put_priority_nowait(q, it, it->priority); /* FIFO and LIFO ignore it */
+    if (rc == EAGAIN && wait) {
+        say("the queue is full (%ld): waiting for room for %s", lab_queue_maxsize(q), it->name);
+        rc = lab_queue_put_priority(q, it, it->priority);
+    }
+    if (rc == 0)
+        count_put(it);
+    else if (wait) /* nobody shuts the queue down while we produce */
+        lab_fail("put: %s", lab_queue_put_error_name(rc));
+    return rc;
+}
+
 /* After every thread was joined: count the items put but never got, and the extra gets,
  * and say so. */
 static void say_tally(int *lost, int *duplicated)
