@@ -1,7 +1,7 @@
 /* queue_items.h — the queue demo's bookkeeping, kept beside it so the demo reads as the
  * story: numbered items that count how often a consumer got them, so lost= and
  * duplicated= are measured, not assumed, and the largest size anyone saw; queues named for
- * --timeline. */
+ * --timeline; the put every producer uses. */
 #ifndef THREADLAB_QUEUE_ITEMS_H
 #define THREADLAB_QUEUE_ITEMS_H
 
