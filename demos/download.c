@@ -190,7 +190,7 @@ int main(int argc, char **argv)
     remove_temp_dir();
     double pool_x = seconds[2] > 0 ? seconds[0] / seconds[2] : 0;
     double threads_x = seconds[1] > 0 ? seconds[0] / seconds[1] : 0;
-    say("waits overlap: %.2f s in turn, %.2f s with a thread each, %.2f s with %d workers",
+    say("the waits overlap: %.2f s in turn, %.2f s a thread each, %.2f s on %d workers",
         seconds[0], seconds[1], seconds[2], workers);
     lab_result("files=%d sequential=%.2f threads=%.2f pool=%.2f speedup_pool=%.2f "
                "speedup_threads=%.2f failed=%d verified=%d workers=%d latency_sum=%.2f "
