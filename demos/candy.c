@@ -5,8 +5,8 @@
  * consumer buys (candytray.acquire(False)) randrange(nloops, nloops + MAX + 2) times; each
  * pauses randrange(3) seconds between actions, and each action runs under one lock.
  * So that every run shows both refusals, whatever the seed, the consumer buys the most the
- * tutorial allows (nloops + MAX + 1: more than ever goes in) and comes once the producer
- * has tried its first refill (on the tray still full).
+ * tutorial allows (nloops + MAX + 1: more than ever goes in) and comes half a second after
+ * the producer has tried its first refill (on the tray still full).
  * Refilling a full tray raises ValueError: "full, skipping". Buying from an empty tray
  * does not block (acquire(False) returns False): "Empty, skipping".
  * In C the ValueError is lab_bsem_release() returning EOVERFLOW, and acquire(False) is
@@ -111,8 +111,10 @@ static void *act_in_a_loop(void *arg)
 {
     role *me = arg;
     lab_rng rng = lab_rng_stream(me->stream);
-    if (me->action == buy)
+    if (me->action == buy) {
         lab_event_wait(&refill_tried); /* the tray was still full for that first refill */
+        lab_sleep(0.5); /* between the producer's seconds: the two never act at the same time */
+    }
     for (int i = 0; i < me->loops; i++) {
         me->action();
         lab_sleep((double)lab_rng_between(&rng, 0, 2));

@@ -177,6 +177,7 @@ int main(int argc, char **argv)
         cycles == 1 ? "" : "s", tick, cars, cars == 1 ? "" : "s",
         busy ? "; cars poll the light (--busy)" : impatient ? "; impatient cars" : "");
     lab_thread *light = lab_thread_start(lighter, NULL, LAB_THREAD_NOT_DAEMON, "lighter");
+    lab_event_wait(&green_light); /* the cars come once the light is on */
     lab_thread **started = lab_calloc((size_t)cars, sizeof *started);
     for (int i = 0; i < cars; i++) {
         char number[16];

@@ -15,6 +15,8 @@
  *   - in a line that contains a vary TEXT, every digit becomes "#" (pids, counts that follow
  *     the machine's timing); a line that contains a drop TEXT is left out (a line whose very
  *     words follow the machine, as gil's verdict). Both lists are on the page, in the marker;
+ *     a TEXT that starts with ^ matches only at the start of the line's text (after "name | "),
+ *     and a vary TEXT that ends with = (a result key, "checks=") masks only that key's value;
  * and then every thread must have said the same lines in the same order (each thread says
  * its lines in program order: that order is the program's), while the interleaving of the
  * threads is free (that order is the scheduler's, and changes run to run). Nothing else is
@@ -44,7 +46,7 @@
 static const char *const pages_without_transcript[] = {"create", "join", "daemon"};
 
 typedef struct spec {
-    char args_text[512];
+    char args_text[512], command[512];
     const char *args[MAX_ARGS + 2];
     const char *vary[MAX_RULES], *drop[MAX_RULES];
     int vary_count, drop_count;
@@ -103,6 +105,7 @@ static bool parse_spec(const char *page, spec *s)
             part[--length] = '\0';
         if (first) {
             snprintf(s->args_text, sizeof s->args_text, "%s", part);
+            snprintf(s->command, sizeof s->command, "%s", part);
             first = false;
         } else if (strncmp(part, "vary: ", 6) == 0 && s->vary_count < MAX_RULES) {
             s->vary[s->vary_count++] = part + 6;
@@ -135,10 +138,33 @@ static char *page_transcript(const char *page)
     return strndup(begin, (size_t)(end - begin) + 1);
 }
 
+/* Each vary "KEY=": KEY's numeric value becomes "#", in place. */
+static void mask_keys(char *text, const spec *s)
+{
+    for (int i = 0; i < s->vary_count; i++) {
+        size_t length = strlen(s->vary[i]);
+        if (length == 0 || s->vary[i][length - 1] != '=')
+            continue;
+        for (char *at = strstr(text, s->vary[i]); at != NULL; at = strstr(at + 1, s->vary[i])) {
+            char *value = at + length, *end = value;
+            while (isdigit((unsigned char)*end) || *end == '.')
+                end++;
+            if (end > value) { /* the whole value becomes one "#" */
+                *value = '#';
+                memmove(value + 1, end, strlen(end) + 1);
+            }
+        }
+    }
+}
+
+/* Whether text contains one of the needles; a needle "^TEXT" matches only at the start. */
 static bool contains_any(const char *text, const char *const *needles, int count)
 {
     for (int i = 0; i < count; i++)
-        if (strstr(text, needles[i]) != NULL)
+        if (needles[i][strlen(needles[i]) - 1] == '=')
+            continue; /* a key: mask_keys' */
+        else if (needles[i][0] == '^' ? strncmp(text, needles[i] + 1, strlen(needles[i] + 1)) == 0
+                                 : strstr(text, needles[i]) != NULL)
             return true;
     return false;
 }
@@ -198,6 +224,7 @@ static void tell(const char *out, const spec *s, story *story)
             ck_assert_int_lt(story->count, MAX_LINES);
             entry *e = &story->lines[story->count++];
             snprintf(e->thread, sizeof e->thread, "%s", thread);
+            mask_keys(joined, s);
             e->text = normalise_text(joined, contains_any(joined, s->vary, s->vary_count));
         }
         pending = false;
@@ -286,7 +313,7 @@ static void check_page(const char *demo, const char *page, char *failures, size_
     forget(&page_story);
     if (!matched)
         snprintf(failures + strlen(failures), size - strlen(failures),
-                 "docs/%s.md (%s %s):\n  %s\n", demo, demo, s.args_text, why);
+                 "docs/%s.md (%s %s):\n  %s\n", demo, demo, s.command, why);
 }
 
 START_TEST(every_page_transcript_is_what_its_program_prints)
@@ -327,7 +354,8 @@ END_TEST
 START_TEST(the_comparison_forgives_timing_and_nothing_else)
 {
     spec s;
-    ck_assert(parse_spec("x\n<!-- transcript: --seed 1 ; vary: pid ; drop: computing -->\n", &s));
+    ck_assert(parse_spec("x\n<!-- transcript: --seed 1 ; vary: pid ; vary: t= ; drop: computing -->\n",
+                         &s));
     ck_assert_str_eq(s.args[0], "--seed");
     ck_assert_str_eq(s.args[2], "--color=never");
     ck_assert_ptr_null(s.args[3]);
@@ -344,7 +372,7 @@ START_TEST(the_comparison_forgives_timing_and_nothing_else)
                        "[  0.003] t1         | a 1.71 s\n" /* another time */
                        "[  0.004] t1         | c, a long line wrapped\n"
                        "[  0.004] main       | pid 98765 ends\n"
-                       "result: n=2 t=1.49 seed=1\n";
+                       "result: n=2 t=12 seed=1\n";
     const char *const others[] = {
         "[  0.001] main       | start\n[  0.002] t1         | c, a long line wrapped\n"
         "[  0.002] t1         | a 1.50 s\n[  0.002] t2         | b\n[  0.004] main       | pid 1 ends\n"
