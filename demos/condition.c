@@ -126,8 +126,8 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "condition",
     .summary = "the shop: customers wait_for stock on a Condition; notify(n) lets them through in groups",
-    .python = "with cond: cond.wait_for(lambda: stock > 0) ... with cond: stock += n; cond.notify(n) "
-              "(The threading catalogue; Threads and processes)",
+    .python = "with cond: cond.wait_for(lambda: stock > 0) ... with cond: stock += n; "
+              "cond.notify(n) (The threading catalogue; Threads and processes)",
     .details = "--customers threads each want one item. Every second the keeper delivers --batch items and\n"
                "wakes waiters with notify(batch) (--notify=all: every waiter; --notify=one: just one).\n"
                "Customers wait with wait_for, which looks again after every wake-up. --if replaces that\n"

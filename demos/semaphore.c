@@ -91,13 +91,13 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "semaphore",
     .summary = "the toilet: a BoundedSemaphore lets at most N of 22 people in at once",
-    .python = "semaphore = threading.BoundedSemaphore(5); semaphore.acquire(); sleep(3); semaphore.release() "
-              "(The threading catalogue)",
-    .details = "--people threads queue for --stalls stalls (the tutorial: 22 people; its prose says\n"
-               "3 stalls, its code 5), arriving 0.1 s apart. Each stays 0.5-1.5 s (seeded). Every\n"
-               "entry lists who is inside: never more than --stalls. At the end one release too many\n"
-               "is refused, as Python's ValueError. --no-limit drops the semaphore: everybody is\n"
-               "inside at once.",
+    .python = "semaphore = threading.BoundedSemaphore(5); semaphore.acquire(); sleep(3); "
+              "semaphore.release() (The threading catalogue)",
+    .details = "--people threads queue for --stalls stalls (the tutorial: 22 people; its prose\n"
+               "says 3 stalls, its code 5), arriving 0.1 s apart. Each stays 0.5-1.5 s (seeded).\n"
+               "Every entry lists who is inside: never more than --stalls. At the end one release\n"
+               "too many is refused, as Python's ValueError. --no-limit drops the semaphore:\n"
+               "everybody is inside at once.",
     .options = options,
 };
 
