@@ -170,7 +170,8 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "queue",
     .summary = "producers and consumers through a Queue (FIFO, LIFO, priority): none lost or twice",
-    .python = "q = queue.Queue(maxsize); q.put(x); q.get(); q.task_done(); q.join(); q.shutdown()",
+    .python = "q = queue.Queue(maxsize); q.put(x); q.get(); q.task_done(); q.join(); q.shutdown() "
+              "(The threading catalogue; Threads and processes)",
     .details = "order: put_nowait 1..5 (priorities 3 1 4 1 5), get them back: fifo 1..5,\n"
                "lifo 5..1, priority 2,4,1,3,5 (ties in put order); --maxsize 3: 4, 5 are Full.\n"
                "writer: the writer/reader pair, 2-5 objects (from --seed). buns: 3 lines, 2\n"
