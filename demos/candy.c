@@ -1,22 +1,26 @@
 /* candy — the candy machine: a bounded semaphore is the tray; refilling a full tray fails.
  *
- * Python (seed 003): candytray = BoundedSemaphore(MAX) with MAX = 5 bars, full at start. A
- * producer refills (candytray.release()) nloops = randrange(2, 6) times; a consumer buys
- * (candytray.acquire(False)) randrange(nloops, nloops + MAX + 2) times; each pauses
- * randrange(3) seconds between actions, and each action runs under one lock.
+ * Python (The threading catalogue): candytray = BoundedSemaphore(MAX) with MAX = 5 bars, full
+ * at start. A producer refills (candytray.release()) nloops = randrange(2, 6) times; a
+ * consumer buys (candytray.acquire(False)) randrange(nloops, nloops + MAX + 2) times; each
+ * pauses randrange(3) seconds between actions, and each action runs under one lock.
+ * So that every run shows both refusals, whatever the seed, the consumer buys the most the
+ * tutorial allows (nloops + MAX + 1: more than ever goes in) and comes half a second after
+ * the producer has tried its first refill (on the tray still full).
  * Refilling a full tray raises ValueError: "full, skipping". Buying from an empty tray
  * does not block (acquire(False) returns False): "Empty, skipping".
  * In C the ValueError is lab_bsem_release() returning EOVERFLOW, and acquire(False) is
  * lab_bsem_try_acquire(). The lock is not what protects the tray (the semaphore is
  * thread-safe by itself): it keeps each action's two lines together, as in the tutorial.
- * Observe: the bar count never leaves 0..max; the counts add up: final = max + refills
- * that went in - bars bought. --seed repeats a run's choices (try --seed 3: two refills of
- * a full tray; --seed 5: two buys from an empty one).
+ * Observe: "full, skipping" and "Empty, skipping"; the bar count never leaves 0..max; the
+ * counts add up: final = max + refills that went in - bars bought. --seed repeats a run's
+ * choices (the number of refills, the pauses).
  * --plain: the broken program: the tray is a plain POSIX sem_t. sem_post() has no bound,
  * so a refill of a full tray "succeeds" and the machine holds more bars than it can.
  */
 #include "lab.h"
 #include "bsem.h"
+#include "event.h"
 
 #include <errno.h>
 #include <semaphore.h>
@@ -26,6 +30,7 @@ static bool plain = false;
 
 static lab_bsem tray;    /* the bars, bounded by max_bars */
 static sem_t plain_tray; /* --plain: the same with no bound */
+static lab_event refill_tried; /* set after the producer's first refill: the consumer waits */
 
 static pthread_mutex_t machine_lock = PTHREAD_MUTEX_INITIALIZER;   /* one action at a time */
 static int refills_ok, refills_full, buys_ok, buys_empty;           /* protected by machine_lock */
@@ -78,6 +83,7 @@ static void refill(void)
         say("full, skipping");
     }
     lab_pthread_mutex_unlock(&machine_lock);
+    lab_event_set(&refill_tried);
 }
 
 static void buy(void)
@@ -105,6 +111,10 @@ static void *act_in_a_loop(void *arg)
 {
     role *me = arg;
     lab_rng rng = lab_rng_stream(me->stream);
+    if (me->action == buy) {
+        lab_event_wait(&refill_tried); /* the tray was still full for that first refill */
+        lab_sleep(0.5); /* between the producer's seconds: the two never act at the same time */
+    }
     for (int i = 0; i < me->loops; i++) {
         me->action();
         lab_sleep((double)lab_rng_between(&rng, 0, 2));
@@ -120,12 +130,15 @@ static const lab_option options[] = {
 
 static const lab_demo demo = {
     .name = "candy",
-    .summary = "the candy machine: a BoundedSemaphore tray; refilling a full tray fails, buying from an empty one skips",
-    .python = "candytray = BoundedSemaphore(5); candytray.release() -> ValueError; candytray.acquire(False) (seed 003)",
-    .details = "A producer refills 2-5 times, a consumer buys that many to max + 1 more (seeded), pausing\n"
-               "0-2 s between actions. A refill of a full tray is refused (\"full, skipping\"); a buy from\n"
-               "an empty tray does not wait (\"Empty, skipping\"). --plain uses a POSIX sem_t instead,\n"
-               "whose sem_post has no bound: the tray ends up holding more than --max.",
+    .summary = "the candy machine: a BoundedSemaphore tray refuses a refill when full, "
+               "a buy when empty",
+    .python = "candytray = BoundedSemaphore(5); candytray.release() -> ValueError; "
+              "candytray.acquire(False) (The threading catalogue)",
+    .details = "A producer refills 2-5 times (seeded); a consumer, coming after the first refill,\n"
+               "buys max + 1 more times than that, pausing 0-2 s between actions. A refill of a\n"
+               "full tray is refused (\"full, skipping\"); a buy from an empty tray does not wait\n"
+               "(\"Empty, skipping\"). --plain uses a POSIX sem_t instead, whose sem_post has no\n"
+               "bound: the tray ends up holding more than --max.",
     .options = options,
     .invariant = "most <= max",   /* what --explore checks */
 };
@@ -134,13 +147,14 @@ int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
     LAB_SETUP(lab_bsem_init(&tray, max_bars));
+    LAB_SETUP(lab_event_init(&refill_tried));
     lab_point_name(&tray, "tray");
     LAB_SETUP(sem_init(&plain_tray, 0, (unsigned)max_bars) == 0 ? 0 : errno);
     most_bars = max_bars;
     lab_rng rng = lab_rng_stream(0);
     int nloops = (int)lab_rng_between(&rng, 2, 5);
     role producer = {.action = refill, .loops = nloops, .stream = 1};
-    role consumer = {.action = buy, .loops = (int)lab_rng_between(&rng, nloops, nloops + max_bars + 1), .stream = 2};
+    role consumer = {.action = buy, .loops = nloops + max_bars + 1, .stream = 2}; /* see above */
     say("THE CANDY MACHINE (full with %d bars)%s: %d refills and %d buys to come", max_bars,
         plain ? ", on a plain sem_t (--plain)" : "", producer.loops, consumer.loops);
 
@@ -156,5 +170,6 @@ int main(int argc, char **argv)
                plain ? "plain" : "bounded", refills_ok, refills_full, buys_ok, buys_empty, final, most_bars);
     LAB_CHECK_ERRNO(sem_destroy(&plain_tray));
     lab_bsem_destroy(&tray);
+    lab_event_destroy(&refill_tried);
     return 0;
 }

@@ -1,9 +1,10 @@
 /* condition — the shop: customers wait on a Condition until an item is in stock; the keeper
  * lets them through in groups with notify(n).
  *
- * Python (seeds 003, 004): a Condition is a lock plus a wait pool. cond.wait_for(predicate)
- * waits until the predicate is true, looking again after every wake-up; cond.notify(n)
- * wakes n waiters at once, notify_all() every one; wait and notify run inside `with cond:`.
+ * Python (The threading catalogue; Threads and processes): a Condition is a lock plus a wait
+ * pool. cond.wait_for(predicate) waits until the predicate is true, looking again after every
+ * wake-up; cond.notify(n) wakes n waiters at once, notify_all() every one; wait and notify run
+ * inside `with cond:`.
  * Here --customers threads each want one item; every tick the keeper puts --batch items on
  * the shelf and wakes waiters: notify(batch) by default (the gate opens for a group of
  * --batch), or --notify=all / --notify=one. lab_condition (common/condition.h) is the
@@ -125,7 +126,8 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "condition",
     .summary = "the shop: customers wait_for stock on a Condition; notify(n) lets them through in groups",
-    .python = "with cond: cond.wait_for(lambda: stock > 0) ... with cond: stock += n; cond.notify(n) (seeds 003, 004)",
+    .python = "with cond: cond.wait_for(lambda: stock > 0) ... with cond: stock += n; "
+              "cond.notify(n) (The threading catalogue; Threads and processes)",
     .details = "--customers threads each want one item. Every second the keeper delivers --batch items and\n"
                "wakes waiters with notify(batch) (--notify=all: every waiter; --notify=one: just one).\n"
                "Customers wait with wait_for, which looks again after every wake-up. --if replaces that\n"

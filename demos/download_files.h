@@ -59,7 +59,7 @@ static int save_and_verify(const char *path, const unsigned char *data, size_t s
     return got == size && memcmp(back, data, size) == 0 ? 0 : EIO;
 }
 
-/* Seed 002's tqdm: one line redrawn in place (\r). say() writes whole lines, so the bar is
+/* Futures and flags' tqdm: one line redrawn in place (\r). say() writes whole lines, so the bar is
  * written directly; only main draws it, and no other thread prints while it is up. */
 static void draw_bar(int done, int total, const char *code)
 {

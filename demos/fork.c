@@ -1,15 +1,15 @@
 /* fork — processes vs threads: a child process changes its own copy, a thread the shared one.
  *
- * Python (seed 004): os.fork() returns twice, 0 in the child and the child's pid in the
- * parent; multiprocessing.Process(target=f).start() runs f in a child process (on Linux by
- * fork()) and p.join() waits for it; p.exitcode is then its exit status.
+ * Python (Threads and processes): os.fork() returns twice, 0 in the child, the child's pid in
+ * the parent; multiprocessing.Process(target=f).start() runs f in a child process (fork() on
+ * Linux), p.join() waits for it, p.exitcode is its exit status.
  * fork() gives the child a copy of the parent's memory: from then on each has its own
- * `counter`, and what one writes the other never sees. A thread works in the same memory
- * as the thread that started it: its write is everybody's.
- * Part 1: counter = 0; fork(); the child adds 1, sends its value back through a pipe (the
- * way multiprocessing carries results), exits with --exit-status; the parent waits for it
- * (waitpid), decodes the status, and finds its own counter still 0.
- * Part 2: a thread adds 1 to counter; after joining it, main sees 1.
+ * `counter`, and what one writes the other never sees. A thread's write is everybody's.
+ * Part 1: a thread adds 1 to counter; after joining it, main sees 1.
+ * Part 2: counter = 0 again; fork(); the child adds 1, sends its value back through a pipe
+ * (the way multiprocessing carries results), exits with --exit-status; the parent waits for
+ * it (waitpid), decodes the status, and finds its own counter still 0. (Threads first: the
+ * child inherits the names' colours, so each name has its own before the fork.)
  * Observe: "child" lines come from another process (another pid); counter 1 there, 0 here.
  * --fork-while-locked: fork() copies only the thread that calls it. Fork while another thread
  * holds a mutex, and in the child that mutex stays locked forever: its owner does not exist
@@ -28,8 +28,7 @@ static bool fork_while_locked = false;
 static int counter = 0; /* each process has its own; the threads of a process share it */
 static pthread_mutex_t data_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* What the child sends back through the pipe. */
-typedef struct child_report {
+typedef struct child_report { /* what the child sends back through the pipe */
     int counter;  /* the child's counter after its += 1 */
     int got_lock; /* whether it could lock data_lock */
 } child_report;
@@ -103,7 +102,7 @@ static bool read_report(int fd, child_report *report)
     return true;
 }
 
-/* Part 1: fork a child, read its report, wait for it; returns the report. */
+/* Part 2: fork a child, read its report, wait for it; returns the report. */
 static child_report fork_a_child(int *status)
 {
     int report_pipe[2];
@@ -151,10 +150,11 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "fork",
     .summary = "processes vs threads: a child's write stays in its own copy, a thread's is shared",
-    .python = "pid = os.fork(); multiprocessing.Process(target=f).start(); p.join(); p.exitcode",
-    .details = "Part 1: fork(); the child adds 1 to a global counter, reports it through a pipe,\n"
-               "exits; the parent waits (waitpid), decodes the status; its counter is still 0.\n"
-               "Part 2: a thread adds 1 to the same counter; after the join main sees it.\n"
+    .python = "pid = os.fork(); multiprocessing.Process(target=f).start(); p.join(); p.exitcode "
+              "(Threads and processes)",
+    .details = "Part 1: a thread adds 1 to a global counter; after the join main sees it.\n"
+               "Part 2: from 0 again, fork(); the child adds 1, reports it through a pipe, exits;\n"
+               "the parent waits (waitpid), decodes the status; its counter is still 0.\n"
                "--fork-while-locked: fork while a thread holds data_lock: the child never gets it",
     .options = options,
 };
@@ -171,6 +171,12 @@ int main(int argc, char **argv)
     }
 
     int before = counter, status = 0;
+    say("counter = %d; a thread adds 1 to it", counter);
+    lab_thread_join(lab_thread_start(add_one, NULL, LAB_THREAD_NOT_DAEMON, "adder"));
+    bool thread_write_seen = counter == before + 1;
+    say("after the join, main sees counter = %d: threads share the process's memory", counter);
+
+    counter = before = 0; /* again from 0, now with a process */
     child_report report = fork_a_child(&status);
     int after_fork = counter;
     bool child_write_seen = after_fork != before;
@@ -182,12 +188,6 @@ int main(int argc, char **argv)
         say("locked data_lock: here its owner existed, and released it");
         lab_pthread_mutex_unlock(&data_lock);
     }
-
-    before = counter;
-    say("now a thread adds 1 to the same counter");
-    lab_thread_join(lab_thread_start(add_one, NULL, LAB_THREAD_NOT_DAEMON, "adder"));
-    bool thread_write_seen = counter == before + 1;
-    say("after the join, counter = %d here too: threads share the process's memory", counter);
 
     char exit_text[32]; /* "3", or "signal-9" */
     snprintf(exit_text, sizeof exit_text, WIFEXITED(status) ? "%d" : "signal-%d",

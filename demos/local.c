@@ -1,8 +1,9 @@
 /* local — thread-local data: one name, a separate value in every thread.
  *
- * Python (seed 004): mydata = threading.local(); each thread sets mydata.x and reads it back
- * later; it always finds its own value, never one set by another thread under the same name
- * (a local is like a dictionary of per-thread attribute dictionaries, looked up by thread).
+ * Python (Threads and processes): mydata = threading.local(); each thread sets mydata.x and
+ * reads it back later; it always finds its own value, never one set by another thread under
+ * the same name (a local is like a dictionary of per-thread attribute dictionaries, looked
+ * up by thread).
  * C has two ways to give every thread its own copy of a variable:
  *   - a key: pthread_key_create(&key, destructor) makes one name for all threads;
  *     pthread_setspecific/pthread_getspecific store and fetch the calling thread's own
@@ -82,7 +83,8 @@ static void *store_sleep_read(void *arg)
         int mine = value_of(me, round);
         store(mine);
         say("round %d: stores %d", round, mine);
-        lab_sleep(lab_rng_uniform(&rng, 0.1, 0.5));   /* meanwhile the others store theirs */
+        /* meanwhile the others store theirs (0.5-1.5 s: three lines a turn, at a class's pace) */
+        lab_sleep(lab_rng_uniform(&rng, 0.5, 1.5));
         if (shared) {
             check_back("the global", atomic_load(&shared_value), mine);
         } else {
@@ -103,7 +105,7 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "local",
     .summary = "thread-local data: every thread sees only the value it stored itself",
-    .python = "mydata = threading.local(); mydata.x = ...; ... mydata.x (seed 004)",
+    .python = "mydata = threading.local(); mydata.x = ...; ... mydata.x (Threads and processes)",
     .details = "Each thread stores its own value under one name, sleeps while the others store theirs,\n"
                "then reads it back, --rounds times; a value stored by another thread is a mixup.\n"
                "  (default)  a pthread key (with a destructor) and a _Thread_local: mixups=0, always\n"

@@ -1,17 +1,17 @@
-/* pool — a thread pool and its futures, in five lessons (Python's ThreadPoolExecutor,
- * seeds 000, 002, 003, 004; one lesson alone with --part):
+/* pool — a thread pool and its futures, five lessons (one with --part), ThreadPoolExecutor in
+ * Threads and pools, Futures and flags, The threading catalogue, Threads and processes:
  *   as_completed: submit do_something(5), (4) ... (1); they come back 1..5 as they finish;
  *   map: map(do_something, [5..1]) yields 5..1, submission order: the first holds the rest;
  *   loiter: map(loiter, range(5)) on 3 workers: when each starts, ends, reaches the caller;
  *   wait: 3, 2, 4 s tasks on 2 workers: FIRST_COMPLETED returns at 2 s, ALL_COMPLETED at 6 s;
  *   callback: done() before/after; added before the end it runs in the worker, after in main.
- * The pool is common/pool.h (workers worker-0...), the futures common/future.h and futures.h.
- * --workers defaults to 5 (Python's default pool has >= 5: all five tasks at once; try 2).
- * --wait-each is the classic mistake: result() right after each submit: one at a time, 15 s.
+ * common/pool.h (workers worker-0...), future.h, futures.h. --workers: 5 (Python's pool has
+ * >= 5: all five at once; try 2). --wait-each, the classic mistake: result() right after each
+ * submit: one at a time, 15 s.
  */
 #include "lab.h"
 #include "pool.h"
-#include "pool_support.h" /* new_pool, submit, map (set-up checked), keys, lists, logs */
+#include "pool_support.h" /* new_pool, submit, map (set-up checked), keys, summary, logs */
 
 static int part = 0, workers = 5;
 static bool wait_each = false;
@@ -65,8 +65,7 @@ static void lesson_map(void)
     double begin = lab_now();
     lab_pool_map *results = map(pool, do_something, secs, 5);
     char order[64] = "";
-    /* next() waits for the NEXT in submission order, even if later ones are done */
-    for (long value; lab_pool_map_next(results, &value) == 0;) {
+    for (long value; lab_pool_map_next(results, &value) == 0;) { /* the next in order: waits */
         say("map -> Done Sleeping %ld second... (%.2f s)", value, since(begin));
         append(order, sizeof order, ',', "%ld", value);
     }
@@ -128,9 +127,9 @@ static void lesson_wait(void)
     lab_futures_wait(futures, 3, LAB_FUTURES_ALL_COMPLETED, done);
     double all = since(begin);
     say("wait(ALL_COMPLETED) returned after %.2f s: every task is done; main", all);
-    add_keys("wait_first=%s wait_first_elapsed=%.2f wait_not_done=%s", done_text, first,
-             not_done_text[0] ? not_done_text : "none");
-    add_keys("wait_all_elapsed=%.2f wait_workers=%d", all, lab_pool_workers_started(pool));
+    add_keys("wait_first=%s wait_first_elapsed=%.2f wait_not_done=%s wait_all_elapsed=%.2f "
+             "wait_workers=%d", done_text, first, not_done_text[0] ? not_done_text : "none", all,
+             lab_pool_workers_started(pool));
     free_all(futures, 3, pool);
 }
 
@@ -163,8 +162,8 @@ static void lesson_callback(void)
 
 static const char *check_options(void)
 {
-    bool fits = part == ALL || part == AS_COMPLETED;
-    return wait_each && !fits ? "--wait-each goes with --part=as_completed (or all)" : NULL;
+    return wait_each && part != ALL && part != AS_COMPLETED
+               ? "--wait-each goes with --part=as_completed (or all)" : NULL;
 }
 
 static const lab_option options[] = {
@@ -177,12 +176,12 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "pool",
     .summary = "thread pool and futures: as_completed vs map order, loiter, wait, callbacks",
-    .python = "with ThreadPoolExecutor() as ex: submit, as_completed, map, wait, add_done_callback",
+    .python = "ThreadPoolExecutor: submit, as_completed, map, wait, add_done_callback (Threads "
+              "and pools, Futures and flags, The threading catalogue, Threads and processes)",
     .details = "Five lessons in turn (or one with --part): as_completed hands back 1..5 as the\n"
                "tasks finish; map yields 5..1 in submission order; loiter's timestamps on 3\n"
-               "workers; wait's FIRST_COMPLETED vs ALL_COMPLETED; done-callbacks (which thread\n"
-               "runs them). --workers 2: a pool too small for the tasks; --wait-each (with\n"
-               "--part=as_completed or all): the mistake that serialises everything.",
+               "workers; wait's FIRST_COMPLETED vs ALL_COMPLETED; which thread runs a callback.\n"
+               "--workers 2: too few workers; --wait-each: the mistake that serialises it all.",
     .options = options,
     .check = check_options,
 };
@@ -195,6 +194,7 @@ int main(int argc, char **argv)
     for (int p = AS_COMPLETED; p <= CALLBACK; p++)
         if (part == ALL || part == p)
             lessons[p]();
+    say_summary(); /* one line per lesson, from the keys */
     lab_result("%s", keys);
     return 0;
 }

@@ -119,6 +119,40 @@ static void print_loiter_table(const double *start, const double *end, const dou
     add_keys("loiter_started=%s loiter_got=%s", started, got_list);
 }
 
+/* The value of key `name` in keys, into text ("" when absent). */
+static const char *key_value(const char *name, char *text, size_t size)
+{
+    size_t length = strlen(name);
+    text[0] = '\0';
+    for (const char *at = strstr(keys, name); at != NULL; at = strstr(at + 1, name))
+        if ((at == keys || at[-1] == ' ') && at[length] == '=') {
+            snprintf(text, size, "%.*s", (int)strcspn(at + length + 1, " "), at + length + 1);
+            break;
+        }
+    return text;
+}
+
+/* The story's conclusion, one line per lesson that ran, read back from the keys. */
+static void say_summary(void)
+{
+    char a[64], b[64], c[64];
+    if (*key_value("as_completed_order", a, sizeof a))
+        say("as_completed: %s, the order the tasks finished in (%s s in all)", a,
+            key_value("as_completed_elapsed", b, sizeof b));
+    if (*key_value("map_order", a, sizeof a))
+        say("map: %s, the order the tasks were submitted in (%s s in all)", a,
+            key_value("map_elapsed", b, sizeof b));
+    if (*key_value("loiter_results", a, sizeof a))
+        say("loiter: %s in submission order, 5 tasks on 3 workers (%s s)", a,
+            key_value("loiter_elapsed", b, sizeof b));
+    if (*key_value("wait_first", a, sizeof a))
+        say("wait: FIRST_COMPLETED at %s s with {%s} done, ALL_COMPLETED at %s s",
+            key_value("wait_first_elapsed", b, sizeof b), a,
+            key_value("wait_all_elapsed", c, sizeof c));
+    if (*key_value("callback_threads", a, sizeof a))
+        say("callbacks ran in %s: the finishing thread's, or the adder's once done", a);
+}
+
 /* Free a map (cancelling what has not started), then leave the `with` block. */
 static void free_map(lab_pool_map *results, lab_pool *pool)
 {

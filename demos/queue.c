@@ -1,42 +1,26 @@
 /* queue — producers and consumers passing items through a Queue: nothing lost, nothing twice.
  *
- * Python (seed 003): Queue, LifoQueue, PriorityQueue and a writer/reader looping the same
- * random 2-5 times (put, pause 1-3 s; get, pause 2-5 s). Python (seed 004): the steamed-buns
- * shop: 3 lines each make a bun a second, 2 customers each eat one every 2 s. That shop never
- * closes; ours makes --buns buns, main join()s until each was marked task_done, then
- * shutdown() sends the customers home (no "poison pill" each). Parts (--part, default all in
- * turn): order (put_nowait 1..5, get them all: --kind decides the order), writer, buns.
- * Observe: the shelf fills while the lines outrun the customers; with --maxsize the lines
- * wait for room; with --kind lifo the freshest bun goes first. Every get is counted.
- * Broken: --no-join closes the shop the moment the lines stop, without join(): the buns
- * still on the shelf are thrown away (shutdown(immediate=True)), and lost > 0.
+ * Python (The threading catalogue): Queue, LifoQueue, PriorityQueue; a writer/reader looping
+ * 2-5 times (put, pause 1-3 s; get, pause 2-5 s, here 2-3 s: no silent class). Python
+ * (Threads and processes): the steamed-buns shop, 3 lines making a bun a second each, 2
+ * customers eating one every 2 s. Ours makes --buns buns (numbered as they go on the shelf),
+ * join()s until each was task_done, then shutdown() sends the customers home. --part: all
+ * in turn (default), order (put_nowait 1..5, get them all), writer, buns.
+ * Observe: the shelf fills while the lines outrun the customers; --maxsize: the lines wait
+ * for room; --kind lifo: the freshest bun first. Every get is counted. Broken: --no-join
+ * closes the shop without join(): the buns left are thrown away, lost > 0.
  */
 #include "lab.h"
 #include "queue.h"
 #include "queue_items.h" /* items that count their gets: lost= and duplicated= */
 
 static int part = 0, kind = LAB_QUEUE_FIFO, maxsize = 0, buns = 9;
-static bool no_join = false;
+static bool no_join = false; /* the broken program */
 static const char *const part_names[] = {"all", "order", "writer", "buns", NULL};
 enum { ALL, ORDER, WRITER, BUNS };
 static const char *const kind_names[] = {"fifo", "lifo", "priority", NULL}; /* as lab_queue_kind */
 enum { LINES = 3, CUSTOMERS = 2 };
 static char order_seen[64] = "-"; /* the order part's result, e.g. "2,4,1,3,5" */
-
-/* put_nowait; when the queue is full and wait is set, say so and put, waiting for room. */
-static int put_counted(lab_queue *q, item *it, bool wait)
-{
-    int rc = lab_queue_put_priority_nowait(q, it, it->priority); /* FIFO and LIFO ignore it */
-    if (rc == EAGAIN && wait) {
-        say("the queue is full (%d): waiting for room for %s", maxsize, it->name);
-        rc = lab_queue_put_priority(q, it, it->priority);
-    }
-    if (rc == 0)
-        count_put(it);
-    else if (wait) /* nobody shuts the queue down while we produce */
-        lab_fail("put: %s", lab_queue_put_error_name(rc));
-    return rc;
-}
 
 /* ---- part 1: the order of the three kinds ---- */
 static void part_order(void)
@@ -50,9 +34,8 @@ static void part_order(void)
         int rc = put_counted(q, it, false);
         say("put %s: %s, size now %zu", it->name, lab_queue_put_error_name(rc), note_size(q));
     }
-    void *got;
     order_seen[0] = '\0';
-    while (lab_queue_get_nowait(q, &got) == 0) /* until EAGAIN: queue.Empty */
+    for (void *got; lab_queue_get_nowait(q, &got) == 0;) /* until EAGAIN: queue.Empty */
         append_number(order_seen, sizeof order_seen, count_got(got)->number);
     say("got them in this order: %s (then get_nowait said Empty)", order_seen);
     lab_queue_free(q);
@@ -61,14 +44,19 @@ static void part_order(void)
 /* ---- part 2: the tutorial's writer and reader ---- */
 static lab_queue *shared; /* the queue of the part running now; the queue has its own lock */
 static int loops;
+/* "put" is said before anyone can say "got" (story_lock; the writer may wait for room
+ * holding it, but the reader's get makes that room before the reader asks for the lock). */
+static pthread_mutex_t story_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void *writer(void *arg)
 {
     lab_rng rng = lab_rng_stream(1);
     for (int n = 1; n <= loops; n++) {
         item *it = new_item(n, lab_rng_between(&rng, 1, 5), kind == LAB_QUEUE_PRIORITY);
+        lab_pthread_mutex_lock(&story_lock);
         put_counted(shared, it, true);
         say("produced object %s for the queue, size now %zu", it->name, note_size(shared));
+        lab_pthread_mutex_unlock(&story_lock);
         lab_sleep((double)lab_rng_between(&rng, 1, 3));
     }
     return arg;
@@ -81,9 +69,10 @@ static void *reader(void *arg)
         void *got;
         if (lab_queue_get(shared, &got) != 0) /* waits while the queue is empty */
             lab_fail("reader: the queue was shut down");
-        say("consumed object %s from the queue, size now %zu", count_got(got)->name,
-            note_size(shared));
-        lab_sleep((double)lab_rng_between(&rng, 2, 5));
+        lab_pthread_mutex_lock(&story_lock);
+        say("consumed object %s, size now %zu", count_got(got)->name, note_size(shared));
+        lab_pthread_mutex_unlock(&story_lock);
+        lab_sleep((double)lab_rng_between(&rng, 2, 3));   /* the tutorial: 2-5 s */
     }
     return arg;
 }
@@ -104,23 +93,37 @@ static void part_writer(void)
 }
 
 /* ---- part 3: the steamed-buns shop ---- */
+/* A bun is numbered and said to be made as it goes onto the shelf (story_lock), and a customer
+ * takes one and says which in one step (counter_lock): the story keeps the queue's order. */
+static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
+static int buns_made; /* protected by story_lock */
+
 static void *make_buns(void *arg)
 {
     int line = (int)(intptr_t)arg;
-    for (int n = line; n <= buns; n += LINES) { /* line 1 makes buns 1, 4, 7, ... */
-        lab_sleep(1);
-        item *bun = new_item(n, line, kind == LAB_QUEUE_PRIORITY);
-        put_counted(shared, bun, true);
-        say("made bun %s, %zu on the shelf", bun->name, note_size(shared));
+    for (bool more = true; more;) {
+        lab_sleep(1); /* a bun takes a second to make */
+        lab_pthread_mutex_lock(&story_lock); /* while the shelf is full, the others wait here */
+        if ((more = buns_made < buns)) {
+            item *bun = new_item(++buns_made, line, kind == LAB_QUEUE_PRIORITY);
+            say("made bun %s; the shelf holds %zu", bun->name, note_size(shared));
+            put_counted(shared, bun, true);
+        }
+        lab_pthread_mutex_unlock(&story_lock);
     }
     return NULL;
 }
 
 static void *eat_buns(void *arg)
 {
-    void *got;
-    while (lab_queue_get(shared, &got) == 0) { /* ESHUTDOWN once closed AND the shelf is empty */
-        say("eating bun %s, %zu on the shelf", count_got(got)->name, note_size(shared));
+    for (void *got;;) {
+        lab_pthread_mutex_lock(&counter_lock); /* one customer takes a bun and says which */
+        int rc = lab_queue_get(shared, &got);  /* waits; ESHUTDOWN: closed AND the shelf empty */
+        if (rc == 0)
+            say("eating bun %s, %zu on the shelf", count_got(got)->name, note_size(shared));
+        lab_pthread_mutex_unlock(&counter_lock);
+        if (rc != 0)
+            break;
         lab_sleep(2);
         lab_queue_task_done(shared); /* this bun is finished: join() counts it */
     }
@@ -157,26 +160,22 @@ static void part_buns(void)
 
 static const lab_option options[] = {
     LAB_CHOICE("part", &part, part_names, "which lesson: all (in turn), order, writer or buns"),
-    LAB_CHOICE("kind", &kind, kind_names,
-               "fifo (Queue), lifo (LifoQueue), priority (PriorityQueue)"),
-    LAB_INT("maxsize", &maxsize, 0, 10000, "N",
-            "items a queue holds; 0: no limit (Python's default)"),
+    LAB_CHOICE("kind", &kind, kind_names, "fifo: Queue, lifo: LifoQueue, priority: PriorityQueue"),
+    LAB_INT("maxsize", &maxsize, 0, 10000, "N", "items a queue holds; 0: no limit (as Python)"),
     LAB_INT("buns", &buns, 1, 1000, "N", "buns the shop makes before it closes"),
-    LAB_FLAG("no-join", &no_join,
-             "broken (buns): close without join(): the buns left are thrown away"),
+    LAB_FLAG("no-join", &no_join, "broken (buns): close without join(); the buns left are lost"),
     LAB_END,
 };
 
 static const lab_demo demo = {
     .name = "queue",
-    .summary =
-        "producers and consumers through a Queue (FIFO/LIFO/priority): nothing lost or twice",
-    .python = "q = queue.Queue(maxsize); q.put(x); q.get(); q.task_done(); q.join(); q.shutdown()",
-    .details = "order: put_nowait 1..5 (priorities 3 1 4 1 5) and get them back: fifo 1..5,\n"
-               "lifo 5..1, priority 2,4,1,3,5 (equal priorities in put order); with --maxsize 3,\n"
-               "puts 4 and 5 say Full. writer: the writer/reader pair, 2-5 objects (from --seed).\n"
-               "buns: 3 lines, 2 customers, --buns buns; main join()s the queue, then shuts it\n"
-               "down so the customers leave. --no-join loses buns.",
+    .summary = "producers and consumers through a Queue (FIFO, LIFO, priority): none lost or twice",
+    .python = "q = queue.Queue(maxsize); q.put(x); q.get(); q.task_done(); q.join(); q.shutdown() "
+              "(The threading catalogue; Threads and processes)",
+    .details = "order: put_nowait 1..5 (priorities 3 1 4 1 5), get them back: fifo 1..5,\n"
+               "lifo 5..1, priority 2,4,1,3,5 (ties in put order); --maxsize 3: 4, 5 are Full.\n"
+               "writer: the writer/reader pair, 2-5 objects (from --seed). buns: 3 lines, 2\n"
+               "customers; main join()s, then shuts the queue down. --no-join loses buns.",
     .options = options,
 };
 

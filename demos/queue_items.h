@@ -1,7 +1,7 @@
 /* queue_items.h — the queue demo's bookkeeping, kept beside it so the demo reads as the
  * story: numbered items that count how often a consumer got them, so lost= and
  * duplicated= are measured, not assumed, and the largest size anyone saw; queues named for
- * --timeline. */
+ * --timeline; the put every producer uses. */
 #ifndef THREADLAB_QUEUE_ITEMS_H
 #define THREADLAB_QUEUE_ITEMS_H
 
@@ -73,6 +73,21 @@ static item *count_got(void *got)
     atomic_fetch_add(&it->got, 1);
     atomic_fetch_add(&consumed, 1);
     return it;
+}
+
+/* put_nowait; when the queue is full and wait is set, say so and put, waiting for room. */
+static int put_counted(lab_queue *q, item *it, bool wait)
+{
+    int rc = lab_queue_put_priority_nowait(q, it, it->priority); /* FIFO and LIFO ignore it */
+    if (rc == EAGAIN && wait) {
+        say("the queue is full (%ld): waiting for room for %s", lab_queue_maxsize(q), it->name);
+        rc = lab_queue_put_priority(q, it, it->priority);
+    }
+    if (rc == 0)
+        count_put(it);
+    else if (wait) /* nobody shuts the queue down while we produce */
+        lab_fail("put: %s", lab_queue_put_error_name(rc));
+    return rc;
 }
 
 /* After every thread was joined: count the items put but never got, and the extra gets,

@@ -1,6 +1,6 @@
 /* semaphore — the toilet with N stalls: a bounded semaphore lets at most N people in at once.
  *
- * Python (seed 003): semaphore = threading.BoundedSemaphore(5); 22 threads each do
+ * Python (The threading catalogue): semaphore = threading.BoundedSemaphore(5); 22 threads each do
  * semaphore.acquire(); time.sleep(3); print(...); semaphore.release(). The prose tells it
  * as a toilet with 3 stalls (its code used 5): the default here is the prose's 3, try
  * --stalls 5 for the code's. lab_bsem (common/bsem.h) is the BoundedSemaphore.
@@ -23,6 +23,7 @@ static int stalls = 3;
 static int people = 22;
 static bool no_limit = false;
 static const double shortest_stay = 0.5, longest_stay = 1.5;   /* class seconds */
+static const double arrival_gap = 0.1;   /* the tutorial starts all at once: a blur of lines */
 
 static lab_bsem stall_permits;   /* one permit per stall */
 
@@ -90,11 +91,13 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "semaphore",
     .summary = "the toilet: a BoundedSemaphore lets at most N of 22 people in at once",
-    .python = "semaphore = threading.BoundedSemaphore(5); semaphore.acquire(); sleep(3); semaphore.release() (seed 003)",
-    .details = "--people threads queue for --stalls stalls (the tutorial: 22 people; its prose says 3 stalls,\n"
-               "its code 5). Each stays 0.5-1.5 s (seeded). Every entry lists who is inside: never more\n"
-               "than --stalls. At the end one release too many is refused, as Python's ValueError.\n"
-               "--no-limit drops the semaphore: everybody is inside at once.",
+    .python = "semaphore = threading.BoundedSemaphore(5); semaphore.acquire(); sleep(3); "
+              "semaphore.release() (The threading catalogue)",
+    .details = "--people threads queue for --stalls stalls (the tutorial: 22 people; its prose\n"
+               "says 3 stalls, its code 5), arriving 0.1 s apart. Each stays 0.5-1.5 s (seeded).\n"
+               "Every entry lists who is inside: never more than --stalls. At the end one release\n"
+               "too many is refused, as Python's ValueError. --no-limit drops the semaphore:\n"
+               "everybody is inside at once.",
     .options = options,
     .invariant = "max_inside <= stalls",   /* what --explore checks */
 };
@@ -108,8 +111,11 @@ int main(int argc, char **argv)
     say("%d people, %d stalls%s", people, stalls, no_limit ? ", and NO semaphore (--no-limit)" : "");
 
     lab_thread **started = lab_calloc((size_t)people, sizeof *started);
-    for (int i = 0; i < people; i++)
+    for (int i = 0; i < people; i++) {
+        if (i > 0)
+            lab_sleep(arrival_gap);   /* a crowd still forms: people come faster than stalls free */
         started[i] = lab_thread_start(use_a_stall, (void *)(intptr_t)i, LAB_THREAD_NOT_DAEMON, "person-%d", i);
+    }
     for (int i = 0; i < people; i++)
         lab_thread_join(started[i]);
     free(started);

@@ -1,15 +1,17 @@
 /* timer — run a function later: Timer(5, hello) fires 5 s after start(); a timer
  * cancelled before its time never runs.
  *
- * Python (seed 004): t = Timer(5.0, fun); t.start() prints the time before and after
- * start() — the same second: start() returns at once — and "hello, world" appears 5 s
- * later. Seed 003's object table: a Timer is "a Thread that waits before it runs".
+ * Python (Threads and processes): t = Timer(5.0, fun); t.start() prints the time before and
+ * after start() — the same second: start() returns at once — and "hello, world" appears 5 s
+ * later. The threading catalogue's object table: a Timer is "a Thread that waits before it
+ * runs".
  * C has no Timer. lab_timer (common/timer.h) is a thread that waits on a condition
  * variable with a deadline (pthread_cond_timedwait on CLOCK_MONOTONIC); cancel() marks
  * the timer cancelled under its lock and signals the condition, so the thread wakes at
  * once and ends without calling anything.
  * Observe: both timers start at 0; at 1 s cancel() on the 3 s reminder returns true: it
- * never runs; "hello, world" comes at 5 s from thread timer-1.
+ * never runs (at 3 s main says so: nothing came); "hello, world" comes at 5 s from thread
+ * timer-1.
  * --cancel-late cancels the reminder at 4 s, after it has fired: cancel() returns false,
  * it is too late, and the reminder ran (fired=2 cancelled=0).
  */
@@ -48,7 +50,7 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "timer",
     .summary = "Timer(5, hello) fires 5 s after start(); a timer cancelled in time never runs",
-    .python = "t = threading.Timer(5.0, hello); t.start(); t.cancel() (seed 004)",
+    .python = "t = threading.Timer(5.0, hello); t.start(); t.cancel() (Threads and processes)",
     .details = "Two timers start together: hello after --delay (5 s) and a reminder after 0.6 x delay (3 s).\n"
                "At 0.2 x delay (1 s) main cancels the reminder: cancel() returns true and it never runs.\n"
                "With --cancel-late main cancels at 0.8 x delay, after the reminder fired: cancel() is too late.",
@@ -62,20 +64,23 @@ int main(int argc, char **argv)
     double cancel_at = (cancel_late ? 0.8 : 0.2) * delay;
 
     double begin = lab_now();
-    say("before start(): t = %.3f", lab_elapsed());
+    say("before start(): t = %.3f (hello in %g s, a reminder in %g s)", lab_elapsed(), delay,
+        reminder_delay);
     lab_timer *hello_timer, *reminder_timer;
     LAB_SETUP_NEW(hello_timer = lab_timer_start(delay, hello, NULL, "timer-1"));
     LAB_SETUP_NEW(reminder_timer = lab_timer_start(reminder_delay, reminder, NULL, "timer-2"));
     lab_point_name(hello_timer, "hello timer");
     lab_point_name(reminder_timer, "reminder timer");
-    say("after start():  t = %.3f -- start() returned at once; hello in %g s, reminder in %g s",
-        lab_elapsed(), delay, reminder_delay);
+    say("after start():  t = %.3f -- start() returned at once", lab_elapsed());
 
     lab_sleep(cancel_at);
     bool prevented = lab_timer_cancel(reminder_timer);   /* decided under the timer's lock */
-    if (prevented)
+    if (prevented) {
         say("cancel(reminder) -> true: it had not fired, and now it never will");
-    else
+        lab_sleep(reminder_delay - cancel_at);   /* be there at its time, to see nothing come */
+        say("%g s, the reminder's time: nothing ran. Waiting for hello (due at %g s)",
+            reminder_delay, delay);
+    } else
         say("cancel(reminder) -> false: too late, it already fired");
 
     lab_timer_join(reminder_timer);   /* ends at once when cancelled */

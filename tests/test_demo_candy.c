@@ -48,6 +48,9 @@ START_TEST(counts_add_up_and_the_tray_stays_in_bounds_over_many_seeds)
         ck_assert_int_eq(count_lines_with(run.out, "MORE THAN"), 0);
         full_refills += result_int(&run, "refills_full");
         empty_buys += result_int(&run, "buys_empty");
+        /* every run shows both refusals, whatever the seed (the lesson, every time) */
+        ck_assert_msg(result_int(&run, "refills_full") >= 1 && result_int(&run, "buys_empty") >= 1,
+                      "seed %d: a refusal is missing:\n%s", seed, run.out);
         child_run_free(&run);
     }
     /* 30 seeds show both of the tutorial's messages */

@@ -2,6 +2,7 @@
  * all released by green, and nobody runs a red; polling burns checks; impatience runs reds. */
 #include "support.h"
 
+#include <stdio.h>
 #include <string.h>
 
 START_TEST(nobody_runs_a_red_and_every_wait_ends_on_green)
@@ -21,6 +22,47 @@ START_TEST(nobody_runs_a_red_and_every_wait_ends_on_green)
         ck_assert_int_gt(count_lines_with(run.out, "car-MINT   | is running"), 0);
         char mode[16];
         ck_assert_str_eq(result_text(&run, "mode", mode, sizeof mode), "wait");
+        child_run_free(&run);
+    }
+}
+END_TEST
+
+/* A car looks at the light and says what it saw in one step, the lighter changes the light
+ * and says so in one step, and a car woken by green says so only after the lighter's line
+ * (the demo's story_lock). So "is running" never comes while the lighter's last word was
+ * red, nor "sees red light" while it was green, and a car's "start going" follows a green
+ * line said after that car's own "sees red light". */
+START_TEST(lines_follow_the_order_of_events)
+{
+    enum { CARS = 6 };
+    for (int attempt = 0; attempt < 5; attempt++) {
+        child_run run = run_demo("event", "--speed", "50", "--cars", "6", NULL);
+        assert_exit_ok(&run);
+        bool green = false;   /* the light starts red: the Event starts clear */
+        int greens = 0, greens_when_stopped[CARS] = {0};
+        static const char *const names[CARS] = {"car-MINT ", "car-AUDI ", "car-BENZ ",
+                                                "car-FORD ", "car-JEEP ", "car-FIAT "};
+        for (const char *line = run.out; line != NULL && *line != '\0';) {
+            const char *end = strchr(line, '\n');
+            size_t length = end != NULL ? (size_t)(end - line) : strlen(line);
+            char text[256];
+            snprintf(text, sizeof text, "%.*s", (int)(length < 255 ? length : 255), line);
+            int car = 0;
+            while (car < CARS && strstr(text, names[car]) == NULL)
+                car++;
+            if (strstr(text, "lighter    | ") != NULL && strstr(text, "green light") != NULL)
+                green = true, greens++;
+            else if (strstr(text, "lighter    | ") != NULL && strstr(text, "red light is on") != NULL)
+                green = false;
+            else if (strstr(text, "| is running") != NULL)
+                ck_assert_msg(green, "a car runs after the light turned red: %s", text);
+            else if (strstr(text, "| sees red light") != NULL && car < CARS) {
+                ck_assert_msg(!green, "a car sees red on green: %s", text);
+                greens_when_stopped[car] = greens;
+            } else if (strstr(text, "| green light is on, start going") != NULL && car < CARS)
+                ck_assert_msg(greens > greens_when_stopped[car], "a car goes before the green: %s", text);
+            line = end != NULL ? end + 1 : NULL;
+        }
         child_run_free(&run);
     }
 }
@@ -89,6 +131,7 @@ static Suite *event_demo_suite(void)
     TCase *tc = tcase_create("event");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, nobody_runs_a_red_and_every_wait_ends_on_green);
+    tcase_add_test(tc, lines_follow_the_order_of_events);
     tcase_add_test(tc, many_cars_and_cycles_still_end_by_themselves);
     tcase_add_test(tc, polling_burns_far_more_checks_than_waiting);
     tcase_add_test(tc, impatient_cars_run_the_red);

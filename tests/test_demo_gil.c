@@ -42,10 +42,20 @@ START_TEST(keys_are_present_and_sane)
     char text[32];
     ck_assert_str_eq(result_text(&run, "sum", text, sizeof text), "1999999000000");   /* n(n-1)/2 */
     ck_assert_str_eq(result_text(&run, "handoff", text, sizeof text), "fair");
+    /* the verdict: shown, or said plainly that this machine cannot show it now */
+    result_text(&run, "lesson", text, sizeof text);
+    ck_assert_msg(strcmp(text, "shown") == 0 || strcmp(text, "machine-busy") == 0 ||
+                      strcmp(text, "one-core") == 0, "lesson=%s", text);
+    ck_assert_int_eq(count_lines_with(run.out, strcmp(text, "machine-busy") == 0
+                                                   ? "too busy to show the lesson"
+                                                   : strcmp(text, "shown") == 0 ? "faster without a GIL"
+                                                                                : "one core or one thread"), 1);
     assert_speedups_positive(&run);
     ck_assert_int_ge(result_int(&run, "gil_switches"), 1);
     /* every job of every way printed its sum, and the table has its two speed-up rows */
-    int jobs = 3 * (int)result_int(&run, "threads");   /* sequential, threads, threads + GIL */
+    /* sequential, threads, threads + GIL: each --repeat times (default 3) */
+    int jobs = 3 * (int)result_int(&run, "threads") * (int)result_int(&run, "repeat");
+    ck_assert_int_eq(result_int(&run, "repeat"), 3);
     ck_assert_int_eq(count_lines_with(run.out, "my_flow(2000000) = 1999999000000"), jobs);
     ck_assert_int_eq(count_lines_with(run.out, "  speed-up "), 2);
     child_run_free(&run);

@@ -136,6 +136,21 @@ START_TEST(main_joins_the_queue_before_it_shuts_the_shop)
         ck_assert_ptr_nonnull(closing);
         ck_assert_msg(last_line_with(run.out, "| eating bun ") < closing, "closed before the last bun:\n%s", run.out);
         ck_assert_msg(strstr(run.out, "going home") > closing, "a customer left before closing:\n%s", run.out);
+        /* FIFO: buns are numbered as they go onto the shelf and announced as they are taken,
+         * so the story shows them made 1, 2, 3 ... and eaten 1, 2, 3 ..., each made before eaten */
+        int made = 0, eaten = 0, number;
+        for (const char *line = run.out; line != NULL; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+            const char *bar = strstr(line, "| ");
+            if (bar == NULL || bar > strchr(line, '\n'))
+                continue;
+            if (sscanf(bar, "| made bun %d", &number) == 1)
+                ck_assert_msg(number == ++made, "bun %d made after bun %d:\n%s", number, made - 1, run.out);
+            else if (sscanf(bar, "| eating bun %d", &number) == 1) {
+                ck_assert_msg(number == ++eaten, "bun %d eaten after bun %d:\n%s", number, eaten - 1, run.out);
+                ck_assert_msg(number <= made, "bun %d eaten before it was made:\n%s", number, run.out);
+            }
+        }
+        ck_assert_int_eq(eaten, 12);
         child_run_free(&run);
     }
 }
