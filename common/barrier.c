@@ -53,7 +53,7 @@ static int wait_a_while(lab_barrier *b, const struct timespec *deadline)
         lab_pthread_cond_wait(&b->changed, &b->lock);
         return 0;
     }
-    int rc = pthread_cond_timedwait(&b->changed, &b->lock, deadline);
+    int rc = lab_pthread_cond_timedwait(&b->changed, &b->lock, deadline);
     if (rc != ETIMEDOUT)
         LAB_CHECK(rc);
     return rc;

@@ -201,7 +201,7 @@ static int result_until(lab_future *future, const struct timespec *deadline, lon
             lab_pthread_cond_wait(&future->changed, &future->lock);
             continue;
         }
-        int rc = pthread_cond_timedwait(&future->changed, &future->lock, deadline);
+        int rc = lab_pthread_cond_timedwait(&future->changed, &future->lock, deadline);
         if (rc == ETIMEDOUT)
             break;
         LAB_CHECK(rc);

@@ -125,7 +125,7 @@ int lab_futures_as_completed_next(lab_futures_as_completed *it, size_t *index)
         if (!it->timed) {
             lab_pthread_cond_wait(&it->finished_one, &it->lock);
         } else {
-            int rc = pthread_cond_timedwait(&it->finished_one, &it->lock, &it->deadline);
+            int rc = lab_pthread_cond_timedwait(&it->finished_one, &it->lock, &it->deadline);
             if (rc == ETIMEDOUT)
                 timed_out = true;   /* look once more: one may have finished just now */
             else

@@ -615,7 +615,7 @@ static int get_until(lab_procpool_result *r, const struct timespec *deadline, in
         if (deadline == NULL) {
             lab_pthread_cond_wait(&r->completed, &results_lock);
         } else {
-            rc = pthread_cond_timedwait(&r->completed, &results_lock, deadline);
+            rc = lab_pthread_cond_timedwait(&r->completed, &results_lock, deadline);
             if (rc != ETIMEDOUT)
                 LAB_CHECK(rc);
         }

@@ -166,7 +166,7 @@ static bool wait_on(lab_queue *q, pthread_cond_t *cond, const struct timespec *d
         lab_pthread_cond_wait(cond, &q->lock);
         return true;
     }
-    int rc = pthread_cond_timedwait(cond, &q->lock, deadline);
+    int rc = lab_pthread_cond_timedwait(cond, &q->lock, deadline);
     if (rc == ETIMEDOUT)
         return false;
     LAB_CHECK(rc);

@@ -69,7 +69,7 @@ static int acquire_until(lab_rlock *rlock, const struct timespec *deadline)
         if (deadline == NULL) {
             lab_pthread_cond_wait(&rlock->freed, &rlock->lock);
         } else {
-            rc = pthread_cond_timedwait(&rlock->freed, &rlock->lock, deadline);
+            rc = lab_pthread_cond_timedwait(&rlock->freed, &rlock->lock, deadline);
             if (rc != ETIMEDOUT)
                 LAB_CHECK(rc);
         }

@@ -49,7 +49,7 @@ static int acquire_until(lab_semaphore *sem, const struct timespec *deadline)
         if (deadline == NULL) {
             lab_pthread_cond_wait(&sem->released, &sem->lock);
         } else {
-            rc = pthread_cond_timedwait(&sem->released, &sem->lock, deadline);
+            rc = lab_pthread_cond_timedwait(&sem->released, &sem->lock, deadline);
             if (rc != ETIMEDOUT)
                 LAB_CHECK(rc);
         }

@@ -33,7 +33,7 @@ static inline void meeting_attend(meeting *m, int expected, double seconds)
     lab_pthread_cond_broadcast(&m->everyone_here);
     int rc = 0;
     while (m->arrived < expected && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&m->everyone_here, &m->lock, &until);
+        rc = lab_pthread_cond_timedwait(&m->everyone_here, &m->lock, &until);
     if (rc != 0 && rc != ETIMEDOUT)
         LAB_CHECK(rc);
     lab_pthread_mutex_unlock(&m->lock);
