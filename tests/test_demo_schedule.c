@@ -86,12 +86,12 @@ END_TEST
 
 START_TEST(virtual_time_makes_a_long_run_quick_and_exact)
 {
-    /* 10 threads x 0.1 s under one lock: a second of class time, in virtual time */
+    /* 10 threads x 0.3 s (the default window) under one lock: 3 s of class time, virtual */
     child_run run = run_line("mutex", "--schedule=default");
     assert_exit_ok(&run);
     ck_assert_int_eq(result_int(&run, "lost"), 0);
     ck_assert_int_eq(
-        count_lines_with(run.out, "[  1.000] t9         | wrote n = 0, releasing the lock"), 1);
+        count_lines_with(run.out, "[  3.000] t9         | wrote n = 0, releasing the lock"), 1);
     ck_assert_msg(run.seconds < 10, "a controlled run took %.1f s", run.seconds);
     child_run_free(&run);
 }
