@@ -288,11 +288,11 @@ void lab_point_mutex_lock_at(pthread_mutex_t *mutex, const char *file, int line)
     /* Try first, so that a WAIT is recorded only when the thread really has to wait. */
     int rc = pthread_mutex_trylock(mutex);
     if (rc == EBUSY) {
-        lab_point_at(LAB_POINT_WAIT, mutex, "lock", file, line);
+        lab_point_at(LAB_POINT_WAIT, mutex, "mutex", file, line);
         rc = pthread_mutex_lock(mutex);
     }
     lab_check_at(rc, "pthread_mutex_lock", file, line);
-    lab_point_at(LAB_POINT_GET, mutex, "lock", file, line);
+    lab_point_at(LAB_POINT_GET, mutex, "mutex", file, line);
 }
 
 void lab_point_mutex_unlock_at(pthread_mutex_t *mutex, const char *file, int line)
@@ -303,7 +303,7 @@ void lab_point_mutex_unlock_at(pthread_mutex_t *mutex, const char *file, int lin
                 atomic_load_explicit(&self->count, memory_order_relaxed) < LAB_POINT_CAP;
     bool named = lab_point_is_named(mutex);
     if (named && room)
-        lab_point_at(LAB_POINT_RELEASE, mutex, "lock", file, line);
+        lab_point_at(LAB_POINT_RELEASE, mutex, "mutex", file, line);
     lab_check_at(pthread_mutex_unlock(mutex), "pthread_mutex_unlock", file, line);
     if (named && !room)
         full();
@@ -316,8 +316,8 @@ void lab_point_cond_wait_at(pthread_cond_t *cond, pthread_mutex_t *mutex, const 
      * seem held by two threads at once. */
     bool named = lab_point_is_named(mutex);
     if (named)
-        lab_point_at(LAB_POINT_RELEASE, mutex, "lock", file, line);
+        lab_point_at(LAB_POINT_RELEASE, mutex, "mutex", file, line);
     lab_check_at(pthread_cond_wait(cond, mutex), "pthread_cond_wait", file, line);
     if (named)
-        lab_point_at(LAB_POINT_GET, mutex, "lock", file, line);
+        lab_point_at(LAB_POINT_GET, mutex, "mutex", file, line);
 }

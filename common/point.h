@@ -74,8 +74,8 @@ extern atomic_bool lab_points_on;
 
 /* Report a scheduling point of the calling thread. `object` is the address of what it
  * concerns (a lab_event, an ilock, a pthread_mutex_t, a lab_thread...), `kind` a static
- * word for what it is ("lock", "semaphore", "event", "condition", "queue", "future",
- * "thread", "barrier", "timer", "sleep"). Free when nobody listens. Can't fail.
+ * word for what it is ("lock", "mutex" (the checked wrappers), "semaphore", "event",
+ * "condition", "queue", "future", "thread", "barrier", "timer", "sleep"). Free when nobody listens. Can't fail.
  * For a lab_thread, START/END name the thread itself and a joiner WAITs/GETs it. */
 #ifdef LAB_NO_POINTS
 #define lab_points_listening() false
@@ -158,7 +158,10 @@ size_t lab_points_collect(lab_point_log **logs);
 void lab_points_free(lab_point_log *logs, size_t count);
 
 /* Used by checked.h's mutex wrappers when somebody listens: the real call, with WAIT (only
- * when the lock is taken)/GET/RELEASE points for mutexes that have a name. */
+ * when the lock is taken)/GET/RELEASE points for mutexes that have a name, of kind "mutex".
+ * A library object whose first member is its mutex (an event, a semaphore...) shares that
+ * address and so its name: the timeline drops "mutex" points at an address that also has
+ * points of another kind (the object's own), so only a demo's raw mutexes show. */
 void lab_point_mutex_lock_at(pthread_mutex_t *mutex, const char *file, int line);
 void lab_point_mutex_unlock_at(pthread_mutex_t *mutex, const char *file, int line);
 void lab_point_cond_wait_at(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *file,

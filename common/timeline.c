@@ -28,6 +28,9 @@ typedef struct object_info {
     double released_at;
     int thread_row;          /* a lab_thread: the row that START-ed with it, or -1 */
     long open_holds;         /* lock, semaphore: first open hold in tl->holds, or -1 */
+    bool has_own_points;     /* points of a kind other than "mutex": a library object, whose
+                                mutex (its first member) shares its address; that mutex's
+                                points are dropped */
 } object_info;
 
 typedef struct objects {
@@ -35,7 +38,7 @@ typedef struct objects {
     long *next_open;         /* per hold: the next open hold of the same object, or -1 */
     size_t size;             /* a power of two, at least twice `used` */
     size_t used;
-    int numbered;            /* unnamed objects numbered so far */
+    struct { const char *kind; int count; } numbered[32];   /* unnamed objects per kind */
 } objects;
 
 /* Where a row is now in the replay. */
@@ -66,6 +69,16 @@ static object_info *slot_for(object_info *slots, size_t size, const void *object
     }
 }
 
+/* The next number for an unnamed object of this kind: future#1, future#2, queue#1... */
+static int next_number(objects *table, const char *kind)
+{
+    size_t i = 0, n = sizeof table->numbered / sizeof table->numbered[0];
+    while (i < n - 1 && table->numbered[i].kind != NULL && strcmp(table->numbered[i].kind, kind))
+        i++;
+    table->numbered[i].kind = kind;
+    return ++table->numbered[i].count;
+}
+
 /* The object's record, made on first sight. A pointer returned stays valid until the next
  * call (the table may grow). */
 static object_info *object_of(objects *table, const void *object, const char *kind)
@@ -86,9 +99,10 @@ static object_info *object_of(objects *table, const void *object, const char *ki
         info->object = object;
         info->holder = info->released_by = info->thread_row = -1;
         info->open_holds = -1;
-        if (!lab_point_object_name(object, info->name, sizeof info->name))
-            snprintf(info->name, sizeof info->name, "%s#%d", kind ? kind : "object",
-                     ++table->numbered);
+        if (!lab_point_object_name(object, info->name, sizeof info->name)) {
+            kind = kind ? kind : "object";
+            snprintf(info->name, sizeof info->name, "%s#%d", kind, next_number(table, kind));
+        }
     }
     return info;
 }
@@ -121,13 +135,19 @@ static void switch_to(lab_row *row, row_state *state, double t, const lab_span *
 
 static bool is_lock(const char *kind)
 {
-    return kind != NULL && strstr(kind, "lock") != NULL;
+    return lab_kind_is_lock(kind);
 }
 
 static bool is_held(const char *kind)
 {
-    return kind != NULL && (strstr(kind, "lock") != NULL || strstr(kind, "semaphore") != NULL);
+    return is_lock(kind) || (kind != NULL && strstr(kind, "semaphore") != NULL);
 }
+
+static bool is_mutex(const char *kind)
+{
+    return kind != NULL && strcmp(kind, "mutex") == 0;
+}
+
 
 /* Close row's open hold of the object (every open hold when row is -1); true if it had one. */
 static bool end_hold(lab_timeline *tl, objects *table, object_info *info, int row, double t)
@@ -160,13 +180,13 @@ static void begin_hold(lab_timeline *tl, objects *table, object_info *info, int 
 }
 
 /* A lock changed hands: the others still waiting for it now wait for the new holder. */
-static void new_holder(lab_timeline *tl, row_state *states, int holder, const char *object,
+static void new_holder(lab_timeline *tl, row_state *states, int holder, const void *object,
                        double t)
 {
     for (size_t k = 0; k < tl->row_count; k++) {
         lab_span *current = &states[k].current;
         if ((int)k == holder || !states[k].open || current->state != LAB_STATE_WAITING ||
-            strcmp(current->object, object) != 0 || current->owner == holder)
+            current->address != object || current->owner == holder)
             continue;
         lab_span next = *current;
         next.owner = holder;
@@ -181,6 +201,8 @@ static void replay(lab_timeline *tl, row_state *states, objects *table, const st
     const lab_point_event *e = s->event;
     object_info *info = e->point != LAB_POINT_MARK && e->object != NULL
                             ? object_of(table, e->object, e->kind) : NULL;
+    if (info != NULL && info->has_own_points && is_mutex(e->kind))
+        return;   /* the mutex inside a library object, not a lock of the demo */
     lab_span next = {.state = LAB_STATE_RUNNING, .owner = -1, .file = e->file, .line = e->line};
     switch (e->point) {
     case LAB_POINT_START:
@@ -201,6 +223,7 @@ static void replay(lab_timeline *tl, row_state *states, objects *table, const st
         next.kind = e->kind;
         if (info != NULL) {
             snprintf(next.object, sizeof next.object, "%s", info->name);
+            next.address = info->object;
             next.owner = is_lock(e->kind) && info->holder != s->row ? info->holder
                          : info->thread_row;
         }
@@ -208,11 +231,16 @@ static void replay(lab_timeline *tl, row_state *states, objects *table, const st
         break;
     case LAB_POINT_GET:
     case LAB_POINT_TIMEOUT: {
-        bool awaited = state->open && state->current.state == LAB_STATE_WAITING && info != NULL &&
-                       strcmp(state->current.object, info->name) == 0;
+        bool waiting = state->open && state->current.state == LAB_STATE_WAITING;
+        bool awaited = waiting && info != NULL && state->current.address == info->object;
+        /* A wait for any of several (as_completed: WAIT on the iterator, GET of one future)
+         * ends with the one it got, as long as that is not a lock taken inside the wait. */
+        if (waiting && !awaited && info != NULL && !is_lock(e->kind) &&
+            !is_lock(state->current.kind))
+            awaited = true;
         if (e->point == LAB_POINT_GET && info != NULL && is_lock(e->kind)) {
             info->holder = s->row;
-            new_holder(tl, states, s->row, info->name, t);
+            new_holder(tl, states, s->row, info->object, t);
             if (info->open_holds >= 0 && tl->holds[info->open_holds].row != s->row)
                 end_hold(tl, table, info, -1, t);   /* a missed release: one holder at a time */
         }
@@ -310,6 +338,8 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
      * thread first ran. */
     for (size_t i = 0; i < n; i++) {
         const lab_point_event *e = steps[i].event;
+        if (e->point != LAB_POINT_MARK && e->object != NULL && !is_mutex(e->kind))
+            object_of(&table, e->object, e->kind)->has_own_points = true;
         if (e->point == LAB_POINT_START && e->object != NULL) {
             object_info *info = object_of(&table, e->object, e->kind);
             info->thread_row = steps[i].row;

@@ -27,7 +27,7 @@ enum { GREEN = 32, YELLOW = 33, BLUE = 34, MAGENTA = 35, RED = 31 };
 static char letter_of(const lab_span *span)
 {
     static const struct { const char *kind; char letter; } letters[] = {
-        {"lock", 'L'},  {"semaphore", 'S'}, {"event", 'E'},  {"condition", 'C'}, {"queue", 'Q'},
+        {"lock", 'L'},  {"mutex", 'L'},    {"semaphore", 'S'}, {"event", 'E'},  {"condition", 'C'}, {"queue", 'Q'},
         {"future", 'F'}, {"thread", 'J'},   {"barrier", 'B'}, {"timer", 'T'},
     };
     if (span->state == LAB_STATE_RUNNING)

@@ -38,7 +38,7 @@ static const char *fill_of(const lab_span *span)
         return "#43a047";
     if (span->state == LAB_STATE_SLEEPING)
         return "#90caf9";
-    return span->kind != NULL && strstr(span->kind, "lock") != NULL ? "#e53935" : "#ffb300";
+    return lab_kind_is_lock(span->kind) ? "#e53935" : "#ffb300";
 }
 
 static double x_of(const lab_timeline *tl, double t)

@@ -152,7 +152,7 @@ START_TEST(only_named_mutexes_report)
     ck_assert_uint_eq(logs[0].count, 4);   /* uncontended: GET, RELEASE; then SLEEP, WOKE */
     ck_assert_int_eq(logs[0].events[0].point, LAB_POINT_GET);
     ck_assert_ptr_eq(logs[0].events[0].object, &named);
-    ck_assert_str_eq(logs[0].events[0].kind, "lock");
+    ck_assert_str_eq(logs[0].events[0].kind, "mutex");
     ck_assert_int_eq(logs[0].events[1].point, LAB_POINT_RELEASE);
     ck_assert_int_eq(logs[0].events[2].point, LAB_POINT_SLEEP);
     ck_assert_int_eq(logs[0].events[3].point, LAB_POINT_WOKE);
