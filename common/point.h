@@ -42,8 +42,8 @@
  * which new thread happened to run first; a new thread records START before its function.
  * WAIT/GET/TIMEOUT say who is blocked on what, RELEASE/END who may unblock whom. Two
  * things it must change: the mutex wrappers record WAIT only after a failed trylock (the
- * controller needs a point before every attempt), and the timestamps (now() in point.c)
- * would come from its virtual clock.
+ * controller needs a point before every attempt), and the timestamps (stamp() in point.c,
+ * turned into seconds by seconds_of() when read) would come from its virtual clock.
  */
 #ifndef THREADLAB_POINT_H
 #define THREADLAB_POINT_H
@@ -58,7 +58,8 @@ typedef enum lab_point_kind {
     LAB_POINT_END,       /* the calling thread ends (last thing it does) */
     LAB_POINT_WAIT,      /* it begins to wait for object: it is blocked from now on */
     LAB_POINT_GET,       /* it got object (a lock, a permit, an item, the flag, a result, a
-                            joined thread, the barrier opened): it runs again */
+                            joined thread, the barrier opened): it runs again. After a
+                            WAIT, the object of that WAIT (and so for TIMEOUT) */
     LAB_POINT_TIMEOUT,   /* it gave up waiting for object: it runs again */
     LAB_POINT_RELEASE,   /* it released object, or made it ready for a waiter (unlock,
                             release, put, set, notify, finish a future): the next GET of
@@ -133,7 +134,8 @@ const char *lab_point_kind_name(lab_point_kind point);
 #define LAB_POINT_NAMES 1024  /* object names kept */
 
 typedef struct lab_point_event {
-    double at;              /* seconds on lab_now()'s clock (CLOCK_MONOTONIC) */
+    double at;              /* seconds on lab_now()'s clock (CLOCK_MONOTONIC); stamped from
+                               the TSC where it is invariant, converted when collected */
     const void *object;
     const char *kind;       /* the static word given to lab_point() */
     const char *file;
