@@ -56,11 +56,12 @@ BENCH_BIN   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 .SECONDARY: $(TEST_BIN:=.o) $(SUPPORT_OBJ)
 .PHONY: all lib demos tests test run list help clean release check-deps bench bench-programs stress compile_commands.json FORCE
 .PHONY: format format-check
-.PHONY: tsan asan helgrind
+.PHONY: tsan asan helgrind timelines
 # Goals `make run` may share a command line with; any other word after run is taken for a
 # demo name typed without DEMO= (keep this list in step with the targets).
 RUN_TARGETS := all lib demos tests test list help clean release check-deps bench bench-programs \
-               stress tsan asan helgrind compile_commands.json format format-check check-format
+               stress tsan asan helgrind compile_commands.json format format-check check-format \
+               timelines
 
 all: lib demos
 ifeq ($(HAVE_CHECK),yes)
@@ -184,6 +185,10 @@ endif
 $(RUN_STRAYS):
 	@:
 
+# The docs' pictures: docs/timelines/<demo>.svg from the runs of tests/tools/timelines.txt.
+timelines: demos
+	@tests/tools/make-timelines.sh $(BUILD)
+
 # One line per demo, its lesson wrapped to 100 columns under itself.
 list: $(DEMO_BIN)
 	@for demo in $(ORDERED); do $(BUILD)/$$demo --about | fold -s -w 87 | sed 's/ *$$//' | \
@@ -212,6 +217,7 @@ help:
 	@echo "                       pauses between demos on a terminal (TOUR_PAUSE=0: no pauses)"
 	@echo "  make run DEMO=name   one demo at class pace; ARGS=\"--flag ...\" passes flags"
 	@echo "  make list            the demos in course order, one line each"
+	@echo "  make timelines       regenerate docs/timelines/<demo>.svg (tests/tools/timelines.txt)"
 	@echo "  make test            install Check if missing, build, check the library's layers, run every suite"
 	@echo "  make bench           the benchmarks (release build): threadlab vs GLib, textbook C, CPython;"
 	@echo "                       ROUNDS=$(ROUNDS) interleaved rounds; THREADS=1,2,4,8,16 adds the sweep + plot"

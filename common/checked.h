@@ -52,11 +52,11 @@
             plain;                                     \
     } while (0)
 #define lab_pthread_mutex_lock(m)                                      \
-    LAB_PTHREAD_PATHS_(lab_sched_mutex_lock((m), #m, __FILE__, __LINE__), \
+    LAB_PTHREAD_PATHS_(lab_point_sched_mutex_lock((m), #m, __FILE__, __LINE__), \
                        lab_point_mutex_lock_at((m), __FILE__, __LINE__),  \
                        LAB_CHECKED_(pthread_mutex_lock, m))
 #define lab_pthread_mutex_unlock(m)                                      \
-    LAB_PTHREAD_PATHS_(lab_sched_mutex_unlock((m), #m, __FILE__, __LINE__), \
+    LAB_PTHREAD_PATHS_(lab_point_sched_mutex_unlock((m), #m, __FILE__, __LINE__), \
                        lab_point_mutex_unlock_at((m), __FILE__, __LINE__),  \
                        LAB_CHECKED_(pthread_mutex_unlock, m))
 #define lab_pthread_mutex_destroy(m)    LAB_CHECKED_(pthread_mutex_destroy, m)

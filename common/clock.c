@@ -110,7 +110,9 @@ void lab_sleep_at(double class_seconds, const char *file, int line)
         lab_check_at(EINVAL, call, file, line);
     }
     if (LAB_SCHED_ON()) {   /* schedule control: sleep on the virtual clock */
+        lab_point_note(LAB_POINT_SLEEP, NULL, "sleep", file, line);
         lab_sched_sleep(lab_real_seconds(class_seconds));
+        lab_point_note(LAB_POINT_WOKE, NULL, "sleep", file, line);
         return;
     }
     if (class_seconds == 0)

@@ -133,7 +133,9 @@ int lab_futures_as_completed_next(lab_futures_as_completed *it, size_t *index)
         }
     }
     lab_pthread_mutex_unlock(&it->lock);
-    if (outcome == 0)
+    if (outcome == 0 && waited)   /* the wait on the iterator ends with the future it got */
+        lab_point(LAB_POINT_GET, it, "futures");
+    if (outcome == 0)   /* the future it got: the timeline's arrow from whoever finished it */
         lab_point(LAB_POINT_GET, it->futures[*index], "future");
     else if (outcome == ETIMEDOUT)
         lab_point(LAB_POINT_TIMEOUT, it, "futures");

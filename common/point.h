@@ -42,8 +42,8 @@
  * which new thread happened to run first; a new thread records START before its function.
  * WAIT/GET/TIMEOUT say who is blocked on what, RELEASE/END who may unblock whom. Two
  * things it must change: the mutex wrappers record WAIT only after a failed trylock (the
- * controller needs a point before every attempt), and the timestamps (now() in point.c)
- * would come from its virtual clock.
+ * controller needs a point before every attempt), and the timestamps (stamp() in point.c,
+ * turned into seconds by seconds_of() when read) would come from its virtual clock.
  */
 #ifndef THREADLAB_POINT_H
 #define THREADLAB_POINT_H
@@ -58,7 +58,8 @@ typedef enum lab_point_kind {
     LAB_POINT_END,       /* the calling thread ends (last thing it does) */
     LAB_POINT_WAIT,      /* it begins to wait for object: it is blocked from now on */
     LAB_POINT_GET,       /* it got object (a lock, a permit, an item, the flag, a result, a
-                            joined thread, the barrier opened): it runs again */
+                            joined thread, the barrier opened): it runs again. After a
+                            WAIT, the object of that WAIT (and so for TIMEOUT) */
     LAB_POINT_TIMEOUT,   /* it gave up waiting for object: it runs again */
     LAB_POINT_RELEASE,   /* it released object, or made it ready for a waiter (unlock,
                             release, put, set, notify, finish a future): the next GET of
@@ -74,8 +75,8 @@ extern atomic_bool lab_points_on;
 
 /* Report a scheduling point of the calling thread. `object` is the address of what it
  * concerns (a lab_event, an ilock, a pthread_mutex_t, a lab_thread...), `kind` a static
- * word for what it is ("lock", "semaphore", "event", "condition", "queue", "future",
- * "thread", "barrier", "timer", "sleep"). Free when nobody listens. Can't fail.
+ * word for what it is ("lock", "mutex" (the checked wrappers), "semaphore", "event",
+ * "condition", "queue", "future", "thread", "barrier", "timer", "sleep"). Free when nobody listens. Can't fail.
  * For a lab_thread, START/END name the thread itself and a joiner WAITs/GETs it. */
 #ifdef LAB_NO_POINTS
 #define lab_points_listening() false
@@ -94,6 +95,18 @@ extern atomic_bool lab_points_on;
  * and counts it). */
 void lab_point_at(lab_point_kind point, const void *object, const char *kind, const char *file,
                   int line);
+
+/* Record a point for the timeline only, never a scheduling choice: for the few places
+ * where the schedule controller itself decides (a controlled sleep). Can't fail. */
+void lab_point_note(lab_point_kind point, const void *object, const char *kind, const char *file,
+                    int line);
+
+/* The checked mutex wrappers under schedule control (checked.h): the controller's lock and
+ * unlock, noted on the timeline for a named mutex. */
+void lab_point_sched_mutex_lock(pthread_mutex_t *mutex, const char *name, const char *file,
+                                int line);
+void lab_point_sched_mutex_unlock(pthread_mutex_t *mutex, const char *name, const char *file,
+                                  int line);
 
 /* Give object a name for timelines and schedules ("green light"); the text is copied
  * (at most 31 characters kept). Naming it again replaces the name. Can't fail (beyond
@@ -137,7 +150,8 @@ const char *lab_point_kind_name(lab_point_kind point);
 #define LAB_POINT_NAMES 1024  /* object names kept */
 
 typedef struct lab_point_event {
-    double at;              /* seconds on lab_now()'s clock (CLOCK_MONOTONIC) */
+    double at;              /* seconds on lab_now()'s clock (CLOCK_MONOTONIC); stamped from
+                               the TSC where it is invariant, converted when collected */
     const void *object;
     const char *kind;       /* the static word given to lab_point() */
     const char *file;
@@ -162,7 +176,10 @@ size_t lab_points_collect(lab_point_log **logs);
 void lab_points_free(lab_point_log *logs, size_t count);
 
 /* Used by checked.h's mutex wrappers when somebody listens: the real call, with WAIT (only
- * when the lock is taken)/GET/RELEASE points for mutexes that have a name. */
+ * when the lock is taken)/GET/RELEASE points for mutexes that have a name, of kind "mutex".
+ * A library object whose first member is its mutex (an event, a semaphore...) shares that
+ * address and so its name: the timeline drops "mutex" points at an address that also has
+ * points of another kind (the object's own), so only a demo's raw mutexes show. */
 void lab_point_mutex_lock_at(pthread_mutex_t *mutex, const char *file, int line);
 void lab_point_mutex_unlock_at(pthread_mutex_t *mutex, const char *file, int line);
 void lab_point_cond_wait_at(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *file,

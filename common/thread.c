@@ -220,9 +220,9 @@ void *lab_thread_join(lab_thread *thread)
     if (!claim(thread))
         return finish_join(thread, NULL);
     void *result = NULL;
+    lab_point(LAB_POINT_WAIT, thread, "thread");
     if (thread->sched != NULL)   /* schedule control: wait for its end in the schedule */
         lab_sched_join(thread->sched, NULL);
-    lab_point(LAB_POINT_WAIT, thread, "thread");
     LAB_CHECK(pthread_join(thread->id, &result));
     lab_point(LAB_POINT_GET, thread, "thread");
     return finish_join(thread, result);
@@ -411,9 +411,9 @@ _Noreturn void lab_main_exit(int status)
 {
     lab_thread *thread;
     while ((thread = claim_next(LAB_THREAD_NOT_DAEMON)) != NULL) {
+        lab_point(LAB_POINT_WAIT, thread, "thread");
         if (thread->sched != NULL)   /* schedule control */
             lab_sched_join(thread->sched, NULL);
-        lab_point(LAB_POINT_WAIT, thread, "thread");
         LAB_CHECK(pthread_join(thread->id, NULL));
         lab_point(LAB_POINT_GET, thread, "thread");
         finish_join(thread, NULL);

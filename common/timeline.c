@@ -19,15 +19,23 @@ typedef struct step {
     const lab_point_event *event;
 } step;
 
-/* What the replay knows about one object. */
+/* What the replay knows about one object: an address and a kind, since a library object's
+ * mutex shares its address (kind "mutex"), and a freed thread's memory may come back as a
+ * future or a result. */
 typedef struct object_info {
     const void *object;
+    const char *kind;        /* the kind its points give ("object" for none) */
     char name[32];
     int holder;              /* lock: the row holding it, or -1 */
     int released_by;         /* the last RELEASE (or END) not yet consumed by a GET, or -1 */
     double released_at;
     int thread_row;          /* a lab_thread: the row that START-ed with it, or -1 */
     long open_holds;         /* lock, semaphore: first open hold in tl->holds, or -1 */
+    bool inside_object;      /* a "mutex" at the address of an object of another kind, or
+                                only ever locked by the library: the object's own mutex (its
+                                first member), whose points are dropped; only a demo's raw
+                                mutexes show */
+    bool used_outside;       /* a "mutex" locked or unlocked outside common/ */
 } object_info;
 
 typedef struct objects {
@@ -35,7 +43,7 @@ typedef struct objects {
     long *next_open;         /* per hold: the next open hold of the same object, or -1 */
     size_t size;             /* a power of two, at least twice `used` */
     size_t used;
-    int numbered;            /* unnamed objects numbered so far */
+    struct { const char *kind; int count; } numbered[32];   /* unnamed objects per kind */
 } objects;
 
 /* Where a row is now in the replay. */
@@ -55,15 +63,50 @@ static int by_time(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* The slot for object in slots[size]: its own, or the empty one where it goes. */
-static object_info *slot_for(object_info *slots, size_t size, const void *object)
+static const char *kind_or_object(const char *kind)
 {
-    size_t at = (size_t)(((uint64_t)(uintptr_t)object >> 3) * 0x9E3779B97F4A7C15ull >> 32);
+    return kind != NULL ? kind : "object";
+}
+
+static size_t hash_of(const void *object, size_t size)
+{
+    return (size_t)(((uint64_t)(uintptr_t)object >> 3) * 0x9E3779B97F4A7C15ull >> 32) & (size - 1);
+}
+
+/* The slot for (object, kind) in slots[size]: its own, or the empty one where it goes.
+ * Every kind of one address lies on one probe chain. */
+static object_info *slot_for(object_info *slots, size_t size, const void *object,
+                             const char *kind)
+{
     for (size_t probe = 0;; probe++) {
-        object_info *info = &slots[(at + probe) & (size - 1)];
-        if (info->object == object || info->object == NULL)
+        object_info *info = &slots[(hash_of(object, size) + probe) & (size - 1)];
+        if (info->object == NULL ||
+            (info->object == object && strcmp(info->kind, kind_or_object(kind)) == 0))
             return info;
     }
+}
+
+/* Whether the address has an object of a kind other than "mutex". */
+static bool has_other_kind(const objects *table, const void *object)
+{
+    for (size_t probe = 0;; probe++) {
+        const object_info *info = &table->slots[(hash_of(object, table->size) + probe) &
+                                                (table->size - 1)];
+        if (info->object == NULL)
+            return false;
+        if (info->object == object && strcmp(info->kind, "mutex") != 0)
+            return true;
+    }
+}
+
+/* The next number for an unnamed object of this kind: future#1, future#2, queue#1... */
+static int next_number(objects *table, const char *kind)
+{
+    size_t i = 0, n = sizeof table->numbered / sizeof table->numbered[0];
+    while (i < n - 1 && table->numbered[i].kind != NULL && strcmp(table->numbered[i].kind, kind))
+        i++;
+    table->numbered[i].kind = kind;
+    return ++table->numbered[i].count;
 }
 
 /* The object's record, made on first sight. A pointer returned stays valid until the next
@@ -77,18 +120,20 @@ static object_info *object_of(objects *table, const void *object, const char *ki
         table->slots = lab_calloc(table->size, sizeof *table->slots);
         for (size_t i = 0; i < old_size; i++)
             if (old[i].object != NULL)
-                *slot_for(table->slots, table->size, old[i].object) = old[i];
+                *slot_for(table->slots, table->size, old[i].object, old[i].kind) = old[i];
         free(old);
     }
-    object_info *info = slot_for(table->slots, table->size, object);
+    object_info *info = slot_for(table->slots, table->size, object, kind);
     if (info->object == NULL) {
         table->used++;
         info->object = object;
+        info->kind = kind_or_object(kind);
         info->holder = info->released_by = info->thread_row = -1;
         info->open_holds = -1;
-        if (!lab_point_object_name(object, info->name, sizeof info->name))
-            snprintf(info->name, sizeof info->name, "%s#%d", kind ? kind : "object",
-                     ++table->numbered);
+        if (!lab_point_object_name(object, info->name, sizeof info->name)) {
+            kind = kind ? kind : "object";
+            snprintf(info->name, sizeof info->name, "%s#%d", kind, next_number(table, kind));
+        }
     }
     return info;
 }
@@ -121,13 +166,25 @@ static void switch_to(lab_row *row, row_state *state, double t, const lab_span *
 
 static bool is_lock(const char *kind)
 {
-    return kind != NULL && strstr(kind, "lock") != NULL;
+    return lab_kind_is_lock(kind);
 }
 
 static bool is_held(const char *kind)
 {
-    return kind != NULL && (strstr(kind, "lock") != NULL || strstr(kind, "semaphore") != NULL);
+    return is_lock(kind) || (kind != NULL && strstr(kind, "semaphore") != NULL);
 }
+
+/* Whether a point was reported from the library's own code (common/). */
+static bool in_library(const char *file)
+{
+    return file != NULL && (strncmp(file, "common/", 7) == 0 || strstr(file, "/common/") != NULL);
+}
+
+static bool is_mutex(const char *kind)
+{
+    return kind != NULL && strcmp(kind, "mutex") == 0;
+}
+
 
 /* Close row's open hold of the object (every open hold when row is -1); true if it had one. */
 static bool end_hold(lab_timeline *tl, objects *table, object_info *info, int row, double t)
@@ -160,13 +217,19 @@ static void begin_hold(lab_timeline *tl, objects *table, object_info *info, int 
 }
 
 /* A lock changed hands: the others still waiting for it now wait for the new holder. */
-static void new_holder(lab_timeline *tl, row_state *states, int holder, const char *object,
+static bool waits_for(const lab_span *span, const object_info *info)
+{
+    return span->state == LAB_STATE_WAITING && span->address == info->object &&
+           strcmp(kind_or_object(span->kind), info->kind) == 0;
+}
+
+static void new_holder(lab_timeline *tl, row_state *states, int holder, const object_info *info,
                        double t)
 {
     for (size_t k = 0; k < tl->row_count; k++) {
         lab_span *current = &states[k].current;
-        if ((int)k == holder || !states[k].open || current->state != LAB_STATE_WAITING ||
-            strcmp(current->object, object) != 0 || current->owner == holder)
+        if ((int)k == holder || !states[k].open || !waits_for(current, info) ||
+            current->owner == holder)
             continue;
         lab_span next = *current;
         next.owner = holder;
@@ -181,10 +244,16 @@ static void replay(lab_timeline *tl, row_state *states, objects *table, const st
     const lab_point_event *e = s->event;
     object_info *info = e->point != LAB_POINT_MARK && e->object != NULL
                             ? object_of(table, e->object, e->kind) : NULL;
+    if (info != NULL && info->inside_object)
+        return;   /* the mutex inside a library object, not a lock of the demo */
     lab_span next = {.state = LAB_STATE_RUNNING, .owner = -1, .file = e->file, .line = e->line};
     switch (e->point) {
     case LAB_POINT_START:
         row->begin = t;
+        if (info != NULL) {   /* a thread's memory may be another thread's later */
+            info->thread_row = s->row;
+            snprintf(info->name, sizeof info->name, "%s", row->name);
+        }
         switch_to(row, state, t, &next);
         break;
     case LAB_POINT_END:
@@ -201,6 +270,7 @@ static void replay(lab_timeline *tl, row_state *states, objects *table, const st
         next.kind = e->kind;
         if (info != NULL) {
             snprintf(next.object, sizeof next.object, "%s", info->name);
+            next.address = info->object;
             next.owner = is_lock(e->kind) && info->holder != s->row ? info->holder
                          : info->thread_row;
         }
@@ -208,11 +278,16 @@ static void replay(lab_timeline *tl, row_state *states, objects *table, const st
         break;
     case LAB_POINT_GET:
     case LAB_POINT_TIMEOUT: {
-        bool awaited = state->open && state->current.state == LAB_STATE_WAITING && info != NULL &&
-                       strcmp(state->current.object, info->name) == 0;
+        bool waiting = state->open && state->current.state == LAB_STATE_WAITING;
+        bool awaited = waiting && info != NULL && waits_for(&state->current, info);
+        /* A wait for any of several (as_completed: WAIT on the iterator, GET of one future)
+         * ends with the one it got, as long as that is not a lock taken inside the wait. */
+        if (waiting && !awaited && info != NULL && !is_lock(e->kind) &&
+            !is_lock(state->current.kind))
+            awaited = true;
         if (e->point == LAB_POINT_GET && info != NULL && is_lock(e->kind)) {
             info->holder = s->row;
-            new_holder(tl, states, s->row, info->name, t);
+            new_holder(tl, states, s->row, info, t);
             if (info->open_holds >= 0 && tl->holds[info->open_holds].row != s->row)
                 end_hold(tl, table, info, -1, t);   /* a missed release: one holder at a time */
         }
@@ -310,12 +385,27 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
      * thread first ran. */
     for (size_t i = 0; i < n; i++) {
         const lab_point_event *e = steps[i].event;
-        if (e->point == LAB_POINT_START && e->object != NULL) {
+        if (e->point != LAB_POINT_MARK && e->object != NULL && !is_mutex(e->kind))
+            object_of(&table, e->object, e->kind);
+        if (e->point == LAB_POINT_START && e->object != NULL &&
+            object_of(&table, e->object, e->kind)->thread_row < 0) {
             object_info *info = object_of(&table, e->object, e->kind);
             info->thread_row = steps[i].row;
             snprintf(info->name, sizeof info->name, "%s", tl->rows[steps[i].row].name);
         }
     }
+    for (size_t i = 0; i < n; i++) {   /* every object is known now: which mutexes are inside */
+        const lab_point_event *e = steps[i].event;
+        if (e->object != NULL && is_mutex(e->kind)) {
+            object_info *info = object_of(&table, e->object, e->kind);
+            info->used_outside |= !in_library(e->file);
+            info->inside_object = has_other_kind(&table, e->object);
+        }
+    }
+    for (size_t i = 0; i < table.size; i++)   /* a named object that reported nothing itself */
+        if (table.slots[i].object != NULL && is_mutex(table.slots[i].kind) &&
+            !table.slots[i].used_outside)
+            table.slots[i].inside_object = true;
     for (size_t i = 0; i < n; i++) {
         double t = (steps[i].at - origin) * speed;
         if (t < 0)

@@ -28,6 +28,7 @@ typedef struct lab_span {
     const char *kind;        /* WAITING: "lock", "semaphore", "thread" (a join)...; else NULL */
     char object[32];         /* WAITING: the object's name */
     int owner;               /* WAITING for a lock: the row that held it, else -1 */
+    const void *address;     /* WAITING: the object's address (names may repeat) */
     bool timed_out;          /* WAITING ended by a TIMEOUT */
     const char *file;        /* where the span began */
     int line;
@@ -89,6 +90,8 @@ void lab_timeline_free(lab_timeline *timeline);
 
 /* "running", "sleeping", "waiting". */
 const char *lab_state_name(lab_state state);
+/* Whether a point kind is a lock that one thread holds at a time ("lock", "rlock", "mutex"). */
+bool lab_kind_is_lock(const char *kind);
 /* What a span is, for a label: "running", "sleeping", "lock counter lock (held by t0)". */
 void lab_span_describe(const lab_timeline *timeline, const lab_span *span, char *text,
                        size_t size);

@@ -22,13 +22,16 @@ typedef struct cell {
     long span;           /* index of the span shown, -1 for none */
 } cell;
 
-enum { GREEN = 32, YELLOW = 33, BLUE = 34, MAGENTA = 35, RED = 31 };
+/* Colours readable on a light and on a dark terminal alike: no yellow or cyan (faint on
+ * white), a bright blue (plain blue is faint on black); marks are bold, in the text colour. */
+enum { RED = 31, GREEN = 32, MAGENTA = 35, BRIGHT_BLUE = 94, BOLD = 1 };
 
 static char letter_of(const lab_span *span)
 {
     static const struct { const char *kind; char letter; } letters[] = {
-        {"lock", 'L'},  {"semaphore", 'S'}, {"event", 'E'},  {"condition", 'C'}, {"queue", 'Q'},
-        {"future", 'F'}, {"thread", 'J'},   {"barrier", 'B'}, {"timer", 'T'},
+        {"lock", 'L'},  {"mutex", 'L'},    {"semaphore", 'S'}, {"event", 'E'},  {"condition", 'C'}, {"queue", 'Q'},
+        {"future", 'F'}, {"thread", 'J'},   {"barrier", 'B'}, {"timer", 'T'},   {"pool", 'P'},
+        {"result", 'R'},
     };
     if (span->state == LAB_STATE_RUNNING)
         return '=';
@@ -45,8 +48,8 @@ static int colour_of(const lab_span *span)
     if (span->state == LAB_STATE_RUNNING)
         return GREEN;
     if (span->state == LAB_STATE_SLEEPING)
-        return BLUE;
-    return letter_of(span) == 'L' ? RED : YELLOW;
+        return BRIGHT_BLUE;
+    return letter_of(span) == 'L' ? RED : MAGENTA;
 }
 
 static const char *legend_of(char letter)
@@ -63,6 +66,8 @@ static const char *legend_of(char letter)
     case 'J': return "join";
     case 'B': return "barrier";
     case 'T': return "timer";
+    case 'P': return "pool (a worker waits for a task)";
+    case 'R': return "result";
     case '*': return "mark";
     case '|': return "ended";
     default: return "other wait";
@@ -106,9 +111,36 @@ static void fill_row(const lab_row *row, cell *cells, int width, double per_colu
     }
 }
 
-/* Write "[object held by owner]" into a wait's run of cells when it fits. */
+/* Whether spans a and b wait for one object. */
+static bool same_wait(const lab_span *a, const lab_span *b)
+{
+    return a->state == LAB_STATE_WAITING && b->state == LAB_STATE_WAITING &&
+           a->address == b->address && strcmp(a->object, b->object) == 0;
+}
+
+/* Write "[object held by owner]" into a wait's run of cells when it fits; a wait split in
+ * short spans (a lock changing hands while the thread queues) gets "[object]" over the
+ * whole run instead. */
 static void label_waits(const lab_timeline *tl, const lab_row *row, cell *cells, int width)
 {
+    for (int c = 0; c < width;) {   /* first the runs of one object, wider than a span */
+        long k = cells[c].span;
+        int end = c + 1;
+        while (k >= 0 && end < width && cells[end].span >= 0 &&
+               same_wait(&row->spans[k], &row->spans[cells[end].span]))
+            end++;
+        if (k >= 0 && row->spans[k].state == LAB_STATE_WAITING && cells[end - 1].span != k) {
+            char text[64];
+            snprintf(text, sizeof text, "[%s]", row->spans[k].object);
+            int length = (int)strlen(text);
+            if (length <= end - c - 1)
+                for (int i = 0; i < length; i++)
+                    cells[c + 1 + i].c = text[i];
+            for (int i = c; i < end; i++)
+                cells[i].span = -2 - k;   /* labelled: not again per span below */
+        }
+        c = end;
+    }
     for (int c = 0; c < width;) {
         int end = c;
         while (end < width && cells[end].span == cells[c].span)
@@ -247,7 +279,7 @@ void lab_timeline_chart(const lab_timeline *tl, const char *title, FILE *out, in
                 continue;
             int c = (int)(tl->marks[m].at / per_column);
             c = c >= width ? width - 1 : c;
-            cells[c] = (cell){'*', MAGENTA, -1};
+            cells[c] = (cell){'*', BOLD, -1};
             used['*'] = true;
         }
         fprintf(out, "%-*.*s |", name_width, name_width, row->name);

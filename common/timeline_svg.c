@@ -32,13 +32,21 @@ static void put_text(FILE *out, const char *text)
     }
 }
 
+/* The palette: dark enough for white labels and distinct on the picture's own white
+ * background (which it keeps on a dark page); no yellow. */
+#define RUNNING "#2e7d32"
+#define SLEEPING "#64b5f6"
+#define LOCK_WAIT "#c62828"
+#define OTHER_WAIT "#00838f"
+#define MARK "#8e24aa"
+
 static const char *fill_of(const lab_span *span)
 {
     if (span->state == LAB_STATE_RUNNING)
-        return "#43a047";
+        return RUNNING;
     if (span->state == LAB_STATE_SLEEPING)
-        return "#90caf9";
-    return span->kind != NULL && strstr(span->kind, "lock") != NULL ? "#e53935" : "#ffb300";
+        return SLEEPING;
+    return lab_kind_is_lock(span->kind) ? LOCK_WAIT : OTHER_WAIT;
 }
 
 static double x_of(const lab_timeline *tl, double t)
@@ -120,7 +128,7 @@ static void put_marks_and_flows(FILE *out, const lab_timeline *tl)
         put_text(out, flow->object);
         fputs(")</title></line>\n", out);
     }
-    fputs("</g>\n<g class=\"marks\" fill=\"#8e24aa\" font-size=\"11\">\n", out);
+    fputs("</g>\n<g class=\"marks\" fill=\"" MARK "\" font-size=\"11\">\n", out);
     for (size_t i = 0; i < tl->mark_count; i++) {
         const lab_mark *mark = &tl->marks[i];
         double x = x_of(tl, mark->at), y = lane_middle((size_t)mark->row) - BAR / 2;
@@ -138,10 +146,10 @@ static void put_marks_and_flows(FILE *out, const lab_timeline *tl)
 static void put_legend(FILE *out, double y)
 {
     static const struct { const char *fill, *text; } items[] = {
-        {"#43a047", "running"},        {"#90caf9", "sleeping"},
-        {"#e53935", "waiting for a lock"},
-        {"#ffb300", "waiting (semaphore, event, queue, join...)"},
-        {"#8e24aa", "mark"},
+        {RUNNING, "running"},        {SLEEPING, "sleeping"},
+        {LOCK_WAIT, "waiting for a lock"},
+        {OTHER_WAIT, "waiting (semaphore, event, queue, join...)"},
+        {MARK, "mark"},
     };
     double x = LEFT;
     fputs("<g class=\"legend\" font-size=\"12\">\n", out);

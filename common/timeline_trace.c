@@ -94,7 +94,7 @@ int lab_timeline_write_trace(const lab_timeline *tl, const char *program, FILE *
             fprintf(out, ",\"cat\":\"held\",\"ph\":\"%s\",\"id\":", end ? "e" : "b");
             /* A lock: one track (its holds never overlap); a semaphore: one per holder. */
             char id[80];
-            snprintf(id, sizeof id, strstr(hold->kind, "lock") ? "%s" : "%s/%s", hold->object,
+            snprintf(id, sizeof id, lab_kind_is_lock(hold->kind) ? "%s" : "%s/%s", hold->object,
                      tl->rows[hold->row].name);
             put_string(out, id);
             fprintf(out, ",\"ts\":%.3f,\"pid\":1,\"tid\":%d,\"args\":{\"holder\":",

@@ -152,7 +152,7 @@ START_TEST(only_named_mutexes_report)
     ck_assert_uint_eq(logs[0].count, 4);   /* uncontended: GET, RELEASE; then SLEEP, WOKE */
     ck_assert_int_eq(logs[0].events[0].point, LAB_POINT_GET);
     ck_assert_ptr_eq(logs[0].events[0].object, &named);
-    ck_assert_str_eq(logs[0].events[0].kind, "lock");
+    ck_assert_str_eq(logs[0].events[0].kind, "mutex");
     ck_assert_int_eq(logs[0].events[1].point, LAB_POINT_RELEASE);
     ck_assert_int_eq(logs[0].events[2].point, LAB_POINT_SLEEP);
     ck_assert_int_eq(logs[0].events[3].point, LAB_POINT_WOKE);
@@ -196,6 +196,45 @@ START_TEST(reading_while_threads_record)
 }
 END_TEST
 
+/* A point's time is on lab_now()'s clock (CLOCK_MONOTONIC), whether it was stamped from
+ * the TSC or from the clock itself; and a point made after another thread's point (here
+ * after joining it) is not stamped before it. */
+static void *one_mark(void *arg)
+{
+    (void)arg;
+    lab_point(LAB_POINT_MARK, label, "test");
+    return NULL;
+}
+
+START_TEST(stamps_are_on_the_monotonic_clock)
+{
+    lab_points_enable();
+    double before = lab_now();
+    lab_point(LAB_POINT_MARK, label, "test");
+    double between = lab_now();
+    lab_sleep(0.02);   /* real seconds at speed 1: the reading measures the TSC's rate */
+    lab_thread_join(lab_thread_start(one_mark, NULL, LAB_THREAD_NOT_DAEMON, "marker"));
+    lab_point(LAB_POINT_MARK, label, "test");
+    double after = lab_now();
+    lab_point_log *logs;
+    size_t count = lab_points_collect(&logs);
+    const lab_point_log *main_log = log_named(logs, count, "main");
+    const lab_point_log *marker = log_named(logs, count, "marker");
+    const lab_point_event *first = &main_log->events[0];
+    const lab_point_event *last = &main_log->events[main_log->count - 1];
+    ck_assert_int_eq(first->point, LAB_POINT_MARK);
+    ck_assert_int_eq(last->point, LAB_POINT_MARK);
+    /* A microsecond of slack: the rate is measured, not known. */
+    ck_assert_msg(first->at >= before - 1e-6 && first->at <= between + 1e-6,
+                  "%.9f not in [%.9f, %.9f]", first->at, before, between);
+    ck_assert_msg(last->at <= after + 1e-6, "%.9f after %.9f", last->at, after);
+    ck_assert_uint_eq(marker->count, 3);   /* START, the mark, END */
+    ck_assert(marker->events[1].at >= first->at);
+    ck_assert(last->at >= marker->events[2].at);
+    lab_points_free(logs, count);
+}
+END_TEST
+
 START_TEST(kind_names)
 {
     ck_assert_str_eq(lab_point_kind_name(LAB_POINT_WAIT), "wait");
@@ -217,6 +256,7 @@ static Suite *make_point_suite(void)
     tcase_add_test(tc, only_named_mutexes_report);
     tcase_add_test(tc, reading_while_threads_record);
     tcase_add_test(tc, kind_names);
+    tcase_add_test(tc, stamps_are_on_the_monotonic_clock);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
-# make-timelines — the SVG timelines the docs show: each demo of the list run once with a
-# fixed --seed and --speed, its --timeline=FILE.svg written to docs/timelines/<demo>.svg.
-# Timing differs a little from run to run (threads really run), so the pictures are
-# regenerated, not compared byte for byte; tests/tools/render-svgs.sh checks they render.
-# Usage: tests/tools/make-timelines.sh [build/debug] [demo...]
+# make-timelines — the SVG timelines the docs show (`make timelines`): each demo listed in
+# tests/tools/timelines.txt run once with --seed 1 --speed 20 --quiet and its own flags, its
+# --timeline=FILE.svg written to docs/timelines/<demo>.svg. Threads really run, so bar
+# lengths differ a little between runs; tests/test_timeline_lessons.c compares a committed
+# picture with a fresh run in a normalised form (rows and the states in each), and
+# tests/tools/render-svgs.sh checks that every picture renders.
+# Usage: tests/tools/make-timelines.sh [build/debug] [demo...]   (default: every listed demo)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build/debug}
 shift || true
-demos=("$@")
-[ ${#demos[@]} -gt 0 ] || demos=(mutex join)
 mkdir -p "$root/docs/timelines"
-for demo in "${demos[@]}"; do
-    args=(--seed 1 --speed 20)
-    case "$demo" in
-        mutex) args+=(--threads 4) ;;
-    esac
-    "$build/$demo" "${args[@]}" --quiet --timeline="$root/docs/timelines/$demo.svg" >/dev/null
-    echo "make-timelines: docs/timelines/$demo.svg ($demo ${args[*]})"
-done
+status=0
+while read -r demo flags; do
+    case "$demo" in '' | '#'*) continue ;; esac
+    if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$demo"; then
+        continue
+    fi
+    read -r -a args <<<"--seed 1 --speed 20 --quiet $flags"
+    svg="$root/docs/timelines/$demo.svg"
+    if "$build/$demo" "${args[@]}" --timeline="$svg" >/dev/null 2>"$root/docs/timelines/.err"; then
+        echo "make-timelines: docs/timelines/$demo.svg ($demo ${args[*]})"
+    else
+        echo "make-timelines: $demo ${args[*]} failed:" >&2
+        cat "$root/docs/timelines/.err" >&2
+        status=1
+    fi
+done <"$root/tests/tools/timelines.txt"
+rm -f "$root/docs/timelines/.err"
+exit $status
