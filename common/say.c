@@ -269,8 +269,14 @@ static void write_all(const char *text, size_t length)
     }
 }
 
+/* The result: line is the last line on stdout, by contract: once it is out, a daemon thread
+ * still talking while the program exits must not add a line after it. Under output_lock. */
+static bool result_written;
+
 static void finish(buffer *b)
 {
+    if (result_written)
+        return;
     b->text[b->used++] = '\n';
     write_all(b->text, b->used);
 }
@@ -352,5 +358,6 @@ void lab_result(const char *format, ...)
     add_text(&line, " seed=%" PRIu64, lab_rng_seed());
     lab_pthread_mutex_lock(&output_lock);
     finish(&line);
+    result_written = true;
     lab_pthread_mutex_unlock(&output_lock);
 }

@@ -40,8 +40,8 @@ void say(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* One line without the prefix (headings, tables); wrapped; silenced by --quiet like say(). */
 void lab_print(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
-/* The machine-checkable summary, always printed, never wrapped, meant to be the last
- * stdout line:
+/* The machine-checkable summary, always printed, never wrapped, and the last stdout line:
+ * story lines that come after it (a daemon thread cut off at exit) are not printed.
  *     result: <your key=value pairs> seed=<the run's seed>                        */
 void lab_result(const char *format, ...) __attribute__((format(printf, 1, 2)));
 

@@ -374,14 +374,28 @@ static const char *source_dir(void)
     return dir;
 }
 
-/* Replace every copy of from in text (in place; to is not longer than from). */
-static void replace_all(char *text, const char *from, const char *to)
+/* Replace every copy of from in *text by to (any lengths): *text is reallocated. */
+static void replace_all(char **text, const char *from, const char *to)
 {
-    char *p;
-    while ((p = strstr(text, from)) != NULL) {
-        memcpy(p, to, strlen(to));
-        memmove(p + strlen(to), p + strlen(from), strlen(p + strlen(from)) + 1);
+    size_t copies = 0, from_length = strlen(from), to_length = strlen(to);
+    for (const char *p = *text; (p = strstr(p, from)) != NULL; p += from_length)
+        copies++;
+    char *out = malloc(strlen(*text) + copies * to_length + 1);
+    ck_assert_ptr_nonnull(out);
+    char *w = out;
+    for (const char *r = *text, *p; ; r = p + from_length) {
+        p = strstr(r, from);
+        size_t keep = p != NULL ? (size_t)(p - r) : strlen(r);
+        memcpy(w, r, keep);
+        w += keep;
+        if (p == NULL)
+            break;
+        memcpy(w, to, to_length);
+        w += to_length;
     }
+    *w = '\0';
+    free(*text);
+    *text = out;
 }
 
 START_TEST(the_worked_examples_are_what_the_programs_print)
@@ -410,7 +424,7 @@ START_TEST(the_worked_examples_are_what_the_programs_print)
             ck_assert_msg(run.exit_code == 0, "%s: exit %d", block, run.exit_code);
             char shown[256];
             snprintf(shown, sizeof shown, "build/debug/%s", name);
-            replace_all(run.out, demo_path(name), shown);
+            replace_all(&run.out, demo_path(name), shown);
             ck_assert_msg(
                 strcmp(run.out, output) == 0 || (strlen(run.out) == strlen(output) + 1 &&
                                                  strncmp(run.out, output, strlen(output)) == 0),

@@ -62,6 +62,29 @@ START_TEST(quiet_keeps_only_the_result_line)
 }
 END_TEST
 
+static void story_after_the_result(void *unused)
+{
+    (void)unused;
+    lab_rng_set_seed(7);
+    say("before");
+    lab_result("done=1");
+    say("a daemon still talking at exit");   /* must not land after the result line */
+    lab_print("nor this");
+}
+
+START_TEST(nothing_is_printed_after_the_result_line)
+{
+    child_run run = run_in_child(story_after_the_result, NULL, 10);
+    assert_exit_ok(&run);
+    ck_assert_int_eq(count_lines_with(run.out, "before"), 1);
+    ck_assert_int_eq(count_lines_with(run.out, "daemon"), 0);
+    ck_assert_int_eq(count_lines_with(run.out, "nor this"), 0);
+    const char *last = strstr(run.out, "result: done=1 seed=7\n");
+    ck_assert_msg(last != NULL && last[strlen("result: done=1 seed=7\n")] == '\0', "%s", run.out);
+    child_run_free(&run);
+}
+END_TEST
+
 /* Columns of one output line: escapes take none, a UTF-8 sequence one (or two for the
  * CJK block the tests print). */
 static int line_columns(const char *line, size_t length)
@@ -436,6 +459,7 @@ static Suite *say_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, lines_carry_elapsed_time_and_thread_name);
     tcase_add_test(tc, quiet_keeps_only_the_result_line);
+    tcase_add_test(tc, nothing_is_printed_after_the_result_line);
     tcase_add_test(tc, long_lines_are_cut_short_and_marked);
     tcase_add_test(tc, long_story_lines_wrap_under_the_text);
     tcase_add_test(tc, stamps_count_class_seconds);
