@@ -314,6 +314,14 @@ static name_slot *find_slot(const void *object)
     return NULL;
 }
 
+/* Names replaced by a rename: kept (a reader may still hold one), and reachable from here,
+ * so a leak checker does not take them for lost. Under names_lock. */
+typedef struct retired_name {
+    struct retired_name *next;
+    char *text;
+} retired_name;
+static retired_name *retired_names;
+
 void lab_point_name(const void *object, const char *name)
 {
     if (object == NULL || name == NULL)
@@ -325,7 +333,13 @@ void lab_point_name(const void *object, const char *name)
     LAB_CHECK(pthread_mutex_lock(&names_lock));
     name_slot *slot = find_slot(object);
     if (slot != NULL && atomic_load_explicit(&slot->object, memory_order_relaxed) == object) {
-        /* The old text may be being read: it is left in place (renaming is rare). */
+        /* The old text may be being read: it is kept, on the retired list (renaming is rare). */
+        retired_name *old = malloc(sizeof *old);
+        if (old != NULL) {
+            old->text = atomic_load_explicit(&slot->name, memory_order_relaxed);
+            old->next = retired_names;
+            retired_names = old;
+        }
         atomic_store_explicit(&slot->name, text, memory_order_release);
     } else if (slot != NULL && names_used < LAB_POINT_NAMES) {
         atomic_store_explicit(&slot->name, text, memory_order_relaxed);

@@ -549,7 +549,7 @@ typedef struct picture_run {
 
 static int read_picture_runs(const char *root, picture_run *runs, int most)
 {
-    char path[4200];
+    char path[4300];   /* the root (up to 4200) and the file name */
     snprintf(path, sizeof path, "%s/tests/tools/timelines.txt", root);
     FILE *file = fopen(path, "r");
     if (file == NULL)
