@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 /* One future's place in an iterator: the watch hung on it. */
@@ -49,6 +50,35 @@ static void notify(lab_future_watch *watch)
     lab_pthread_mutex_unlock(&it->lock);
 }
 
+/* A future and its position, to find duplicates by sorting (see first_positions). */
+typedef struct position {
+    const lab_future *future;
+    size_t index;
+} position;
+
+static int by_future_then_index(const void *a, const void *b)
+{
+    const position *x = a, *y = b;
+    if (x->future != y->future)
+        return (uintptr_t)x->future < (uintptr_t)y->future ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* first[i] = whether futures[i] appears at no earlier position. Sorting the (future,
+ * position) pairs puts the copies of one future side by side, earliest first: O(n log n),
+ * where comparing every position with every earlier one was O(n^2) (100 000 futures:
+ * 5 * 10^9 comparisons, seconds of work before the first result). */
+static void first_positions(lab_future *const *futures, size_t count, bool *first)
+{
+    position *sorted = lab_calloc(count + 1, sizeof *sorted);
+    for (size_t i = 0; i < count; i++)
+        sorted[i] = (position){futures[i], i};
+    qsort(sorted, count, sizeof *sorted, by_future_then_index);
+    for (size_t k = 0; k < count; k++)
+        first[sorted[k].index] = k == 0 || sorted[k].future != sorted[k - 1].future;
+    free(sorted);
+}
+
 static lab_futures_as_completed *start(lab_future *const *futures, size_t count, bool timed, double class_seconds)
 {
     lab_futures_as_completed *it = lab_calloc(1, sizeof *it);
@@ -61,13 +91,12 @@ static lab_futures_as_completed *start(lab_future *const *futures, size_t count,
     it->timed = timed;
     if (timed)
         it->deadline = lab_deadline(class_seconds);
+    bool *first = lab_calloc(count + 1, sizeof *first);
+    first_positions(futures, count, first);
     for (size_t i = 0; i < count; i++) {
         it->futures[i] = futures[i];
-        bool duplicate = false;
-        for (size_t k = 0; k < i && !duplicate; k++)
-            duplicate = futures[k] == futures[i];
-        if (duplicate)
-            continue;   /* handed out once, at its first position */
+        if (!first[i])
+            continue;   /* a duplicate: handed out once, at its first position */
         it->unique++;
         it->slots[i] = (slot){.watch.notify = notify, .iterator = it, .index = i};
         if (lab_future_watch_add(futures[i], &it->slots[i].watch)) {   /* done already: it comes first */
@@ -78,6 +107,7 @@ static lab_futures_as_completed *start(lab_future *const *futures, size_t count,
             it->slots[i].hung = true;
         }
     }
+    free(first);
     return it;
 }
 
