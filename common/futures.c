@@ -39,7 +39,7 @@ struct lab_futures_as_completed {
     struct timespec deadline;
 };
 
-/* A watched future finished. LOCKING PROTOCOL: called with that future's lock held. */
+/* A watched future finished. LOCKING PROTOCOL: called with that future's room lock held. */
 static void notify(lab_future_watch *watch)
 {
     slot *s = (slot *)watch;
