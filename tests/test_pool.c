@@ -1,7 +1,7 @@
 /* test_pool.c — the thread pool: submit and result, named and lazily started workers,
  * FIFO order, as_completed on staged completions, map in submission order, cancel
  * before start, callbacks in the worker, shutdown (wait or not), submit after shutdown,
- * and 100 000 tiny tasks on 2 workers with nothing lost. */
+ * 100 000 tiny tasks on 2 workers with nothing lost, and detached (fire-and-forget) tasks. */
 #include "support.h"
 
 #include "checked.h"
@@ -581,6 +581,67 @@ START_TEST(a_hundred_thousand_tiny_tasks_on_two_workers_lose_nothing)
 }
 END_TEST
 
+/* Fire and forget: detached tasks have no future; each still runs exactly once, the
+ * joining shutdown waits for all of them, and after it a detached submit is refused. */
+static atomic_int detached_runs[TINY_TASKS];
+
+static int count_detached(void *arg, long *value)
+{
+    atomic_fetch_add(&detached_runs[(long *)arg - tiny_args], 1);
+    *value = 0;
+    return (long *)arg - tiny_args == 7 ? EIO : 0;   /* a failure nobody hears of */
+}
+
+START_TEST(detached_tasks_run_once_and_shutdown_waits_for_them)
+{
+    lab_pool *pool = lab_pool_new(2, "worker");
+    for (long i = 0; i < TINY_TASKS; i++) {
+        tiny_args[i] = i;
+        atomic_store(&detached_runs[i], 0);
+    }
+    for (long i = 0; i < TINY_TASKS; i++)
+        ck_assert_int_eq(lab_pool_submit_detached(pool, count_detached, &tiny_args[i]), 0);
+    ck_assert_int_le(lab_pool_workers_started(pool), 2);
+    lab_pool_shutdown(pool, true);
+    for (long i = 0; i < TINY_TASKS; i++)
+        ck_assert_int_eq(atomic_load(&detached_runs[i]), 1);
+    ck_assert_int_eq(lab_pool_submit_detached(pool, count_detached, &tiny_args[0]), ESHUTDOWN);
+    ck_assert_int_eq(atomic_load(&detached_runs[0]), 1);
+    lab_pool_free(pool);
+}
+END_TEST
+
+/* Detached and future-bearing tasks share one queue, in submission order (one worker). */
+static int record_order(void *arg, long *value)
+{
+    static atomic_int next;
+    int *slot = arg;
+    *slot = atomic_fetch_add(&next, 1);
+    *value = *slot;
+    return 0;
+}
+
+START_TEST(detached_and_plain_tasks_keep_submission_order)
+{
+    lab_pool *pool = lab_pool_new(1, "worker");
+    int ran_at[6];
+    lab_future *futures[3];
+    for (int i = 0; i < 6; i++) {
+        if (i % 2 == 0)
+            futures[i / 2] = lab_pool_submit(pool, record_order, &ran_at[i]);
+        else
+            ck_assert_int_eq(lab_pool_submit_detached(pool, record_order, &ran_at[i]), 0);
+    }
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(lab_future_result(futures[i], NULL), 0);
+    lab_pool_free(pool);   /* the last detached task is over too */
+    for (int i = 1; i < 6; i++)
+        ck_assert_int_eq(ran_at[i], ran_at[i - 1] + 1);
+    for (int i = 0; i < 3; i++)
+        lab_future_free(futures[i]);
+}
+END_TEST
+
 /* Four threads submit at once: nothing is lost, nothing runs twice. */
 static lab_pool *shared_pool;
 static atomic_int shared_runs[4000];
@@ -659,6 +720,8 @@ static Suite *pool_suite(void)
     tcase_add_test(shutdown, shutdown_without_wait_returns_and_the_queue_still_runs);
     tcase_add_test(shutdown, submit_after_shutdown_is_refused);
     tcase_add_test(shutdown, a_hundred_thousand_tiny_tasks_on_two_workers_lose_nothing);
+    tcase_add_loop_test(shutdown, detached_tasks_run_once_and_shutdown_waits_for_them, 0, 3);
+    tcase_add_test(shutdown, detached_and_plain_tasks_keep_submission_order);
     tcase_add_loop_test(shutdown, concurrent_submitters_lose_nothing, 0, 3);
     suite_add_tcase(suite, shutdown);
     return suite;
