@@ -118,8 +118,8 @@ int lab_bsem_try_acquire(lab_bsem *sem)
     /* Take one only if count > 0: a compare-and-swap, so a poll never counts as a waiter. */
     int count = atomic_load_explicit(&sem->count, memory_order_relaxed);
     while (count > 0)
-        if (atomic_compare_exchange_weak_explicit(&sem->count, &count, count - 1, memory_order_acquire,
-                                                  memory_order_relaxed)) {
+        if (atomic_compare_exchange_weak_explicit(&sem->count, &count, count - 1,
+                                                  memory_order_acquire, memory_order_relaxed)) {
             took_one(sem);
             return 0;
         }
@@ -150,8 +150,8 @@ int lab_bsem_release(lab_bsem *sem)
          * (count < 0) mean no permit is left. */
         if ((count > 0 ? count : 0) >= sem->bound)
             return EOVERFLOW;
-    } while (!atomic_compare_exchange_weak_explicit(&sem->count, &count, count + 1, memory_order_release,
-                                                    memory_order_relaxed));
+    } while (!atomic_compare_exchange_weak_explicit(&sem->count, &count, count + 1,
+                                                    memory_order_release, memory_order_relaxed));
     /* Reported before the wake-up, so the woken waiter's GET comes after it. */
     lab_point(LAB_POINT_RELEASE, sem, "semaphore");
     if (count < 0)   /* somebody waits for this permit: wake one */
