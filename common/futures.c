@@ -27,7 +27,8 @@ typedef struct slot {
 
 struct lab_futures_as_completed {
     pthread_mutex_t lock;
-    pthread_cond_t finished_one;   /* signalled when a position is appended */
+    pthread_cond_t finished_one;   /* signalled when a position is appended and the reader sleeps */
+    int readers_asleep;            /* next() calls waiting on finished_one; protected by lock */
     size_t *order;                 /* positions in finishing order; protected by lock */
     size_t finished;               /* entries in order[]; protected by lock */
     size_t handed_out;             /* protected by lock */
@@ -46,7 +47,8 @@ static void notify(lab_future_watch *watch)
     lab_futures_as_completed *it = s->iterator;
     lab_pthread_mutex_lock(&it->lock);
     it->order[it->finished++] = s->index;
-    lab_pthread_cond_signal(&it->finished_one);   /* one thread reads an iterator */
+    if (it->readers_asleep > 0)   /* a reader that is awake will look anyway */
+        lab_pthread_cond_signal(&it->finished_one);
     lab_pthread_mutex_unlock(&it->lock);
 }
 
@@ -147,11 +149,14 @@ int lab_futures_as_completed_next(lab_futures_as_completed *it, size_t *index)
         }
         if (!waited) {   /* it will block: say so, outside the lock (a point may hold us back) */
             waited = true;
-            lab_pthread_mutex_unlock(&it->lock);
-            lab_point(LAB_POINT_WAIT, it, "futures");
-            lab_pthread_mutex_lock(&it->lock);
-            continue;   /* look again: one may have finished meanwhile */
+            if (atomic_load_explicit(&lab_points_on, memory_order_relaxed)) {   /* else: no need */
+                lab_pthread_mutex_unlock(&it->lock);
+                lab_point(LAB_POINT_WAIT, it, "futures");
+                lab_pthread_mutex_lock(&it->lock);
+                continue;   /* look again: one may have finished meanwhile */
+            }
         }
+        it->readers_asleep++;
         if (!it->timed) {
             lab_pthread_cond_wait(&it->finished_one, &it->lock);
         } else {
@@ -161,6 +166,7 @@ int lab_futures_as_completed_next(lab_futures_as_completed *it, size_t *index)
             else
                 LAB_CHECK(rc);
         }
+        it->readers_asleep--;
     }
     lab_pthread_mutex_unlock(&it->lock);
     if (outcome == 0)

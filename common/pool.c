@@ -117,7 +117,10 @@ static void *worker_loop(void *arg)
     lab_pool *pool = arg;
     lab_pthread_mutex_lock(&pool->lock);
     for (;;) {
-        if (pool->queued == 0 && !pool->shutting_down) {   /* it will block: say so, unlocked */
+        /* It will block: say so, unlocked (a point may hold the thread back). When nobody
+         * listens for points, there is no reason to let go of the lock. */
+        if (pool->queued == 0 && !pool->shutting_down
+            && atomic_load_explicit(&lab_points_on, memory_order_relaxed)) {
             lab_pthread_mutex_unlock(&pool->lock);
             lab_point(LAB_POINT_WAIT, pool, "pool");
             lab_pthread_mutex_lock(&pool->lock);
