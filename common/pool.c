@@ -162,33 +162,39 @@ static void ring_make_room(lab_pool *pool)
     pool->head = 0;
 }
 
-/* Queue one task. Returns 0 or ESHUTDOWN (then nothing is queued and nothing kept). */
-static int enqueue(lab_pool *pool, task t)
+/* Queue n tasks (in this order) under one lock. Returns 0 or ESHUTDOWN (then nothing is
+ * queued and nothing kept). */
+static int enqueue(lab_pool *pool, const task *tasks, size_t n)
 {
     lab_pthread_mutex_lock(&pool->lock);
     if (pool->shutting_down) {
         lab_pthread_mutex_unlock(&pool->lock);
         return ESHUTDOWN;
     }
-    ring_make_room(pool);
-    pool->ring[(pool->head + pool->queued) % pool->capacity] = t;
-    pool->queued++;
-    /* More queued tasks than idle workers: one more worker, if the pool may grow. */
-    int idle = atomic_load_explicit(&pool->idle, memory_order_acquire);
-    if (pool->queued > (size_t)idle && pool->started < pool->max_workers) {
-        pool->workers[pool->started] = lab_thread_start(worker_loop, pool, LAB_THREAD_DAEMON, "%s-%d",
-                                                        pool->prefix, pool->started);
-        pool->started++;
-        atomic_fetch_add_explicit(&pool->idle, 1, memory_order_relaxed);   /* idle until it takes a task */
+    for (size_t i = 0; i < n; i++) {
+        ring_make_room(pool);
+        pool->ring[(pool->head + pool->queued) % pool->capacity] = tasks[i];
+        pool->queued++;
+        /* More queued tasks than idle workers: one more worker, if the pool may grow. */
+        int idle = atomic_load_explicit(&pool->idle, memory_order_acquire);
+        if (pool->queued > (size_t)idle && pool->started < pool->max_workers) {
+            pool->workers[pool->started] = lab_thread_start(worker_loop, pool, LAB_THREAD_DAEMON,
+                                                            "%s-%d", pool->prefix, pool->started);
+            pool->started++;
+            atomic_fetch_add_explicit(&pool->idle, 1, memory_order_relaxed);   /* until it takes one */
+        }
     }
-    /* Wake a sleeper, if there is one. A worker that is not asleep is running a task or on
-     * its way back to the queue, where it will find this one: signalling it would be work
-     * for nothing. (sleeping is exact: a worker counts itself under this lock, and the
-     * lock is not free until it really waits.) */
-    if (pool->sleeping > 0)
+    /* Wake sleepers, if there are any. A worker that is not asleep is running a task or on
+     * its way back to the queue, where it will find these: signalling it would be work for
+     * nothing. (sleeping is exact: a worker counts itself under this lock, and the lock is
+     * not free until it really waits.) */
+    if (pool->sleeping > 0 && (n == 1 || pool->sleeping == 1))
         lab_pthread_cond_signal(&pool->work_arrived);
+    else if (pool->sleeping > 0)
+        lab_pthread_cond_broadcast(&pool->work_arrived);   /* several tasks, several sleepers */
     lab_pthread_mutex_unlock(&pool->lock);
-    lab_point(LAB_POINT_RELEASE, pool, "pool");   /* a task is queued for a worker */
+    for (size_t i = 0; i < n; i++)
+        lab_point(LAB_POINT_RELEASE, pool, "pool");   /* a task is queued for a worker */
     return 0;
 }
 
@@ -198,7 +204,8 @@ lab_future *lab_pool_submit(lab_pool *pool, lab_task_fn fn, void *arg)
     if (future == NULL)
         return NULL;
     lab_future_keep(future);   /* the queue's reference; the worker drops it */
-    int rc = enqueue(pool, (task){.fn = fn, .arg = arg, .future = future});
+    task t = {.fn = fn, .arg = arg, .future = future};
+    int rc = enqueue(pool, &t, 1);
     if (rc != 0) {
         lab_future_free(future);   /* the queue's reference */
         lab_future_free(future);   /* and the caller's */
@@ -211,7 +218,8 @@ lab_future *lab_pool_submit(lab_pool *pool, lab_task_fn fn, void *arg)
 int lab_pool_submit_detached(lab_pool *pool, lab_task_fn fn, void *arg)
 {
     /* No future at all: the task goes into the ring by value, so this allocates nothing. */
-    return enqueue(pool, (task){.fn = fn, .arg = arg, .future = NULL});
+    task t = {.fn = fn, .arg = arg, .future = NULL};
+    return enqueue(pool, &t, 1);
 }
 
 void lab_pool_shutdown(lab_pool *pool, bool wait)
@@ -271,6 +279,8 @@ struct lab_pool_map {
     struct timespec deadline;
 };
 
+enum { MAP_BATCH = 64 };   /* tasks a map queues under one lock */
+
 static lab_pool_map *map_start(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size,
                                bool timed, double class_seconds)
 {
@@ -280,13 +290,26 @@ static lab_pool_map *map_start(lab_pool *pool, lab_task_fn fn, void *items, size
     map->timed = timed;
     if (timed)
         map->deadline = lab_deadline(class_seconds);   /* from the call, as Python's */
-    for (size_t i = 0; i < count; i++) {
-        map->futures[i] = lab_pool_submit(pool, fn, (char *)items + i * item_size);
-        if (map->futures[i] == NULL) {   /* shut down meanwhile: take back what was queued */
-            int error = errno;
-            map->count = i;
+    /* Submit in batches: one lock for MAP_BATCH tasks instead of one each (the workers
+     * get the lock between batches, so they start on the first ones at once). */
+    for (size_t first = 0; first < count; first += MAP_BATCH) {
+        size_t n = count - first < MAP_BATCH ? count - first : MAP_BATCH;
+        task batch[MAP_BATCH];
+        for (size_t k = 0; k < n; k++) {
+            lab_future *future = lab_future_new();
+            lab_future_keep(future);   /* the queue's reference; the worker drops it */
+            map->futures[first + k] = future;
+            batch[k] = (task){.fn = fn, .arg = (char *)items + (first + k) * item_size, .future = future};
+        }
+        int rc = enqueue(pool, batch, n);
+        if (rc != 0) {   /* shut down meanwhile: take back what was queued */
+            for (size_t k = 0; k < n; k++) {
+                lab_future_free(map->futures[first + k]);   /* the queue's reference */
+                lab_future_free(map->futures[first + k]);   /* and the map's */
+            }
+            map->count = first;
             lab_pool_map_free(map);
-            errno = error;
+            errno = rc;
             return NULL;
         }
     }

@@ -90,6 +90,8 @@ static int record_name(void *arg, long *value)
     return 0;
 }
 
+static int echo(void *arg, long *value);   /* *(long *)arg, below */
+
 static const int numbers[GATES] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
 /* ---- basics ---- */
@@ -333,6 +335,29 @@ START_TEST(map_yields_in_submission_order)
         ck_assert_int_eq(value, ms[i]);
     }
     ck_assert_int_eq(lab_pool_map_next(map, &value), LAB_FUTURE_END);
+    lab_pool_map_free(map);
+    lab_pool_free(pool);
+}
+END_TEST
+
+/* A map longer than one batch of submissions (pool.c queues them 64 at a time): every
+ * result, in order, each task run once. */
+START_TEST(a_long_map_yields_every_result_in_order)
+{
+    enum { LONG_MAP = 1000 };
+    static long items[LONG_MAP];
+    for (long i = 0; i < LONG_MAP; i++)
+        items[i] = i * 3;
+    lab_pool *pool = lab_pool_new(3, "worker");
+    lab_pool_map *map = lab_pool_map_new(pool, echo, items, LONG_MAP, sizeof items[0]);
+    ck_assert_ptr_nonnull(map);
+    long value;
+    for (long i = 0; i < LONG_MAP; i++) {
+        ck_assert_int_eq(lab_pool_map_next(map, &value), 0);
+        ck_assert_int_eq(value, i * 3);
+    }
+    ck_assert_int_eq(lab_pool_map_next(map, &value), LAB_FUTURE_END);
+    ck_assert_int_le(lab_pool_workers_started(pool), 3);
     lab_pool_map_free(map);
     lab_pool_free(pool);
 }
@@ -709,6 +734,7 @@ static Suite *pool_suite(void)
     tcase_add_test(order, as_completed_on_staged_delays_yields_each_once);
     tcase_add_test(order, as_completed_takes_futures_from_two_pools);
     tcase_add_test(order, map_yields_in_submission_order);
+    tcase_add_test(order, a_long_map_yields_every_result_in_order);
     tcase_add_test(order, map_reports_a_failure_in_its_place);
     tcase_add_test(order, map_times_out_from_the_call_then_goes_on);
     tcase_add_test(order, freeing_a_map_early_cancels_what_has_not_started);
