@@ -66,7 +66,11 @@ lab_pool *lab_pool_new(int max_workers, const char *name_prefix)
         max_workers = cpus > 0 ? (int)cpus : 1;
     }
     lab_pool *pool = lab_calloc(1, sizeof *pool);
-    int rc = pthread_mutex_init(&pool->lock, NULL);
+    /* Adaptive: the pool's critical sections are a few instructions (take a task, put
+     * one), so a thread that finds the lock taken spins a moment before it sleeps; with
+     * the submitter and the workers all at the queue, sleeping on every collision cost
+     * two system calls each time. */
+    int rc = lab_pthread_mutex_init_kind(&pool->lock, PTHREAD_MUTEX_ADAPTIVE_NP);
     if (rc == 0 && (rc = lab_pthread_cond_init_monotonic(&pool->work_arrived)) != 0)
         lab_pthread_mutex_destroy(&pool->lock);
     if (rc == 0 && (rc = lab_pthread_cond_init_monotonic(&pool->all_joined)) != 0) {
