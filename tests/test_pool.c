@@ -421,6 +421,50 @@ START_TEST(freeing_a_map_early_cancels_what_has_not_started)
 }
 END_TEST
 
+/* Workers that sleep are woken for new work, several at once when a map queues several
+ * tasks (submit signals only counted sleepers; a batch broadcasts): four tasks that each
+ * wait (at most 5 s) until all four are running can only all succeed if all four
+ * sleeping workers woke. */
+static atomic_int gathered;
+
+static int gather_four(void *arg, long *value)
+{
+    (void)arg;
+    atomic_fetch_add(&gathered, 1);
+    for (int i = 0; i < 5000 && atomic_load(&gathered) < 4; i++)
+        lab_sleep(0.001);
+    *value = atomic_load(&gathered) >= 4;
+    return 0;
+}
+
+START_TEST(sleeping_workers_all_wake_for_a_batch)
+{
+    gates_close_all();
+    lab_pool *pool = lab_pool_new(4, "worker");
+    lab_future *warm[4];
+    for (int i = 0; i < 4; i++)   /* four workers started, each held at its gate */
+        warm[i] = lab_pool_submit(pool, gated, (void *)&numbers[i]);
+    ck_assert_int_eq(lab_pool_workers_started(pool), 4);
+    for (int i = 0; i < 4; i++)
+        gate_open_now(i);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(lab_future_result(warm[i], NULL), 0);
+        lab_future_free(warm[i]);
+    }
+    lab_sleep(0.02);   /* all four are back asleep by now; correct either way */
+    atomic_store(&gathered, 0);
+    lab_pool_map *map = lab_pool_map_new(pool, gather_four, (void *)numbers, 4, sizeof numbers[0]);
+    long all_four;
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(lab_pool_map_next(map, &all_four), 0);
+        ck_assert_msg(all_four == 1, "task %d never saw four workers running", i);
+    }
+    ck_assert_int_eq(lab_pool_workers_started(pool), 4);
+    lab_pool_map_free(map);
+    lab_pool_free(pool);
+}
+END_TEST
+
 /* ---- cancel, callbacks ---- */
 
 START_TEST(a_queued_task_can_be_cancelled_and_never_runs)
@@ -735,6 +779,7 @@ static Suite *pool_suite(void)
     tcase_add_test(order, as_completed_takes_futures_from_two_pools);
     tcase_add_test(order, map_yields_in_submission_order);
     tcase_add_test(order, a_long_map_yields_every_result_in_order);
+    tcase_add_loop_test(order, sleeping_workers_all_wake_for_a_batch, 0, 3);
     tcase_add_test(order, map_reports_a_failure_in_its_place);
     tcase_add_test(order, map_times_out_from_the_call_then_goes_on);
     tcase_add_test(order, freeing_a_map_early_cancels_what_has_not_started);
