@@ -23,6 +23,9 @@
  * after the internal unlock), RELEASE when set() raised a lowered flag (under the internal
  * lock, before the unlock that lets the waiters go: their GETs come after it).
  *
+ * Fast paths: is_set(), clear(), and a wait() that finds the flag up take no lock (the
+ * flag is an atomic bool); only set() and a wait() that must sleep do.
+ *
  * LOCKING PROTOCOL: the event has its own internal mutex; no function here expects the
  * caller to hold a lock.
  */
@@ -30,28 +33,32 @@
 #define THREADLAB_EVENT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 typedef struct lab_event {
     pthread_mutex_t lock;
     pthread_cond_t changed;       /* broadcast by set() */
-    bool flag;                    /* protected by lock */
+    atomic_bool flag;             /* raised under lock; read and lowered without it (event.c) */
     unsigned long generation;     /* times the flag went up; protected by lock */
     int waiting;                  /* threads blocked in a wait; protected by lock */
+    atomic_int waking;            /* set() calls between their unlock and their wake-up */
 } lab_event;
 
 /* Set up an event with its flag down. Returns 0 or the pthread init error (nothing is
  * left initialised on error). */
 int lab_event_init(lab_event *event);
-/* Tear down an event nobody is waiting on. Aborts on a pthread error (EBUSY: in use). */
+/* Tear down an event nobody is waiting on. Call it before the event's memory goes away
+ * (even when every wait is over): a set() may still be finishing its wake-up call, and
+ * destroy waits for that (set() wakes after it unlocks: event.c says why). Aborts on a
+ * pthread error (EBUSY: in use). */
 void lab_event_destroy(lab_event *event);
 
 /* Raise the flag and wake every waiting thread (set()). Aborts on a pthread error. */
 void lab_event_set(lab_event *event);
-/* Lower the flag (clear()); later waits block until the next set(). Aborts on a pthread
- * error. */
+/* Lower the flag (clear()); later waits block until the next set(). Can't fail. */
 void lab_event_clear(lab_event *event);
-/* Whether the flag is up right now (is_set()): a snapshot. Aborts on a pthread error. */
+/* Whether the flag is up right now (is_set()): a snapshot. Can't fail. */
 bool lab_event_is_set(lab_event *event);
 
 /* Block until the flag is set (wait()); returns at once if it is up. Aborts on a pthread

@@ -37,10 +37,16 @@
  * Scheduling points (point.h), on the future: result reports WAIT when it has to block,
  * then GET (done) or TIMEOUT; finish and a successful cancel report RELEASE.
  *
- * LOCKING PROTOCOL: each future has its own internal mutex; no function here expects the
- * caller to hold a lock. A finishing future calls its watchers (futures.c) with that
- * mutex held; done-callbacks run with no lock held, so a callback may call any function
- * here (on this future or another).
+ * Cost: a future is one small allocation with no mutex or condition variable of its own;
+ * asking whether it is done, or for a result that is ready, is one atomic load, and the
+ * executor's start and finish are one atomic operation each. Only a thread that must sleep,
+ * a done-callback or a watch makes the finisher take a lock (future.c says how).
+ *
+ * LOCKING PROTOCOL: a future has no lock of its own; no function here expects the caller
+ * to hold a lock. Sleeping, the callbacks and the watches use a small set of locks shared
+ * by all futures (future.c's "waiting rooms"). A finishing future calls its watchers
+ * (futures.c) with its room's lock held; done-callbacks run with no lock held, so a
+ * callback may call any function here (on this future or another).
  */
 #ifndef THREADLAB_FUTURE_H
 #define THREADLAB_FUTURE_H
@@ -100,8 +106,8 @@ void lab_future_free(lab_future *future);
 
 /* ---- the executor's side (what the pool uses; any other runner may too) ---- */
 
-/* A new pending future, with one reference (the caller's). Returns NULL with errno set
- * if its mutex or condition variable cannot be made; exits if memory runs out. */
+/* A new pending future, with one reference (the caller's). Never returns NULL (kept
+ * for callers that check): exits if memory runs out. */
 lab_future *lab_future_new(void);
 /* One more owner: each owner calls lab_future_free() once. Can't fail. */
 void lab_future_keep(lab_future *future);
@@ -117,8 +123,8 @@ void lab_future_finish(lab_future *future, int status, long value);
 /* ---- the watchers' side (what futures.c uses to wait for many) ---- */
 
 /* A watch hung on a future: notify(watch) is called once when the future finishes or is
- * cancelled, in the thread that does it, with the future's lock held (so notify must
- * not call any lab_future_ function; it may take its own lock). */
+ * cancelled, in the thread that does it, with the lock of the future's waiting room held
+ * (so notify must not call any lab_future_ function; it may take its own lock). */
 typedef struct lab_future_watch {
     void (*notify)(struct lab_future_watch *watch);
     struct lab_future_watch *next;   /* the future's list: the future's own */

@@ -19,7 +19,7 @@
  * iterator.
  *
  * LOCKING PROTOCOL: each iterator has its own internal mutex; a finishing future takes
- * its own lock, then the iterator's (never the other way round). No function here
+ * its waiting room's lock (future.h), then the iterator's (never the other way round). No function here
  * expects the caller to hold a lock.
  */
 #ifndef THREADLAB_FUTURES_H

@@ -47,7 +47,9 @@
  *   - say.c     the output lock, the --quiet flag and the colour decision (atomics);
  *   - ilock.c   the table of instrumented locks and of the threads that use them (under
  *               its own lock), the records' key, each thread's own record (thread-local);
- *   - interrupt.c the set of signals the "signals" thread waits for.
+ *   - interrupt.c the set of signals the "signals" thread waits for;
+ *   - future.c  64 shared "waiting rooms" (a mutex and a condition variable each) where
+ *               threads sleep on futures, set up on first use (pthread_once).
  * All of it is set before threads start (lab_init) or protected as noted.
  *
  * THE CORE WORDS every demo uses keep short names (docs/contributing.md, rule 2): say,

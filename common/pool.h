@@ -14,6 +14,10 @@
  *     lab_future_free(f);
  *     lab_pool_free(pool);                                 // shutdown(wait=True), then free
  *
+ * Fire and forget: lab_pool_submit_detached(pool, fn, arg) queues a task with no future
+ * (Python: submit() and drop the result), at the cost of putting it in the queue and
+ * nothing more; lab_pool_shutdown(pool, true) is how to know it is over.
+ *
  * max_workers 0 means the number of CPUs (os.cpu_count()): that is Python's default for
  * a ProcessPoolExecutor; ThreadPoolExecutor's own default is min(32, cpu_count + 4),
  * because I/O-bound threads mostly wait. Workers start lazily, as Python's do: a new
@@ -53,6 +57,14 @@ lab_pool *lab_pool_new(int max_workers, const char *name_prefix);
  * "cannot schedule new futures after shutdown"), or errno from lab_future_new. Aborts on
  * a pthread error (also when a worker cannot be started). */
 lab_future *lab_pool_submit(lab_pool *pool, lab_task_fn fn, void *arg);
+
+/* Queue fn(arg) with no future: fire and forget (Python: submit() and drop the future).
+ * Nobody can wait for the task, cancel it or see its outcome: its status and value are
+ * dropped (Python would keep an exception in a future nobody looks at). The way to learn
+ * that it is over is lab_pool_shutdown(pool, true). Allocates nothing (the pool's queue
+ * grows now and then). Returns 0, or ESHUTDOWN after lab_pool_shutdown. Aborts on a
+ * pthread error (also when a worker cannot be started). */
+int lab_pool_submit_detached(lab_pool *pool, lab_task_fn fn, void *arg);
 
 /* No more submissions; the queued tasks still run. With wait, return only when every
  * task has ended and every worker has been joined. Calling it again is harmless.

@@ -52,8 +52,9 @@
  * the counters, the shutdown flag); every function below takes and releases it itself,
  * so no function expects the caller to hold any lock, and none returns holding one.
  * Waiting is on three condition variables tied to that mutex: `not_empty` (getters wait,
- * put signals one), `not_full` (putters wait, get signals one) and `all_tasks_done`
- * (joiners wait, the last task_done broadcasts); shutdown broadcasts on all three.
+ * put signals one when one sleeps), `not_full` (putters wait, get signals one when one
+ * sleeps) and `all_tasks_done` (joiners wait, the last task_done broadcasts); shutdown
+ * broadcasts on all three.
  * qsize/empty/full are true when they were measured: another thread may change the
  * queue the instant the lock is released (Python's docs say the same).
  *

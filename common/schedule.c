@@ -785,12 +785,15 @@ void lab_sched_cond_signal(pthread_cond_t *cond, const char *name, bool all, con
 
 /* ---- POSIX semaphores -------------------------------------------------------------------- */
 
-void lab_sched_sem_wait(sem_t *sem, const char *file, int line)
+/* sem_wait (deadline NULL) or sem_clockwait on the virtual clock. Returns 0 or ETIMEDOUT. */
+int lab_sched_sem_timedwait(sem_t *sem, const struct timespec *deadline, const char *file,
+                            int line)
 {
     lab_sched_thread *self = me;
     RAW(pthread_mutex_lock(&lock));
     if (self != NULL)
         wrapper_point(self, sem, "sem_wait", file, line);
+    int rc = 0;
     for (;;) {
         if (sem_trywait(sem) == 0)
             break;
@@ -802,9 +805,18 @@ void lab_sched_sem_wait(sem_t *sem, const char *file, int line)
         }
         char address[32];
         set_op(self, file, line, "sem_wait %s", name_of(sem, address, sizeof address));
-        (void)block(self, W_SEM, sem, INFINITY);
+        if (block(self, W_SEM, sem, deadline != NULL ? seconds_of(deadline) : INFINITY)) {
+            rc = ETIMEDOUT;
+            break;
+        }
     }
     RAW(pthread_mutex_unlock(&lock));
+    return rc;
+}
+
+void lab_sched_sem_wait(sem_t *sem, const char *file, int line)
+{
+    (void)lab_sched_sem_timedwait(sem, NULL, file, line);
 }
 
 void lab_sched_sem_posted(sem_t *sem)

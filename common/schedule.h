@@ -104,6 +104,9 @@ void lab_sched_cond_signal(pthread_cond_t *cond, const char *name, bool all, con
 /* A POSIX semaphore: wait blocks under control while its value is 0; a post enables the
  * waiters (they try again). */
 void lab_sched_sem_wait(sem_t *sem, const char *file, int line);
+/* The same with a deadline (a lab_deadline() instant, virtual): returns 0 or ETIMEDOUT. */
+int lab_sched_sem_timedwait(sem_t *sem, const struct timespec *deadline, const char *file,
+                            int line);
 void lab_sched_sem_posted(sem_t *sem);
 /* A barrier's count is not readable from pthread_barrier_t: lab_sched_barrier_count()
  * tells it (lab_pthread_barrier_init does). Returns true in one thread per round. */

@@ -271,6 +271,83 @@ START_TEST(racing_releases_never_pass_the_bound)
 }
 END_TEST
 
+/* A timed acquire that times out just as a release comes: the permit is never lost.
+ * Either the waiter took it (it was counted on as a waiter when its time ran out) or it
+ * is still in the semaphore. */
+typedef struct late_release {
+    lab_bsem *sem;
+    pthread_barrier_t *start;
+    int rc;
+} late_release;
+
+static void *release_at_the_barrier(void *arg)
+{
+    late_release *l = arg;
+    lab_pthread_barrier_wait(l->start);
+    lab_sleep(0.0005);   /* about when the waiter's time runs out */
+    l->rc = lab_bsem_release(l->sem);
+    return NULL;
+}
+
+START_TEST(a_permit_released_as_a_timed_wait_ends_is_never_lost)
+{
+    pthread_barrier_t start;
+    LAB_CHECK(pthread_barrier_init(&start, NULL, 2));
+    int taken = 0;
+    for (int round = 0; round < 200; round++) {
+        lab_bsem sem;
+        ck_assert_int_eq(lab_bsem_init(&sem, 1), 0);
+        lab_bsem_acquire(&sem);
+        late_release l = {&sem, &start, -1};
+        lab_thread *t = lab_thread_start(release_at_the_barrier, &l, LAB_THREAD_NOT_DAEMON, "releaser");
+        lab_pthread_barrier_wait(&start);
+        int rc = lab_bsem_acquire_timeout(&sem, 0.0005);
+        lab_thread_join(t);
+        ck_assert_int_eq(l.rc, 0);
+        ck_assert(rc == 0 || rc == ETIMEDOUT);
+        /* one permit came back: the waiter has it, or the semaphore does */
+        ck_assert_int_eq((rc == 0) + lab_bsem_value(&sem), 1);
+        taken += rc == 0;
+        lab_bsem_destroy(&sem);
+    }
+    (void)taken;   /* either outcome is right; which one depends on the schedule */
+    lab_pthread_barrier_destroy(&start);
+}
+END_TEST
+
+/* Many threads blocked at once, then as many releases: every one of them wakes (no
+ * wake-up is lost), and the count ends where it started. */
+enum { SLEEPERS = 6 };
+
+static void *acquire_then_note(void *arg)
+{
+    lab_bsem *sem = arg;
+    lab_bsem_acquire(sem);
+    return NULL;
+}
+
+START_TEST(every_blocked_acquirer_wakes_for_its_release)
+{
+    lab_bsem sem;
+    ck_assert_int_eq(lab_bsem_init(&sem, SLEEPERS), 0);
+    for (int i = 0; i < SLEEPERS; i++)
+        lab_bsem_acquire(&sem);
+    lab_thread *threads[SLEEPERS];
+    for (int i = 0; i < SLEEPERS; i++)
+        threads[i] = lab_thread_start(acquire_then_note, &sem, LAB_THREAD_NOT_DAEMON, "s%d", i);
+    lab_sleep(0.02);   /* most are asleep by now; correct either way */
+    for (int i = 0; i < SLEEPERS; i++)
+        ck_assert_int_eq(lab_bsem_release(&sem), 0);
+    for (int i = 0; i < SLEEPERS; i++)
+        lab_thread_join(threads[i]);   /* bounded by the tcase timeout */
+    ck_assert_int_eq(lab_bsem_value(&sem), 0);
+    for (int i = 0; i < SLEEPERS; i++)
+        ck_assert_int_eq(lab_bsem_release(&sem), 0);
+    ck_assert_int_eq(lab_bsem_release(&sem), EOVERFLOW);
+    lab_bsem_destroy(&sem);
+}
+END_TEST
+
 static Suite *bsem_suite(void)
 {
     Suite *suite = suite_create("bsem");
@@ -290,6 +367,8 @@ static Suite *bsem_suite(void)
     tcase_set_timeout(contention, 60);
     tcase_add_loop_test(contention, never_more_holders_than_permits, 0, 5);
     tcase_add_loop_test(contention, racing_releases_never_pass_the_bound, 0, 50);
+    tcase_add_test(contention, a_permit_released_as_a_timed_wait_ends_is_never_lost);
+    tcase_add_loop_test(contention, every_blocked_acquirer_wakes_for_its_release, 0, 5);
     suite_add_tcase(suite, contention);
     return suite;
 }

@@ -1,7 +1,8 @@
 /* test_future.c — futures on their own (driven by test threads, no pool): states, result
  * with and without a timeout, cancel, done-callbacks exactly once and in order, misuse that
- * must abort; and the futures module over them: as_completed in finishing order, wait's
- * three modes. Both obey the one rule for time. */
+ * must abort, waiters sharing the waiting rooms, start racing cancel; and the futures
+ * module over them: as_completed in finishing order, wait's three modes. Both obey the
+ * one rule for time. */
 #include "support.h"
 
 #include "checked.h"
@@ -172,6 +173,112 @@ START_TEST(a_cancel_wakes_a_waiting_result)
     lab_thread_join(t);
     ck_assert_int_eq(w.outcome, ECANCELED);
     lab_future_free(w.future);
+}
+END_TEST
+
+/* ---- the lock-free state and the shared waiting rooms ---- */
+
+/* 256 futures share 64 rooms: a finish wakes every sleeper of its room, and the others
+ * must go back to sleep and still get their own result, each exactly once. */
+enum { CROWD = 256, CROWD_WAITERS = 8 };
+
+typedef struct crowd_waiter {
+    lab_future **futures;
+    int first;        /* waits for futures first, first + CROWD_WAITERS, ... */
+    int wrong;        /* results that were not 0 with value 10 * position */
+} crowd_waiter;
+
+static void *wait_for_my_share(void *arg)
+{
+    crowd_waiter *w = arg;
+    for (int i = w->first; i < CROWD; i += CROWD_WAITERS) {
+        long value = -1;
+        if (lab_future_result(w->futures[i], &value) != 0 || value != 10L * i)
+            w->wrong++;
+    }
+    return NULL;
+}
+
+START_TEST(waiters_sharing_rooms_each_get_their_own_result)
+{
+    lab_future **futures = new_futures(CROWD);
+    size_t order[CROWD];
+    for (size_t i = 0; i < CROWD; i++)
+        order[i] = CROWD - 1 - i;   /* the last waited for finishes first */
+    crowd_waiter waiters[CROWD_WAITERS];
+    lab_thread *threads[CROWD_WAITERS];
+    for (int t = 0; t < CROWD_WAITERS; t++) {
+        waiters[t] = (crowd_waiter){futures, t, 0};
+        threads[t] = lab_thread_start(wait_for_my_share, &waiters[t], LAB_THREAD_NOT_DAEMON, "w%d", t);
+    }
+    finisher fin = {futures, order, CROWD, 0.02, -1};
+    lab_thread_join(lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher"));
+    for (int t = 0; t < CROWD_WAITERS; t++) {
+        lab_thread_join(threads[t]);
+        ck_assert_int_eq(waiters[t].wrong, 0);
+    }
+    free_futures(futures, CROWD);
+}
+END_TEST
+
+/* A timed result on a future that never finishes, while every other future (some in its
+ * room) finishes: the wake-ups meant for them must not end its wait early. */
+START_TEST(a_timed_wait_outlasts_the_wake_ups_of_its_room)
+{
+    lab_future **futures = new_futures(CROWD);
+    size_t order[CROWD - 1];
+    for (size_t i = 0; i < CROWD - 1; i++)
+        order[i] = i + 1;   /* all but futures[0] */
+    finisher fin = {futures, order, CROWD - 1, 0.01, -1};
+    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
+    double begin = lab_now();
+    ck_assert_int_eq(lab_future_result_timeout(futures[0], 0.1, NULL), ETIMEDOUT);
+    ck_assert_msg(lab_now() - begin >= 0.1, "gave up after %.3f s", lab_now() - begin);
+    lab_thread_join(t);
+    ck_assert(!lab_future_done(futures[0]));
+    ck_assert(lab_future_cancel(futures[0]));
+    free_futures(futures, CROWD);
+}
+END_TEST
+
+/* set_running and cancel race on a pending future: exactly one of them wins, every time
+ * (both are one compare-and-swap on the state word). */
+typedef struct start_or_cancel {
+    lab_future *future;
+    pthread_barrier_t *start;
+    bool won;
+} start_or_cancel;
+
+static void *try_to_start(void *arg)
+{
+    start_or_cancel *s = arg;
+    lab_pthread_barrier_wait(s->start);
+    s->won = lab_future_set_running(s->future);
+    if (s->won)
+        lab_future_finish(s->future, 0, 1);
+    return NULL;
+}
+
+START_TEST(start_and_cancel_race_one_wins)
+{
+    pthread_barrier_t start;
+    LAB_CHECK(pthread_barrier_init(&start, NULL, 2));
+    int started = 0, cancelled = 0;
+    for (int round = 0; round < 500; round++) {
+        start_or_cancel s = {lab_future_new(), &start, false};
+        lab_thread *t = lab_thread_start(try_to_start, &s, LAB_THREAD_NOT_DAEMON, "starter");
+        lab_pthread_barrier_wait(&start);
+        bool cancel_won = lab_future_cancel(s.future);
+        lab_thread_join(t);
+        ck_assert_msg(cancel_won != s.won, "round %d: cancel %d, start %d", round, cancel_won, s.won);
+        ck_assert(lab_future_done(s.future));
+        ck_assert_int_eq(lab_future_result(s.future, NULL), cancel_won ? ECANCELED : 0);
+        started += s.won;
+        cancelled += cancel_won;
+        lab_future_free(s.future);
+    }
+    ck_assert_int_eq(started + cancelled, 500);
+    lab_pthread_barrier_destroy(&start);
 }
 END_TEST
 
@@ -591,6 +698,9 @@ static Suite *future_suite(void)
     tcase_add_test(states, cancel_only_before_the_start);
     tcase_add_test(states, a_cancel_wakes_a_waiting_result);
     tcase_add_test(states, misuse_aborts_with_a_message);
+    tcase_add_test(states, waiters_sharing_rooms_each_get_their_own_result);
+    tcase_add_test(states, a_timed_wait_outlasts_the_wake_ups_of_its_room);
+    tcase_add_test(states, start_and_cancel_race_one_wins);
     suite_add_tcase(suite, states);
 
     TCase *callbacks = tcase_create("callbacks");

@@ -1,7 +1,7 @@
 /* test_pool.c — the thread pool: submit and result, named and lazily started workers,
  * FIFO order, as_completed on staged completions, map in submission order, cancel
  * before start, callbacks in the worker, shutdown (wait or not), submit after shutdown,
- * and 100 000 tiny tasks on 2 workers with nothing lost. */
+ * 100 000 tiny tasks on 2 workers with nothing lost, and detached (fire-and-forget) tasks. */
 #include "support.h"
 
 #include "checked.h"
@@ -89,6 +89,8 @@ static int record_name(void *arg, long *value)
     *value = 0;
     return 0;
 }
+
+static int echo(void *arg, long *value);   /* *(long *)arg, below */
 
 static const int numbers[GATES] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
@@ -338,6 +340,29 @@ START_TEST(map_yields_in_submission_order)
 }
 END_TEST
 
+/* A map longer than one batch of submissions (pool.c queues them 64 at a time): every
+ * result, in order, each task run once. */
+START_TEST(a_long_map_yields_every_result_in_order)
+{
+    enum { LONG_MAP = 1000 };
+    static long items[LONG_MAP];
+    for (long i = 0; i < LONG_MAP; i++)
+        items[i] = i * 3;
+    lab_pool *pool = lab_pool_new(3, "worker");
+    lab_pool_map *map = lab_pool_map_new(pool, echo, items, LONG_MAP, sizeof items[0]);
+    ck_assert_ptr_nonnull(map);
+    long value;
+    for (long i = 0; i < LONG_MAP; i++) {
+        ck_assert_int_eq(lab_pool_map_next(map, &value), 0);
+        ck_assert_int_eq(value, i * 3);
+    }
+    ck_assert_int_eq(lab_pool_map_next(map, &value), LAB_FUTURE_END);
+    ck_assert_int_le(lab_pool_workers_started(pool), 3);
+    lab_pool_map_free(map);
+    lab_pool_free(pool);
+}
+END_TEST
+
 START_TEST(map_reports_a_failure_in_its_place)
 {
     lab_pool *pool = lab_pool_new(2, "worker");
@@ -393,6 +418,50 @@ START_TEST(freeing_a_map_early_cancels_what_has_not_started)
         gate_open_now(i);
     lab_pool_free(pool);
     ck_assert_int_eq(atomic_load(&tasks_run), 1);
+}
+END_TEST
+
+/* Workers that sleep are woken for new work, several at once when a map queues several
+ * tasks (submit signals only counted sleepers; a batch broadcasts): four tasks that each
+ * wait (at most 5 s) until all four are running can only all succeed if all four
+ * sleeping workers woke. */
+static atomic_int gathered;
+
+static int gather_four(void *arg, long *value)
+{
+    (void)arg;
+    atomic_fetch_add(&gathered, 1);
+    for (int i = 0; i < 5000 && atomic_load(&gathered) < 4; i++)
+        lab_sleep(0.001);
+    *value = atomic_load(&gathered) >= 4;
+    return 0;
+}
+
+START_TEST(sleeping_workers_all_wake_for_a_batch)
+{
+    gates_close_all();
+    lab_pool *pool = lab_pool_new(4, "worker");
+    lab_future *warm[4];
+    for (int i = 0; i < 4; i++)   /* four workers started, each held at its gate */
+        warm[i] = lab_pool_submit(pool, gated, (void *)&numbers[i]);
+    ck_assert_int_eq(lab_pool_workers_started(pool), 4);
+    for (int i = 0; i < 4; i++)
+        gate_open_now(i);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(lab_future_result(warm[i], NULL), 0);
+        lab_future_free(warm[i]);
+    }
+    lab_sleep(0.02);   /* all four are back asleep by now; correct either way */
+    atomic_store(&gathered, 0);
+    lab_pool_map *map = lab_pool_map_new(pool, gather_four, (void *)numbers, 4, sizeof numbers[0]);
+    long all_four;
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(lab_pool_map_next(map, &all_four), 0);
+        ck_assert_msg(all_four == 1, "task %d never saw four workers running", i);
+    }
+    ck_assert_int_eq(lab_pool_workers_started(pool), 4);
+    lab_pool_map_free(map);
+    lab_pool_free(pool);
 }
 END_TEST
 
@@ -581,6 +650,67 @@ START_TEST(a_hundred_thousand_tiny_tasks_on_two_workers_lose_nothing)
 }
 END_TEST
 
+/* Fire and forget: detached tasks have no future; each still runs exactly once, the
+ * joining shutdown waits for all of them, and after it a detached submit is refused. */
+static atomic_int detached_runs[TINY_TASKS];
+
+static int count_detached(void *arg, long *value)
+{
+    atomic_fetch_add(&detached_runs[(long *)arg - tiny_args], 1);
+    *value = 0;
+    return (long *)arg - tiny_args == 7 ? EIO : 0;   /* a failure nobody hears of */
+}
+
+START_TEST(detached_tasks_run_once_and_shutdown_waits_for_them)
+{
+    lab_pool *pool = lab_pool_new(2, "worker");
+    for (long i = 0; i < TINY_TASKS; i++) {
+        tiny_args[i] = i;
+        atomic_store(&detached_runs[i], 0);
+    }
+    for (long i = 0; i < TINY_TASKS; i++)
+        ck_assert_int_eq(lab_pool_submit_detached(pool, count_detached, &tiny_args[i]), 0);
+    ck_assert_int_le(lab_pool_workers_started(pool), 2);
+    lab_pool_shutdown(pool, true);
+    for (long i = 0; i < TINY_TASKS; i++)
+        ck_assert_int_eq(atomic_load(&detached_runs[i]), 1);
+    ck_assert_int_eq(lab_pool_submit_detached(pool, count_detached, &tiny_args[0]), ESHUTDOWN);
+    ck_assert_int_eq(atomic_load(&detached_runs[0]), 1);
+    lab_pool_free(pool);
+}
+END_TEST
+
+/* Detached and future-bearing tasks share one queue, in submission order (one worker). */
+static int record_order(void *arg, long *value)
+{
+    static atomic_int next;
+    int *slot = arg;
+    *slot = atomic_fetch_add(&next, 1);
+    *value = *slot;
+    return 0;
+}
+
+START_TEST(detached_and_plain_tasks_keep_submission_order)
+{
+    lab_pool *pool = lab_pool_new(1, "worker");
+    int ran_at[6];
+    lab_future *futures[3];
+    for (int i = 0; i < 6; i++) {
+        if (i % 2 == 0)
+            futures[i / 2] = lab_pool_submit(pool, record_order, &ran_at[i]);
+        else
+            ck_assert_int_eq(lab_pool_submit_detached(pool, record_order, &ran_at[i]), 0);
+    }
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(lab_future_result(futures[i], NULL), 0);
+    lab_pool_free(pool);   /* the last detached task is over too */
+    for (int i = 1; i < 6; i++)
+        ck_assert_int_eq(ran_at[i], ran_at[i - 1] + 1);
+    for (int i = 0; i < 3; i++)
+        lab_future_free(futures[i]);
+}
+END_TEST
+
 /* Four threads submit at once: nothing is lost, nothing runs twice. */
 static lab_pool *shared_pool;
 static atomic_int shared_runs[4000];
@@ -648,6 +778,8 @@ static Suite *pool_suite(void)
     tcase_add_test(order, as_completed_on_staged_delays_yields_each_once);
     tcase_add_test(order, as_completed_takes_futures_from_two_pools);
     tcase_add_test(order, map_yields_in_submission_order);
+    tcase_add_test(order, a_long_map_yields_every_result_in_order);
+    tcase_add_loop_test(order, sleeping_workers_all_wake_for_a_batch, 0, 3);
     tcase_add_test(order, map_reports_a_failure_in_its_place);
     tcase_add_test(order, map_times_out_from_the_call_then_goes_on);
     tcase_add_test(order, freeing_a_map_early_cancels_what_has_not_started);
@@ -659,6 +791,8 @@ static Suite *pool_suite(void)
     tcase_add_test(shutdown, shutdown_without_wait_returns_and_the_queue_still_runs);
     tcase_add_test(shutdown, submit_after_shutdown_is_refused);
     tcase_add_test(shutdown, a_hundred_thousand_tiny_tasks_on_two_workers_lose_nothing);
+    tcase_add_loop_test(shutdown, detached_tasks_run_once_and_shutdown_waits_for_them, 0, 3);
+    tcase_add_test(shutdown, detached_and_plain_tasks_keep_submission_order);
     tcase_add_loop_test(shutdown, concurrent_submitters_lose_nothing, 0, 3);
     suite_add_tcase(suite, shutdown);
     return suite;

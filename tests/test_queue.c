@@ -317,6 +317,68 @@ START_TEST(blocking_put_waits_for_room)
 }
 END_TEST
 
+/* A put signals only when a getter sleeps, and a get only when a putter sleeps: the
+ * queue counts its sleepers. Timed waits that give up must leave the count right, and
+ * every sleeper must still be woken, one per item or free slot. */
+enum { SLEEPERS = 4 };
+
+static void *timed_get(void *arg)
+{
+    call_record *r = arg;
+    r->status = lab_queue_get_timeout(r->q, &r->item, 0.02);
+    atomic_store(&r->returned, true);
+    return NULL;
+}
+
+START_TEST(every_sleeper_is_woken_after_others_timed_out)
+{
+    lab_queue *q = make(LAB_QUEUE_FIFO, 2);
+    call_record r[SLEEPERS];
+    lab_thread *t[SLEEPERS];
+    for (int i = 0; i < SLEEPERS; i++) {   /* getters that give up: counted, then not */
+        r[i] = (call_record){.q = q};
+        t[i] = lab_thread_start(timed_get, &r[i], LAB_THREAD_NOT_DAEMON, "timed-%d", i);
+    }
+    for (int i = 0; i < SLEEPERS; i++) {
+        ck_assert(lab_thread_join_timeout(t[i], 5, NULL) == 0);
+        ck_assert_int_eq(r[i].status, ETIMEDOUT);
+    }
+    for (int i = 0; i < SLEEPERS; i++) {   /* getters that stay: each needs its own wake-up */
+        r[i] = (call_record){.q = q};
+        t[i] = lab_thread_start(blocking_get, &r[i], LAB_THREAD_NOT_DAEMON, "getter-%d", i);
+    }
+    lab_sleep(0.02);   /* most are asleep by now; correct either way */
+    for (int i = 0; i < SLEEPERS; i++)
+        ck_assert_int_eq(lab_queue_put(q, &values[i]), 0);
+    bool seen[SLEEPERS] = {false};
+    for (int i = 0; i < SLEEPERS; i++) {
+        ck_assert(lab_thread_join_timeout(t[i], 5, NULL) == 0);
+        ck_assert_int_eq(r[i].status, 0);
+        int v = *(int *)r[i].item;
+        ck_assert(v >= 0 && v < SLEEPERS && !seen[v]);
+        seen[v] = true;
+    }
+    /* The other way round: a full queue, putters asleep, one get per putter. */
+    ck_assert_int_eq(lab_queue_put(q, &values[10]), 0);
+    ck_assert_int_eq(lab_queue_put(q, &values[11]), 0);
+    for (int i = 0; i < SLEEPERS; i++) {
+        r[i] = (call_record){.q = q, .item = &values[20 + i]};
+        t[i] = lab_thread_start(blocking_put, &r[i], LAB_THREAD_NOT_DAEMON, "putter-%d", i);
+    }
+    lab_sleep(0.02);
+    for (int i = 0; i < SLEEPERS; i++) {
+        void *item;
+        ck_assert_int_eq(lab_queue_get_timeout(q, &item, 5), 0);
+    }
+    for (int i = 0; i < SLEEPERS; i++) {
+        ck_assert(lab_thread_join_timeout(t[i], 5, NULL) == 0);
+        ck_assert_int_eq(r[i].status, 0);
+    }
+    ck_assert_uint_eq(lab_queue_qsize(q), 2);
+    lab_queue_free(q);
+}
+END_TEST
+
 START_TEST(timeouts_return_in_time_and_say_timeout)
 {
     lab_queue *q = make(LAB_QUEUE_FIFO, 1);
@@ -663,6 +725,7 @@ static Suite *queue_suite(void)
     tcase_add_test(waiting, timeouts_return_in_time_and_say_timeout);
     tcase_add_test(waiting, timed_get_returns_as_soon_as_an_item_comes);
     tcase_add_test(waiting, join_returns_only_after_every_task_done);
+    tcase_add_loop_test(waiting, every_sleeper_is_woken_after_others_timed_out, 0, 3);
     suite_add_tcase(suite, waiting);
 
     TCase *shutdown = tcase_create("shutdown");

@@ -90,6 +90,13 @@ static inline tl_future *tl_pool_submit(tl_pool *pool, long number)
     return future;
 }
 
+/* Fire and forget: no future. */
+static inline void tl_pool_submit_detached(tl_pool *pool, long number)
+{
+    if (lab_pool_submit_detached(pool, tl_task_number, (void *)(intptr_t)number) != 0)
+        tl_fail("lab_pool_submit_detached");
+}
+
 /* Wait for the task and return its value. */
 static inline long tl_future_result(tl_future *future)
 {
