@@ -134,7 +134,8 @@ static const lab_demo demo = {
     .name = "create",
     .summary = "four ways to start a thread: function + argument, callable object, run() subclass, bare",
     .python = "Thread(target=..., args=...), a callable ThreadFunc, class MyThread(Thread).run, "
-              "_thread.start_new_thread, enumerate() (The threading catalogue; Threads and processes)",
+              "_thread.start_new_thread, enumerate() (The threading catalogue; Threads and "
+              "processes)",
     .details = "Each way starts two loops sleeping 4 s and 2 s. They all overlap, so the whole run\n"
                "takes about 4 s. The bare way (_thread) is a plain pthread_create: enumerate() and\n"
                "active_count() do not see it, and it cannot be joined. One section per way.",

@@ -66,8 +66,8 @@ static int64_t loiter(const void *arg, size_t size)
     return 1;
 }
 
-/* Part 1: the sum three ways; the real seconds of each in seconds[0..2]. */
-static bool part_sum(lab_procpool *pool, double seconds[3])
+/* Part 1: the sum three ways; the real seconds of each in seconds[0..2]; *pool made here. */
+static bool part_sum(lab_procpool **pool, double seconds[3])
 {
     chunk chunks[64], mine[64];
     lab_thread *threads[64];
@@ -94,10 +94,11 @@ static bool part_sum(lab_procpool *pool, double seconds[3])
     }
     seconds[1] = lab_now() - begin;
     say("%d threads under the GIL: %.3f s, %.2fx", processes, seconds[1], seconds[0] / seconds[1]);
+    LAB_SETUP_NEW(*pool = lab_procpool_new(processes));   /* now: workers see gil-N's colours */
     snprintf(way, sizeof way, "on %d worker processes", processes);
     meter_start(way, work);
     begin = lab_now();
-    if (lab_procpool_map(pool, sum_chunk, chunks, sizeof *chunks, (size_t)processes, sums, NULL))
+    if (lab_procpool_map(*pool, sum_chunk, chunks, sizeof *chunks, (size_t)processes, sums, NULL))
         lab_fail("map of the sum failed");
     for (int i = 0; i < processes; i++)
         total[2] += sums[i];
@@ -157,10 +158,9 @@ int main(int argc, char **argv)
     processes = processes != 0 ? processes : cores < 64 ? cores : 64;
     meter_map();   /* before the pool forks: its workers add on the same meter */
     lab_procpool *pool;
-    LAB_SETUP_NEW(pool = lab_procpool_new(processes));
     say("%d cores; a pool of %d worker processes; the sum of 0..%d", cores, processes, work - 1);
     double seconds[3];
-    bool sums_ok = part_sum(pool, seconds);
+    bool sums_ok = part_sum(&pool, seconds);
     int64_t n = 7, eight = 8, nine = 9, value = 0, squares[5], args[5] = {1, 2, 3, 4, 5};
     int apply_rc = lab_procpool_apply(pool, square, &n, sizeof n, &value);   /* blocks */
     say("apply(square, 7) = %" PRId64, value);
