@@ -1,14 +1,13 @@
 /* procpool — processes escape the GIL: a CPU-bound sum on a pool of worker processes, next
  * to the same sum on threads that must hold a (simulated) GIL; the pool's whole interface.
  * Python (Threads and processes: multiprocessing.Pool(processes=3), apply, apply_async,
- * close, join, terminate; Futures and flags: ProcessPoolExecutor for CPU-bound work). Each
- * worker process has its own GIL: CPU-bound work runs on every core.
+ * close, join, terminate; Futures and flags: ProcessPoolExecutor for CPU-bound work).
  * Part 1: 0 + ... + (work-1) in chunks: one after the other, on threads handing a GIL around,
  * on the pool (map). Part 2: apply, apply_async, map (in order), a task that abort()s: it is
  * reported (EOWNERDEAD), its worker replaced; close + join. Part 3: terminate: the workers
- * are killed and reaped, results ECANCELED. Observe: the GIL threads take as long as one
- * thread; the processes speed up by about the number of cores. Workers say their pid.
- * --speed scales the waits, not the sums: "computing" lines keep a fast run from going dead. */
+ * are killed and reaped, results ECANCELED. Observe: the GIL threads take as long as one;
+ * each process has its own GIL and core: they speed up by about the number of cores (main's
+ * last line). Workers say their pid. --speed scales waits, not sums: hence "computing" lines. */
 #include "lab.h"
 #include "procpool_sum.h"   /* the sum, and its "computing" lines */
 
@@ -86,7 +85,8 @@ static bool part_sum(lab_procpool **pool, double seconds[3])
     begin = lab_now();
     for (int i = 0; i < processes; i++) {
         mine[i] = chunks[i];
-        threads[i] = lab_thread_start(sum_under_the_gil, &mine[i], LAB_THREAD_NOT_DAEMON, "gil-%d", i + 1);
+        threads[i] = lab_thread_start(sum_under_the_gil, &mine[i], LAB_THREAD_NOT_DAEMON, "gil-%d",
+                                      i + 1);
     }
     for (int i = 0; i < processes; i++) {
         lab_thread_join(threads[i]);

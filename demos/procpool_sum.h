@@ -1,7 +1,7 @@
 /* procpool_sum.h — procpool's CPU-bound sum and its "computing" lines, kept beside the demo
  * so that it reads as the story. --speed scales waits, not additions: at --speed 20 a sum of
  * one real second is 20 class seconds of silence, so whoever adds (main, a GIL thread, a
- * worker process) says how far the sum got, at most once every 2 class seconds (gil does the
+ * worker process) says how far the sum got, at most once every 1.5 class seconds (gil does the
  * same). The meter lives in MAP_SHARED memory, mapped before the pool forks: the one memory
  * the parent and its worker processes share (every variable is a copy after fork, see fork.c).
  * Its atomics are lock-free, so they work across processes. */
@@ -47,13 +47,14 @@ static void meter_start(const char *way, long long total)
     snprintf(shared_meter->way, sizeof shared_meter->way, "%s", way);
 }
 
-/* Count numbers added; every 2 class seconds one adder (whoever gets there) says so. */
+/* Count numbers added; every 1.5 class seconds one adder (whoever gets there) says so (1.5,
+ * not 2: a slow slice or a handover of the GIL must not stretch a gap past 3). */
 static void meter_add(long long numbers)
 {
     long long added = atomic_fetch_add(&shared_meter->added, numbers) + numbers;
     long long now = (long long)(lab_class_seconds(lab_now() - shared_meter->began) * 1000);
     long long last = atomic_load(&shared_meter->last_ms);
-    if (now - last >= 2000 && atomic_compare_exchange_strong(&shared_meter->last_ms, &last, now))
+    if (now - last >= 1500 && atomic_compare_exchange_strong(&shared_meter->last_ms, &last, now))
         say("computing the sum %s: %lld%% done", shared_meter->way,
             added * 100 / shared_meter->total);
 }
