@@ -1,9 +1,10 @@
 /* create — four ways to make a thread, as the tutorials show them, written in C.
  *
- * Python ("creating threads"): threading.Thread(target=loop, args=(i, secs)); a Thread
- * given a callable object (ThreadFunc, which bundles a function and its arguments); a
- * subclass of Thread that overrides run(); and the low-level _thread.start_new_thread()
- * (the "thread" module). C has no classes, so here they become:
+ * Python (The threading catalogue, "creating threads"): threading.Thread(target=loop,
+ * args=(i, secs)); a Thread given a callable object (ThreadFunc, which bundles a function
+ * and its arguments); a subclass of Thread that overrides run(); and (Threads and
+ * processes) the low-level _thread.start_new_thread() (the "thread" module). C has no
+ * classes, so here they become:
  *   1. function + argument: a thread function and a struct holding its arguments;
  *   2. callable object:     a struct bundling a function pointer with its arguments, and
  *                           one generic thread function that calls whatever it holds;
@@ -13,7 +14,7 @@
  *                           join. What is lost: active_count() and enumerate() do not see
  *                           it, and main can only learn that it ended because it says so.
  * Each way starts two loops that sleep 4 s and 2 s (the tutorial's loops = [4, 2]).
- * Observe: all loops run at the same time, so the whole takes about 4 s, not 16;
+ * Observe: all loops run at the same time, so the whole takes about 4 s, not 24;
  * "live threads" counts main too, as Python's active_count() does; enumerate() lists
  * the named threads, never the bare ones.
  * lab_thread_start() is pthread_create() plus a name and the registry (common/thread.h).
@@ -133,7 +134,8 @@ static const lab_demo demo = {
     .name = "create",
     .summary = "four ways to start a thread: function + argument, callable object, run() subclass, bare",
     .python = "Thread(target=..., args=...), a callable ThreadFunc, class MyThread(Thread).run, "
-              "_thread.start_new_thread, enumerate()",
+              "_thread.start_new_thread, enumerate() (The threading catalogue; Threads and "
+              "processes)",
     .details = "Each way starts two loops sleeping 4 s and 2 s. They all overlap, so the whole run\n"
                "takes about 4 s. The bare way (_thread) is a plain pthread_create: enumerate() and\n"
                "active_count() do not see it, and it cannot be joined. One section per way.",
@@ -188,7 +190,9 @@ int main(int argc, char **argv)
     while (atomic_load(&bare_running) > 0)
         lab_sleep(0.1);
     double elapsed = lab_class_seconds(lab_now() - begin);
-    say("all done in %.2f s; live threads now: %d", elapsed, lab_thread_active_count());
+    double serial = (started + bare) / LOOPS * (loop_seconds[0] + loop_seconds[1]);
+    say("all done in %.2f s, not %g: %d loops slept side by side; active_count() = %d",
+        elapsed, serial, started + bare, lab_thread_active_count());
     lab_result("threads=%d bare=%d listed=%d finished=%d elapsed=%.2f", started, bare, listed,
                atomic_load(&loops_finished), elapsed);
     return 0;

@@ -1,15 +1,16 @@
 /* daemon — daemon threads: when the program ends, a daemon thread is cut off mid-work.
  *
- * Python (seeds 003, 004): t.setDaemon(True) (today: Thread(daemon=True)); main prints
- * "end" and the program exits at once, so the worker's countdown never finishes. Without
- * daemon, Python's interpreter waits at exit for every non-daemon thread.
+ * Python (The threading catalogue; Threads and processes): t.setDaemon(True) (today:
+ * Thread(daemon=True)); main prints "end" and the program exits at once, so the worker's
+ * countdown never finishes. Without daemon, Python's interpreter waits at exit for every
+ * non-daemon thread.
  * C has no daemon attribute. What ends a pthreads program:
  *   - returning from main() calls exit(): EVERY thread dies, mid-sentence (--main=return);
  *   - pthread_exit() in main ends only the main thread; the process lives on until its
  *     last thread ends, so nothing is cut off (--main=pthread-exit);
  *   - lab_main_exit() joins every thread started as LAB_THREAD_NOT_DAEMON, then exits: that is
  *     Python's rule, and the default here (--main=wait).
- * --join is the tutorial's second example: main joins the worker before it says "end".
+ * --join is the tutorials' second example: main joins the worker before it says "end".
  * Joining a daemon waits for it like any thread: the daemon flag only decides what
  * happens at exit to a thread still running then, and a joined thread is not running.
  * The result line is printed by an atexit() handler, like the tutorial's @atexit.register:
@@ -62,7 +63,8 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "daemon",
     .summary = "a daemon thread is cut off when main ends; a non-daemon one is waited for",
-    .python = "t = Thread(target=run, args=('t1',)); t.setDaemon(True); t.start(); print('end') (seeds 003, 004)",
+    .python = "t = Thread(target=run, args=('t1',)); t.setDaemon(True); t.start(); print('end') "
+              "(The threading catalogue; Threads and processes)",
     .details = "The worker counts down 3s, 2s, 1s, one second apart. Main works 1.5 s, says 'end' and ends.\n"
                "  (default)            main waits for the worker, as Python waits for non-daemon threads\n"
                "  --daemon             main does not wait: the countdown is cut off after '3s'\n"

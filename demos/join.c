@@ -1,20 +1,21 @@
 /* join — wait for threads: 10 threads each sleep 1.5 s, and the whole takes about 1.5 s.
  *
- * Python (seed 000): start 10 threads running do_something(1.5), keep them in a list,
- * then t.join() each one; "Finished in 1.51 second(s)", not 15, because the sleeps
+ * Python (Threads and pools): start 10 threads running do_something(1.5), keep them in a
+ * list, then t.join() each one; "Finished in 1.51 second(s)", not 15, because the sleeps
  * overlap. pthread_join() is t.join(): the caller blocks until that thread has ended.
- * Part two is join with a timeout, Python's t.join(timeout): a slow thread is joined with
- * a limit of a third of its sleep; the join gives up, the thread is still alive
- * (is_alive() is true), and a plain join then waits for the rest. In C that is the GNU
- * extension pthread_timedjoin_np(), which reports ETIMEDOUT.
- * The threads keep the set of those still running (the tutorial's CleanOutputSet under a
- * Lock, from "the threading module"): each adds its name when it starts and removes it
+ * Part two is join with a timeout, Python's t.join(timeout) (The threading catalogue;
+ * Threads and processes): a slow thread is joined with a limit of a third of its sleep;
+ * the join gives up, the thread is still alive (is_alive() is true), and a plain join then
+ * waits for the rest. In C that is the GNU extension pthread_timedjoin_np(): ETIMEDOUT.
+ * The threads keep the set of those still running (The threading catalogue's
+ * CleanOutputSet under a Lock): each adds its name when it starts and removes it
  * when done, printing in the same locked step, so every line shows the set as it is then,
  * and the one that leaves it empty says it was the last one out.
- * --join-in-loop is the classic mistake (the tutorial's "t.start(); t.join()" in one
- * loop): each join waits before the next thread starts, so the sleeps run one after the
+ * --join-in-loop is the classic mistake (Threads and processes, "t.start(); t.join()" in
+ * one loop): each join waits before the next thread starts, so the sleeps run one after the
  * other: ~15 s instead of ~1.5 s.
- * Observe: every "Sleeping" line comes before any "Done" line; the elapsed time.
+ * Observe: every "Sleeping" line comes before any "Done" line; the elapsed time; main's
+ * last line, the lesson: N threads of S s each took ~S s, not N x S.
  */
 #include "lab.h"
 
@@ -102,8 +103,7 @@ static bool join_with_timeout_gives_up(void)
     }   /* ETIMEDOUT: the join gave up; the handle is still valid */
     say("join gave up: %s is still alive (is_alive() = %s); joining without a limit",
         lab_thread_name(slow), lab_thread_is_alive(slow) ? "True" : "False");
-    lab_thread_join(slow);
-    say("slowpoke has ended");
+    lab_thread_join(slow);   /* now it has ended: nothing more to say than main's summary */
     return true;
 }
 
@@ -118,7 +118,8 @@ static const lab_demo demo = {
     .name = "join",
     .summary = "10 threads sleep 1.5 s each; joined, the whole takes ~1.5 s, not 15 s; join with a timeout",
     .python = "t = Thread(target=do_something, args=[1.5]); t.start(); ... t.join(); t.join(timeout); "
-              "a Lock-protected set of remaining threads",
+              "a Lock-protected set of remaining threads (Threads and pools; The threading "
+              "catalogue; Threads and processes)",
     .details = "Part one starts --threads sleepers and joins each; the elapsed time is about one sleep.\n"
                "Each keeps a shared set of the running threads up to date under a lock; the last\n"
                "one out sees it empty. --join-in-loop joins each thread before starting the next:\n"
@@ -135,6 +136,12 @@ int main(int argc, char **argv)
     double serial = threads * seconds;
     say("Finished in %.2f second(s); one after the other it would take %.2f", elapsed, serial);
     bool gave_up = join_with_timeout_gives_up();
+    if (join_in_loop)
+        say("%d threads x %g s took %.2f s: joined in the start loop, they slept one at a time",
+            threads, seconds, elapsed);
+    else
+        say("%d threads x %g s took %.2f s, not %.2f: they slept side by side", threads, seconds,
+            elapsed, serial);
     lab_result("threads=%d sleep=%g join_in_loop=%s elapsed=%.2f serial_would_take=%.2f "
                "timed_join=%s remaining=%d",
                threads, seconds, join_in_loop ? "yes" : "no", elapsed, serial,

@@ -1,14 +1,15 @@
 /* procpool — processes escape the GIL: a CPU-bound sum on a pool of worker processes, next
  * to the same sum on threads that must hold a (simulated) GIL; the pool's whole interface.
- * Python (the tutorial on the GIL and processes; ProcessPoolExecutor in the futures one):
- * multiprocessing.Pool(processes=3): apply, apply_async(...).get(), map, close, join,
- * terminate. Each worker process has its own GIL: CPU-bound work runs on every core.
+ * Python (Threads and processes: multiprocessing.Pool(processes=3), apply, apply_async,
+ * close, join, terminate; Futures and flags: ProcessPoolExecutor for CPU-bound work).
  * Part 1: 0 + ... + (work-1) in chunks: one after the other, on threads handing a GIL around,
  * on the pool (map). Part 2: apply, apply_async, map (in order), a task that abort()s: it is
  * reported (EOWNERDEAD), its worker replaced; close + join. Part 3: terminate: the workers
- * are killed and reaped, results ECANCELED. Observe: the GIL threads take as long as one
- * thread; the processes speed up by about the number of cores. Workers say their pid. */
+ * are killed and reaped, results ECANCELED. Observe: the GIL threads take as long as one;
+ * each process has its own GIL and core: they speed up by about the number of cores (main's
+ * last line). Workers say their pid. --speed scales waits, not sums: hence "computing" lines. */
 #include "lab.h"
+#include "procpool_sum.h"   /* the sum, and its "computing" lines */
 
 #include <inttypes.h>
 #include <signal.h>
@@ -17,27 +18,17 @@
 
 static int processes = 0;       /* 0: one per online CPU, as Python's default */
 static int work = 1000000000;   /* the sum is 0 + 1 + ... + (work - 1) */
-enum { SLICE = 5000000 };       /* numbers added between two offers of the GIL (~5 ms) */
 static pthread_mutex_t gil = PTHREAD_MUTEX_INITIALIZER;   /* the simulated GIL */
 
 typedef struct chunk {
     int64_t from, to;   /* add up from .. to-1; a thread leaves its sum in from */
 } chunk;
 
-/* from + ... + (to-1), one real addition at a time (volatile: no closed form, see gil.c). */
-static int64_t add_up(int64_t from, int64_t to)
-{
-    volatile int64_t total = 0;
-    for (int64_t i = from; i < to; i++)
-        total += i;
-    return total;
-}
-
 /* A pool task: runs in a worker process, on its own copy of the chunk. */
 static int64_t sum_chunk(const void *arg, size_t size)
 {
     const chunk *c = arg;
-    return size == sizeof *c ? add_up(c->from, c->to) : -1;
+    return size == sizeof *c ? add_up_metered(c->from, c->to) : -1;
 }
 
 /* A thread's job: the same chunk, computed only while holding the GIL, handed on each slice. */
@@ -47,7 +38,7 @@ static void *sum_under_the_gil(void *arg)
     int64_t total = 0;
     for (int64_t from = c->from; from < c->to; from += SLICE) {
         lab_pthread_mutex_lock(&gil);
-        total += add_up(from, c->to - from > SLICE ? from + SLICE : c->to);
+        total += add_up_metered(from, c->to - from > SLICE ? from + SLICE : c->to);
         lab_pthread_mutex_unlock(&gil);   /* another thread's turn (gil.c does it fairly) */
     }
     c->from = total;   /* read by main after the join */
@@ -74,23 +65,28 @@ static int64_t loiter(const void *arg, size_t size)
     return 1;
 }
 
-/* Part 1: the sum three ways; the real seconds of each in seconds[0..2]. */
-static bool part_sum(lab_procpool *pool, double seconds[3])
+/* Part 1: the sum three ways; the real seconds of each in seconds[0..2]; *pool made here. */
+static bool part_sum(lab_procpool **pool, double seconds[3])
 {
     chunk chunks[64], mine[64];
     lab_thread *threads[64];
     int64_t sums[64], expected = (int64_t)work * (work - 1) / 2, total[3] = {0, 0, 0};
     for (int i = 0; i < processes; i++)
         chunks[i] = (chunk){(int64_t)work * i / processes, (int64_t)work * (i + 1) / processes};
+    char way[48];
+    meter_start("one after the other", work);
     double begin = lab_now();
     for (int i = 0; i < processes; i++)
         total[0] += sum_chunk(&chunks[i], sizeof chunks[i]);
     seconds[0] = lab_now() - begin;
     say("one after the other: %.3f s", seconds[0]);
+    snprintf(way, sizeof way, "on %d threads under the GIL", processes);
+    meter_start(way, work);
     begin = lab_now();
     for (int i = 0; i < processes; i++) {
         mine[i] = chunks[i];
-        threads[i] = lab_thread_start(sum_under_the_gil, &mine[i], LAB_THREAD_NOT_DAEMON, "gil-%d", i + 1);
+        threads[i] = lab_thread_start(sum_under_the_gil, &mine[i], LAB_THREAD_NOT_DAEMON, "gil-%d",
+                                      i + 1);
     }
     for (int i = 0; i < processes; i++) {
         lab_thread_join(threads[i]);
@@ -98,8 +94,11 @@ static bool part_sum(lab_procpool *pool, double seconds[3])
     }
     seconds[1] = lab_now() - begin;
     say("%d threads under the GIL: %.3f s, %.2fx", processes, seconds[1], seconds[0] / seconds[1]);
+    LAB_SETUP_NEW(*pool = lab_procpool_new(processes));   /* now: workers see gil-N's colours */
+    snprintf(way, sizeof way, "on %d worker processes", processes);
+    meter_start(way, work);
     begin = lab_now();
-    if (lab_procpool_map(pool, sum_chunk, chunks, sizeof *chunks, (size_t)processes, sums, NULL))
+    if (lab_procpool_map(*pool, sum_chunk, chunks, sizeof *chunks, (size_t)processes, sums, NULL))
         lab_fail("map of the sum failed");
     for (int i = 0; i < processes; i++)
         total[2] += sums[i];
@@ -145,7 +144,8 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "procpool",
     .summary = "processes escape the GIL: a CPU-bound sum on a process pool vs threads under a GIL",
-    .python = "multiprocessing.Pool(3): apply, apply_async, map, close, join, terminate",
+    .python = "multiprocessing.Pool(3): apply, apply_async, map, close, join, terminate "
+              "(Threads and processes; Futures and flags)",
     .details = "Part 1: a sum on threads under a simulated GIL, then on worker processes.\n"
                "Part 2: apply, apply_async, map, a crashing task. Part 3: terminate.",
     .options = options,
@@ -156,11 +156,11 @@ int main(int argc, char **argv)
     lab_init(&demo, argc, argv);
     int cores = lab_procpool_cpu_count();
     processes = processes != 0 ? processes : cores < 64 ? cores : 64;
+    meter_map();   /* before the pool forks: its workers add on the same meter */
     lab_procpool *pool;
-    LAB_SETUP_NEW(pool = lab_procpool_new(processes));
     say("%d cores; a pool of %d worker processes; the sum of 0..%d", cores, processes, work - 1);
     double seconds[3];
-    bool sums_ok = part_sum(pool, seconds);
+    bool sums_ok = part_sum(&pool, seconds);
     int64_t n = 7, eight = 8, nine = 9, value = 0, squares[5], args[5] = {1, 2, 3, 4, 5};
     int apply_rc = lab_procpool_apply(pool, square, &n, sizeof n, &value);   /* blocks */
     say("apply(square, 7) = %" PRId64, value);
@@ -172,7 +172,6 @@ int main(int argc, char **argv)
     int map_rc = lab_procpool_map(pool, square, args, sizeof args[0], 5, squares, NULL);
     say("map(square, [1..5]) = [%d, %d, %d, %d, %d], in order", (int)squares[0], (int)squares[1],
         (int)squares[2], (int)squares[3], (int)squares[4]);
-
     LAB_SETUP(lab_procpool_apply_async(pool, crash, NULL, 0, &crashed));
     int crash_rc = lab_procpool_result_get_timeout(crashed, 10, NULL);
     int status = lab_procpool_result_wait_status(crashed);   /* -1 unless its worker died */
@@ -190,6 +189,7 @@ int main(int argc, char **argv)
 
     int left = 0, cancelled = part_terminate(&left);
     bool map_ok = map_rc == 0 && squares[0] == 1 && squares[2] == 9 && squares[4] == 25;
+    say_lesson(cores, processes, seconds);
     lab_result("cores=%d processes=%d work=%d sums_ok=%s speedup_gil=%.3g speedup_processes=%.3g "
                "apply=%s map=%s crash=%s crash_signal=%d goes_on=%s cancelled=%d children_left=%d",
                cores, processes, work, sums_ok ? "yes" : "no", seconds[0] / seconds[1],

@@ -43,7 +43,8 @@
 #define MAX_RULES 8
 #define MAX_ARGS 32
 
-static const char *const pages_without_transcript[] = {"create", "join", "daemon"};
+/* Empty now: every page carries its transcript (NULL ends the table). */
+static const char *const pages_without_transcript[] = {NULL};
 
 typedef struct spec {
     char args_text[512], command[512];
@@ -331,7 +332,7 @@ START_TEST(every_page_transcript_is_what_its_program_prints)
         char *page = read_text(path);
         spec s;
         bool excused = false;
-        for (size_t i = 0; i < sizeof pages_without_transcript / sizeof pages_without_transcript[0]; i++)
+        for (size_t i = 0; pages_without_transcript[i] != NULL; i++)
             excused |= strcmp(pages_without_transcript[i], demo) == 0;
         if (page == NULL || !parse_spec(page, &s)) {
             if (!excused)
