@@ -5,6 +5,8 @@
 #   tests/grade/grade.sh module NAME FILE.c      a student's common/NAME.c, against tests/test_NAME.c
 #   tests/grade/grade.sh show NAME FILE.c ARGS   build FILE.c as demo NAME and run it once with
 #                                                ARGS (the "again:" command of a failed check)
+#   tests/grade/grade.sh expect NAME FILE.c EXPR ARGS   one run with ARGS whose result: line must
+#                                                satisfy EXPR (the checks of answers/*.c)
 #
 # demo: compiles FILE.c against the library with the demos' flags, then checks what the
 # correct program guarantees: its --help lists the reference demo's flags, bad input exits 2,
@@ -45,7 +47,7 @@ usage() {
 [ $# -ge 3 ] || usage
 mode=$1 name=$2 src=$3
 shift 3
-case $mode in demo | module | show) ;; *) usage ;; esac
+case $mode in demo | module | show | expect) ;; *) usage ;; esac
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "GRADE_RUNS must be a whole number >= 1, not '$runs'"
 [[ $limit =~ ^[1-9][0-9]*$ ]] || die "GRADE_LIMIT must be a whole number of seconds >= 1, not '$limit'"
 
@@ -91,7 +93,10 @@ fi
 [ -n "$src" ] || usage
 [ -e "$src" ] || die "no file '$src'"
 [ -f "$src" ] && [ -r "$src" ] || die "cannot read '$src' (not a readable file)"
+shown_src=$src   # as the student typed it, for the "again:" commands
 src=$(realpath "$src")
+[ -d "$build" ] || die "no build directory $build: run 'make' first"
+build=$(cd "$build" && pwd)
 [ -f "$build/libthreadlab.a" ] || die "no library $build/libthreadlab.a: run 'make' first"
 [ -f "$build/grade.env" ] || die "no $build/grade.env: run 'make' first"
 # CC, CFLAGS, LDFLAGS, LDLIBS, CHECK_CFLAGS, CHECK_LIBS: the flags the demos were built with.
@@ -109,16 +114,60 @@ finish() {
     [ "$failed" -eq 0 ]
     exit
 }
-again_demo() { echo "    again: make grade DEMO=$name SRC=$src SHOW=\"$*\""; }
+again_demo() { echo "    again: make grade DEMO=$name SRC=$shown_src SHOW=\"$*\""; }
 
 # Why a run did not end as designed, from its exit status; empty when it exited 0.
 exit_problem() {   # exit_problem STATUS ERR_FILE
     case $1 in
     0) ;;
-    124 | 137) echo "hang: still running after $limit s, killed (a wait that is never woken?)" ;;
+    124 | 137) echo "hang: still running after ${3:-$limit} s, killed (a wait that is never woken?)" ;;
     *) if [ "$1" -gt 128 ]; then echo "killed by signal $(($1 - 128)) ($(kill -l $(($1 - 128)) 2>/dev/null))"; else
         echo "exit $1: $(head -n 1 "$2")"; fi ;;
     esac
+}
+
+# check_run OUT ERR STATUS SEED EXPR: prints nothing when the run kept the guarantee, else why.
+check_run() {
+    local out=$1 err=$2 status=$3 seed=$4 expr=$5
+    local problem
+    problem=$(exit_problem "$status" "$err")
+    [ -z "$problem" ] || { echo "$problem"; return; }
+    local count last
+    count=$(grep -c '^result: ' "$out")
+    last=$(tail -n 1 "$out")
+    [ "$count" -eq 1 ] || { echo "$count result: lines on stdout (want exactly one, the last line)"; return; }
+    [[ $last == 'result: '* ]] || { echo "the result: line is not the last line of stdout"; return; }
+    local -A value=()
+    local -a vars=()
+    local pair key
+    for pair in ${last#result: }; do
+        [[ $pair =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+        value[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+        vars+=(-v "$pair")
+    done
+    [ -z "$seed" ] || [ "${value[seed]-}" = "$seed" ] ||
+        { echo "seed=${value[seed]-missing} in the result line, given --seed $seed"; return; }
+    local missing=() shown=()
+    for key in $(keys_named_in "$expr"); do
+        if [ -z "${value[$key]+set}" ]; then missing+=("$key"); else shown+=("$key=${value[$key]}"); fi
+    done
+    [ ${#missing[@]} -eq 0 ] || { echo "the result line lacks the key(s) ${missing[*]}: $last"; return; }
+    local verdict
+    verdict=$(awk "${vars[@]}" "$awk_helpers BEGIN { print ((${expr}) ? 1 : 0) }" 2>&1)
+    [ "$verdict" = 1 ] && return
+    # Name the parts of the invariant that do not hold, so the student sees which guarantee broke.
+    local part broken=()
+    local IFS_saved=$IFS
+    while IFS= read -r part; do
+        part=$(sed 's/^ *//; s/ *$//' <<<"$part")
+        [ -n "$part" ] || continue
+        verdict=$(awk "${vars[@]}" "$awk_helpers BEGIN { print ((${part}) ? 1 : 0) }" 2>/dev/null)
+        [ "$verdict" = 1 ] || broken+=("$part")
+    done < <(sed 's/&&/\n/g' <<<"$expr")
+    IFS=$IFS_saved
+    local values
+    values=$(for key in $(keys_named_in "${broken[*]:-$expr}"); do printf '%s=%s ' "$key" "${value[$key]}"; done)
+    echo "invariant broken: ${broken[*]/%/;} [${values% }]"
 }
 
 # ---- a module --------------------------------------------------------------------------
@@ -159,11 +208,11 @@ if [ "$mode" = module ]; then
     pass "compile: $(basename "$src") compiles and links with the library and tests/test_$name.c"
     only=()
     [ -z "${GRADE_CASE:-}" ] || only=("CK_RUN_CASE=$GRADE_CASE")
-    env CK_VERBOSITY=verbose CK_FORK=yes LAB_BIN_DIR="$root/$build" "${only[@]}" \
+    env CK_VERBOSITY=verbose CK_FORK=yes LAB_BIN_DIR="$build" "${only[@]}" \
         timeout -k 5 600 "$work/test_$name" >"$work/suite.out" 2>&1 </dev/null
     status=$?
     # Check's verbose lines: file:line:P|F|E:tcase:test:iteration: message
-    awk -v again="make grade MODULE=$name SRC=$src" '
+    awk -v again="make grade MODULE=$name SRC=$shown_src" '
     match($0, /^[^:]+:[0-9]+:[PFE]:[^:]*:[^:]*:[0-9]+: /) {
         head = substr($0, 1, RLENGTH - 2); message = substr($0, RLENGTH + 1)
         split(head, f, ":"); kind = f[3]; tcase = f[4]; test = f[5]; iteration = f[6]
@@ -217,16 +266,30 @@ if [ "$mode" = show ]; then   # one run, its output shown as it comes
     exit "$status"
 fi
 
+if [ "$mode" = expect ]; then   # one run, one claim about its result line
+    [ $# -ge 1 ] || usage
+    expr=$1
+    shift
+    timeout -k 2 "$limit" "$program" "$@" >"$work/run.out" 2>"$work/run.err" </dev/null
+    verdict=$(check_run "$work/run.out" "$work/run.err" $? "" "$expr")
+    if [ -z "$verdict" ]; then pass "$(basename "$src") $*: $expr"; else
+        fail "$(basename "$src") $*: $verdict"
+        again_demo "$*"
+    fi
+    finish
+fi
+
 echo "grading $src as the demo '$name' ($runs runs a case; GRADE_RUNS=N for more)"
 pass "compile: $(basename "$src") compiles with the demos' flags (-Wall -Wextra -Werror) and links"
 
 # ---- its interface -----------------------------------------------------------------------
+quick=$((limit < 10 ? limit : 10))   # --help and bad input answer at once
 flags_in() { grep -oE '^  --[a-z][a-z0-9-]*' "$1" | sed 's/^ *//' | sort -u; }
 "$reference" --help >"$work/ref.help" 2>&1
-timeout -k 2 10 "$program" --help >"$work/help" 2>"$work/help.err" </dev/null
+timeout -k 2 "$quick" "$program" --help >"$work/help" 2>"$work/help.err" </dev/null
 status=$?
 if [ "$status" -ne 0 ]; then
-    fail "interface: '$name --help' should exit 0; $(exit_problem "$status" "$work/help.err")"
+    fail "interface: '$name --help' should exit 0; $(exit_problem "$status" "$work/help.err" "$quick")"
     again_demo --help
 else
     missing=()
@@ -243,10 +306,10 @@ fi
 bad_ok=yes
 for bad in "--no-such-flag" "--speed 0" "--seed not-a-number"; do
     # shellcheck disable=SC2086
-    timeout -k 2 10 "$program" $bad >"$work/bad.out" 2>"$work/bad.err" </dev/null
+    timeout -k 2 "$quick" "$program" $bad >"$work/bad.out" 2>"$work/bad.err" </dev/null
     status=$?
     if [ "$status" -ne 2 ]; then
-        fail "bad input: '$name $bad' should be a usage error (exit 2, a message on stderr), got ${status/#124/a hang}"
+        fail "bad input: '$name $bad' should be a usage error (exit 2, a message on stderr), got $(exit_problem "$status" "$work/bad.err" "$quick" | sed 's/^$/exit 0/')"
         again_demo "$bad"
         bad_ok=no
         break
@@ -265,50 +328,6 @@ $1 == "speeds" { sub(/^[[:space:]]*speeds[[:space:]]+/, ""); s = $0; next }
 $1 == "always" { sub(/^[[:space:]]*always[[:space:]]+/, ""); a = $0; next }
 END { flush() }' "$cases_file" >"$work/cases"
 [ -s "$work/cases" ] || echo "NOTE no case of $cases_file runs '$name': only its interface is checked"
-
-# check_run OUT ERR STATUS SEED EXPR: prints nothing when the run kept the guarantee, else why.
-check_run() {
-    local out=$1 err=$2 status=$3 seed=$4 expr=$5
-    local problem
-    problem=$(exit_problem "$status" "$err")
-    [ -z "$problem" ] || { echo "$problem"; return; }
-    local count last
-    count=$(grep -c '^result: ' "$out")
-    last=$(tail -n 1 "$out")
-    [ "$count" -eq 1 ] || { echo "$count result: lines on stdout (want exactly one, the last line)"; return; }
-    [[ $last == 'result: '* ]] || { echo "the result: line is not the last line of stdout"; return; }
-    local -A value=()
-    local -a vars=()
-    local pair key
-    for pair in ${last#result: }; do
-        [[ $pair =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
-        value[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
-        vars+=(-v "$pair")
-    done
-    [ -z "$seed" ] || [ "${value[seed]-}" = "$seed" ] ||
-        { echo "seed=${value[seed]-missing} in the result line, given --seed $seed"; return; }
-    local missing=() shown=()
-    for key in $(keys_named_in "$expr"); do
-        if [ -z "${value[$key]+set}" ]; then missing+=("$key"); else shown+=("$key=${value[$key]}"); fi
-    done
-    [ ${#missing[@]} -eq 0 ] || { echo "the result line lacks the key(s) ${missing[*]}: $last"; return; }
-    local verdict
-    verdict=$(awk "${vars[@]}" "$awk_helpers BEGIN { print ((${expr}) ? 1 : 0) }" 2>&1)
-    [ "$verdict" = 1 ] && return
-    # Name the parts of the invariant that do not hold, so the student sees which guarantee broke.
-    local part broken=()
-    local IFS_saved=$IFS
-    while IFS= read -r part; do
-        part=$(sed 's/^ *//; s/ *$//' <<<"$part")
-        [ -n "$part" ] || continue
-        verdict=$(awk "${vars[@]}" "$awk_helpers BEGIN { print ((${part}) ? 1 : 0) }" 2>/dev/null)
-        [ "$verdict" = 1 ] || broken+=("$part")
-    done < <(sed 's/&&/\n/g' <<<"$expr")
-    IFS=$IFS_saved
-    local values
-    values=$(for key in $(keys_named_in "${broken[*]:-$expr}"); do printf '%s=%s ' "$key" "${value[$key]}"; done)
-    echo "invariant broken: ${broken[*]/%/;} [${values% }]"
-}
 
 while IFS=$'\t' read -r case_name args speeds expr; do
     args=${args#@}
@@ -330,7 +349,7 @@ while IFS=$'\t' read -r case_name args speeds expr; do
     if [ -z "$verdict" ]; then
         pass "$case_name: $runs runs of '$name${args:+ $args}' (speeds $(printf '%s\n' "${used[@]}" | sort -gu | tr '\n' ' ' | sed 's/ $//')) kept: $expr"
     else
-        fail "$case_name: run $run of $runs, '$name $args --seed $seed --speed $speed': $verdict"
+        fail "$case_name: run $run of $runs, '$name${args:+ $args} --seed $seed --speed $speed': $verdict"
         again_demo "$args --seed $seed --speed $speed"
     fi
 done <"$work/cases"
