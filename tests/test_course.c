@@ -1,0 +1,528 @@
+/* test_course.c — the course around the demos keeps its promises:
+ * - the grader (tests/grade/grade.sh) passes every demo's own source and a module's own
+ *   source, and fails every broken attempt of tests/grade/broken/ for its reason (the FAIL
+ *   line its header's `expect:` names); bad input to the grader is a clear message, exit != 0;
+ * - every reference answer of answers/ passes the grader as its demo (when its header says
+ *   `grade: demo NAME`) and keeps each claim its header makes (`check: ARGS => EXPR`);
+ * - every exercise of a demo page links to its answer, and the answer page exists;
+ * - the Chinese quick start and course map name the same demos, in the same order, and the
+ *   same commands as the English ones.
+ * The grading runs here are small (GRADE_RUNS=1 or 2, the fastest speed): the full grading
+ * is the grader's job, not the unit test's. */
+#include "support.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { MAX_ITEMS = 64, LINE = 512 };
+
+static char root[PATH_MAX];    /* the repository: where tests/grade/grade.sh is */
+static char build[PATH_MAX];   /* this test's build directory (build/<variant>) */
+
+/* A list of names read at suite creation (before any fork: every test child sees it). */
+typedef struct name_list {
+    int n;
+    char name[MAX_ITEMS][64];
+} name_list;
+
+static name_list demos, broken, answers;
+
+/* Copies text into a buffer of size bytes, cut short when longer (names and paths here are short). */
+static void copy_text(char *buffer, size_t size, const char *text)
+{
+    size_t n = strlen(text);
+    if (n >= size)
+        n = size - 1;
+    memcpy(buffer, text, n);
+    buffer[n] = '\0';
+}
+
+static void find_places(void)
+{
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) {
+        perror("test_course: readlink /proc/self/exe");
+        exit(1);
+    }
+    exe[len] = '\0';
+    *strrchr(exe, '/') = '\0';   /* build/<variant>/tests */
+    *strrchr(exe, '/') = '\0';   /* build/<variant> */
+    copy_text(build, sizeof build, exe);
+    if (access("tests/grade/grade.sh", X_OK) == 0 && getcwd(root, sizeof root) != NULL)
+        return;
+    copy_text(root, sizeof root - 8, build);   /* build/<variant>/../.. */
+    strcat(root, "/../..");
+}
+
+/* The text of a file of the repository (NULL when it cannot be read); free it. */
+static char *read_text(const char *relative)
+{
+    char path[PATH_MAX * 2];
+    snprintf(path, sizeof path, "%s/%s", root, relative);
+    FILE *file = fopen(path, "r");
+    if (file == NULL)
+        return NULL;
+    size_t size = 0, used = 0;
+    char *text = NULL;
+    for (;;) {
+        if (used + 4096 + 1 > size) {
+            size = 2 * size + 4096 + 1;
+            text = realloc(text, size);
+            ck_assert_ptr_nonnull(text);
+        }
+        size_t got = fread(text + used, 1, size - used - 1, file);
+        used += got;
+        if (got == 0)
+            break;
+    }
+    fclose(file);
+    text[used] = '\0';
+    return text;
+}
+
+/* Run a shell command in the repository with the grader pointed at this build; its exit
+ * status, and its stdout and stderr together in *out (free it). */
+static int shell(char **out, const char *format, ...)
+{
+    char command[4096], full[8192 + 2 * PATH_MAX];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(command, sizeof command, format, args);
+    va_end(args);
+    snprintf(full, sizeof full, "cd '%s' && GRADE_BUILD='%s' timeout -k 5 240 %s 2>&1", root, build,
+             command);
+    FILE *pipe = popen(full, "r");
+    ck_assert_ptr_nonnull(pipe);
+    size_t size = 8192, used = 0;
+    char *text = malloc(size);
+    ck_assert_ptr_nonnull(text);
+    size_t got;
+    while ((got = fread(text + used, 1, size - used - 1, pipe)) > 0) {
+        used += got;
+        if (used + 1 >= size) {
+            size *= 2;
+            text = realloc(text, size);
+            ck_assert_ptr_nonnull(text);
+        }
+    }
+    text[used] = '\0';
+    int status = pclose(pipe);
+    *out = text;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The value after "* <tag>: " in a file's header comment, n-th occurrence (from 0). */
+static bool header_value(const char *text, const char *tag, int nth, char *value, size_t size)
+{
+    char needle[64];
+    snprintf(needle, sizeof needle, " * %s: ", tag);
+    const char *end_of_header = strstr(text, "*/");
+    for (const char *at = strstr(text, needle); at != NULL && (end_of_header == NULL || at < end_of_header);
+         at = strstr(at + 1, needle)) {
+        if (nth-- > 0)
+            continue;
+        at += strlen(needle);
+        size_t n = strcspn(at, "\n");
+        if (n >= size)
+            n = size - 1;
+        memcpy(value, at, n);
+        value[n] = '\0';
+        return true;
+    }
+    return false;
+}
+
+/* The .c files of a directory of the repository, sorted. */
+static void list_sources(const char *relative, name_list *list)
+{
+    char path[PATH_MAX * 2];
+    snprintf(path, sizeof path, "%s/%s", root, relative);
+    list->n = 0;
+    DIR *dir = opendir(path);
+    if (dir == NULL)
+        return;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL && list->n < MAX_ITEMS) {
+        size_t len = strlen(entry->d_name);
+        if (len > 2 && len < sizeof list->name[0] && strcmp(entry->d_name + len - 2, ".c") == 0)
+            copy_text(list->name[list->n++], sizeof list->name[0], entry->d_name);
+    }
+    closedir(dir);
+    qsort(list->name, (size_t)list->n, sizeof list->name[0], (int (*)(const void *, const void *))strcmp);
+}
+
+static void list_demos(void)
+{
+    char path[PATH_MAX * 2], line[LINE];
+    snprintf(path, sizeof path, "%s/demos.list", build);
+    FILE *file = fopen(path, "r");
+    demos.n = 0;
+    if (file == NULL)
+        return;
+    while (fgets(line, sizeof line, file) != NULL && demos.n < MAX_ITEMS) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0] != '\0')
+            copy_text(demos.name[demos.n++], sizeof demos.name[0], line);
+    }
+    fclose(file);
+}
+
+/* ---- the grader on the references --------------------------------------------------- */
+
+START_TEST(the_grader_passes_every_demo_s_own_source)
+{
+    const char *demo = demos.name[_i];
+    char *out;
+    int status = shell(&out, "env GRADE_RUNS=1 GRADE_FAST=1 tests/grade/grade.sh demo %s demos/%s.c", demo, demo);
+    ck_assert_msg(status == 0, "grading demos/%s.c as '%s' failed (exit %d):\n%s", demo, demo, status, out);
+    ck_assert_msg(strstr(out, " passed, 0 failed") != NULL, "no summary line:\n%s", out);
+    ck_assert_msg(strstr(out, "\nPASS ") != NULL, "no PASS line:\n%s", out);
+    free(out);
+}
+END_TEST
+
+/* The suites themselves run in make test; these few prove the module grading's mechanics
+ * (your file in place of the module, every other object, the suite linked, verbose parsed). */
+static const char *const modules_graded_here[] = {"event", "bsem", "rng", "timer"};
+
+START_TEST(the_grader_passes_a_module_s_own_source)
+{
+    const char *module = modules_graded_here[_i];
+    char *out;
+    int status = shell(&out, "tests/grade/grade.sh module %s common/%s.c", module, module);
+    ck_assert_msg(status == 0, "grading common/%s.c failed (exit %d):\n%s", module, status, out);
+    ck_assert_msg(strstr(out, " passed, 0 failed") != NULL, "no summary line:\n%s", out);
+    free(out);
+}
+END_TEST
+
+/* ---- the grader on the broken attempts ------------------------------------------------ */
+
+START_TEST(each_broken_attempt_fails_for_its_reason)
+{
+    const char *file = broken.name[_i];
+    char relative[PATH_MAX], kind_name[128], expect[LINE], only_case[128] = "", slow[LINE];
+    snprintf(relative, sizeof relative, "tests/grade/broken/%s", file);
+    char *text = read_text(relative);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_msg(header_value(text, "grade", 0, kind_name, sizeof kind_name), "%s: no 'grade:' line", file);
+    ck_assert_msg(header_value(text, "expect", 0, expect, sizeof expect), "%s: no 'expect:' line", file);
+    header_value(text, "case", 0, only_case, sizeof only_case);
+    char runs[16] = "1";   /* the grader stops at the first failed run: 1 is enough when the bug is certain */
+    header_value(text, "runs", 0, runs, sizeof runs);
+    bool is_slow = header_value(text, "slow", 0, slow, sizeof slow);
+    free(text);
+    if (is_slow)   /* kept for students; too slow for make test (its header says why) */
+        return;
+
+    char *out;
+    int status = shell(&out, "env GRADE_RUNS=%d GRADE_FAST=1 GRADE_CASE='%s' CK_TIMEOUT_MULTIPLIER=0.2 "
+                       "tests/grade/grade.sh %s %s",
+                       atoi(runs), only_case, kind_name, relative);
+    ck_assert_msg(status == 1, "%s: the grader should fail it (exit 1), got %d:\n%s", file, status, out);
+    /* expect: "PART ; PART ...": one FAIL line must contain every part */
+    bool found = false;
+    for (char *line = strtok(out, "\n"); line != NULL && !found; line = strtok(NULL, "\n")) {
+        if (strncmp(line, "FAIL ", 5) != 0)
+            continue;
+        char parts[LINE];
+        copy_text(parts, sizeof parts, expect);
+        bool all = true;
+        for (char *part = parts, *next; part != NULL && all; part = next) {
+            next = strstr(part, " ; ");
+            if (next != NULL) {
+                *next = '\0';
+                next += 3;
+            }
+            all = strstr(line, part) != NULL;
+        }
+        found = all;
+    }
+    ck_assert_msg(found, "%s: no FAIL line says '%s'", file, expect);
+    free(out);
+}
+END_TEST
+
+/* ---- the grader's bad input ----------------------------------------------------------- */
+
+START_TEST(an_unknown_name_is_refused_with_the_nearest_one)
+{
+    char *out;
+    int status = shell(&out, "tests/grade/grade.sh demo semafore demos/semaphore.c");
+    ck_assert_int_eq(status, 2);
+    ck_assert_msg(strstr(out, "no demo 'semafore'; did you mean 'semaphore'?") != NULL, "%s", out);
+    free(out);
+    status = shell(&out, "tests/grade/grade.sh module evnt common/event.c");
+    ck_assert_int_eq(status, 2);
+    ck_assert_msg(strstr(out, "did you mean 'event'?") != NULL, "%s", out);
+    free(out);
+}
+END_TEST
+
+START_TEST(a_missing_file_is_refused)
+{
+    char *out;
+    int status = shell(&out, "tests/grade/grade.sh demo race /nonexistent/mine.c");
+    ck_assert_int_eq(status, 2);
+    ck_assert_msg(strstr(out, "no file '/nonexistent/mine.c'") != NULL, "%s", out);
+    free(out);
+}
+END_TEST
+
+/* Writes a small C file in a fresh temporary directory; returns its path (static). */
+static const char *temporary_source(const char *text)
+{
+    static char path[PATH_MAX];
+    char dir[] = "/tmp/test_course.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/mine.c", dir);
+    FILE *file = fopen(path, "w");
+    ck_assert_ptr_nonnull(file);
+    fputs(text, file);
+    fclose(file);
+    return path;
+}
+
+static void remove_temporary(const char *path)
+{
+    char dir[PATH_MAX];
+    copy_text(dir, sizeof dir, path);
+    unlink(path);
+    *strrchr(dir, '/') = '\0';
+    rmdir(dir);
+}
+
+START_TEST(a_file_that_does_not_compile_shows_the_compiler_s_message)
+{
+    const char *path = temporary_source("int main(void) { return undeclared_thing; }\n");
+    char *out;
+    int status = shell(&out, "tests/grade/grade.sh demo race %s", path);
+    remove_temporary(path);
+    ck_assert_int_eq(status, 1);
+    ck_assert_msg(strstr(out, "FAIL compile:") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "undeclared_thing") != NULL, "the compiler's message is not shown:\n%s", out);
+    ck_assert_msg(strstr(out, "0 passed, 1 failed") != NULL, "%s", out);
+    free(out);
+}
+END_TEST
+
+START_TEST(a_program_that_hangs_is_killed_and_reported)
+{
+    const char *path = temporary_source("#include <unistd.h>\nint main(void) { for (;;) pause(); }\n");
+    char *out;
+    int status = shell(&out, "env GRADE_LIMIT=1 GRADE_RUNS=1 tests/grade/grade.sh demo gil %s", path);
+    remove_temporary(path);
+    ck_assert_int_eq(status, 1);
+    ck_assert_msg(strstr(out, "hang: still running after 1 s, killed") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "again: make grade DEMO=gil") != NULL, "%s", out);
+    free(out);
+}
+END_TEST
+
+/* ---- the reference answers ------------------------------------------------------------ */
+
+START_TEST(each_code_answer_keeps_its_claims)
+{
+    const char *file = answers.name[_i];
+    char relative[PATH_MAX], value[LINE], demo[64] = "";
+    snprintf(relative, sizeof relative, "answers/%s", file);
+    char *text = read_text(relative);
+    ck_assert_ptr_nonnull(text);
+    /* answers/<demo>_<n>.c: built by make test like a demo */
+    char name[64];
+    copy_text(name, sizeof name, file);
+    *strrchr(name, '.') = '\0';
+    char binary[PATH_MAX * 2];
+    snprintf(binary, sizeof binary, "%s/answers/%s", build, name);
+    ck_assert_msg(access(binary, X_OK) == 0, "%s was not built by make (answers/%s)", binary, file);
+    int checks = 0;
+    if (header_value(text, "grade", 0, value, sizeof value)) {
+        ck_assert_msg(sscanf(value, "demo %63s", demo) == 1, "%s: 'grade: demo NAME', not '%s'", file, value);
+        char *out;
+        int status =
+            shell(&out, "env GRADE_RUNS=1 GRADE_FAST=1 tests/grade/grade.sh demo %s %s", demo, relative);
+        ck_assert_msg(status == 0, "%s graded as '%s' failed:\n%s", file, demo, out);
+        free(out);
+        checks++;
+    }
+    for (int nth = 0; header_value(text, "check", nth, value, sizeof value); nth++) {
+        char *arrow = strstr(value, " => ");
+        ck_assert_msg(arrow != NULL, "%s: 'check: ARGS => EXPR', not '%s'", file, value);
+        *arrow = '\0';
+        char *out;
+        /* expect mode builds it as the demo it answers (or itself when it stands alone) */
+        int status = shell(&out, "tests/grade/grade.sh expect %s %s '%s' %s", demo[0] ? demo : "race",
+                           relative, arrow + 4, value);
+        ck_assert_msg(status == 0, "%s %s: the claim '%s' does not hold:\n%s", file, value, arrow + 4, out);
+        free(out);
+        checks++;
+    }
+    ck_assert_msg(checks > 0, "%s checks nothing: give it a 'grade:' or a 'check:' line", file);
+    free(text);
+}
+END_TEST
+
+/* ---- the pages ---------------------------------------------------------------------- */
+
+/* Every numbered item of a page's "## Exercises" links to answers/<demo>.md, which exists. */
+START_TEST(every_exercise_links_to_its_answer)
+{
+    const char *demo = demos.name[_i];
+    char relative[PATH_MAX], link[128];
+    snprintf(relative, sizeof relative, "docs/answers/%s.md", demo);
+    char *answer = read_text(relative);
+    if (answer == NULL)   /* not answered yet: listed in docs/README.md as missing */
+        return;
+    free(answer);
+    snprintf(relative, sizeof relative, "docs/%s.md", demo);
+    char *page = read_text(relative);
+    ck_assert_msg(page != NULL, "no page %s", relative);
+    char *exercises = strstr(page, "\n## Exercises");
+    ck_assert_msg(exercises != NULL, "%s has no '## Exercises'", relative);
+    char *end = strstr(exercises + 1, "\n## ");
+    if (end != NULL)
+        *end = '\0';
+    snprintf(link, sizeof link, "(answers/%s.md#", demo);
+    int items = 0;
+    for (char *line = strtok(exercises, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        if (line[0] >= '1' && line[0] <= '9' && line[1] == '.')
+            items++;
+    }
+    free(page);
+    page = read_text(relative);
+    int links = 0;
+    for (const char *at = strstr(page, link); at != NULL; at = strstr(at + 1, link))
+        links++;
+    ck_assert_msg(items > 0, "%s: no numbered exercise", relative);
+    ck_assert_msg(links >= items, "%s: %d exercises, %d links to %s", relative, items, links, link);
+    free(page);
+}
+END_TEST
+
+/* The demos a page names as [`name`](...name.md), in order. */
+static int demos_named(const char *text, const char *prefix, char names[][64], int max)
+{
+    int n = 0;
+    char needle[64];
+    snprintf(needle, sizeof needle, "[`");
+    for (const char *at = strstr(text, needle); at != NULL && n < max; at = strstr(at + 1, needle)) {
+        char name[64], target[128];
+        if (sscanf(at, "[`%63[a-z_]`](%127[^)])", name, target) != 2)
+            continue;
+        char want[160];
+        snprintf(want, sizeof want, "%s%s.md", prefix, name);
+        if (strcmp(target, want) == 0)
+            copy_text(names[n++], 64, name);
+    }
+    return n;
+}
+
+static void assert_same_demos(const char *english, const char *chinese, const char *prefix)
+{
+    char *en = read_text(english), *zh = read_text(chinese);
+    ck_assert_msg(en != NULL, "no %s", english);
+    ck_assert_msg(zh != NULL, "no %s", chinese);
+    char en_names[MAX_ITEMS][64], zh_names[MAX_ITEMS][64];
+    int n_en = demos_named(en, prefix, en_names, MAX_ITEMS), n_zh = demos_named(zh, prefix, zh_names, MAX_ITEMS);
+    ck_assert_msg(n_en > 0, "%s names no demo as [`name`](%sname.md)", english, prefix);
+    ck_assert_msg(n_en == n_zh, "%s names %d demos, %s %d", english, n_en, chinese, n_zh);
+    for (int i = 0; i < n_en; i++)
+        ck_assert_msg(strcmp(en_names[i], zh_names[i]) == 0, "demo %d: %s in %s, %s in %s", i + 1, en_names[i],
+                      english, zh_names[i], chinese);
+    /* every built demo is on the map */
+    for (int d = 0; d < demos.n; d++) {
+        bool listed = false;
+        for (int i = 0; i < n_en && !listed; i++)
+            listed = strcmp(en_names[i], demos.name[d]) == 0;
+        ck_assert_msg(listed, "%s does not list the demo '%s'", english, demos.name[d]);
+    }
+    /* the same commands: every `make ...` line of the English is in the Chinese */
+    for (const char *at = strstr(en, "\nmake "); at != NULL; at = strstr(at + 1, "\nmake ")) {
+        char command[LINE];
+        size_t n = strcspn(at + 1, "#\n");
+        while (n > 0 && at[n] == ' ')
+            n--;
+        if (n >= sizeof command)
+            n = sizeof command - 1;
+        memcpy(command, at + 1, n);
+        command[n] = '\0';
+        ck_assert_msg(strstr(zh, command) != NULL, "%s has the command '%s', %s does not", english, command,
+                      chinese);
+    }
+    free(en);
+    free(zh);
+}
+
+START_TEST(the_chinese_course_map_follows_the_english)
+{
+    assert_same_demos("docs/README.md", "docs/README.zh-CN.md", "");
+}
+END_TEST
+
+START_TEST(the_chinese_quick_start_follows_the_english)
+{
+    assert_same_demos("docs/README.md", "README.zh-CN.md", "docs/");
+    char *en = read_text("README.md"), *zh = read_text("README.zh-CN.md");
+    ck_assert_ptr_nonnull(en);
+    ck_assert_ptr_nonnull(zh);
+    static const char *const commands[] = {"make run", "make test", "make list", "make grade DEMO=",
+                                           "make grade MODULE="};
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        ck_assert_msg(strstr(zh, commands[i]) != NULL, "README.zh-CN.md lacks '%s'", commands[i]);
+    ck_assert_msg(strstr(en, "README.zh-CN.md") != NULL, "README.md does not link README.zh-CN.md");
+    free(en);
+    free(zh);
+}
+END_TEST
+
+static Suite *course_suite(void)
+{
+    find_places();
+    list_demos();
+    list_sources("tests/grade/broken", &broken);
+    list_sources("answers", &answers);
+    Suite *suite = suite_create("course");
+
+    TCase *references = tcase_create("references");
+    tcase_set_timeout(references, 120);
+    tcase_add_loop_test(references, the_grader_passes_every_demo_s_own_source, 0, demos.n);
+    tcase_add_loop_test(references, the_grader_passes_a_module_s_own_source, 0,
+                        (int)(sizeof modules_graded_here / sizeof modules_graded_here[0]));
+    suite_add_tcase(suite, references);
+
+    TCase *attempts = tcase_create("broken attempts");
+    tcase_set_timeout(attempts, 120);
+    tcase_add_loop_test(attempts, each_broken_attempt_fails_for_its_reason, 0, broken.n);
+    suite_add_tcase(suite, attempts);
+
+    TCase *bad = tcase_create("bad input");
+    tcase_set_timeout(bad, 60);
+    tcase_add_test(bad, an_unknown_name_is_refused_with_the_nearest_one);
+    tcase_add_test(bad, a_missing_file_is_refused);
+    tcase_add_test(bad, a_file_that_does_not_compile_shows_the_compiler_s_message);
+    tcase_add_test(bad, a_program_that_hangs_is_killed_and_reported);
+    suite_add_tcase(suite, bad);
+
+    TCase *code = tcase_create("answers");
+    tcase_set_timeout(code, 120);
+    if (answers.n > 0)
+        tcase_add_loop_test(code, each_code_answer_keeps_its_claims, 0, answers.n);
+    suite_add_tcase(suite, code);
+
+    TCase *pages = tcase_create("pages");
+    tcase_set_timeout(pages, 20);
+    tcase_add_loop_test(pages, every_exercise_links_to_its_answer, 0, demos.n);
+    tcase_add_test(pages, the_chinese_course_map_follows_the_english);
+    tcase_add_test(pages, the_chinese_quick_start_follows_the_english);
+    suite_add_tcase(suite, pages);
+    return suite;
+}
+
+LAB_TEST_MAIN(course_suite)
