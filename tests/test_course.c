@@ -406,15 +406,55 @@ START_TEST(every_exercise_links_to_its_answer)
 }
 END_TEST
 
-/* The demos a page names as [`name`](...name.md), in order. */
+/* Every block of an answer page marked "<!-- quoted from common/X.c ... -->" is still in that file,
+ * word for word: a student sees the library's pthread core, and the quote never drifts. */
+START_TEST(quotes_from_the_library_are_word_for_word)
+{
+    static const char *const pages[] = {"docs/answers/event.md", "docs/answers/semaphore.md",
+                                        "docs/answers/condition.md"};
+    const char *marker = "<!-- quoted from ";
+    int quotes = 0;
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+        char *page = read_text(pages[i]);
+        ck_assert_msg(page != NULL, "no %s", pages[i]);
+        for (char *at = strstr(page, marker); at != NULL; at = strstr(at + 1, marker)) {
+            char source[128];
+            ck_assert_int_eq(sscanf(at + strlen(marker), "%127s", source), 1);
+            char *code = strstr(at, "```c\n");
+            ck_assert_msg(code != NULL, "%s: a quote of %s without a ```c block", pages[i], source);
+            code += 5;
+            char *end = strstr(code, "\n```");
+            ck_assert_ptr_nonnull(end);
+            char saved = *end;
+            *end = '\0';
+            char *file = read_text(source);
+            ck_assert_msg(file != NULL, "%s quotes %s, which does not exist", pages[i], source);
+            ck_assert_msg(strstr(file, code) != NULL, "%s: the quote of %s is no longer in it:\n%s", pages[i],
+                          source, code);
+            free(file);
+            *end = saved;
+            quotes++;
+        }
+        free(page);
+    }
+    ck_assert_int_ge(quotes, 6);
+}
+END_TEST
+
+/* The demos a page names as [name](PREFIXname.md) or [`name`](PREFIXname.md), in order. */
 static int demos_named(const char *text, const char *prefix, char names[][64], int max)
 {
     int n = 0;
-    char needle[64];
-    snprintf(needle, sizeof needle, "[`");
-    for (const char *at = strstr(text, needle); at != NULL && n < max; at = strstr(at + 1, needle)) {
+    for (const char *at = strchr(text, '['); at != NULL && n < max; at = strchr(at + 1, '[')) {
         char name[64], target[128];
-        if (sscanf(at, "[`%63[a-z_]`](%127[^)])", name, target) != 2)
+        const char *from = at[1] == '`' ? at + 2 : at + 1;
+        int used = 0;
+        if (sscanf(from, "%63[a-z_]%n", name, &used) != 1)
+            continue;
+        from += used;
+        if (*from == '`')
+            from++;
+        if (sscanf(from, "](%127[^)])", target) != 1)
             continue;
         char want[160];
         snprintf(want, sizeof want, "%s%s.md", prefix, name);
@@ -424,26 +464,39 @@ static int demos_named(const char *text, const char *prefix, char names[][64], i
     return n;
 }
 
-static void assert_same_demos(const char *english, const char *chinese, const char *prefix)
+/* Both pages name the same demos in the same order, and the first names every built demo. */
+static void assert_same_demos(const char *english, const char *en_prefix, const char *chinese,
+                              const char *zh_prefix)
 {
     char *en = read_text(english), *zh = read_text(chinese);
     ck_assert_msg(en != NULL, "no %s", english);
     ck_assert_msg(zh != NULL, "no %s", chinese);
     char en_names[MAX_ITEMS][64], zh_names[MAX_ITEMS][64];
-    int n_en = demos_named(en, prefix, en_names, MAX_ITEMS), n_zh = demos_named(zh, prefix, zh_names, MAX_ITEMS);
-    ck_assert_msg(n_en > 0, "%s names no demo as [`name`](%sname.md)", english, prefix);
+    int n_en = demos_named(en, en_prefix, en_names, MAX_ITEMS);
+    int n_zh = demos_named(zh, zh_prefix, zh_names, MAX_ITEMS);
+    ck_assert_msg(n_en > 0, "%s names no demo as [name](%sname.md)", english, en_prefix);
     ck_assert_msg(n_en == n_zh, "%s names %d demos, %s %d", english, n_en, chinese, n_zh);
     for (int i = 0; i < n_en; i++)
-        ck_assert_msg(strcmp(en_names[i], zh_names[i]) == 0, "demo %d: %s in %s, %s in %s", i + 1, en_names[i],
-                      english, zh_names[i], chinese);
-    /* every built demo is on the map */
+        ck_assert_msg(strcmp(en_names[i], zh_names[i]) == 0, "demo %d: %s in %s, %s in %s", i + 1,
+                      en_names[i], english, zh_names[i], chinese);
     for (int d = 0; d < demos.n; d++) {
         bool listed = false;
         for (int i = 0; i < n_en && !listed; i++)
             listed = strcmp(en_names[i], demos.name[d]) == 0;
         ck_assert_msg(listed, "%s does not list the demo '%s'", english, demos.name[d]);
     }
-    /* the same commands: every `make ...` line of the English is in the Chinese */
+    free(en);
+    free(zh);
+}
+
+/* Every command line of the English page (a line that starts with "make ", up to its comment)
+ * is in the Chinese page. */
+static void assert_same_commands(const char *english, const char *chinese)
+{
+    char *en = read_text(english), *zh = read_text(chinese);
+    ck_assert_msg(en != NULL, "no %s", english);
+    ck_assert_msg(zh != NULL, "no %s", chinese);
+    int commands = 0;
     for (const char *at = strstr(en, "\nmake "); at != NULL; at = strstr(at + 1, "\nmake ")) {
         char command[LINE];
         size_t n = strcspn(at + 1, "#\n");
@@ -453,30 +506,32 @@ static void assert_same_demos(const char *english, const char *chinese, const ch
             n = sizeof command - 1;
         memcpy(command, at + 1, n);
         command[n] = '\0';
-        ck_assert_msg(strstr(zh, command) != NULL, "%s has the command '%s', %s does not", english, command,
-                      chinese);
+        ck_assert_msg(strstr(zh, command) != NULL, "%s has the command '%s', %s does not", english,
+                      command, chinese);
+        commands++;
     }
+    ck_assert_msg(commands > 0, "%s has no command line", english);
     free(en);
     free(zh);
 }
 
 START_TEST(the_chinese_course_map_follows_the_english)
 {
-    assert_same_demos("docs/README.md", "docs/README.zh-CN.md", "");
+    assert_same_demos("docs/README.md", "", "docs/README.zh-CN.md", "");
+    assert_same_commands("docs/README.md", "docs/README.zh-CN.md");
 }
 END_TEST
 
 START_TEST(the_chinese_quick_start_follows_the_english)
 {
-    assert_same_demos("docs/README.md", "README.zh-CN.md", "docs/");
+    assert_same_demos("README.md", "docs/", "README.zh-CN.md", "docs/");
+    assert_same_commands("README.md", "README.zh-CN.md");
     char *en = read_text("README.md"), *zh = read_text("README.zh-CN.md");
-    ck_assert_ptr_nonnull(en);
-    ck_assert_ptr_nonnull(zh);
-    static const char *const commands[] = {"make run", "make test", "make list", "make grade DEMO=",
-                                           "make grade MODULE="};
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        ck_assert_msg(strstr(zh, commands[i]) != NULL, "README.zh-CN.md lacks '%s'", commands[i]);
+    static const char *const grading[] = {"make grade DEMO=", "make grade MODULE="};
+    for (size_t i = 0; i < sizeof grading / sizeof grading[0]; i++)
+        ck_assert_msg(strstr(zh, grading[i]) != NULL, "README.zh-CN.md lacks '%s'", grading[i]);
     ck_assert_msg(strstr(en, "README.zh-CN.md") != NULL, "README.md does not link README.zh-CN.md");
+    ck_assert_msg(strstr(en, "docs/README.md") != NULL, "README.md does not link the course map");
     free(en);
     free(zh);
 }
@@ -519,6 +574,7 @@ static Suite *course_suite(void)
     TCase *pages = tcase_create("pages");
     tcase_set_timeout(pages, 20);
     tcase_add_loop_test(pages, every_exercise_links_to_its_answer, 0, demos.n);
+    tcase_add_test(pages, quotes_from_the_library_are_word_for_word);
     tcase_add_test(pages, the_chinese_course_map_follows_the_english);
     tcase_add_test(pages, the_chinese_quick_start_follows_the_english);
     suite_add_tcase(suite, pages);
