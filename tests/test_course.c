@@ -223,7 +223,7 @@ START_TEST(each_broken_attempt_fails_for_its_reason)
         return;
 
     char *out;
-    int status = shell(&out, "env GRADE_RUNS=%d GRADE_FAST=1 GRADE_CASE='%s' CK_TIMEOUT_MULTIPLIER=0.2 "
+    int status = shell(&out, "env GRADE_RUNS=%d GRADE_FAST=1 GRADE_CASE='%s' CK_TIMEOUT_MULTIPLIER=0.1 "
                        "tests/grade/grade.sh %s %s",
                        atoi(runs), only_case, kind_name, relative);
     ck_assert_msg(status == 1, "%s: the grader should fail it (exit 1), got %d:\n%s", file, status, out);

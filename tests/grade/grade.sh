@@ -206,9 +206,10 @@ if [ "$mode" = module ]; then
         finish
     fi
     pass "compile: $(basename "$src") compiles and links with the library and tests/test_$name.c"
+    # The whole suite (or GRADE_CASE), whatever the caller's own Check settings say.
     only=()
     [ -z "${GRADE_CASE:-}" ] || only=("CK_RUN_CASE=$GRADE_CASE")
-    env CK_VERBOSITY=verbose CK_FORK=yes LAB_BIN_DIR="$build" "${only[@]}" \
+    env -u CK_RUN_CASE -u CK_RUN_SUITE -u CK_INCLUDE_TAGS -u CK_EXCLUDE_TAGS CK_VERBOSITY=verbose CK_FORK=yes LAB_BIN_DIR="$build" "${only[@]}" \
         timeout -k 5 600 "$work/test_$name" >"$work/suite.out" 2>&1 </dev/null
     status=$?
     # Check's verbose lines: file:line:P|F|E:tcase:test:iteration: message
