@@ -118,6 +118,74 @@ static int shell(char **out, const char *format, ...)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Commands run side by side, PARALLEL at a time (the demos and suites they run mostly sleep),
+ * each one's exit status and output kept; what says what the command checks. */
+enum { PARALLEL = 3, MAX_JOBS = 160 };
+typedef struct job {
+    char what[2 * LINE];
+    char command[4096];
+    int status;
+    char *out;
+} job;
+static job jobs[MAX_JOBS];
+static int job_count;
+
+static void add_job(const char *what, const char *format, ...)
+{
+    ck_assert_int_lt(job_count, MAX_JOBS);
+    job *j = &jobs[job_count++];
+    copy_text(j->what, sizeof j->what, what);
+    va_list args;
+    va_start(args, format);
+    vsnprintf(j->command, sizeof j->command, format, args);
+    va_end(args);
+}
+
+/* Runs every job added; outputs stay small (a grader's lines), so a pipe never fills up
+ * while an earlier job is being read. */
+static void run_jobs(void)
+{
+    static FILE *pipes[MAX_JOBS];
+    int opened = 0;
+    for (int i = 0; i < job_count; i++) {
+        for (; opened < job_count && opened < i + PARALLEL; opened++) {
+            char full[8192 + 2 * PATH_MAX];
+            snprintf(full, sizeof full, "cd '%s' && GRADE_BUILD='%s' timeout -k 5 240 %s 2>&1", root, build,
+                     jobs[opened].command);
+            pipes[opened] = popen(full, "r");
+            ck_assert_ptr_nonnull(pipes[opened]);
+        }
+        size_t size = 8192, used = 0, got;
+        char *text = malloc(size);
+        ck_assert_ptr_nonnull(text);
+        while ((got = fread(text + used, 1, size - used - 1, pipes[i])) > 0) {
+            used += got;
+            if (used + 1 >= size) {
+                size *= 2;
+                text = realloc(text, size);
+                ck_assert_ptr_nonnull(text);
+            }
+        }
+        text[used] = '\0';
+        int status = pclose(pipes[i]);
+        jobs[i].status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        jobs[i].out = text;
+    }
+}
+
+/* A report of the failures collected by a test, asserted empty at its end. */
+static char failures[65536];
+static void failure(const char *format, ...)
+{
+    size_t used = strlen(failures);
+    if (used + 1 >= sizeof failures)
+        return;
+    va_list args;
+    va_start(args, format);
+    vsnprintf(failures + used, sizeof failures - used, format, args);
+    va_end(args);
+}
+
 /* The value after "* <tag>: " in a file's header comment, n-th occurrence (from 0). */
 static bool header_value(const char *text, const char *tag, int nth, char *value, size_t size)
 {
@@ -176,63 +244,42 @@ static void list_demos(void)
 
 /* ---- the grader on the references --------------------------------------------------- */
 
-START_TEST(the_grader_passes_every_demo_s_own_source)
-{
-    const char *demo = demos.name[_i];
-    char *out;
-    int status = shell(&out, "env GRADE_RUNS=1 GRADE_FAST=1 tests/grade/grade.sh demo %s demos/%s.c", demo, demo);
-    ck_assert_msg(status == 0, "grading demos/%s.c as '%s' failed (exit %d):\n%s", demo, demo, status, out);
-    ck_assert_msg(strstr(out, " passed, 0 failed") != NULL, "no summary line:\n%s", out);
-    ck_assert_msg(strstr(out, "\nPASS ") != NULL, "no PASS line:\n%s", out);
-    free(out);
-}
-END_TEST
-
 /* The suites themselves run in make test; these few prove the module grading's mechanics
  * (your file in place of the module, every other object, the suite linked, verbose parsed). */
 static const char *const modules_graded_here[] = {"event", "bsem", "rng", "timer"};
 
-START_TEST(the_grader_passes_a_module_s_own_source)
+START_TEST(the_grader_passes_every_demo_and_some_modules_own_source)
 {
-    const char *module = modules_graded_here[_i];
-    char *out;
-    int status = shell(&out, "tests/grade/grade.sh module %s common/%s.c", module, module);
-    ck_assert_msg(status == 0, "grading common/%s.c failed (exit %d):\n%s", module, status, out);
-    ck_assert_msg(strstr(out, " passed, 0 failed") != NULL, "no summary line:\n%s", out);
-    free(out);
+    char what[256];
+    for (int i = 0; i < demos.n; i++) {
+        snprintf(what, sizeof what, "demos/%s.c graded as '%s'", demos.name[i], demos.name[i]);
+        add_job(what, "env GRADE_RUNS=1 GRADE_FAST=1 GRADE_JOBS=1 tests/grade/grade.sh demo %s demos/%s.c",
+                demos.name[i], demos.name[i]);
+    }
+    for (size_t i = 0; i < sizeof modules_graded_here / sizeof modules_graded_here[0]; i++) {
+        snprintf(what, sizeof what, "common/%s.c graded with its suite", modules_graded_here[i]);
+        add_job(what, "tests/grade/grade.sh module %s common/%s.c", modules_graded_here[i], modules_graded_here[i]);
+    }
+    run_jobs();
+    for (int i = 0; i < job_count; i++)
+        if (jobs[i].status != 0 || strstr(jobs[i].out, " passed, 0 failed") == NULL ||
+            strstr(jobs[i].out, "\nPASS ") == NULL)
+            failure("%s: exit %d\n%s\n", jobs[i].what, jobs[i].status, jobs[i].out);
+    ck_assert_msg(failures[0] == '\0', "the grader failed a reference:\n%s", failures);
 }
 END_TEST
 
 /* ---- the grader on the broken attempts ------------------------------------------------ */
 
-START_TEST(each_broken_attempt_fails_for_its_reason)
+/* One FAIL line of out contains every part of expect ("PART ; PART ..."). */
+static bool some_fail_line_says(const char *out, const char *expect)
 {
-    const char *file = broken.name[_i];
-    char relative[PATH_MAX], kind_name[128], expect[LINE], only_case[128] = "", slow[LINE];
-    snprintf(relative, sizeof relative, "tests/grade/broken/%s", file);
-    char *text = read_text(relative);
-    ck_assert_ptr_nonnull(text);
-    ck_assert_msg(header_value(text, "grade", 0, kind_name, sizeof kind_name), "%s: no 'grade:' line", file);
-    ck_assert_msg(header_value(text, "expect", 0, expect, sizeof expect), "%s: no 'expect:' line", file);
-    header_value(text, "case", 0, only_case, sizeof only_case);
-    char runs[16] = "1";   /* the grader stops at the first failed run: 1 is enough when the bug is certain */
-    header_value(text, "runs", 0, runs, sizeof runs);
-    bool is_slow = header_value(text, "slow", 0, slow, sizeof slow);
-    free(text);
-    if (is_slow)   /* kept for students; too slow for make test (its header says why) */
-        return;
-
-    char *out;
-    int status = shell(&out, "env GRADE_RUNS=%d GRADE_FAST=1 GRADE_CASE='%s' CK_TIMEOUT_MULTIPLIER=0.1 "
-                       "tests/grade/grade.sh %s %s",
-                       atoi(runs), only_case, kind_name, relative);
-    ck_assert_msg(status == 1, "%s: the grader should fail it (exit 1), got %d:\n%s", file, status, out);
-    /* expect: "PART ; PART ...": one FAIL line must contain every part */
-    bool found = false;
-    for (char *line = strtok(out, "\n"); line != NULL && !found; line = strtok(NULL, "\n")) {
+    for (const char *line = out; line != NULL && *line != '\0'; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        size_t length = strcspn(line, "\n");
         if (strncmp(line, "FAIL ", 5) != 0)
             continue;
-        char parts[LINE];
+        char text[LINE * 4], parts[LINE];
+        copy_text(text, length + 1 < sizeof text ? length + 1 : sizeof text, line);
         copy_text(parts, sizeof parts, expect);
         bool all = true;
         for (char *part = parts, *next; part != NULL && all; part = next) {
@@ -241,12 +288,46 @@ START_TEST(each_broken_attempt_fails_for_its_reason)
                 *next = '\0';
                 next += 3;
             }
-            all = strstr(line, part) != NULL;
+            all = strstr(text, part) != NULL;
         }
-        found = all;
+        if (all)
+            return true;
     }
-    ck_assert_msg(found, "%s: no FAIL line says '%s'", file, expect);
-    free(out);
+    return false;
+}
+
+START_TEST(each_broken_attempt_fails_for_its_reason)
+{
+    static char expects[MAX_JOBS][LINE];
+    for (int i = 0; i < broken.n; i++) {
+        const char *file = broken.name[i];
+        char relative[PATH_MAX], kind_name[128], only_case[128] = "", slow[LINE], runs[16] = "1";
+        snprintf(relative, sizeof relative, "tests/grade/broken/%s", file);
+        char *text = read_text(relative);
+        ck_assert_ptr_nonnull(text);
+        ck_assert_msg(header_value(text, "grade", 0, kind_name, sizeof kind_name), "%s: no 'grade:' line", file);
+        ck_assert_msg(header_value(text, "expect", 0, expects[job_count], sizeof expects[0]), "%s: no 'expect:' line",
+                      file);
+        header_value(text, "case", 0, only_case, sizeof only_case);
+        /* the grader stops at the first failed run: 1 is enough when the bug is certain */
+        header_value(text, "runs", 0, runs, sizeof runs);
+        bool is_slow = header_value(text, "slow", 0, slow, sizeof slow);
+        free(text);
+        if (is_slow)   /* kept for students; too slow for make test (its header says why) */
+            continue;
+        add_job(file, "env GRADE_RUNS=%d GRADE_FAST=1 GRADE_JOBS=1 GRADE_CASE='%s' CK_TIMEOUT_MULTIPLIER=0.1 "
+                      "tests/grade/grade.sh %s %s",
+                atoi(runs), only_case, kind_name, relative);
+    }
+    run_jobs();
+    for (int i = 0; i < job_count; i++) {
+        if (jobs[i].status != 1)
+            failure("%s: the grader should fail it (exit 1), got %d:\n%s\n", jobs[i].what, jobs[i].status,
+                    jobs[i].out);
+        else if (!some_fail_line_says(jobs[i].out, expects[i]))
+            failure("%s: no FAIL line says '%s':\n%s\n", jobs[i].what, expects[i], jobs[i].out);
+    }
+    ck_assert_msg(failures[0] == '\0', "%s", failures);
 }
 END_TEST
 
@@ -330,45 +411,48 @@ END_TEST
 
 START_TEST(each_code_answer_keeps_its_claims)
 {
-    const char *file = answers.name[_i];
-    char relative[PATH_MAX], value[LINE], demo[64] = "";
-    snprintf(relative, sizeof relative, "answers/%s", file);
-    char *text = read_text(relative);
-    ck_assert_ptr_nonnull(text);
-    /* answers/<demo>_<n>.c: built by make test like a demo */
-    char name[64];
-    copy_text(name, sizeof name, file);
-    *strrchr(name, '.') = '\0';
-    char binary[PATH_MAX * 2];
-    snprintf(binary, sizeof binary, "%s/answers/%s", build, name);
-    ck_assert_msg(access(binary, X_OK) == 0, "%s was not built by make (answers/%s)", binary, file);
-    int checks = 0;
-    if (header_value(text, "grade", 0, value, sizeof value)) {
-        ck_assert_msg(sscanf(value, "demo %63s", demo) == 1, "%s: 'grade: demo NAME', not '%s'", file, value);
-        char *out;
-        int status =
-            shell(&out, "env GRADE_RUNS=1 GRADE_FAST=1 tests/grade/grade.sh demo %s %s", demo, relative);
-        ck_assert_msg(status == 0, "%s graded as '%s' failed:\n%s", file, demo, out);
-        free(out);
-        checks++;
-    }
-    for (int nth = 0; header_value(text, "check", nth, value, sizeof value); nth++) {
-        char *arrow = strstr(value, " => ");
-        ck_assert_msg(arrow != NULL, "%s: 'check: ARGS => EXPR', not '%s'", file, value);
-        *arrow = '\0';
-        char *out;
-        /* expect mode builds it as the demo it answers: answers/<demo>_<n>.c */
-        if (demo[0] == '\0') {
+    for (int i = 0; i < answers.n; i++) {
+        const char *file = answers.name[i];
+        char relative[PATH_MAX], value[LINE], demo[64] = "", name[64], what[2 * LINE];
+        snprintf(relative, sizeof relative, "answers/%s", file);
+        char *text = read_text(relative);
+        ck_assert_ptr_nonnull(text);
+        /* answers/<demo>_<n>.c: built by make test like a demo */
+        copy_text(name, sizeof name, file);
+        *strrchr(name, '.') = '\0';
+        char binary[PATH_MAX * 2];
+        snprintf(binary, sizeof binary, "%s/answers/%s", build, name);
+        if (access(binary, X_OK) != 0)
+            failure("%s was not built by make (answers/%s)\n", binary, file);
+        int checks = 0;
+        if (header_value(text, "grade", 0, value, sizeof value)) {
+            ck_assert_msg(sscanf(value, "demo %63s", demo) == 1, "%s: 'grade: demo NAME', not '%s'", file, value);
+            snprintf(what, sizeof what, "%s graded as '%s'", file, demo);
+            add_job(what, "env GRADE_RUNS=1 GRADE_FAST=1 GRADE_JOBS=1 tests/grade/grade.sh demo %s %s", demo,
+                    relative);
+            checks++;
+        }
+        if (demo[0] == '\0') {   /* expect mode builds it as the demo it answers */
             copy_text(demo, sizeof demo, name);
             *strrchr(demo, '_') = '\0';
         }
-        int status = shell(&out, "tests/grade/grade.sh expect %s %s '%s' %s", demo, relative, arrow + 4, value);
-        ck_assert_msg(status == 0, "%s %s: the claim '%s' does not hold:\n%s", file, value, arrow + 4, out);
-        free(out);
-        checks++;
+        for (int nth = 0; header_value(text, "check", nth, value, sizeof value); nth++) {
+            char *arrow = strstr(value, " => ");
+            ck_assert_msg(arrow != NULL, "%s: 'check: ARGS => EXPR', not '%s'", file, value);
+            *arrow = '\0';
+            snprintf(what, sizeof what, "%s %s: the claim '%s'", file, value, arrow + 4);
+            add_job(what, "tests/grade/grade.sh expect %s %s '%s' %s", demo, binary, arrow + 4, value);
+            checks++;
+        }
+        if (checks == 0)
+            failure("%s checks nothing: give it a 'grade:' or a 'check:' line\n", file);
+        free(text);
     }
-    ck_assert_msg(checks > 0, "%s checks nothing: give it a 'grade:' or a 'check:' line", file);
-    free(text);
+    run_jobs();
+    for (int i = 0; i < job_count; i++)
+        if (jobs[i].status != 0)
+            failure("%s: exit %d\n%s\n", jobs[i].what, jobs[i].status, jobs[i].out);
+    ck_assert_msg(failures[0] == '\0', "%s", failures);
 }
 END_TEST
 
@@ -550,14 +634,12 @@ static Suite *course_suite(void)
 
     TCase *references = tcase_create("references");
     tcase_set_timeout(references, 120);
-    tcase_add_loop_test(references, the_grader_passes_every_demo_s_own_source, 0, demos.n);
-    tcase_add_loop_test(references, the_grader_passes_a_module_s_own_source, 0,
-                        (int)(sizeof modules_graded_here / sizeof modules_graded_here[0]));
+    tcase_add_test(references, the_grader_passes_every_demo_and_some_modules_own_source);
     suite_add_tcase(suite, references);
 
     TCase *attempts = tcase_create("broken attempts");
     tcase_set_timeout(attempts, 120);
-    tcase_add_loop_test(attempts, each_broken_attempt_fails_for_its_reason, 0, broken.n);
+    tcase_add_test(attempts, each_broken_attempt_fails_for_its_reason);
     suite_add_tcase(suite, attempts);
 
     TCase *bad = tcase_create("bad input");
@@ -570,8 +652,7 @@ static Suite *course_suite(void)
 
     TCase *code = tcase_create("answers");
     tcase_set_timeout(code, 120);
-    if (answers.n > 0)
-        tcase_add_loop_test(code, each_code_answer_keeps_its_claims, 0, answers.n);
+    tcase_add_test(code, each_code_answer_keeps_its_claims);
     suite_add_tcase(suite, code);
 
     TCase *pages = tcase_create("pages");

@@ -6,7 +6,8 @@
 #   tests/grade/grade.sh show NAME FILE.c ARGS   build FILE.c as demo NAME and run it once with
 #                                                ARGS (the "again:" command of a failed check)
 #   tests/grade/grade.sh expect NAME FILE.c EXPR ARGS   one run with ARGS whose result: line must
-#                                                satisfy EXPR (the checks of answers/*.c)
+#                                                satisfy EXPR (the checks of answers/*.c; FILE may
+#                                                also be a program already built)
 #
 # demo: compiles FILE.c against the library with the demos' flags, then checks what the
 # correct program guarantees: its --help lists the reference demo's flags, bad input exits 2,
@@ -24,6 +25,7 @@
 # Environment: GRADE_BUILD (the build directory with libthreadlab.a and grade.env; default
 # build/debug), GRADE_RUNS (runs per case; default 5), GRADE_LIMIT (seconds a run may take;
 # default 30), GRADE_FAST=1 (always the fastest speed of a case: for the unit tests),
+# GRADE_JOBS (cases run side by side; default: the CPU count),
 # GRADE_CASE (module: run one Check tcase, as CK_RUN_CASE).
 set -u
 
@@ -249,8 +251,10 @@ fi
 reference=$build/$name
 [ -x "$reference" ] || die "no reference demo $reference: run 'make' first"
 program=$work/$name   # named after the demo: its messages and usage lines say the demo's name
+if [ "$mode" = expect ] && [ -x "$src" ] && [[ $src != *.c ]]; then
+    program=$src   # expect mode on a program make has built already (answers/*.c): no compiling
 # shellcheck disable=SC2086
-if ! $CC $CFLAGS -Icommon -Idemos "$src" "$build/libthreadlab.a" -o "$program" $LDFLAGS $LDLIBS \
+elif ! $CC $CFLAGS -Icommon -Idemos "$src" "$build/libthreadlab.a" -o "$program" $LDFLAGS $LDLIBS \
     2>"$work/cc.err"; then
     [ "$mode" = show ] && { cat "$work/cc.err" >&2; die "$src does not compile"; }
     fail "compile: $src does not compile with the demos' flags ($CFLAGS):"
@@ -330,30 +334,47 @@ $1 == "always" { sub(/^[[:space:]]*always[[:space:]]+/, ""); a = $0; next }
 END { flush() }' "$cases_file" >"$work/cases"
 [ -s "$work/cases" ] || echo "NOTE no case of $cases_file runs '$name': only its interface is checked"
 
-while IFS=$'\t' read -r case_name args speeds expr; do
-    args=${args#@}
+# grade_case INDEX NAME ARGS SPEEDS EXPR: the runs of one case; its PASS/FAIL lines into
+# $work/case.INDEX (cases run side by side: the demos mostly sleep).
+grade_case() {
+    local index=$1 case_name=$2 args=$3 speeds=$4 expr=$5
+    local -a choices used=()
     read -r -a choices <<<"$speeds"
+    local fastest run seed speed status verdict=""
     fastest=$(printf '%s\n' "${choices[@]}" | sort -g | tail -n 1)
-    verdict="" used=()
     for ((run = 1; run <= runs; run++)); do
-        seed=$(((RANDOM << 15 | RANDOM) + 1))
-        speed=${choices[RANDOM % ${#choices[@]}]}
+        seed=$((SRANDOM % 2000000000 + 1))
+        speed=${choices[SRANDOM % ${#choices[@]}]}
         [ "${GRADE_FAST:-0}" = 1 ] && speed=$fastest
         # shellcheck disable=SC2086
         timeout -k 2 "$limit" "$program" $args --seed "$seed" --speed "$speed" \
-            >"$work/run.out" 2>"$work/run.err" </dev/null
+            >"$work/run.$index.out" 2>"$work/run.$index.err" </dev/null
         status=$?
-        verdict=$(check_run "$work/run.out" "$work/run.err" "$status" "$seed" "$expr")
+        verdict=$(check_run "$work/run.$index.out" "$work/run.$index.err" "$status" "$seed" "$expr")
         used+=("$speed")
         [ -z "$verdict" ] || break
     done
     if [ -z "$verdict" ]; then
-        pass "$case_name: $runs runs of '$name${args:+ $args}' (speeds $(printf '%s\n' "${used[@]}" | sort -gu | tr '\n' ' ' | sed 's/ $//')) kept: $expr"
+        echo "PASS $case_name: $runs runs of '$name${args:+ $args}' (speeds $(printf '%s\n' "${used[@]}" |
+            sort -gu | tr '\n' ' ' | sed 's/ $//')) kept: $expr"
     else
-        fail "$case_name: run $run of $runs, '$name${args:+ $args} --seed $seed --speed $speed': $verdict"
-        again_demo "$args --seed $seed --speed $speed"
-    fi
+        echo "FAIL $case_name: run $run of $runs, '$name${args:+ $args} --seed $seed --speed $speed': $verdict"
+        again_demo "${args:+$args }--seed $seed --speed $speed"
+    fi >"$work/case.$index"
+}
+
+jobs_max=${GRADE_JOBS:-$(nproc 2>/dev/null || echo 2)}
+index=0
+while IFS=$'\t' read -r case_name args speeds expr; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+    grade_case "$index" "$case_name" "${args#@}" "$speeds" "$expr" &
+    index=$((index + 1))
 done <"$work/cases"
+wait
+for ((i = 0; i < index; i++)); do
+    cat "$work/case.$i"
+    grep -q '^PASS ' "$work/case.$i" && passed=$((passed + 1)) || failed=$((failed + 1))
+done
 
 # ---- under the schedule control, when the demo has it ---------------------------------------
 if grep -q -- '--explore' "$work/ref.help"; then
@@ -367,7 +388,7 @@ if grep -q -- '--explore' "$work/ref.help"; then
             pass "$case_name --explore: every interleaving explored kept: $expr"
         else
             fail "$case_name --explore: '$name $args --explore': $verdict"
-            again_demo "$args --explore"
+            again_demo "${args:+$args }--explore"
         fi
     done <"$work/cases"
 else

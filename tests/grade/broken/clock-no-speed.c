@@ -3,6 +3,7 @@
  * Try: make grade MODULE=clock SRC=tests/grade/broken/clock-no-speed.c
  * grade: module clock
  * expect: FAIL clock: sleep_is_divided_by_the_speed
+ * case: clock
  */
 /* clock.c — monotonic time, the speed factor and scaled sleeps (see clock.h). */
 #include "clock.h"
