@@ -40,13 +40,13 @@ static int notify_mode = 0;
 static const char *const notify_names[] = {"n", "all", "one", NULL};
 enum { NOTIFY_N, NOTIFY_ALL, NOTIFY_ONE };
 static bool if_bug = false;
-static const double tick = 1.0;   /* class seconds between deliveries */
+static const double tick = 1.0; /* class seconds between deliveries */
 
-static lab_condition shop;   /* its lock protects everything below */
+static lab_condition shop; /* its lock protects everything below */
 static int stock, taken, deliveries;
 static int released, violations, waiters, wakeups;
-static int gave_up, in_line;          /* the exercise: customers who left; places taken */
-static char left_in_line[256] = "";   /* places in line of those who left, e.g. "2,3" */
+static int gave_up, in_line;        /* the exercise: customers who left; places taken */
+static char left_in_line[256] = ""; /* places in line of those who left, e.g. "2,3" */
 static char last_buyer[LAB_NAME_MAX] = "nobody";
 
 /* The predicate for wait_for: runs with the lock held, before waiting and after every
@@ -66,9 +66,10 @@ static bool item_on_shelf(void *arg)
  * the lock. */
 static void take_an_item(void)
 {
-    if (stock == 0) {   /* the --if bug: woken for an item that is gone */
+    if (stock == 0) { /* the --if bug: woken for an item that is gone */
         violations++;
-        say("BUG: past the wait, but the shelf is empty: item #%d already went to %s; leaves with nothing",
+        say("BUG: past the wait, but the shelf is empty: item #%d already went to %s; leaves with "
+            "nothing",
             taken, last_buyer);
         return;
     }
@@ -90,7 +91,7 @@ static void *buy_one_item(void *arg)
         say("wants an item; the shelf is empty: waits (place %d in line)", place);
     }
     if (if_bug) {
-        if (stock == 0) {   /* BUG: `if`, not `while`: one wait, and no second look */
+        if (stock == 0) { /* BUG: `if`, not `while`: one wait, and no second look */
             lab_condition_wait(&shop);
             wakeups++;
         }
@@ -99,8 +100,9 @@ static void *buy_one_item(void *arg)
         if (lab_condition_wait_for_timeout(&shop, item_on_shelf, &looks, 1.5) == ETIMEDOUT) {
             /* ETIMEDOUT: the predicate was still false at the limit: there is no item for us */
             gave_up++;
-            snprintf(left_in_line + strlen(left_in_line), sizeof left_in_line - strlen(left_in_line), "%s%d",
-                     gave_up > 1 ? "," : "", place);
+            snprintf(left_in_line + strlen(left_in_line),
+                     sizeof left_in_line - strlen(left_in_line), "%s%d", gave_up > 1 ? "," : "",
+                     place);
             say("waited 1.5 s: leaves without an item");
             lab_condition_release(&shop);
             return NULL;
@@ -119,7 +121,7 @@ static void *keeper(void *arg)
         lab_sleep(tick);
         lab_condition_acquire(&shop);
         if (released + violations + gave_up == customers)
-            break;   /* everybody has left: the shop closes */
+            break; /* everybody has left: the shop closes */
         stock += batch;
         deliveries++;
         int waiting = lab_condition_waiting(&shop);
@@ -129,9 +131,11 @@ static void *keeper(void *arg)
         else
             woken = lab_condition_notify(&shop, notify_mode == NOTIFY_ONE ? 1 : batch);
         say("delivers %d (%d on the shelf); %s wakes %d of %d waiting", batch, stock,
-            notify_mode == NOTIFY_ALL ? "notify_all()" : notify_mode == NOTIFY_ONE ? "notify(1)" : "notify(batch)",
+            notify_mode == NOTIFY_ALL   ? "notify_all()"
+            : notify_mode == NOTIFY_ONE ? "notify(1)"
+                                        : "notify(batch)",
             woken, waiting);
-        lab_condition_release(&shop);   /* the woken customers queue for it */
+        lab_condition_release(&shop); /* the woken customers queue for it */
     }
     lab_condition_release(&shop);
     return NULL;
@@ -140,19 +144,25 @@ static void *keeper(void *arg)
 static const lab_option options[] = {
     LAB_INT("customers", &customers, 1, 100, "W", "customers, each wanting one item"),
     LAB_INT("batch", &batch, 1, 100, "N", "items per delivery (and waiters woken by notify(n))"),
-    LAB_CHOICE("notify", &notify_mode, notify_names, "whom a delivery wakes: n (= --batch), all, or one"),
+    LAB_CHOICE("notify", &notify_mode, notify_names,
+               "whom a delivery wakes: n (= --batch), all, or one"),
     LAB_FLAG("if", &if_bug, "the classic bug: `if` instead of `while` around the wait"),
     LAB_END,
 };
 
 static const lab_demo demo = {
     .name = "condition",
-    .summary = "the shop: customers wait_for stock on a Condition; notify(n) lets them through in groups",
-    .python = "with cond: cond.wait_for(lambda: stock > 0) ... with cond: stock += n; cond.notify(n) (seeds 003, 004)",
-    .details = "--customers threads each want one item. Every second the keeper delivers --batch items and\n"
-               "wakes waiters with notify(batch) (--notify=all: every waiter; --notify=one: just one).\n"
-               "Customers wait with wait_for, which looks again after every wake-up. --if replaces that\n"
-               "with `if (stock == 0) wait();`: add --notify=all to see customers take items already gone.",
+    .summary =
+        "the shop: customers wait_for stock on a Condition; notify(n) lets them through in groups",
+    .python = "with cond: cond.wait_for(lambda: stock > 0) ... with cond: stock += n; "
+              "cond.notify(n) (seeds 003, 004)",
+    .details =
+        "--customers threads each want one item. Every second the keeper delivers --batch items "
+        "and\n"
+        "wakes waiters with notify(batch) (--notify=all: every waiter; --notify=one: just one).\n"
+        "Customers wait with wait_for, which looks again after every wake-up. --if replaces that\n"
+        "with `if (stock == 0) wait();`: add --notify=all to see customers take items already "
+        "gone.",
     .options = options,
 };
 
@@ -162,7 +172,9 @@ int main(int argc, char **argv)
     LAB_SETUP(lab_condition_init(&shop));
     lab_point_name(&shop, "shop");
     say("%d customers; %d items a delivery, waking with %s%s", customers, batch,
-        notify_mode == NOTIFY_ALL ? "notify_all()" : notify_mode == NOTIFY_ONE ? "notify(1)" : "notify(batch)",
+        notify_mode == NOTIFY_ALL   ? "notify_all()"
+        : notify_mode == NOTIFY_ONE ? "notify(1)"
+                                    : "notify(batch)",
         if_bug ? "; customers use `if`, not `while` (--if)" : "");
     lab_thread **started = lab_calloc((size_t)customers + 1, sizeof *started);
     for (int i = 0; i < customers; i++)
@@ -173,15 +185,18 @@ int main(int argc, char **argv)
     free(started);
 
     /* Everyone joined: the shop's state is ours alone. */
-    say("%d of %d customers left with an item; violations: %d; deliveries: %d, wake-ups: %d, left over: %d",
+    say("%d of %d customers left with an item; violations: %d; deliveries: %d, wake-ups: %d, left "
+        "over: %d",
         released, customers, violations, deliveries, wakeups, stock);
     if (if_bug && violations == 0)
-        say("no violation this time: every woken customer happened to find an item. The `if` is still "
+        say("no violation this time: every woken customer happened to find an item. The `if` is "
+            "still "
             "wrong: try --if --notify=all");
-    lab_result("customers=%d batch=%d notify=%s released=%d waiters=%d violations=%d deliveries=%d wakeups=%d "
+    lab_result("customers=%d batch=%d notify=%s released=%d waiters=%d violations=%d deliveries=%d "
+               "wakeups=%d "
                "leftover=%d gave_up=%d left_in_line=%s",
-               customers, batch, notify_names[notify_mode], released, waiters, violations, deliveries, wakeups,
-               stock, gave_up, left_in_line[0] ? left_in_line : "none");
+               customers, batch, notify_names[notify_mode], released, waiters, violations,
+               deliveries, wakeups, stock, gave_up, left_in_line[0] ? left_in_line : "none");
     lab_condition_destroy(&shop);
     return 0;
 }

@@ -72,7 +72,8 @@ static void unlock_account(account *a)
  * transfers (a teller's first) are told step by step, the random ones only counted. */
 static bool transfer_once(teller *t, account *from, account *to, long sum, bool ring, bool meet)
 {
-    bool swap = fix == FIX_ORDER && (uintptr_t)&to->lock < (uintptr_t)&from->lock; /* lower address first */
+    bool swap =
+        fix == FIX_ORDER && (uintptr_t)&to->lock < (uintptr_t)&from->lock; /* lower address first */
     account *one = swap ? to : from, *two = swap ? from : to;
     int rc = lock_account(one);
     if (rc == 0) {

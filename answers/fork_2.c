@@ -55,7 +55,7 @@ static void *hold_the_lock(void *arg)
     lab_pthread_mutex_lock(&data_lock);
     say("holding data_lock for 0.5 s");
     lab_event_set(&holding);
-    lab_sleep(0.5);   /* the exercise: no longer waits for the fork, which now waits for it */
+    lab_sleep(0.5); /* the exercise: no longer waits for the fork, which now waits for it */
     lab_pthread_mutex_unlock(&data_lock);
     say("released data_lock (in the parent process)");
     return NULL;

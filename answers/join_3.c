@@ -42,7 +42,7 @@ static double start_and_join_all(void)
     for (int i = 0; i < threads; i++)
         started[i] = lab_thread_start(do_something, NULL, LAB_THREAD_NOT_DAEMON, "sleeper-%d", i);
     for (int i = 0; i < threads; i++)
-        lab_thread_join(started[i]);   /* blocks until sleeper i has ended */
+        lab_thread_join(started[i]); /* blocks until sleeper i has ended */
     free(started);
     return lab_class_seconds(lab_now() - begin);
 }
@@ -53,10 +53,10 @@ static bool join_with_timeout_gives_up(void)
     lab_thread *slow = lab_thread_start(do_something, NULL, LAB_THREAD_NOT_DAEMON, "slowpoke");
     double limit = seconds / 3;
     say("join(timeout=%.2f) on %s...", limit, lab_thread_name(slow));
-    if (lab_thread_join_timeout(slow, limit, NULL) == 0) {   /* only if the machine stalled */
+    if (lab_thread_join_timeout(slow, limit, NULL) == 0) { /* only if the machine stalled */
         say("it had already ended");
         return false;
-    }   /* ETIMEDOUT: the join gave up; the handle is still valid */
+    } /* ETIMEDOUT: the join gave up; the handle is still valid */
     say("join gave up: %s is still alive (is_alive() = %s); joining without a limit",
         lab_thread_name(slow), lab_thread_is_alive(slow) ? "True" : "False");
     lab_thread_join(slow);
@@ -96,11 +96,14 @@ static const lab_option options[] = {
 
 static const lab_demo demo = {
     .name = "join",
-    .summary = "10 threads sleep 1.5 s each; joined, the whole takes ~1.5 s, not 15 s; join with a timeout",
-    .python = "t = Thread(target=do_something, args=[1.5]); t.start(); ... t.join(); t.join(timeout) (seed 000, 004)",
-    .details = "Part one starts --threads sleepers and joins each; the elapsed time is about one sleep.\n"
-               "Part two joins a slow thread with a timeout of a third of its sleep: the join returns\n"
-               "while the thread is still alive, then a plain join waits for it.",
+    .summary = "10 threads sleep 1.5 s each; joined, the whole takes ~1.5 s, not 15 s; join with a "
+               "timeout",
+    .python = "t = Thread(target=do_something, args=[1.5]); t.start(); ... t.join(); "
+              "t.join(timeout) (seed 000, 004)",
+    .details =
+        "Part one starts --threads sleepers and joins each; the elapsed time is about one sleep.\n"
+        "Part two joins a slow thread with a timeout of a third of its sleep: the join returns\n"
+        "while the thread is still alive, then a plain join waits for it.",
     .options = options,
 };
 
@@ -116,21 +119,23 @@ int main(int argc, char **argv)
     bool *joined = lab_calloc((size_t)threads, sizeof *joined);
     naps = lab_calloc((size_t)threads, sizeof *naps);
     for (int i = 0; i < threads; i++) {
-        naps[i] = (i + 1) * 2.0 * seconds / threads;   /* the last one sleeps 2 x the deadline */
+        naps[i] = (i + 1) * 2.0 * seconds / threads; /* the last one sleeps 2 x the deadline */
         started[i] = lab_thread_start(nap, &naps[i], LAB_THREAD_NOT_DAEMON, "napper-%d", i);
     }
     double begin = lab_now();
     int in_time = join_all_with_deadline(started, threads, seconds, joined);
     double waited = lab_class_seconds(lab_now() - begin);
-    say("one deadline of %g s for %d joins: %d joined in time, after %.2f s", seconds, threads, in_time, waited);
+    say("one deadline of %g s for %d joins: %d joined in time, after %.2f s", seconds, threads,
+        in_time, waited);
     for (int i = 0; i < threads; i++)
         if (!joined[i])
-            lab_thread_join(started[i]);   /* the rest, without a limit */
+            lab_thread_join(started[i]); /* the rest, without a limit */
     free(started);
     free(joined);
     free(naps);
     lab_result("threads=%d sleep=%g elapsed=%.2f serial_would_take=%.2f timed_join=%s deadline=%g "
                "deadline_joined=%d deadline_waited=%.2f",
-               threads, seconds, elapsed, serial, gave_up ? "timeout" : "ended", seconds, in_time, waited);
+               threads, seconds, elapsed, serial, gave_up ? "timeout" : "ended", seconds, in_time,
+               waited);
     return 0;
 }

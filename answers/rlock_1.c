@@ -37,8 +37,8 @@ enum { PLAIN_ERRORCHECK, PLAIN_NORMAL, PLAIN_ILOCK };
 static double timeout = 1, seconds = 0.2; /* seconds: the tutorial sleeps 1 s inside the lock */
 static int depth = 2, threads = 10;
 
-static pthread_mutex_t rlock; /* PTHREAD_MUTEX_RECURSIVE, made in main */
-static long counter;          /* protected by counter_lock (part 3) */
+static pthread_mutex_t rlock;        /* PTHREAD_MUTEX_RECURSIVE, made in main */
+static long counter;                 /* protected by counter_lock (part 3) */
 static pthread_mutex_t counter_lock; /* PTHREAD_MUTEX_ERRORCHECK: a second lock is EDEADLK */
 
 static const char *code_name(int rc)

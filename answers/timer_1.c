@@ -13,27 +13,27 @@
 #include "lab.h"
 
 static double period = 1.0, run = 60.0;
-static const double work = 0.3;   /* what the timer's function takes, class seconds */
+static const double work = 0.3; /* what the timer's function takes, class seconds */
 
 typedef struct repeating {
     pthread_mutex_t lock;
-    pthread_cond_t cancelled_cv;   /* monotonic clock: deadlines from lab_deadline() */
-    bool cancelled;                /* protected by lock */
-    bool from_deadline;            /* the next deadline: previous + S, or now + S */
-    int calls, skipped;            /* written by the timer thread; read after the join */
+    pthread_cond_t cancelled_cv; /* monotonic clock: deadlines from lab_deadline() */
+    bool cancelled;              /* protected by lock */
+    bool from_deadline;          /* the next deadline: previous + S, or now + S */
+    int calls, skipped;          /* written by the timer thread; read after the join */
 } repeating;
 
 static void the_function(repeating *timer)
 {
     timer->calls++;
-    lab_sleep(work);   /* the function's own work */
+    lab_sleep(work); /* the function's own work */
 }
 
 /* Waits until *deadline or a cancel; true when cancelled. */
 static bool wait_or_cancel(repeating *timer, const struct timespec *deadline)
 {
     lab_pthread_mutex_lock(&timer->lock);
-    while (!timer->cancelled) {   /* while: a wake-up may be spurious */
+    while (!timer->cancelled) { /* while: a wake-up may be spurious */
         int rc = pthread_cond_timedwait(&timer->cancelled_cv, &timer->lock, deadline);
         if (rc == ETIMEDOUT)
             break;
@@ -52,11 +52,11 @@ static void *repeat(void *arg)
     while (!wait_or_cancel(timer, &next)) {
         the_function(timer);
         if (!timer->from_deadline) {
-            next = lab_deadline(period);   /* now + S: the call's time is added every period */
+            next = lab_deadline(period); /* now + S: the call's time is added every period */
             continue;
         }
         next = lab_timespec_add(next, step);   /* previous deadline + S */
-        while (lab_seconds_until(&next) < 0) {  /* a call longer than S: skip, do not burst */
+        while (lab_seconds_until(&next) < 0) { /* a call longer than S: skip, do not burst */
             next = lab_timespec_add(next, step);
             timer->skipped++;
         }
@@ -87,10 +87,11 @@ int main(int argc, char **argv)
     for (int i = 0; i < 2; i++) {
         LAB_SETUP(pthread_mutex_init(&timers[i].lock, NULL));
         LAB_SETUP(lab_pthread_cond_init_monotonic(&timers[i].cancelled_cv));
-        threads[i] = lab_thread_start(repeat, &timers[i], LAB_THREAD_NOT_DAEMON, i ? "deadline+S" : "now+S");
+        threads[i] =
+            lab_thread_start(repeat, &timers[i], LAB_THREAD_NOT_DAEMON, i ? "deadline+S" : "now+S");
     }
     lab_sleep(run);
-    for (int i = 0; i < 2; i++) {   /* cancel: set the flag under the lock, wake the thread */
+    for (int i = 0; i < 2; i++) { /* cancel: set the flag under the lock, wake the thread */
         lab_pthread_mutex_lock(&timers[i].lock);
         timers[i].cancelled = true;
         lab_pthread_cond_signal(&timers[i].cancelled_cv);
@@ -98,9 +99,9 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < 2; i++)
         lab_thread_join(threads[i]);
-    say("in %g s at one call every %g s: now+S called %d times, deadline+S %d (+%d skipped)", run, period,
-        timers[0].calls, timers[1].calls, timers[1].skipped);
-    lab_result("run=%g period=%g work=%g calls_now_plus_s=%d calls_deadline_plus_s=%d skipped=%d", run, period,
-               work, timers[0].calls, timers[1].calls, timers[1].skipped);
+    say("in %g s at one call every %g s: now+S called %d times, deadline+S %d (+%d skipped)", run,
+        period, timers[0].calls, timers[1].calls, timers[1].skipped);
+    lab_result("run=%g period=%g work=%g calls_now_plus_s=%d calls_deadline_plus_s=%d skipped=%d",
+               run, period, work, timers[0].calls, timers[1].calls, timers[1].skipped);
     return 0;
 }

@@ -22,8 +22,8 @@
 
 enum { MAX_ITEMS = 64, LINE = 512 };
 
-static char root[PATH_MAX];    /* the repository: where tests/grade/grade.sh is */
-static char build[PATH_MAX];   /* this test's build directory (build/<variant>) */
+static char root[PATH_MAX];  /* the repository: where tests/grade/grade.sh is */
+static char build[PATH_MAX]; /* this test's build directory (build/<variant>) */
 
 /* A list of names read at suite creation (before any fork: every test child sees it). */
 typedef struct name_list {
@@ -52,12 +52,12 @@ static void find_places(void)
         exit(1);
     }
     exe[len] = '\0';
-    *strrchr(exe, '/') = '\0';   /* build/<variant>/tests */
-    *strrchr(exe, '/') = '\0';   /* build/<variant> */
+    *strrchr(exe, '/') = '\0'; /* build/<variant>/tests */
+    *strrchr(exe, '/') = '\0'; /* build/<variant> */
     copy_text(build, sizeof build, exe);
     if (access("tests/grade/grade.sh", X_OK) == 0 && getcwd(root, sizeof root) != NULL)
         return;
-    copy_text(root, sizeof root - 8, build);   /* build/<variant>/../.. */
+    copy_text(root, sizeof root - 8, build); /* build/<variant>/../.. */
     strcat(root, "/../..");
 }
 
@@ -150,8 +150,8 @@ static void run_jobs(void)
     for (int i = 0; i < job_count; i++) {
         for (; opened < job_count && opened < i + PARALLEL; opened++) {
             char full[8192 + 2 * PATH_MAX];
-            snprintf(full, sizeof full, "cd '%s' && GRADE_BUILD='%s' timeout -k 5 240 %s 2>&1", root, build,
-                     jobs[opened].command);
+            snprintf(full, sizeof full, "cd '%s' && GRADE_BUILD='%s' timeout -k 5 240 %s 2>&1",
+                     root, build, jobs[opened].command);
             pipes[opened] = popen(full, "r");
             ck_assert_ptr_nonnull(pipes[opened]);
         }
@@ -192,8 +192,8 @@ static bool header_value(const char *text, const char *tag, int nth, char *value
     char needle[64];
     snprintf(needle, sizeof needle, " * %s: ", tag);
     const char *end_of_header = strstr(text, "*/");
-    for (const char *at = strstr(text, needle); at != NULL && (end_of_header == NULL || at < end_of_header);
-         at = strstr(at + 1, needle)) {
+    for (const char *at = strstr(text, needle);
+         at != NULL && (end_of_header == NULL || at < end_of_header); at = strstr(at + 1, needle)) {
         if (nth-- > 0)
             continue;
         at += strlen(needle);
@@ -223,7 +223,8 @@ static void list_sources(const char *relative, name_list *list)
             copy_text(list->name[list->n++], sizeof list->name[0], entry->d_name);
     }
     closedir(dir);
-    qsort(list->name, (size_t)list->n, sizeof list->name[0], (int (*)(const void *, const void *))strcmp);
+    qsort(list->name, (size_t)list->n, sizeof list->name[0],
+          (int (*)(const void *, const void *))strcmp);
 }
 
 static void list_demos(void)
@@ -253,12 +254,15 @@ START_TEST(the_grader_passes_every_demo_and_some_modules_own_source)
     char what[256];
     for (int i = 0; i < demos.n; i++) {
         snprintf(what, sizeof what, "demos/%s.c graded as '%s'", demos.name[i], demos.name[i]);
-        add_job(what, "env GRADE_RUNS=1 GRADE_FAST=1 GRADE_JOBS=1 tests/grade/grade.sh demo %s demos/%s.c",
-                demos.name[i], demos.name[i]);
+        add_job(
+            what,
+            "env GRADE_RUNS=1 GRADE_FAST=1 GRADE_JOBS=1 tests/grade/grade.sh demo %s demos/%s.c",
+            demos.name[i], demos.name[i]);
     }
     for (size_t i = 0; i < sizeof modules_graded_here / sizeof modules_graded_here[0]; i++) {
         snprintf(what, sizeof what, "common/%s.c graded with its suite", modules_graded_here[i]);
-        add_job(what, "tests/grade/grade.sh module %s common/%s.c", modules_graded_here[i], modules_graded_here[i]);
+        add_job(what, "tests/grade/grade.sh module %s common/%s.c", modules_graded_here[i],
+                modules_graded_here[i]);
     }
     run_jobs();
     for (int i = 0; i < job_count; i++)
@@ -274,7 +278,8 @@ END_TEST
 /* One FAIL line of out contains every part of expect ("PART ; PART ..."). */
 static bool some_fail_line_says(const char *out, const char *expect)
 {
-    for (const char *line = out; line != NULL && *line != '\0'; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    for (const char *line = out; line != NULL && *line != '\0';
+         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
         size_t length = strcspn(line, "\n");
         if (strncmp(line, "FAIL ", 5) != 0)
             continue;
@@ -305,25 +310,28 @@ START_TEST(each_broken_attempt_fails_for_its_reason)
         snprintf(relative, sizeof relative, "tests/grade/broken/%s", file);
         char *text = read_text(relative);
         ck_assert_ptr_nonnull(text);
-        ck_assert_msg(header_value(text, "grade", 0, kind_name, sizeof kind_name), "%s: no 'grade:' line", file);
-        ck_assert_msg(header_value(text, "expect", 0, expects[job_count], sizeof expects[0]), "%s: no 'expect:' line",
-                      file);
+        ck_assert_msg(header_value(text, "grade", 0, kind_name, sizeof kind_name),
+                      "%s: no 'grade:' line", file);
+        ck_assert_msg(header_value(text, "expect", 0, expects[job_count], sizeof expects[0]),
+                      "%s: no 'expect:' line", file);
         header_value(text, "case", 0, only_case, sizeof only_case);
         /* the grader stops at the first failed run: 1 is enough when the bug is certain */
         header_value(text, "runs", 0, runs, sizeof runs);
         bool is_slow = header_value(text, "slow", 0, slow, sizeof slow);
         free(text);
-        if (is_slow)   /* kept for students; too slow for make test (its header says why) */
+        if (is_slow) /* kept for students; too slow for make test (its header says why) */
             continue;
-        add_job(file, "env GRADE_RUNS=%d GRADE_FAST=1 GRADE_JOBS=1 GRADE_CASE='%s' CK_TIMEOUT_MULTIPLIER=0.1 "
-                      "tests/grade/grade.sh %s %s",
-                atoi(runs), only_case, kind_name, relative);
+        add_job(
+            file,
+            "env GRADE_RUNS=%d GRADE_FAST=1 GRADE_JOBS=1 GRADE_CASE='%s' CK_TIMEOUT_MULTIPLIER=0.1 "
+            "tests/grade/grade.sh %s %s",
+            atoi(runs), only_case, kind_name, relative);
     }
     run_jobs();
     for (int i = 0; i < job_count; i++) {
         if (jobs[i].status != 1)
-            failure("%s: the grader should fail it (exit 1), got %d:\n%s\n", jobs[i].what, jobs[i].status,
-                    jobs[i].out);
+            failure("%s: the grader should fail it (exit 1), got %d:\n%s\n", jobs[i].what,
+                    jobs[i].status, jobs[i].out);
         else if (!some_fail_line_says(jobs[i].out, expects[i]))
             failure("%s: no FAIL line says '%s':\n%s\n", jobs[i].what, expects[i], jobs[i].out);
     }
@@ -388,7 +396,8 @@ START_TEST(a_file_that_does_not_compile_shows_the_compiler_s_message)
     remove_temporary(path);
     ck_assert_int_eq(status, 1);
     ck_assert_msg(strstr(out, "FAIL compile:") != NULL, "%s", out);
-    ck_assert_msg(strstr(out, "undeclared_thing") != NULL, "the compiler's message is not shown:\n%s", out);
+    ck_assert_msg(strstr(out, "undeclared_thing") != NULL,
+                  "the compiler's message is not shown:\n%s", out);
     ck_assert_msg(strstr(out, "0 passed, 1 failed") != NULL, "%s", out);
     free(out);
 }
@@ -396,9 +405,11 @@ END_TEST
 
 START_TEST(a_program_that_hangs_is_killed_and_reported)
 {
-    const char *path = temporary_source("#include <unistd.h>\nint main(void) { for (;;) pause(); }\n");
+    const char *path =
+        temporary_source("#include <unistd.h>\nint main(void) { for (;;) pause(); }\n");
     char *out;
-    int status = shell(&out, "env GRADE_LIMIT=1 GRADE_RUNS=1 tests/grade/grade.sh demo gil %s", path);
+    int status =
+        shell(&out, "env GRADE_LIMIT=1 GRADE_RUNS=1 tests/grade/grade.sh demo gil %s", path);
     remove_temporary(path);
     ck_assert_int_eq(status, 1);
     ck_assert_msg(strstr(out, "hang: still running after 1 s, killed") != NULL, "%s", out);
@@ -426,13 +437,15 @@ START_TEST(each_code_answer_keeps_its_claims)
             failure("%s was not built by make (answers/%s)\n", binary, file);
         int checks = 0;
         if (header_value(text, "grade", 0, value, sizeof value)) {
-            ck_assert_msg(sscanf(value, "demo %63s", demo) == 1, "%s: 'grade: demo NAME', not '%s'", file, value);
+            ck_assert_msg(sscanf(value, "demo %63s", demo) == 1, "%s: 'grade: demo NAME', not '%s'",
+                          file, value);
             snprintf(what, sizeof what, "%s graded as '%s'", file, demo);
-            add_job(what, "env GRADE_RUNS=1 GRADE_FAST=1 GRADE_JOBS=1 tests/grade/grade.sh demo %s %s", demo,
-                    relative);
+            add_job(what,
+                    "env GRADE_RUNS=1 GRADE_FAST=1 GRADE_JOBS=1 tests/grade/grade.sh demo %s %s",
+                    demo, relative);
             checks++;
         }
-        if (demo[0] == '\0') {   /* expect mode builds it as the demo it answers */
+        if (demo[0] == '\0') { /* expect mode builds it as the demo it answers */
             copy_text(demo, sizeof demo, name);
             *strrchr(demo, '_') = '\0';
         }
@@ -441,7 +454,8 @@ START_TEST(each_code_answer_keeps_its_claims)
             ck_assert_msg(arrow != NULL, "%s: 'check: ARGS => EXPR', not '%s'", file, value);
             *arrow = '\0';
             snprintf(what, sizeof what, "%s %s: the claim '%s'", file, value, arrow + 4);
-            add_job(what, "tests/grade/grade.sh expect %s %s '%s' %s", demo, binary, arrow + 4, value);
+            add_job(what, "tests/grade/grade.sh expect %s %s '%s' %s", demo, binary, arrow + 4,
+                    value);
             checks++;
         }
         if (checks == 0)
@@ -465,7 +479,7 @@ START_TEST(every_exercise_links_to_its_answer)
     char relative[PATH_MAX], link[128];
     snprintf(relative, sizeof relative, "docs/answers/%s.md", demo);
     char *answer = read_text(relative);
-    if (answer == NULL)   /* not answered yet: listed in docs/README.md as missing */
+    if (answer == NULL) /* not answered yet: listed in docs/README.md as missing */
         return;
     free(answer);
     snprintf(relative, sizeof relative, "docs/%s.md", demo);
@@ -516,8 +530,8 @@ START_TEST(quotes_from_the_library_are_word_for_word)
             *end = '\0';
             char *file = read_text(source);
             ck_assert_msg(file != NULL, "%s quotes %s, which does not exist", pages[i], source);
-            ck_assert_msg(strstr(file, code) != NULL, "%s: the quote of %s is no longer in it:\n%s", pages[i],
-                          source, code);
+            ck_assert_msg(strstr(file, code) != NULL, "%s: the quote of %s is no longer in it:\n%s",
+                          pages[i], source, code);
             free(file);
             *end = saved;
             quotes++;

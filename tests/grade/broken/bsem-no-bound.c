@@ -23,7 +23,7 @@ int lab_bsem_init(lab_bsem *sem, int value)
         return rc;
     rc = lab_pthread_cond_init_monotonic(&sem->released);
     if (rc != 0) {
-        lab_pthread_mutex_destroy(&sem->lock);   /* undo the half-done init */
+        lab_pthread_mutex_destroy(&sem->lock); /* undo the half-done init */
         return rc;
     }
     sem->value = value;
@@ -43,14 +43,14 @@ static int acquire_until(lab_bsem *sem, const struct timespec *deadline)
     lab_pthread_mutex_lock(&sem->lock);
     int rc = 0;
     if (sem->value == 0) {
-        lab_point(LAB_POINT_WAIT, sem, "semaphore");   /* it really blocks */
+        lab_point(LAB_POINT_WAIT, sem, "semaphore"); /* it really blocks */
         /* while, not if: a wake-up may be spurious, or another thread may have taken the
          * permit between the signal and our getting the lock back. */
         while (sem->value == 0 && rc != ETIMEDOUT) {
             if (deadline == NULL)
                 lab_pthread_cond_wait(&sem->released, &sem->lock);
-            else if ((rc = pthread_cond_timedwait(&sem->released, &sem->lock, deadline))
-                     != ETIMEDOUT)
+            else if ((rc = pthread_cond_timedwait(&sem->released, &sem->lock, deadline)) !=
+                     ETIMEDOUT)
                 LAB_CHECK(rc);
         }
     }
@@ -66,7 +66,7 @@ static int acquire_until(lab_bsem *sem, const struct timespec *deadline)
 
 void lab_bsem_acquire(lab_bsem *sem)
 {
-    (void)acquire_until(sem, NULL);   /* without a limit it only returns with a permit */
+    (void)acquire_until(sem, NULL); /* without a limit it only returns with a permit */
 }
 
 int lab_bsem_try_acquire(lab_bsem *sem)
@@ -84,8 +84,8 @@ int lab_bsem_try_acquire(lab_bsem *sem)
 int lab_bsem_acquire_timeout(lab_bsem *sem, double class_seconds)
 {
     if (!(class_seconds >= 0 && isfinite(class_seconds)))
-        return EINVAL;   /* never "forever": see contributing.md, the rule for time */
-    if (class_seconds == 0) {   /* 0 polls: looks once, never blocks */
+        return EINVAL;        /* never "forever": see contributing.md, the rule for time */
+    if (class_seconds == 0) { /* 0 polls: looks once, never blocks */
         if (lab_bsem_try_acquire(sem) == 0)
             return 0;
         lab_point(LAB_POINT_TIMEOUT, sem, "semaphore");
@@ -100,14 +100,14 @@ int lab_bsem_release(lab_bsem *sem)
     lab_pthread_mutex_lock(&sem->lock);
     /* The bound is checked in the same critical section that changes the count:
      * no other release can slip in between the check and the increment. */
-    if (false) {   /* BROKEN: the bound is never checked */
+    if (false) { /* BROKEN: the bound is never checked */
         lab_pthread_mutex_unlock(&sem->lock);
         return EOVERFLOW;
     }
     sem->value++;
     /* Reported before the unlock, so the waiter's GET always comes after it. */
     lab_point(LAB_POINT_RELEASE, sem, "semaphore");
-    lab_pthread_cond_signal(&sem->released);   /* one permit: one waiter is enough */
+    lab_pthread_cond_signal(&sem->released); /* one permit: one waiter is enough */
     lab_pthread_mutex_unlock(&sem->lock);
     return 0;
 }

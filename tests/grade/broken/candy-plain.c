@@ -29,14 +29,14 @@
 #include <semaphore.h>
 
 static int max_bars = 5;
-static bool plain = true;   /* BROKEN: a sem_t, no bound */
+static bool plain = true; /* BROKEN: a sem_t, no bound */
 
 static lab_bsem tray;    /* the bars, bounded by max_bars */
 static sem_t plain_tray; /* --plain: the same with no bound */
 
-static pthread_mutex_t machine_lock = PTHREAD_MUTEX_INITIALIZER;   /* one action at a time */
-static int refills_ok, refills_full, buys_ok, buys_empty;           /* protected by machine_lock */
-static int most_bars;                                               /* protected by machine_lock */
+static pthread_mutex_t machine_lock = PTHREAD_MUTEX_INITIALIZER; /* one action at a time */
+static int refills_ok, refills_full, buys_ok, buys_empty;        /* protected by machine_lock */
+static int most_bars;                                            /* protected by machine_lock */
 
 static int bars_in_tray(void)
 {
@@ -52,7 +52,7 @@ static int bars_in_tray(void)
 static bool put_a_bar_in(void)
 {
     if (plain) {
-        lab_sem_post(&plain_tray);   /* no bound to check: never says "full" */
+        lab_sem_post(&plain_tray); /* no bound to check: never says "full" */
         return true;
     }
     return lab_bsem_release(&tray) != EOVERFLOW;
@@ -104,7 +104,7 @@ static void buy(void)
 typedef struct role {
     void (*action)(void);
     int loops;
-    uint64_t stream;   /* its own random stream: the pauses */
+    uint64_t stream; /* its own random stream: the pauses */
 } role;
 
 /* The tutorial's producer(loops) and consumer(loops): act, pause 0, 1 or 2 s, repeat. */
@@ -127,12 +127,17 @@ static const lab_option options[] = {
 
 static const lab_demo demo = {
     .name = "candy",
-    .summary = "the candy machine: a BoundedSemaphore tray; refilling a full tray fails, buying from an empty one skips",
-    .python = "candytray = BoundedSemaphore(5); candytray.release() -> ValueError; candytray.acquire(False) (seed 003)",
-    .details = "A producer refills 2-5 times, a consumer buys that many to max + 1 more (seeded), pausing\n"
-               "0-2 s between actions. A refill of a full tray is refused (\"full, skipping\"); a buy from\n"
-               "an empty tray does not wait (\"Empty, skipping\"). --plain uses a POSIX sem_t instead,\n"
-               "whose sem_post has no bound: the tray ends up holding more than --max.",
+    .summary = "the candy machine: a BoundedSemaphore tray; refilling a full tray fails, buying "
+               "from an empty one skips",
+    .python = "candytray = BoundedSemaphore(5); candytray.release() -> ValueError; "
+              "candytray.acquire(False) (seed 003)",
+    .details =
+        "A producer refills 2-5 times, a consumer buys that many to max + 1 more (seeded), "
+        "pausing\n"
+        "0-2 s between actions. A refill of a full tray is refused (\"full, skipping\"); a buy "
+        "from\n"
+        "an empty tray does not wait (\"Empty, skipping\"). --plain uses a POSIX sem_t instead,\n"
+        "whose sem_post has no bound: the tray ends up holding more than --max.",
     .options = options,
 };
 
@@ -146,7 +151,9 @@ int main(int argc, char **argv)
     lab_rng rng = lab_rng_stream(0);
     int nloops = (int)lab_rng_between(&rng, 2, 5);
     role producer = {.action = refill, .loops = nloops, .stream = 1};
-    role consumer = {.action = buy, .loops = (int)lab_rng_between(&rng, nloops, nloops + max_bars + 1), .stream = 2};
+    role consumer = {.action = buy,
+                     .loops = (int)lab_rng_between(&rng, nloops, nloops + max_bars + 1),
+                     .stream = 2};
     say("THE CANDY MACHINE (full with %d bars)%s: %d refills and %d buys to come", max_bars,
         plain ? ", on a plain sem_t (--plain)" : "", producer.loops, consumer.loops);
 
@@ -155,11 +162,12 @@ int main(int argc, char **argv)
     lab_thread_join(buyer);
     lab_thread_join(filler);
 
-    int final = bars_in_tray();   /* both joined: nothing changes it any more */
+    int final = bars_in_tray(); /* both joined: nothing changes it any more */
     say("All done: %d bars left; at most %d bars in a tray for %d%s", final, most_bars, max_bars,
         most_bars > max_bars ? ": the bound was broken" : "");
-    lab_result("max=%d tray=%s refills_ok=%d refills_full=%d buys_ok=%d buys_empty=%d final=%d most=%d", max_bars,
-               "bounded", refills_ok, refills_full, buys_ok, buys_empty, final, most_bars);
+    lab_result(
+        "max=%d tray=%s refills_ok=%d refills_full=%d buys_ok=%d buys_empty=%d final=%d most=%d",
+        max_bars, "bounded", refills_ok, refills_full, buys_ok, buys_empty, final, most_bars);
     LAB_CHECK_ERRNO(sem_destroy(&plain_tray));
     lab_bsem_destroy(&tray);
     return 0;

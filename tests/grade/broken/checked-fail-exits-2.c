@@ -59,7 +59,7 @@ _Noreturn void lab_fail(const char *format, ...)
     va_end(args);
     int n = snprintf(message, sizeof message, "%s: %s\n", program_name, text);
     write_whole(message, n, sizeof message);
-    exit(2);   /* BROKEN: 2 is a usage error, not a runtime failure */
+    exit(2); /* BROKEN: 2 is a usage error, not a runtime failure */
 }
 
 void lab_check_errno_at(int result, const char *call, const char *file, int line)

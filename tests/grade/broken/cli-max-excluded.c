@@ -22,11 +22,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SPEED_MIN 0.001
-#define SPEED_MAX 10000.0
+#define SPEED_MIN   0.001
+#define SPEED_MAX   10000.0
 #define MAX_OPTIONS 48
 
-enum { OPT_HELP = 'h', OPT_QUIET = 'q', OPT_SPEED = 600, OPT_SEED, OPT_ABOUT, OPT_DEMO_BASE = 1000 };
+enum {
+    OPT_HELP = 'h',
+    OPT_QUIET = 'q',
+    OPT_SPEED = 600,
+    OPT_SEED,
+    OPT_ABOUT,
+    OPT_DEMO_BASE = 1000
+};
 
 /* ---- numbers --------------------------------------------------------------- */
 
@@ -49,7 +56,7 @@ static bool starts_like_a_number(const char *text)
 }
 
 int lab_cli_parse_int(const char *text, long min, long max, const char *what, long *value,
-                  char *error, size_t error_size)
+                      char *error, size_t error_size)
 {
     if (text[0] == '\0')
         return refuse(error, error_size, "%s needs a value", what);
@@ -58,14 +65,15 @@ int lab_cli_parse_int(const char *text, long min, long max, const char *what, lo
     long parsed = strtol(text, &end, 10);
     if (!starts_like_a_number(text) || end == text || *end != '\0')
         return refuse(error, error_size, "%s: '%s' is not a whole number", what, text);
-    if (errno == ERANGE || parsed < min || parsed >= max)   /* BROKEN: the maximum refused */
-        return refuse(error, error_size, "%s: %s is out of range (%ld to %ld)", what, text, min, max);
+    if (errno == ERANGE || parsed < min || parsed >= max) /* BROKEN: the maximum refused */
+        return refuse(error, error_size, "%s: %s is out of range (%ld to %ld)", what, text, min,
+                      max);
     *value = parsed;
     return 0;
 }
 
-int lab_cli_parse_double(const char *text, double min, double max, const char *what,
-                     double *value, char *error, size_t error_size)
+int lab_cli_parse_double(const char *text, double min, double max, const char *what, double *value,
+                         char *error, size_t error_size)
 {
     if (text[0] == '\0')
         return refuse(error, error_size, "%s needs a value", what);
@@ -74,7 +82,7 @@ int lab_cli_parse_double(const char *text, double min, double max, const char *w
     double parsed = strtod(text, &end);
     if (!starts_like_a_number(text) || end == text || *end != '\0')
         return refuse(error, error_size, "%s: '%s' is not a number", what, text);
-    if (errno != ERANGE && !isfinite(parsed))   /* "inf", "nan" typed as such */
+    if (errno != ERANGE && !isfinite(parsed)) /* "inf", "nan" typed as such */
         return refuse(error, error_size, "%s: '%s' is not a finite number", what, text);
     if (errno == ERANGE || parsed < min || parsed > max)
         return refuse(error, error_size, "%s: %s is out of range (%g to %g)", what, text, min, max);
@@ -105,29 +113,30 @@ static int set_option(const lab_option *option, const char *text, char *error, s
     char what[64];
     snprintf(what, sizeof what, "--%s", option->name);
     switch (option->kind) {
-    case LAB_OPT_INT: {
-        long value;
-        long min = option->min < INT_MIN ? INT_MIN : (long)option->min;
-        long max = option->max > INT_MAX ? INT_MAX : (long)option->max;
-        int rc = lab_cli_parse_int(text, min, max, what, &value, error, error_size);
-        if (rc == 0)
-            *(int *)option->target = (int)value;
-        return rc;
-    }
-    case LAB_OPT_DOUBLE:
-        return lab_cli_parse_double(text, option->min, option->max, what, option->target, error, error_size);
-    case LAB_OPT_FLAG:
-        *(bool *)option->target = true;
-        return 0;
-    case LAB_OPT_CHOICE:
-        return set_choice(option, text, error, error_size);
-    case LAB_OPT_STRING:
-        if (text[0] == '\0')
-            return refuse(error, error_size, "%s needs a value", what);
-        *(const char **)option->target = text;
-        return 0;
-    case LAB_OPT_END:
-        break;
+        case LAB_OPT_INT: {
+            long value;
+            long min = option->min < INT_MIN ? INT_MIN : (long)option->min;
+            long max = option->max > INT_MAX ? INT_MAX : (long)option->max;
+            int rc = lab_cli_parse_int(text, min, max, what, &value, error, error_size);
+            if (rc == 0)
+                *(int *)option->target = (int)value;
+            return rc;
+        }
+        case LAB_OPT_DOUBLE:
+            return lab_cli_parse_double(text, option->min, option->max, what, option->target, error,
+                                        error_size);
+        case LAB_OPT_FLAG:
+            *(bool *)option->target = true;
+            return 0;
+        case LAB_OPT_CHOICE:
+            return set_choice(option, text, error, error_size);
+        case LAB_OPT_STRING:
+            if (text[0] == '\0')
+                return refuse(error, error_size, "%s needs a value", what);
+            *(const char **)option->target = text;
+            return 0;
+        case LAB_OPT_END:
+            break;
     }
     return refuse(error, error_size, "%s: not a known kind of option", what);
 }
@@ -146,7 +155,7 @@ static size_t count_options(const lab_demo *demo)
 static void build_table(const lab_demo *demo, struct option *table)
 {
     static const struct option common[] = {
-        {"help", no_argument, NULL, OPT_HELP},   {"about", no_argument, NULL, OPT_ABOUT},
+        {"help", no_argument, NULL, OPT_HELP},         {"about", no_argument, NULL, OPT_ABOUT},
         {"speed", required_argument, NULL, OPT_SPEED}, {"seed", required_argument, NULL, OPT_SEED},
         {"quiet", no_argument, NULL, OPT_QUIET},
     };
@@ -162,7 +171,8 @@ static void build_table(const lab_demo *demo, struct option *table)
 }
 
 /* Explain an argument getopt refused: unknown, ambiguous, or a value given to a flag. */
-static int refuse_token(const struct option *table, const char *token, char *error, size_t error_size)
+static int refuse_token(const struct option *table, const char *token, char *error,
+                        size_t error_size)
 {
     if (strncmp(token, "--", 2) != 0)
         return refuse(error, error_size, "unknown option '%s'", token);
@@ -172,7 +182,7 @@ static int refuse_token(const struct option *table, const char *token, char *err
     const struct option *match = NULL;
     for (const struct option *o = table; o->name != NULL; o++) {
         if (strncmp(o->name, name, length) == 0) {
-            if (strlen(o->name) == length) {   /* exact: the only one that counts */
+            if (strlen(o->name) == length) { /* exact: the only one that counts */
                 matches = 1;
                 match = o;
                 break;
@@ -197,47 +207,56 @@ static const char *option_name_for(const struct option *table, int value)
 }
 
 int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_common *common,
-                   char *error, size_t error_size)
+                       char *error, size_t error_size)
 {
     struct option table[MAX_OPTIONS];
     if (count_options(demo) + 6 > MAX_OPTIONS)
         return refuse(error, error_size, "internal: too many options");
     build_table(demo, table);
 
-    opterr = 0;   /* we write the messages */
-    optind = 0;   /* glibc: 0 re-initialises getopt completely */
+    opterr = 0; /* we write the messages */
+    optind = 0; /* glibc: 0 re-initialises getopt completely */
     int c;
     while ((c = getopt_long(argc, argv, ":hq", table, NULL)) != -1) {
         int rc = 0;
         long seed;
         switch (c) {
-        case OPT_HELP:  common->help = true; break;
-        case OPT_ABOUT: common->about = true; break;
-        case OPT_QUIET: common->quiet = true; break;
-        case OPT_SPEED:
-            rc = lab_cli_parse_double(optarg, SPEED_MIN, SPEED_MAX, "--speed", &common->speed, error, error_size);
-            break;
-        case OPT_SEED:
-            rc = lab_cli_parse_int(optarg, 0, LONG_MAX, "--seed", &seed, error, error_size);
-            common->seed = (uint64_t)seed;
-            common->seed_given = true;
-            break;
-        case ':':
-            return refuse(error, error_size, "--%s needs a value", option_name_for(table, optopt));
-        case '?':
-            /* optopt is the unknown letter for "-x"; for long forms it is 0 or the
+            case OPT_HELP:
+                common->help = true;
+                break;
+            case OPT_ABOUT:
+                common->about = true;
+                break;
+            case OPT_QUIET:
+                common->quiet = true;
+                break;
+            case OPT_SPEED:
+                rc = lab_cli_parse_double(optarg, SPEED_MIN, SPEED_MAX, "--speed", &common->speed,
+                                          error, error_size);
+                break;
+            case OPT_SEED:
+                rc = lab_cli_parse_int(optarg, 0, LONG_MAX, "--seed", &seed, error, error_size);
+                common->seed = (uint64_t)seed;
+                common->seed_given = true;
+                break;
+            case ':':
+                return refuse(error, error_size, "--%s needs a value",
+                              option_name_for(table, optopt));
+            case '?':
+                /* optopt is the unknown letter for "-x"; for long forms it is 0 or the
              * option's own value (a flag given "=value"), and argv[optind-1] is the token. */
-            if (optopt > 0 && optopt < 128 && optopt != OPT_HELP && optopt != OPT_QUIET)
-                return refuse(error, error_size, "unknown option '-%c'", optopt);
-            return refuse_token(table, argv[optind - 1], error, error_size);
-        default:
-            rc = set_option(&demo->options[c - OPT_DEMO_BASE], optarg, error, error_size);
+                if (optopt > 0 && optopt < 128 && optopt != OPT_HELP && optopt != OPT_QUIET)
+                    return refuse(error, error_size, "unknown option '-%c'", optopt);
+                return refuse_token(table, argv[optind - 1], error, error_size);
+            default:
+                rc = set_option(&demo->options[c - OPT_DEMO_BASE], optarg, error, error_size);
         }
         if (rc != 0)
             return rc;
     }
     if (optind < argc)
-        return refuse(error, error_size, "unexpected argument '%s' (options start with --)", argv[optind]);
+        return refuse(error, error_size, "unexpected argument '%s' (options start with --)",
+                      argv[optind]);
     return 0;
 }
 
@@ -250,15 +269,22 @@ static void describe_default(const lab_option *option, char *text, size_t size)
         return;
     }
     switch (option->kind) {
-    case LAB_OPT_INT:    snprintf(text, size, "%d", *(const int *)option->target); break;
-    case LAB_OPT_DOUBLE: snprintf(text, size, "%g", *(const double *)option->target); break;
-    case LAB_OPT_CHOICE: snprintf(text, size, "%s", option->choices[*(const int *)option->target]); break;
-    case LAB_OPT_STRING: {
-        const char *value = *(const char *const *)option->target;
-        snprintf(text, size, "%s", value != NULL ? value : "none");
-        break;
-    }
-    default: text[0] = '\0';
+        case LAB_OPT_INT:
+            snprintf(text, size, "%d", *(const int *)option->target);
+            break;
+        case LAB_OPT_DOUBLE:
+            snprintf(text, size, "%g", *(const double *)option->target);
+            break;
+        case LAB_OPT_CHOICE:
+            snprintf(text, size, "%s", option->choices[*(const int *)option->target]);
+            break;
+        case LAB_OPT_STRING: {
+            const char *value = *(const char *const *)option->target;
+            snprintf(text, size, "%s", value != NULL ? value : "none");
+            break;
+        }
+        default:
+            text[0] = '\0';
     }
 }
 
@@ -282,15 +308,18 @@ static void print_demo_option(const lab_option *option)
     if (option->kind == LAB_OPT_CHOICE) {
         size_t used = (size_t)snprintf(label, sizeof label, "--%s=", option->name);
         for (int i = 0; option->choices[i] != NULL && used < sizeof label; i++)
-            used += (size_t)snprintf(label + used, sizeof label - used, "%s%s", i ? "|" : "", option->choices[i]);
+            used += (size_t)snprintf(label + used, sizeof label - used, "%s%s", i ? "|" : "",
+                                     option->choices[i]);
     } else if (option->kind == LAB_OPT_FLAG) {
         snprintf(label, sizeof label, "--%s", option->name);
     } else {
-        snprintf(label, sizeof label, "--%s %s", option->name, option->meta ? option->meta : "VALUE");
+        snprintf(label, sizeof label, "--%s %s", option->name,
+                 option->meta ? option->meta : "VALUE");
     }
     describe_default(option, value, sizeof value);
     if (option->kind == LAB_OPT_INT)
-        snprintf(extra, sizeof extra, " (%.0f to %.0f; default %s)", option->min, option->max, value);
+        snprintf(extra, sizeof extra, " (%.0f to %.0f; default %s)", option->min, option->max,
+                 value);
     else if (option->kind == LAB_OPT_DOUBLE)
         snprintf(extra, sizeof extra, " (%g to %g; default %s)", option->min, option->max, value);
     else if (option->kind != LAB_OPT_FLAG)
@@ -301,7 +330,7 @@ static void print_demo_option(const lab_option *option)
 void lab_cli_print_help(const lab_demo *demo)
 {
     printf("usage: %s [options]\n\n%s: %s\n", demo->name, demo->name, demo->summary);
-    if (demo->python != NULL)   /* on its own line when it would pass 100 columns */
+    if (demo->python != NULL) /* on its own line when it would pass 100 columns */
         printf("Mirrors the Python:%s%s\n", strlen(demo->python) > 80 ? "\n  " : " ", demo->python);
     if (demo->details != NULL)
         printf("\n%s\n", demo->details);
@@ -311,8 +340,10 @@ void lab_cli_print_help(const lab_demo *demo)
             print_demo_option(&demo->options[i]);
     }
     printf("\nCommon options:\n");
-    print_option_line("--speed X", "run X times faster than class pace", " (0.001 to 10000; default 1, or env LAB_SPEED)");
-    print_option_line("--seed N", "seed for the random choices", " (default: from the clock; printed at start)");
+    print_option_line("--speed X", "run X times faster than class pace",
+                      " (0.001 to 10000; default 1, or env LAB_SPEED)");
+    print_option_line("--seed N", "seed for the random choices",
+                      " (default: from the clock; printed at start)");
     print_option_line("--quiet", "print only the result: line", "");
     print_option_line("--about", "print the one-line summary and exit", "");
     print_option_line("--help", "print this help and exit", "");
@@ -325,8 +356,8 @@ void lab_cli_print_help(const lab_demo *demo)
 static _Noreturn void usage_exit(const char *message)
 {
     const char *program = lab_program_name();
-    fprintf(stderr, "%s: %s\nusage: %s [options]   ('%s --help' lists them)\n", program,
-            message, program, program);
+    fprintf(stderr, "%s: %s\nusage: %s [options]   ('%s --help' lists them)\n", program, message,
+            program, program);
     exit(2);
 }
 
@@ -337,7 +368,8 @@ static double speed_from_environment(void)
         return 1.0;
     double speed;
     char error[256];
-    if (lab_cli_parse_double(text, SPEED_MIN, SPEED_MAX, "LAB_SPEED", &speed, error, sizeof error) != 0)
+    if (lab_cli_parse_double(text, SPEED_MIN, SPEED_MAX, "LAB_SPEED", &speed, error,
+                             sizeof error) != 0)
         usage_exit(error);
     return speed;
 }

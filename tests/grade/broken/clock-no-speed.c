@@ -34,7 +34,7 @@ struct timespec lab_timespec_from_seconds(double real_seconds)
     struct timespec ts;
     ts.tv_sec = (time_t)seconds;
     ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {   /* rounding can reach a whole second */
+    if (ts.tv_nsec >= 1000000000L) { /* rounding can reach a whole second */
         ts.tv_sec += 1;
         ts.tv_nsec -= 1000000000L;
     }
@@ -55,7 +55,7 @@ struct timespec lab_timespec_add(struct timespec a, struct timespec b)
 struct timespec lab_timespec_after(clockid_t clock, double real_seconds)
 {
     struct timespec now;
-    clock_gettime(clock, &now);   /* cannot fail for the monotonic and realtime clocks */
+    clock_gettime(clock, &now); /* cannot fail for the monotonic and realtime clocks */
     return lab_timespec_add(now, lab_timespec_from_seconds(real_seconds));
 }
 
@@ -67,7 +67,7 @@ int lab_clock_check_duration(double class_seconds)
 double lab_now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);   /* cannot fail for CLOCK_MONOTONIC */
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail for CLOCK_MONOTONIC */
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -95,7 +95,7 @@ double lab_speed(void)
 
 double lab_real_seconds(double class_seconds)
 {
-    return class_seconds;   /* BROKEN: --speed ignored */
+    return class_seconds; /* BROKEN: --speed ignored */
 }
 
 double lab_class_seconds(double real_seconds)
@@ -114,7 +114,7 @@ void lab_sleep_at(double class_seconds, const char *file, int line)
         return;
     struct timespec left = lab_timespec_from_seconds(lab_real_seconds(class_seconds));
     while (nanosleep(&left, &left) == -1 && errno == EINTR)
-        ;   /* interrupted by a signal: sleep what is left */
+        ; /* interrupted by a signal: sleep what is left */
 }
 
 struct timespec lab_deadline(double class_seconds)

@@ -19,9 +19,9 @@
 
 /* Lives on the waiting thread's stack for the length of one wait. */
 struct lab_condition_waiter {
-    pthread_cond_t doorbell;      /* rung by notify, for this thread only */
-    bool notified;                /* set by notify; protected by the condition's lock */
-    lab_condition_waiter *next;   /* protected by the condition's lock */
+    pthread_cond_t doorbell;    /* rung by notify, for this thread only */
+    bool notified;              /* set by notify; protected by the condition's lock */
+    lab_condition_waiter *next; /* protected by the condition's lock */
 };
 
 int lab_condition_init(lab_condition *cond)
@@ -57,7 +57,7 @@ static void assert_held(lab_condition *cond, const char *call)
 {
     if (pthread_mutex_trylock(&cond->lock) == 0) {
         lab_pthread_mutex_unlock(&cond->lock);
-        lab_check_at(EPERM, call, __FILE__, __LINE__);   /* prints the call, aborts */
+        lab_check_at(EPERM, call, __FILE__, __LINE__); /* prints the call, aborts */
     }
 }
 
@@ -103,7 +103,7 @@ static int wait_in_pool(lab_condition *cond, const struct timespec *deadline)
             LAB_CHECK(rc);
     }
     if (!me.notified)
-        leave_pool(cond, &me);   /* timed out: notify has not taken us off the list */
+        leave_pool(cond, &me); /* timed out: notify has not taken us off the list */
     lab_pthread_cond_destroy(&me.doorbell);
     return me.notified ? 0 : ETIMEDOUT;
 }
@@ -116,7 +116,7 @@ static bool valid_duration(double class_seconds)
 
 void lab_condition_wait(lab_condition *cond)
 {
-    (void)wait_in_pool(cond, NULL);   /* without a limit it only returns notified */
+    (void)wait_in_pool(cond, NULL); /* without a limit it only returns notified */
     lab_point(LAB_POINT_GET, cond, "condition");
 }
 
@@ -124,7 +124,7 @@ int lab_condition_wait_timeout(lab_condition *cond, double class_seconds)
 {
     if (!valid_duration(class_seconds))
         return EINVAL;
-    int rc = ETIMEDOUT;   /* 0 polls: nobody can have notified a thread not yet waiting */
+    int rc = ETIMEDOUT; /* 0 polls: nobody can have notified a thread not yet waiting */
     if (class_seconds > 0) {
         struct timespec deadline = lab_deadline(class_seconds);
         rc = wait_in_pool(cond, &deadline);
@@ -138,7 +138,7 @@ int lab_condition_wait_timeout(lab_condition *cond, double class_seconds)
 void lab_condition_wait_for(lab_condition *cond, lab_condition_predicate predicate, void *arg)
 {
     /* Re-check after every wake-up: being notified only means "look again". */
-    if (!predicate(arg)) {   /* BROKEN: `if`, not `while` */
+    if (!predicate(arg)) { /* BROKEN: `if`, not `while` */
         (void)wait_in_pool(cond, NULL);
         lab_point(LAB_POINT_GET, cond, "condition");
     }
@@ -149,7 +149,7 @@ int lab_condition_wait_for_timeout(lab_condition *cond, lab_condition_predicate 
 {
     if (!valid_duration(class_seconds))
         return EINVAL;
-    struct timespec deadline = lab_deadline(class_seconds);   /* one limit for all the waits */
+    struct timespec deadline = lab_deadline(class_seconds); /* one limit for all the waits */
     bool result = predicate(arg);
     while (!result && lab_seconds_until(&deadline) > 0) {
         if (wait_in_pool(cond, &deadline) == 0)
@@ -176,7 +176,7 @@ int lab_condition_notify(lab_condition *cond, int n)
         lab_pthread_cond_signal(&waiter->doorbell);
         woken++;
     }
-    if (woken > 0)   /* the waiters' GETs follow, once the caller lets go of the lock */
+    if (woken > 0) /* the waiters' GETs follow, once the caller lets go of the lock */
         lab_point(LAB_POINT_RELEASE, cond, "condition");
     return woken;
 }

@@ -21,7 +21,7 @@ int lab_event_init(lab_event *event)
         return rc;
     rc = lab_pthread_cond_init_monotonic(&event->changed);
     if (rc != 0) {
-        lab_pthread_mutex_destroy(&event->lock);   /* undo the half-done init */
+        lab_pthread_mutex_destroy(&event->lock); /* undo the half-done init */
         return rc;
     }
     event->flag = false;
@@ -44,7 +44,7 @@ void lab_event_set(lab_event *event)
         event->generation++;
         /* Reported before the unlock, so every waiter's GET comes after it. */
         lab_point(LAB_POINT_RELEASE, event, "event");
-        lab_pthread_cond_broadcast(&event->changed);   /* every waiter, not just one */
+        lab_pthread_cond_broadcast(&event->changed); /* every waiter, not just one */
     }
     lab_pthread_mutex_unlock(&event->lock);
 }
@@ -72,20 +72,20 @@ static int wait_until(lab_event *event, const struct timespec *deadline)
     unsigned long seen = event->generation;
     int rc = 0;
     if (!event->flag) {
-        lab_point(LAB_POINT_WAIT, event, "event");   /* it really blocks */
+        lab_point(LAB_POINT_WAIT, event, "event"); /* it really blocks */
         event->waiting++;
         /* Loop: a wake-up without a set() (spurious) must not end the wait. A set() is
          * "flag up now" or "generation moved on" (set, then cleared before we ran). */
         while (!event->flag && event->generation == seen && rc != ETIMEDOUT) {
             if (deadline == NULL)
                 lab_pthread_cond_wait(&event->changed, &event->lock);
-            else if ((rc = pthread_cond_timedwait(&event->changed, &event->lock, deadline))
-                     != ETIMEDOUT)
+            else if ((rc = pthread_cond_timedwait(&event->changed, &event->lock, deadline)) !=
+                     ETIMEDOUT)
                 LAB_CHECK(rc);
         }
         event->waiting--;
     }
-    rc = 0;   /* BROKEN: 0 is True: "it was set" */
+    rc = 0; /* BROKEN: 0 is True: "it was set" */
     (void)seen;
     lab_pthread_mutex_unlock(&event->lock);
     lab_point(rc == 0 ? LAB_POINT_GET : LAB_POINT_TIMEOUT, event, "event");
@@ -94,14 +94,14 @@ static int wait_until(lab_event *event, const struct timespec *deadline)
 
 void lab_event_wait(lab_event *event)
 {
-    (void)wait_until(event, NULL);   /* without a limit it only returns once set */
+    (void)wait_until(event, NULL); /* without a limit it only returns once set */
 }
 
 int lab_event_wait_timeout(lab_event *event, double class_seconds)
 {
     if (!(class_seconds >= 0 && isfinite(class_seconds)))
-        return EINVAL;   /* never "forever": see contributing.md, the rule for time */
-    if (class_seconds == 0) {   /* 0 polls: looks once, never blocks */
+        return EINVAL;        /* never "forever": see contributing.md, the rule for time */
+    if (class_seconds == 0) { /* 0 polls: looks once, never blocks */
         int rc = lab_event_is_set(event) ? 0 : ETIMEDOUT;
         lab_point(rc == 0 ? LAB_POINT_GET : LAB_POINT_TIMEOUT, event, "event");
         return rc;

@@ -31,32 +31,32 @@ typedef struct callback {
 /* One as_completed (or wait) call: who finished, in the order they finished. */
 typedef struct waiter {
     pthread_mutex_t lock;
-    pthread_cond_t finished_one;   /* signalled when a position is appended */
-    size_t *order;                 /* positions in finishing order; protected by lock */
-    size_t finished;               /* entries in order[]; protected by lock */
+    pthread_cond_t finished_one; /* signalled when a position is appended */
+    size_t *order;               /* positions in finishing order; protected by lock */
+    size_t finished;             /* entries in order[]; protected by lock */
 } waiter;
 
 /* A waiter's interest in one future: linked into that future's list of watches. */
 typedef struct watch {
     waiter *waiter;
-    size_t index;   /* the future's position in the waiter's array */
+    size_t index; /* the future's position in the waiter's array */
     struct watch *next;
 } watch;
 
 struct lab_future {
     pthread_mutex_t lock;
-    pthread_cond_t changed;     /* broadcast when the future finishes or is cancelled */
+    pthread_cond_t changed; /* broadcast when the future finishes or is cancelled */
     /* everything below is protected by lock */
     future_state state;
-    int status;                 /* FINISHED: 0, or the task's failure status */
-    long value;                 /* FINISHED with status 0: the task's value */
-    callback *callbacks;        /* not run yet, in the order added */
+    int status;          /* FINISHED: 0, or the task's failure status */
+    long value;          /* FINISHED with status 0: the task's value */
+    callback *callbacks; /* not run yet, in the order added */
     callback **callbacks_tail;
-    watch *watches;             /* as_completed/wait calls watching this future */
-    int owners;                 /* lab_future_free() calls still to come */
+    watch *watches; /* as_completed/wait calls watching this future */
+    int owners;     /* lab_future_free() calls still to come */
 };
 
-static bool is_done(const lab_future *future)   /* LOCKING PROTOCOL: caller holds future->lock */
+static bool is_done(const lab_future *future) /* LOCKING PROTOCOL: caller holds future->lock */
 {
     return future->state == FINISHED || future->state == CANCELLED;
 }
@@ -68,7 +68,7 @@ lab_future *lab_future_new(void)
     if (rc == 0) {
         rc = lab_pthread_cond_init_monotonic(&future->changed);
         if (rc != 0)
-            lab_pthread_mutex_destroy(&future->lock);   /* undo the half-done initialisation */
+            lab_pthread_mutex_destroy(&future->lock); /* undo the half-done initialisation */
     }
     if (rc != 0) {
         free(future);
@@ -113,10 +113,10 @@ static callback *complete_locked(lab_future *future, future_state final)
     for (watch *w = future->watches; w != NULL; w = w->next) {
         lab_pthread_mutex_lock(&w->waiter->lock);
         w->waiter->order[w->waiter->finished++] = w->index;
-        lab_pthread_cond_signal(&w->waiter->finished_one);   /* one thread iterates a waiter */
+        lab_pthread_cond_signal(&w->waiter->finished_one); /* one thread iterates a waiter */
         lab_pthread_mutex_unlock(&w->waiter->lock);
     }
-    lab_pthread_cond_broadcast(&future->changed);   /* every result() caller */
+    lab_pthread_cond_broadcast(&future->changed); /* every result() caller */
     callback *to_run = future->callbacks;
     future->callbacks = NULL;
     future->callbacks_tail = &future->callbacks;
@@ -149,7 +149,8 @@ bool lab_future_set_running(lab_future *future)
 void lab_future_finish(lab_future *future, int status, long value)
 {
     if (status < 0)
-        lab_check_at(EINVAL, "lab_future_finish (a task's status must be 0 or positive)", __FILE__, __LINE__);
+        lab_check_at(EINVAL, "lab_future_finish (a task's status must be 0 or positive)", __FILE__,
+                     __LINE__);
     lab_pthread_mutex_lock(&future->lock);
     if (future->state != RUNNING) {
         lab_pthread_mutex_unlock(&future->lock);
@@ -167,12 +168,12 @@ bool lab_future_cancel(lab_future *future)
     lab_pthread_mutex_lock(&future->lock);
     future_state was = future->state;
     callback *to_run = NULL;
-    if (was == PENDING)   /* only a task nobody has started can be called off */
+    if (was == PENDING) /* only a task nobody has started can be called off */
         to_run = complete_locked(future, CANCELLED);
     lab_pthread_mutex_unlock(&future->lock);
     run_callbacks(future, to_run);
     (void)was;
-    return true;   /* BROKEN: says "cancelled" even for a running or finished task */
+    return true; /* BROKEN: says "cancelled" even for a running or finished task */
 }
 
 /* Read the state under the lock (a plain read would race with the worker's write). */
@@ -212,7 +213,7 @@ int lab_future_result(lab_future *future, double timeout, long *value)
 {
     struct timespec deadline = lab_deadline(timeout > 0 ? timeout : 0);
     lab_pthread_mutex_lock(&future->lock);
-    while (!is_done(future)) {   /* a while, not an if: wake-ups can be spurious */
+    while (!is_done(future)) { /* a while, not an if: wake-ups can be spurious */
         if (timeout < 0) {
             lab_pthread_cond_wait(&future->changed, &future->lock);
             continue;
@@ -248,24 +249,25 @@ void lab_future_add_done_callback(lab_future *future, lab_future_callback fn, vo
         return;
     }
     lab_pthread_mutex_unlock(&future->lock);
-    fn(future, arg);   /* already done: now, in the caller's thread */
+    fn(future, arg); /* already done: now, in the caller's thread */
 }
 
 /* ---- as_completed and wait ---------------------------------------------------- */
 
 struct lab_futures_as_completed {
     waiter waiter;
-    lab_future **futures;   /* a copy of the caller's array */
-    watch *watches;         /* watches[i] is hung on futures[i] unless linked[i] is false */
-    bool *linked;           /* false for a duplicate: it is handed out once, at its first position */
+    lab_future **futures; /* a copy of the caller's array */
+    watch *watches;       /* watches[i] is hung on futures[i] unless linked[i] is false */
+    bool *linked;         /* false for a duplicate: it is handed out once, at its first position */
     size_t count;
-    size_t unique;          /* different futures: how many next() hands out in all */
-    size_t handed_out;      /* protected by waiter.lock */
+    size_t unique;     /* different futures: how many next() hands out in all */
+    size_t handed_out; /* protected by waiter.lock */
     bool forever;
     struct timespec deadline;
 };
 
-lab_futures_as_completed *lab_futures_as_completed_new(lab_future *const *futures, size_t count, double timeout)
+lab_futures_as_completed *lab_futures_as_completed_new(lab_future *const *futures, size_t count,
+                                                       double timeout)
 {
     lab_futures_as_completed *it = lab_calloc(1, sizeof *it);
     LAB_CHECK(pthread_mutex_init(&it->waiter.lock, NULL));
@@ -288,7 +290,7 @@ lab_futures_as_completed *lab_futures_as_completed_new(lab_future *const *future
             future->watches = &it->watches[i];
             it->linked[i] = true;
             it->unique++;
-            if (is_done(future)) {   /* finished already: it comes first */
+            if (is_done(future)) { /* finished already: it comes first */
                 lab_pthread_mutex_lock(&it->waiter.lock);
                 it->waiter.order[it->waiter.finished++] = i;
                 lab_pthread_mutex_unlock(&it->waiter.lock);
@@ -324,7 +326,7 @@ int lab_futures_as_completed_next(lab_futures_as_completed *it, size_t *index)
         } else {
             int rc = pthread_cond_timedwait(&w->finished_one, &w->lock, &it->deadline);
             if (rc == ETIMEDOUT)
-                timed_out = true;   /* look once more: one may have finished just now */
+                timed_out = true; /* look once more: one may have finished just now */
             else
                 LAB_CHECK(rc);
         }
@@ -339,7 +341,7 @@ void lab_futures_as_completed_free(lab_futures_as_completed *it)
         if (!it->linked[i])
             continue;
         lab_future *future = it->futures[i];
-        lab_pthread_mutex_lock(&future->lock);   /* a finishing future may be walking the list */
+        lab_pthread_mutex_lock(&future->lock); /* a finishing future may be walking the list */
         watch **link = &future->watches;
         while (*link != &it->watches[i])
             link = &(*link)->next;
@@ -369,7 +371,7 @@ size_t lab_futures_wait(lab_future *const *futures, size_t count, double timeout
     }
     lab_futures_as_completed_free(it);
     size_t done_count = 0;
-    for (size_t i = 0; i < count; i++) {   /* the sets as they are now */
+    for (size_t i = 0; i < count; i++) { /* the sets as they are now */
         bool is = lab_future_done(futures[i]);
         if (done != NULL)
             done[i] = is;

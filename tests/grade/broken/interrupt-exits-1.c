@@ -22,7 +22,7 @@ static void *wait_for_interrupt(void *unused)
     int signal_number;
     LAB_CHECK(sigwait(&interrupting, &signal_number));
     (void)signal_number;
-    exit(1);   /* BROKEN: the shell cannot tell Ctrl-C from a failure */   /* the shell's convention for "ended by signal N" */
+    exit(1); /* BROKEN: the shell cannot tell Ctrl-C from a failure (its convention: 128 + N) */
 }
 
 void lab_interrupt_exit_on_signal(void)

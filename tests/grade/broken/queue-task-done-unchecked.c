@@ -24,27 +24,27 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-enum { UNBOUNDED_START = 16 };   /* first capacity of an unbounded queue */
+enum { UNBOUNDED_START = 16 }; /* first capacity of an unbounded queue */
 
 typedef struct entry {
     void *item;
-    long priority;        /* PRIORITY: lower comes out first */
-    unsigned long long order;   /* how many puts came before: breaks ties between equal priorities */
+    long priority;            /* PRIORITY: lower comes out first */
+    unsigned long long order; /* how many puts came before: breaks ties between equal priorities */
 } entry;
 
 struct lab_queue {
-    pthread_mutex_t lock;             /* guards every field below */
-    pthread_cond_t not_empty;         /* getters wait here; put signals one */
-    pthread_cond_t not_full;          /* putters wait here; get signals one */
-    pthread_cond_t all_tasks_done;    /* joiners wait here; the last task_done broadcasts */
+    pthread_mutex_t lock;          /* guards every field below */
+    pthread_cond_t not_empty;      /* getters wait here; put signals one */
+    pthread_cond_t not_full;       /* putters wait here; get signals one */
+    pthread_cond_t all_tasks_done; /* joiners wait here; the last task_done broadcasts */
     lab_queue_kind kind;
-    long maxsize;                     /* <= 0: unbounded (never changes: read without the lock) */
+    long maxsize; /* <= 0: unbounded (never changes: read without the lock) */
     entry *entries;
-    size_t capacity;                  /* entries allocated */
-    size_t head;                      /* FIFO: index of the oldest entry; 0 for the other kinds */
-    size_t count;                     /* entries in the queue */
-    unsigned long long puts;          /* entries ever put: the next entry's `order` */
-    size_t unfinished;                /* put but not yet marked task_done (Python's unfinished_tasks) */
+    size_t capacity;         /* entries allocated */
+    size_t head;             /* FIFO: index of the oldest entry; 0 for the other kinds */
+    size_t count;            /* entries in the queue */
+    unsigned long long puts; /* entries ever put: the next entry's `order` */
+    size_t unfinished;       /* put but not yet marked task_done (Python's unfinished_tasks) */
     bool shut_down;
 };
 
@@ -77,7 +77,7 @@ static void sift_down(lab_queue *q, entry e, size_t n)
         if (child >= n)
             break;
         if (child + 1 < n && comes_first(&q->entries[child + 1], &q->entries[child]))
-            child++;   /* the better of the two children */
+            child++; /* the better of the two children */
         if (!comes_first(&q->entries[child], &e))
             break;
         q->entries[i] = q->entries[child];
@@ -90,15 +90,15 @@ static void sift_down(lab_queue *q, entry e, size_t n)
 static void store(lab_queue *q, entry e)
 {
     switch (q->kind) {
-    case LAB_QUEUE_FIFO:
-        q->entries[(q->head + q->count) % q->capacity] = e;   /* behind the newest */
-        break;
-    case LAB_QUEUE_LIFO:
-        q->entries[q->count] = e;   /* on top */
-        break;
-    case LAB_QUEUE_PRIORITY:
-        sift_up(q, e);
-        break;
+        case LAB_QUEUE_FIFO:
+            q->entries[(q->head + q->count) % q->capacity] = e; /* behind the newest */
+            break;
+        case LAB_QUEUE_LIFO:
+            q->entries[q->count] = e; /* on top */
+            break;
+        case LAB_QUEUE_PRIORITY:
+            sift_up(q, e);
+            break;
     }
     q->count++;
 }
@@ -108,17 +108,18 @@ static entry take(lab_queue *q)
 {
     entry e = {0};
     switch (q->kind) {
-    case LAB_QUEUE_FIFO:
-        e = q->entries[q->head];
-        q->head = (q->head + 1) % q->capacity;
-        break;
-    case LAB_QUEUE_LIFO:
-        e = q->entries[q->count - 1];
-        break;
-    case LAB_QUEUE_PRIORITY:
-        e = q->entries[0];
-        sift_down(q, q->entries[q->count - 1], q->count - 1);   /* the last entry fills the hole */
-        break;
+        case LAB_QUEUE_FIFO:
+            e = q->entries[q->head];
+            q->head = (q->head + 1) % q->capacity;
+            break;
+        case LAB_QUEUE_LIFO:
+            e = q->entries[q->count - 1];
+            break;
+        case LAB_QUEUE_PRIORITY:
+            e = q->entries[0];
+            sift_down(q, q->entries[q->count - 1],
+                      q->count - 1); /* the last entry fills the hole */
+            break;
     }
     q->count--;
     return e;
@@ -136,7 +137,8 @@ static bool make_room(lab_queue *q)
     entry *bigger = malloc(capacity * sizeof *bigger);
     if (bigger == NULL)
         return false;
-    for (size_t i = 0; i < q->count; i++)   /* unrolls a FIFO ring; a no-op reorder for the others (head is 0) */
+    for (size_t i = 0; i < q->count;
+         i++) /* unrolls a FIFO ring; a no-op reorder for the others (head is 0) */
         bigger[i] = q->entries[(q->head + i) % q->capacity];
     free(q->entries);
     q->entries = bigger;
@@ -154,7 +156,8 @@ static bool is_full(const lab_queue *q)
 
 /* Turn a timeout into a deadline: *deadline = NULL to wait forever, else it points to
  * *storage. Returns false for a timeout Python refuses (negative other than FOREVER, NaN). */
-static bool deadline_from(double timeout, struct timespec *storage, const struct timespec **deadline)
+static bool deadline_from(double timeout, struct timespec *storage,
+                          const struct timespec **deadline)
 {
     *deadline = NULL;
     /* more than 30 years is as good as forever (and too big for a timespec) */
@@ -239,7 +242,8 @@ void lab_queue_free(lab_queue *q)
     free(q);
 }
 
-lab_queue_status lab_queue_put_ex(lab_queue *q, void *item, long priority, bool block, double timeout)
+lab_queue_status lab_queue_put_ex(lab_queue *q, void *item, long priority, bool block,
+                                  double timeout)
 {
     struct timespec storage;
     const struct timespec *deadline = NULL;
@@ -249,7 +253,7 @@ lab_queue_status lab_queue_put_ex(lab_queue *q, void *item, long priority, bool 
     lab_pthread_mutex_lock(&q->lock);
     bool timed_out = false;
     while (block && is_full(q) && !q->shut_down && !timed_out)
-        timed_out = !wait_on(q, &q->not_full, deadline);   /* a get makes room */
+        timed_out = !wait_on(q, &q->not_full, deadline); /* a get makes room */
 
     lab_queue_status status;
     if (q->shut_down)
@@ -261,14 +265,15 @@ lab_queue_status lab_queue_put_ex(lab_queue *q, void *item, long priority, bool 
     else {
         store(q, (entry){.item = item, .priority = priority, .order = q->puts++});
         q->unfinished++;
-        lab_pthread_cond_signal(&q->not_empty);   /* one new item: one getter can have it */
+        lab_pthread_cond_signal(&q->not_empty); /* one new item: one getter can have it */
         status = LAB_QUEUE_OK;
     }
     lab_pthread_mutex_unlock(&q->lock);
     return status;
 }
 
-lab_queue_status lab_queue_get_ex(lab_queue *q, void **item, long *priority, bool block, double timeout)
+lab_queue_status lab_queue_get_ex(lab_queue *q, void **item, long *priority, bool block,
+                                  double timeout)
 {
     struct timespec storage;
     const struct timespec *deadline = NULL;
@@ -278,15 +283,15 @@ lab_queue_status lab_queue_get_ex(lab_queue *q, void **item, long *priority, boo
     lab_pthread_mutex_lock(&q->lock);
     bool timed_out = false;
     while (block && q->count == 0 && !q->shut_down && !timed_out)
-        timed_out = !wait_on(q, &q->not_empty, deadline);   /* a put (or shutdown) wakes us */
+        timed_out = !wait_on(q, &q->not_empty, deadline); /* a put (or shutdown) wakes us */
 
     lab_queue_status status;
-    if (q->count > 0) {   /* even after shutdown: what is left is still handed out */
+    if (q->count > 0) { /* even after shutdown: what is left is still handed out */
         entry e = take(q);
         *item = e.item;
         if (priority != NULL)
             *priority = e.priority;
-        lab_pthread_cond_signal(&q->not_full);   /* one free slot: one putter can use it */
+        lab_pthread_cond_signal(&q->not_full); /* one free slot: one putter can use it */
         status = LAB_QUEUE_OK;
     } else if (q->shut_down)
         status = LAB_QUEUE_SHUT_DOWN;
@@ -309,7 +314,7 @@ lab_queue_status lab_queue_put_nowait(lab_queue *q, void *item)
 lab_queue_status lab_queue_put_timeout(lab_queue *q, void *item, double class_seconds)
 {
     if (class_seconds == LAB_FOREVER)
-        return LAB_QUEUE_ERROR;   /* a negative timeout: not a way to say "forever" here */
+        return LAB_QUEUE_ERROR; /* a negative timeout: not a way to say "forever" here */
     return lab_queue_put_ex(q, item, 0, true, class_seconds);
 }
 
@@ -360,10 +365,10 @@ lab_queue_status lab_queue_task_done(lab_queue *q)
 {
     lab_pthread_mutex_lock(&q->lock);
     lab_queue_status status = LAB_QUEUE_ERROR;
-    if (true) {   /* BROKEN: task_done() is never refused */
+    if (true) { /* BROKEN: task_done() is never refused */
         q->unfinished--;
         if (q->unfinished == 0)
-            lab_pthread_cond_broadcast(&q->all_tasks_done);   /* every joiner may go on */
+            lab_pthread_cond_broadcast(&q->all_tasks_done); /* every joiner may go on */
         status = LAB_QUEUE_OK;
     }
     lab_pthread_mutex_unlock(&q->lock);
@@ -383,7 +388,7 @@ bool lab_queue_join_timeout(lab_queue *q, double class_seconds)
     struct timespec storage;
     const struct timespec *deadline = NULL;
     if (!deadline_from(class_seconds < 0 ? 0 : class_seconds, &storage, &deadline))
-        return false;   /* NaN */
+        return false; /* NaN */
     lab_pthread_mutex_lock(&q->lock);
     bool timed_out = false;
     while (q->unfinished > 0 && !timed_out)
@@ -402,7 +407,7 @@ size_t lab_queue_shutdown(lab_queue *q, bool immediate)
         for (; q->count > 0; dropped++) {
             take(q);
             if (q->unfinished > 0)
-                q->unfinished--;   /* a dropped item counts as done, so join can return */
+                q->unfinished--; /* a dropped item counts as done, so join can return */
         }
         lab_pthread_cond_broadcast(&q->all_tasks_done);
     }

@@ -46,8 +46,8 @@ static const char *code_name(int rc)
 static int lock_a_mutex_twice(void)
 {
     pthread_mutex_t lock;
-    LAB_SETUP(lab_pthread_mutex_init_kind(
-        &lock, plain == PLAIN_ERRORCHECK ? PTHREAD_MUTEX_RECURSIVE : PTHREAD_MUTEX_NORMAL));
+    LAB_SETUP(lab_pthread_mutex_init_kind(&lock, plain == PLAIN_ERRORCHECK ? PTHREAD_MUTEX_RECURSIVE
+                                                                           : PTHREAD_MUTEX_NORMAL));
     lab_pthread_mutex_lock(&lock);
     say("lock acquire...1");
     int rc;

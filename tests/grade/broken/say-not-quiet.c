@@ -23,7 +23,7 @@
 
 static pthread_mutex_t output_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool quiet;
-static atomic_int colour = -1;   /* -1: not decided yet */
+static atomic_int colour = -1; /* -1: not decided yet */
 
 /* fork() copies only the calling thread. If another thread were inside say() at that
  * moment, the child's copy of output_lock would stay locked forever. So fork waits until
@@ -62,7 +62,7 @@ static bool use_colour(void)
 {
     int decided = atomic_load(&colour);
     if (decided < 0) {
-        const char *no_colour = getenv("NO_COLOR");   /* https://no-color.org */
+        const char *no_colour = getenv("NO_COLOR"); /* https://no-color.org */
         decided = isatty(STDOUT_FILENO) && (no_colour == NULL || no_colour[0] == '\0');
         atomic_store(&colour, decided);
     }
@@ -88,7 +88,7 @@ static void write_line(const char *line, size_t length)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            break;   /* stdout closed or full disk: nothing sensible to do in a demo */
+            break; /* stdout closed or full disk: nothing sensible to do in a demo */
         line += n;
         length -= (size_t)n;
     }
@@ -98,7 +98,7 @@ static void write_line(const char *line, size_t length)
 /* Append formatted text at line[*used]; on overflow end the line with "...". */
 static void append(char *line, size_t *used, const char *format, va_list args)
 {
-    size_t room = LAB_LINE_MAX - 1 - *used;   /* keep one byte for '\n' */
+    size_t room = LAB_LINE_MAX - 1 - *used; /* keep one byte for '\n' */
     int n = vsnprintf(line + *used, room + 1, format, args);
     if (n < 0)
         return;
@@ -131,7 +131,8 @@ void say(const char *format, ...)
     size_t used = 0;
     const char *name = lab_thread_current_name();
     if (use_colour() && strcmp(name, "main") != 0)
-        append_text(line, &used, "[%7.3f] \033[%dm%-10s\033[0m | ", lab_elapsed(), colour_of(name), name);
+        append_text(line, &used, "[%7.3f] \033[%dm%-10s\033[0m | ", lab_elapsed(), colour_of(name),
+                    name);
     else
         append_text(line, &used, "[%7.3f] %-10s | ", lab_elapsed(), name);
     va_list args;

@@ -24,16 +24,16 @@ struct lab_thread {
     lab_thread_daemon daemon;
     lab_thread_fn fn;
     void *arg;
-    bool alive;          /* fn has not returned yet */
-    bool claimed;        /* someone is joining it: nobody else may */
-    bool orphaned;       /* left behind by fork(): exists only in the parent */
-    lab_thread *next;    /* registry list */
+    bool alive;       /* fn has not returned yet */
+    bool claimed;     /* someone is joining it: nobody else may */
+    bool orphaned;    /* left behind by fork(): exists only in the parent */
+    lab_thread *next; /* registry list */
 };
 
 /* The registry: every started thread not yet joined. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static lab_thread *registry;
-static int live_threads;   /* started and fn not returned */
+static int live_threads; /* started and fn not returned */
 
 static _Thread_local char current_name[LAB_THREAD_NAME_MAX] = "";
 static pthread_t main_thread;
@@ -120,7 +120,7 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daem
     thread->fn = fn;
     thread->arg = arg;
     thread->daemon = daemon;
-    thread->alive = true;   /* counted from start(), as Python does */
+    thread->alive = true; /* counted from start(), as Python does */
 
     registry_add(thread);
     int rc = pthread_create(&thread->id, NULL, thread_trampoline, thread);
@@ -186,7 +186,7 @@ int lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **res
     lab_point(rc == 0 ? LAB_POINT_GET : LAB_POINT_TIMEOUT, thread, "thread");
     if (rc == ETIMEDOUT) {
         lab_pthread_mutex_lock(&registry_lock);
-        thread->claimed = false;   /* still running: it can be joined later */
+        thread->claimed = false; /* still running: it can be joined later */
         lab_pthread_mutex_unlock(&registry_lock);
         return ETIMEDOUT;
     }
@@ -200,7 +200,7 @@ int lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **res
 bool lab_thread_is_alive(const lab_thread *thread)
 {
     lab_pthread_mutex_lock(&registry_lock);
-    bool alive = thread != NULL;   /* BROKEN: alive forever */
+    bool alive = thread != NULL; /* BROKEN: alive forever */
     lab_pthread_mutex_unlock(&registry_lock);
     return alive;
 }
@@ -220,11 +220,11 @@ const char *lab_thread_current_name(void)
 void lab_thread_set_current_name(const char *name)
 {
     snprintf(current_name, sizeof current_name, "%s", name);
-    char kernel_name[16];   /* the kernel keeps at most 15 characters */
+    char kernel_name[16]; /* the kernel keeps at most 15 characters */
     size_t length = strnlen(name, sizeof kernel_name - 1);
     memcpy(kernel_name, name, length);
     kernel_name[length] = '\0';
-    pthread_setname_np(pthread_self(), kernel_name);   /* cosmetic: ignore failure */
+    pthread_setname_np(pthread_self(), kernel_name); /* cosmetic: ignore failure */
 }
 
 int lab_thread_active_count(void)
