@@ -503,6 +503,19 @@ START_TEST(every_exercise_links_to_its_answer)
         links++;
     ck_assert_msg(items > 0, "%s: no numbered exercise", relative);
     ck_assert_msg(links >= items, "%s: %d exercises, %d links to %s", relative, items, links, link);
+    /* every exercise's anchor exists on the answer page: "## Exercise N" */
+    snprintf(relative, sizeof relative, "docs/answers/%s.md", demo);
+    answer = read_text(relative);
+    for (int n = 1; n <= items; n++) {
+        char heading[64];
+        snprintf(heading, sizeof heading, "\n## Exercise %d\n", n);
+        ck_assert_msg(strstr(answer, heading) != NULL, "%s has no '## Exercise %d'", relative, n);
+    }
+    free(answer);
+    /* the lesson's place in the course: previous / next and the map */
+    ck_assert_msg(strstr(page, "Previous: ") != NULL &&
+                      strstr(page, "[Course map](README.md)") != NULL,
+                  "docs/%s.md has no 'Previous: ... [Course map](README.md)' line", demo);
     free(page);
 }
 END_TEST
