@@ -245,9 +245,13 @@ static void list_demos(void)
 
 /* ---- the grader on the references --------------------------------------------------- */
 
-/* The suites themselves run in make test; these few prove the module grading's mechanics
- * (your file in place of the module, every other object, the suite linked, verbose parsed). */
-static const char *const modules_graded_here[] = {"event", "bsem", "rng", "timer"};
+/* Each module's own source, graded with its own suite, must pass. The suites run in make test
+ * anyway, so this proves the module grading's mechanics on most modules, not all: not ilock and
+ * pool (their suites take seconds), future (being reworked), nor queue (on this base its suite
+ * fails by itself: it asserts lab_thread_join_timeout() is true where 0 means success). */
+static const char *const modules_graded_here[] = {"bsem",      "checked", "cli",       "clock",
+                                                  "condition", "event",   "interrupt", "rng",
+                                                  "say",       "thread",  "timer"};
 
 START_TEST(the_grader_passes_every_demo_and_some_modules_own_source)
 {
