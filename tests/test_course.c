@@ -407,6 +407,21 @@ START_TEST(a_file_that_does_not_compile_shows_the_compiler_s_message)
 }
 END_TEST
 
+START_TEST(a_module_missing_a_function_is_a_link_failure_named)
+{
+    const char *path = temporary_source("/* an event.c that forgot everything */\n"
+                                        "int lab_event_unused_placeholder;\n");
+    char *out;
+    int status = shell(&out, "tests/grade/grade.sh module event %s", path);
+    remove_temporary(path);
+    ck_assert_int_eq(status, 1);
+    ck_assert_msg(strstr(out, "FAIL link:") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "undefined reference to `lab_event_") != NULL,
+                  "the linker's message:\n%s", out);
+    free(out);
+}
+END_TEST
+
 START_TEST(a_program_that_hangs_is_killed_and_reported)
 {
     const char *path =
@@ -678,6 +693,7 @@ static Suite *course_suite(void)
     tcase_add_test(bad, an_unknown_name_is_refused_with_the_nearest_one);
     tcase_add_test(bad, a_missing_file_is_refused);
     tcase_add_test(bad, a_file_that_does_not_compile_shows_the_compiler_s_message);
+    tcase_add_test(bad, a_module_missing_a_function_is_a_link_failure_named);
     tcase_add_test(bad, a_program_that_hangs_is_killed_and_reported);
     suite_add_tcase(suite, bad);
 
