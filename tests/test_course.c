@@ -257,11 +257,11 @@ START_TEST(the_grader_passes_every_demo_and_some_modules_own_source)
 {
     char what[256];
     for (int i = 0; i < demos.n; i++) {
+        /* the program make built from demos/NAME.c: the attempts test the compiling */
         snprintf(what, sizeof what, "demos/%s.c graded as '%s'", demos.name[i], demos.name[i]);
-        add_job(
-            what,
-            "env GRADE_RUNS=1 GRADE_FAST=1 GRADE_JOBS=1 tests/grade/grade.sh demo %s demos/%s.c",
-            demos.name[i], demos.name[i]);
+        add_job(what,
+                "env GRADE_RUNS=1 GRADE_FAST=1 GRADE_JOBS=1 tests/grade/grade.sh demo %s %s/%s",
+                demos.name[i], build, demos.name[i]);
     }
     for (size_t i = 0; i < sizeof modules_graded_here / sizeof modules_graded_here[0]; i++) {
         snprintf(what, sizeof what, "common/%s.c graded with its suite", modules_graded_here[i]);
@@ -461,7 +461,7 @@ START_TEST(each_code_answer_keeps_its_claims)
             snprintf(what, sizeof what, "%s graded as '%s'", file, demo);
             add_job(what,
                     "env GRADE_RUNS=1 GRADE_FAST=1 GRADE_JOBS=1 tests/grade/grade.sh demo %s %s",
-                    demo, relative);
+                    demo, binary); /* make built it with the demos' flags */
             checks++;
         }
         if (demo[0] == '\0') { /* expect mode builds it as the demo it answers */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The grader behind `make grade` (docs/README.md, "Grading an exercise"). Run from the
 # repository's top directory:
-#   tests/grade/grade.sh demo NAME FILE.c        a student's version of demos/NAME.c
+#   tests/grade/grade.sh demo NAME FILE.c        a student's version of demos/NAME.c (FILE may
+#                                                also be a program already built: not compiled)
 #   tests/grade/grade.sh module NAME FILE.c      a student's common/NAME.c, against tests/test_NAME.c
 #   tests/grade/grade.sh show NAME FILE.c ARGS   build FILE.c as demo NAME and run it once with
 #                                                ARGS (the "again:" command of a failed check)
@@ -251,8 +252,10 @@ fi
 reference=$build/$name
 [ -x "$reference" ] || die "no reference demo $reference: run 'make' first"
 program=$work/$name   # named after the demo: its messages and usage lines say the demo's name
-if [ "$mode" = expect ] && [ -x "$src" ] && [[ $src != *.c ]]; then
-    program=$src   # expect mode on a program make has built already (answers/*.c): no compiling
+prebuilt=no
+if [ -x "$src" ] && [[ $src != *.c ]]; then
+    program=$src   # a program already built (make's answers/, a reference demo): no compiling
+    prebuilt=yes
 # shellcheck disable=SC2086
 elif ! $CC $CFLAGS -Icommon -Idemos "$src" "$build/libthreadlab.a" -o "$program" $LDFLAGS $LDLIBS \
     2>"$work/cc.err"; then
@@ -285,7 +288,11 @@ if [ "$mode" = expect ]; then   # one run, one claim about its result line
 fi
 
 echo "grading $src as the demo '$name' ($runs runs a case; GRADE_RUNS=N for more)"
-pass "compile: $(basename "$src") compiles with the demos' flags (-Wall -Wextra -Werror) and links"
+if [ $prebuilt = yes ]; then
+    echo "NOTE $src is a program, not a source file: not compiled, only its behaviour is checked"
+else
+    pass "compile: $(basename "$src") compiles with the demos' flags (-Wall -Wextra -Werror) and links"
+fi
 
 # ---- its interface -----------------------------------------------------------------------
 quick=$((limit < 10 ? limit : 10))   # --help and bad input answer at once
