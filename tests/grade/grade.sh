@@ -32,6 +32,7 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+caller_dir=$PWD   # a relative FILE is the caller's
 cd "$root" || exit 2
 . tests/tools/invariants.sh
 
@@ -53,6 +54,8 @@ shift 3
 case $mode in demo | module | show | expect) ;; *) usage ;; esac
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "GRADE_RUNS must be a whole number >= 1, not '$runs'"
 [[ $limit =~ ^[1-9][0-9]*$ ]] || die "GRADE_LIMIT must be a whole number of seconds >= 1, not '$limit'"
+jobs_max=${GRADE_JOBS:-$(nproc 2>/dev/null || echo 2)}
+[[ $jobs_max =~ ^[1-9][0-9]*$ ]] || die "GRADE_JOBS must be a whole number >= 1, not '$jobs_max'"
 
 # The name of `candidates` nearest to `word` (edit distance), for "did you mean".
 nearest() {   # nearest WORD CANDIDATE...
@@ -94,9 +97,10 @@ else
         die "no demo '$name'; did you mean '$(nearest "$name" "${demos[@]}")'? ('make list' shows them)"
 fi
 [ -n "$src" ] || usage
-[ -e "$src" ] || die "no file '$src'"
-[ -f "$src" ] && [ -r "$src" ] || die "cannot read '$src' (not a readable file)"
 shown_src=$src   # as the student typed it, for the "again:" commands
+[[ $src == /* ]] || src=$caller_dir/$src
+[ -e "$src" ] || die "no file '$shown_src'"
+[ -f "$src" ] && [ -r "$src" ] || die "cannot read '$shown_src' (not a readable file)"
 src=$(realpath "$src")
 [ -d "$build" ] || die "no build directory $build: run 'make' first"
 build=$(cd "$build" && pwd)
@@ -160,14 +164,12 @@ check_run() {
     [ "$verdict" = 1 ] && return
     # Name the parts of the invariant that do not hold, so the student sees which guarantee broke.
     local part broken=()
-    local IFS_saved=$IFS
     while IFS= read -r part; do
         part=$(sed 's/^ *//; s/ *$//' <<<"$part")
         [ -n "$part" ] || continue
         verdict=$(awk "${vars[@]}" "$awk_helpers BEGIN { print ((${part}) ? 1 : 0) }" 2>/dev/null)
         [ "$verdict" = 1 ] || broken+=("$part")
     done < <(sed 's/&&/\n/g' <<<"$expr")
-    IFS=$IFS_saved
     local values
     values=$(for key in $(keys_named_in "${broken[*]:-$expr}"); do printf '%s=%s ' "$key" "${value[$key]}"; done)
     echo "invariant broken: ${broken[*]/%/;} [${values% }]"
@@ -253,10 +255,10 @@ reference=$build/$name
 [ -x "$reference" ] || die "no reference demo $reference: run 'make' first"
 program=$work/$name   # named after the demo: its messages and usage lines say the demo's name
 prebuilt=no
+# shellcheck disable=SC2086
 if [ -x "$src" ] && [[ $src != *.c ]]; then
     program=$src   # a program already built (make's answers/, a reference demo): no compiling
     prebuilt=yes
-# shellcheck disable=SC2086
 elif ! $CC $CFLAGS -Icommon -Idemos "$src" "$build/libthreadlab.a" -o "$program" $LDFLAGS $LDLIBS \
     2>"$work/cc.err"; then
     [ "$mode" = show ] && { cat "$work/cc.err" >&2; die "$src does not compile"; }
@@ -370,7 +372,6 @@ grade_case() {
     fi >"$work/case.$index"
 }
 
-jobs_max=${GRADE_JOBS:-$(nproc 2>/dev/null || echo 2)}
 index=0
 while IFS=$'\t' read -r case_name args speeds expr; do
     while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done

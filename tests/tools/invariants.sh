@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # invariants.sh — sourced by tests/tools/stress.sh and tests/grade/grade.sh: how the
 # `always` and `sometimes` expressions of tests/tools/stress-cases.txt are read.
 # An expression is awk over the keys of a run's `result:` line; these are the helpers it
