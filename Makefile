@@ -56,12 +56,12 @@ BENCH_BIN   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 .SECONDARY: $(TEST_BIN:=.o) $(SUPPORT_OBJ)
 .PHONY: all lib demos tests test run list help clean release check-deps bench bench-programs stress compile_commands.json FORCE
 .PHONY: format format-check
-.PHONY: tsan asan helgrind timelines
+.PHONY: tsan asan helgrind timelines grade answers
 # Goals `make run` may share a command line with; any other word after run is taken for a
 # demo name typed without DEMO= (keep this list in step with the targets).
 RUN_TARGETS := all lib demos tests test list help clean release check-deps bench bench-programs \
                stress tsan asan helgrind compile_commands.json format format-check check-format \
-               timelines
+               timelines grade answers
 
 all: lib demos
 ifeq ($(HAVE_CHECK),yes)
@@ -82,7 +82,23 @@ $(BUILD)/demos.list: FORCE
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
 FORCE:
-tests: $(TEST_BIN)
+tests: $(TEST_BIN) $(BUILD)/grade.env answers
+
+# The flags the demos are built with, for the grader (tests/grade/grade.sh).
+$(BUILD)/grade.env: FORCE
+	@mkdir -p $(@D)
+	@printf "CC='%s'\nCFLAGS='%s'\nLDFLAGS='%s'\nLDLIBS='%s'\nCHECK_CFLAGS='%s'\nCHECK_LIBS='%s'\n" "$(CC)" \
+	    "$(filter-out -MMD -MP,$(CPPFLAGS)) $(CFLAGS)" "$(LDFLAGS)" "$(LDLIBS)" \
+	    "$(if $(HAVE_CHECK),$(CHECK_CFLAGS))" "$(if $(HAVE_CHECK),$(CHECK_LIBS))" > $@.new
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+
+# The reference answers to the exercises that ask for code (docs/answers/), built like demos.
+ANSWER_SRC := $(wildcard answers/*.c)
+ANSWER_BIN := $(ANSWER_SRC:answers/%.c=$(BUILD)/answers/%)
+answers: $(ANSWER_BIN)
+$(BUILD)/answers/%: answers/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Idemos $(CFLAGS) $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
 
 release:
 	@$(MAKE) --no-print-directory VARIANT=release all
@@ -164,6 +180,19 @@ helgrind:
 	@$(MAKE) --no-print-directory VARIANT=debug BUILD=$(VALGRIND_BUILD) lib demos
 	@tests/tools/sanitize.sh helgrind $(VALGRIND_BUILD)
 
+# make grade DEMO=race SRC=mine.c / MODULE=event SRC=mine.c: a student's attempt checked in a
+# temporary directory (docs/README.md, "Grading an exercise"); SHOW="args" runs it once.
+grade:
+	@test -n "$(SRC)" -a -n "$(DEMO)$(MODULE)" || { echo "usage: make grade DEMO=name SRC=file.c | make grade MODULE=name SRC=file.c" >&2; exit 2; }
+	@$(if $(MODULE),tests/ensure-deps.sh &&) $(MAKE) -s --no-print-directory lib demos $(BUILD)/grade.env $(if $(MODULE),tests)
+ifdef MODULE
+	@GRADE_BUILD=$(BUILD) GRADE_CASE="$(GRADE_CASE)" tests/grade/grade.sh module "$(MODULE)" "$(SRC)"
+else ifdef SHOW
+	@GRADE_BUILD=$(BUILD) tests/grade/grade.sh show "$(DEMO)" "$(SRC)" $(SHOW)
+else
+	@GRADE_BUILD=$(BUILD) tests/grade/grade.sh demo "$(DEMO)" "$(SRC)"
+endif
+
 # make run DEMO=race ARGS="--threads 5": one demo at class pace.
 # make run: the tour, every demo in course order at TOUR_SPEED, each under a heading; on a
 # terminal it pauses between demos (TOUR_PAUSE=0 runs straight through).
@@ -219,6 +248,8 @@ help:
 	@echo "  make list            the demos in course order, one line each"
 	@echo "  make timelines       regenerate docs/timelines/<demo>.svg (tests/tools/timelines.txt)"
 	@echo "  make test            install Check if missing, build, check the library's layers, run every suite"
+	@echo "  make grade DEMO=name SRC=file.c    check your version of a demo against its guarantees"
+	@echo "  make grade MODULE=name SRC=file.c  run a module's suite against your common/name.c"
 	@echo "  make bench           the benchmarks (release build): threadlab vs GLib, textbook C, CPython;"
 	@echo "                       ROUNDS=$(ROUNDS) interleaved rounds; THREADS=1,2,4,8,16 adds the sweep + plot"
 	@echo "  make stress          invariants and concurrency tests repeated N=$(N) times, varied seeds"

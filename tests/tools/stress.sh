@@ -100,25 +100,8 @@ for s in "${suites[@]}"; do
 done
 
 # ---- checking one run's result line --------------------------------------------------
-# The awk helpers the invariants may call (see the case table's header).
-awk_helpers='
-function count(list,   a) { return list == "" ? 0 : split(list, a, ",") }
-function item(list, i,   a) { split(list, a, ","); return a[i] + 0 }
-function each(list, v,   a, n, i) {
-    n = split(list, a, ","); for (i = 1; i <= n; i++) if (a[i] != v) return 0; return n > 0 }
-function perm(list, n,   a, seen, i, m) {
-    m = split(list, a, ","); if (m != n) return 0
-    for (i = 1; i <= m; i++) { if (a[i] !~ /^[0-9]+$/ || a[i] < 1 || a[i] > n || seen[a[i] + 0]++) return 0 }
-    return 1 }
-function ascending(list,   a, n, i) {
-    n = split(list, a, ","); for (i = 2; i <= n; i++) if (a[i] + 0 < a[i - 1] + 0) return 0; return 1 }
-function ends_with(s, t) { return length(s) >= length(t) && substr(s, length(s) - length(t) + 1) == t }
-'
-
-# The keys an expression names: its identifiers, minus quoted text and function calls.
-keys_named_in() {
-    sed 's/"[^"]*"//g' <<<"$1" | grep -oE '[A-Za-z_][A-Za-z0-9_]*[[:space:]]*\(?' | grep -v '($' | sort -u
-}
+# The awk helpers the invariants may call, and keys_named_in: shared with the grader.
+. "$here/invariants.sh"
 keys=()   # the result keys each case's expressions name
 for i in "${!names[@]}"; do
     keys[i]=$(keys_named_in "${always[i]} ${sometimes[i]}" | tr '\n' ' ')

@@ -1,0 +1,114 @@
+/* Reference answer to exercise 3 of docs/daemon.md (explained in docs/answers/daemon.md):
+ * --main=detach: the worker is a plain pthread, detached, and main returns. Detaching
+ * only means "nobody will join it": returning from main still calls exit(), which ends the
+ * process and every thread in it, so the countdown is cut off as with --main=return.
+ * Built by make test into build/<variant>/answers/; tests/test_course.c checks the claims
+ * below (ARGS => an awk expression over its result: line) and grades it as the demo.
+ * grade: demo daemon
+ * check: --main=detach --speed 20 --quiet => main == "detach" && worker_finished == "no"
+ * The rest of the file is demos/daemon.c unchanged: diff the two.
+ */
+/* daemon — daemon threads: when the program ends, a daemon thread is cut off mid-work.
+ *
+ * Python (seeds 003, 004): t.setDaemon(True) (today: Thread(daemon=True)); main prints
+ * "end" and the program exits at once, so the worker's countdown never finishes. Without
+ * daemon, Python's interpreter waits at exit for every non-daemon thread.
+ * C has no daemon attribute. What ends a pthreads program:
+ *   - returning from main() calls exit(): EVERY thread dies, mid-sentence (--main=return);
+ *   - pthread_exit() in main ends only the main thread; the process lives on until its
+ *     last thread ends, so nothing is cut off (--main=pthread-exit);
+ *   - lab_main_exit() joins every thread started as LAB_THREAD_NOT_DAEMON, then exits: that is
+ *     Python's rule, and the default here (--main=wait).
+ * The result line is printed by an atexit() handler, like the tutorial's @atexit.register:
+ * it runs when the process really exits, whichever way that happens.
+ * Observe: with --daemon the "2s" and "1s" lines never print.
+ */
+#include "lab.h"
+
+#include <stdatomic.h>
+
+static bool daemon_flag = false;
+static int main_ends = 0; /* index into main_endings */
+static const char *const main_endings[] = {"wait", "return", "pthread-exit", "detach", NULL};
+enum { END_WAIT, END_RETURN, END_PTHREAD_EXIT, END_DETACH };
+
+static atomic_bool worker_finished;
+
+/* The tutorial's run(n): a countdown with a pause before each line. */
+static void *countdown(void *arg)
+{
+    const char *task = arg;
+    say("task %s", task);
+    for (int left = 3; left >= 1; left--) {
+        lab_sleep(1);
+        say("%ds", left);
+    }
+    say("countdown finished");
+    atomic_store(&worker_finished, true);
+    return NULL;
+}
+
+/* --main=detach: a plain pthread names itself, as lab_thread_start would. */
+static void *detached_countdown(void *arg)
+{
+    lab_thread_set_current_name("worker");
+    return countdown(arg);
+}
+
+/* Registered with atexit(): runs when the process exits, whoever triggers it. */
+static void print_result(void)
+{
+    say("process exiting: the worker %s",
+        atomic_load(&worker_finished) ? "finished" : "was cut off");
+    lab_result("daemon=%s worker_finished=%s main=%s", daemon_flag ? "yes" : "no",
+               atomic_load(&worker_finished) ? "yes" : "no", main_endings[main_ends]);
+}
+
+static const lab_option options[] = {
+    LAB_FLAG("daemon", &daemon_flag, "start the worker as a daemon thread"),
+    LAB_CHOICE(
+        "main", &main_ends, main_endings,
+        "how main ends: wait (Python's rule), return (kills all), pthread-exit (waits for all),\n"
+        "detach (a detached plain pthread, then return)"),
+    LAB_END,
+};
+
+static const lab_demo demo = {
+    .name = "daemon",
+    .summary = "a daemon thread is cut off when main ends; a non-daemon one is waited for",
+    .python = "t = Thread(target=run, args=('t1',)); t.setDaemon(True); t.start(); print('end') "
+              "(seeds 003, 004)",
+    .details =
+        "The worker counts down 3s, 2s, 1s, one second apart. Main works 1.5 s, says 'end' and "
+        "ends.\n"
+        "  (default)            main waits for the worker, as Python waits for non-daemon threads\n"
+        "  --daemon             main does not wait: the countdown is cut off after '3s'\n"
+        "  --main=return        plain C: returning from main kills the worker, daemon or not\n"
+        "  --main=pthread-exit  plain C: only the main thread ends; the worker finishes",
+    .options = options,
+};
+
+int main(int argc, char **argv)
+{
+    lab_init(&demo, argc, argv);
+    atexit(print_result);
+    if (main_ends == END_DETACH) { /* the exercise: a plain pthread, detached at once */
+        pthread_t worker;
+        LAB_CHECK(pthread_create(&worker, NULL, detached_countdown, "t1"));
+        LAB_CHECK(pthread_detach(worker)); /* nobody will join it; it is still in the process */
+    } else {
+        lab_thread_start(countdown, "t1", daemon_flag ? LAB_THREAD_DAEMON : LAB_THREAD_NOT_DAEMON,
+                         "worker");
+    }
+    lab_sleep(1.5); /* main's own work: long enough for the worker to be mid-countdown */
+    say("end");
+    switch (main_ends) {
+        case END_RETURN:
+        case END_DETACH:
+            return 0; /* exit(0): every thread dies now, detached or not */
+        case END_PTHREAD_EXIT:
+            pthread_exit(NULL); /* the process ends when its last thread does */
+        default:
+            lab_main_exit(0); /* join non-daemon threads, then exit(0) */
+    }
+}

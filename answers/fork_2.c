@@ -1,0 +1,223 @@
+/* Reference answer to exercise 2 of docs/fork.md (explained in docs/answers/fork.md):
+ * the fork demo with pthread_atfork(): prepare locks data_lock before fork(), the parent
+ * and the child unlock it after. fork() now waits until the holder lets go, and the child
+ * starts with the lock free. The holder no longer waits for the fork (it would wait for
+ * the fork that waits for it): it holds the lock 0.5 s and lets go.
+ * Built by make test into build/<variant>/answers/; tests/test_course.c checks the claims
+ * below (ARGS => an awk expression over its result: line).
+ * check: --fork-while-locked --speed 20 --quiet => child_got_lock == "yes" && parent_sees_child_write == "no"
+ * check: --speed 20 --quiet => child_got_lock == "yes" && child_counter == 1
+ * The rest of the file is demos/fork.c unchanged: diff the two.
+ */
+/* fork — processes vs threads: a child process changes its own copy, a thread the shared one.
+ *
+ * Python (seed 004): os.fork() returns twice, 0 in the child and the child's pid in the
+ * parent; multiprocessing.Process(target=f).start() runs f in a child process (on Linux by
+ * fork()) and p.join() waits for it; p.exitcode is then its exit status.
+ * fork() gives the child a copy of the parent's memory: from then on each has its own
+ * `counter`, and what one writes the other never sees. A thread works in the same memory
+ * as the thread that started it: its write is everybody's.
+ * Part 1: counter = 0; fork(); the child adds 1, sends its value back through a pipe (the
+ * way multiprocessing carries results), exits with --exit-status; the parent waits for it
+ * (waitpid), decodes the status, and finds its own counter still 0.
+ * Part 2: a thread adds 1 to counter; after joining it, main sees 1.
+ * Observe: "child" lines come from another process (another pid); counter 1 there, 0 here.
+ * --fork-while-locked: fork() copies only the thread that calls it. Fork while another thread
+ * holds a mutex, and in the child that mutex stays locked forever: its owner does not exist
+ * there. The child's timed lock gives up; in the parent the holder unlocks it as usual.
+ */
+#include "lab.h"
+#include "event.h"
+
+#include <errno.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int exit_status = 3;
+static bool fork_while_locked = false;
+
+static int counter = 0; /* each process has its own; the threads of a process share it */
+static pthread_mutex_t data_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* What the child sends back through the pipe. */
+typedef struct child_report {
+    int counter;  /* the child's counter after its += 1 */
+    int got_lock; /* whether it could lock data_lock */
+} child_report;
+
+/* --fork-while-locked: main forks only once holder has data_lock, and holder keeps it
+ * until main has forked. */
+static lab_event holding, forked;
+
+static void *hold_the_lock(void *arg)
+{
+    (void)arg;
+    lab_pthread_mutex_lock(&data_lock);
+    say("holding data_lock for 0.5 s");
+    lab_event_set(&holding);
+    lab_sleep(0.5); /* the exercise: no longer waits for the fork, which now waits for it */
+    lab_pthread_mutex_unlock(&data_lock);
+    say("released data_lock (in the parent process)");
+    return NULL;
+}
+
+/* pthread_atfork handlers: around every fork(), data_lock is taken by the forking thread,
+ * so no other thread holds it at the moment of the copy; both processes then unlock it. */
+static void lock_before_fork(void)
+{
+    lab_pthread_mutex_lock(&data_lock);
+}
+
+static void unlock_after_fork(void)
+{
+    lab_pthread_mutex_unlock(&data_lock);
+}
+
+/* In the child: can it lock data_lock within 1 s? It tries every 0.05 s. (One call,
+ * pthread_mutex_clocklock, would do; ThreadSanitizer does not know that one.) */
+static bool child_tries_the_lock(void)
+{
+    double give_up = lab_now() + lab_real_seconds(1.0);
+    int rc;
+    while ((rc = pthread_mutex_trylock(&data_lock)) == EBUSY && lab_now() < give_up)
+        lab_sleep(0.05);
+    if (rc == EBUSY) {
+        say("data_lock is still locked after 1 s: its owner was not copied into this process,");
+        say("so nobody here will ever unlock it");
+        return false;
+    }
+    LAB_CHECK(rc);
+    say("locked and unlocked data_lock: nobody held it when main forked");
+    lab_pthread_mutex_unlock(&data_lock);
+    return true;
+}
+
+/* The child process: a copy of the parent's memory, and only the thread that forked. */
+static _Noreturn void child(int report_fd)
+{
+    lab_thread_set_current_name("child");
+    counter += 1;
+    say("I am pid %d, child of %d: counter += 1 -> %d", (int)getpid(), (int)getppid(), counter);
+    lab_sleep(0.5); /* the child's work, while the parent waits */
+    child_report report = {.counter = counter};
+    report.got_lock = child_tries_the_lock();
+    LAB_CHECK_ERRNO((int)write(report_fd, &report, sizeof report)); /* 8 bytes: one atomic write */
+    LAB_CHECK_ERRNO(close(report_fd));
+    say("exiting with status %d", exit_status);
+    /* _exit, not exit: exit() would run the parent's atexit handlers and flush the stdio
+     * buffers it inherited, a second time, here in the child. */
+    _exit(exit_status);
+}
+
+/* Read the child's report; false if the pipe closed before a whole one came. */
+static bool read_report(int fd, child_report *report)
+{
+    size_t got = 0;
+    while (got < sizeof *report) {
+        ssize_t n = read(fd, (char *)report + got, sizeof *report - got);
+        if (n == -1 && errno == EINTR)
+            continue;
+        LAB_CHECK_ERRNO((int)n);
+        if (n == 0)
+            return false;
+        got += (size_t)n;
+    }
+    return true;
+}
+
+/* Part 1: fork a child, read its report, wait for it; returns the report. */
+static child_report fork_a_child(int *status)
+{
+    int report_pipe[2];
+    LAB_CHECK_ERRNO(pipe(report_pipe));
+    say("pid %d, counter = %d: fork()", (int)getpid(), counter);
+    pid_t pid = fork();
+    LAB_CHECK_ERRNO(pid);
+    if (pid == 0) { /* fork() returned 0: this is the child */
+        LAB_CHECK_ERRNO(close(report_pipe[0]));
+        child(report_pipe[1]);
+    }
+    LAB_CHECK_ERRNO(close(report_pipe[1])); /* else read() would never see the end */
+    lab_event_set(&forked);                 /* --fork-while-locked: the holder may let go now */
+    say("fork() returned %d: the child's pid; waiting for its report and its end", (int)pid);
+    child_report report;
+    if (!read_report(report_pipe[0], &report))
+        lab_fail("the child ended without sending its report");
+    LAB_CHECK_ERRNO(close(report_pipe[0]));
+    pid_t ended;
+    while ((ended = waitpid(pid, status, 0)) == -1 && errno == EINTR)
+        ; /* a signal interrupted the wait: wait again */
+    LAB_CHECK_ERRNO(ended);
+    if (WIFEXITED(*status))
+        say("waitpid: child %d exited with status %d", (int)pid, WEXITSTATUS(*status));
+    else if (WIFSIGNALED(*status))
+        say("waitpid: child %d was killed by signal %d", (int)pid, WTERMSIG(*status));
+    return report;
+}
+
+static void *add_one(void *arg)
+{
+    (void)arg;
+    counter += 1; /* main reads it only after joining this thread */
+    say("counter += 1 -> %d", counter);
+    return NULL;
+}
+
+static const lab_option options[] = {
+    LAB_INT("exit-status", &exit_status, 0, 255, "N", "the status the child exits with"),
+    LAB_FLAG("fork-while-locked", &fork_while_locked,
+             "broken: fork while another thread holds a mutex; in the child it stays locked"),
+    LAB_END,
+};
+
+static const lab_demo demo = {
+    .name = "fork",
+    .summary = "processes vs threads: a child's write stays in its own copy, a thread's is shared",
+    .python = "pid = os.fork(); multiprocessing.Process(target=f).start(); p.join(); p.exitcode",
+    .details = "Part 1: fork(); the child adds 1 to a global counter, reports it through a pipe,\n"
+               "exits; the parent waits (waitpid), decodes the status; its counter is still 0.\n"
+               "Part 2: a thread adds 1 to the same counter; after the join main sees it.\n"
+               "--fork-while-locked: fork while a thread holds data_lock: the child never gets it",
+    .options = options,
+};
+
+int main(int argc, char **argv)
+{
+    lab_init(&demo, argc, argv);
+    LAB_SETUP(lab_event_init(&holding));
+    LAB_SETUP(lab_event_init(&forked));
+    LAB_SETUP(pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork));
+    lab_thread *holder = NULL;
+    if (fork_while_locked) {
+        holder = lab_thread_start(hold_the_lock, NULL, LAB_NOT_DAEMON, "holder");
+        lab_event_wait(&holding); /* fork only while holder has the lock */
+    }
+
+    int before = counter, status = 0;
+    child_report report = fork_a_child(&status);
+    int after_fork = counter;
+    bool child_write_seen = after_fork != before;
+    say("the child's counter was %d; here it is still %d: the child changed its own copy",
+        report.counter, after_fork);
+    if (holder != NULL) {
+        lab_thread_join(holder);
+        lab_pthread_mutex_lock(&data_lock); /* in the parent the lock works as ever */
+        say("locked data_lock: here its owner existed, and released it");
+        lab_pthread_mutex_unlock(&data_lock);
+    }
+
+    before = counter;
+    say("now a thread adds 1 to the same counter");
+    lab_thread_join(lab_thread_start(add_one, NULL, LAB_NOT_DAEMON, "adder"));
+    bool thread_write_seen = counter == before + 1;
+    say("after the join, counter = %d here too: threads share the process's memory", counter);
+
+    char exit_text[32]; /* "3", or "signal-9" */
+    snprintf(exit_text, sizeof exit_text, WIFEXITED(status) ? "%d" : "signal-%d",
+             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    lab_result("child_counter=%d parent_counter_after_fork=%d parent_sees_child_write=%s "
+               "parent_sees_thread_write=%s child_exit_status=%s child_got_lock=%s",
+               report.counter, after_fork, child_write_seen ? "yes" : "no",
+               thread_write_seen ? "yes" : "no", exit_text, report.got_lock ? "yes" : "no");
+    return 0;
+}

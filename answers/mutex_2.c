@@ -1,0 +1,137 @@
+/* Reference answer to exercise 2 of docs/mutex.md (explained in docs/answers/mutex.md):
+ * loop mode with one lock around the whole loop instead of one per increment: still
+ * correct and faster, but each thread runs its million alone: the loop is serial.
+ * Built by make test into build/<variant>/answers/; tests/test_course.c checks the claims
+ * below (ARGS => an awk expression over its result: line) and grades it as the demo.
+ * grade: demo mutex
+ * check: --mode=loop --threads 4 --quiet => lost == 0
+ * The rest of the file is demos/mutex.c unchanged: diff the two.
+ */
+/* mutex — the race fixed: a pthread_mutex_t around the update, and nothing is lost.
+ *
+ * Python (seed 003): the same threads doing temp = n; sleep(0.1); n = temp - 1, now
+ * between lock.acquire() and lock.release(); n always ends at 0. And the tutorial's
+ * "lock start ... / lock end ..." trace (with lock: ...), showing who holds the lock.
+ * pthread_mutex_lock() is lock.acquire(): only one thread at a time gets past it; the
+ * others wait until pthread_mutex_unlock(). The read - sleep - write is now one step as
+ * far as other threads can tell.
+ * Observe: the trace alternates "got the lock" / "releasing" one thread at a time, and the
+ * run takes --threads x 0.1 s: the lock serialises the sleep too (the price of the fix;
+ * keep critical sections short). --mode=loop is race's loop, locked around each += 1.
+ * This file is demos/race.c plus the lock: `diff demos/race.c demos/mutex.c` shows it.
+ */
+#include "lab.h"
+
+static int threads = 0;    /* 0: the mode's default */
+static int iterations = 0; /* 0: the mode's default */
+static int mode = 0;
+static const char *const mode_names[] = {"window", "loop", NULL};
+enum { MODE_WINDOW, MODE_LOOP };
+
+static long counter; /* protected by counter_lock */
+static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
+static const double window_seconds = 0.1;
+
+/* The tutorial's work(): read, pause, write back one less, all under the lock. */
+static void *decrement_with_a_window(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < iterations; i++) {
+        say("lock start (waiting for the lock)");
+        lab_pthread_mutex_lock(&counter_lock); /* lock.acquire(): one thread at a time */
+        long temp = counter;                   /* read */
+        say("got the lock, read n = %ld", temp);
+        lab_sleep(window_seconds); /* the others wait at the lock meanwhile */
+        counter = temp - 1;        /* write: nobody wrote in between */
+        say("wrote n = %ld, releasing the lock", temp - 1);
+        lab_pthread_mutex_unlock(&counter_lock); /* lock.release(): the next one goes in */
+        say("lock end");
+    }
+    return NULL;
+}
+
+/* counter += 1, spelled as the separate load and store the CPU really does. */
+static void *increment_in_a_loop(void *arg)
+{
+    (void)arg;
+    lab_pthread_mutex_lock(&counter_lock); /* once: the whole loop is one critical section */
+    for (int i = 0; i < iterations; i++) {
+        long seen = counter; /* load */
+        counter = seen + 1;  /* store: no other thread runs this loop meanwhile */
+    }
+    lab_pthread_mutex_unlock(&counter_lock);
+    say("done: %d increments", iterations);
+    return NULL;
+}
+
+static const lab_option options[] = {
+    {.name = "threads",
+     .kind = LAB_OPT_INT,
+     .target = &threads,
+     .meta = "N",
+     .min = 1,
+     .max = 1000,
+     .help = "threads to start",
+     .default_text = "10 for window, 4 for loop"},
+    {.name = "iterations",
+     .kind = LAB_OPT_INT,
+     .target = &iterations,
+     .meta = "N",
+     .min = 1,
+     .max = 100000000,
+     .help = "updates per thread (window mode: at most 100)",
+     .default_text = "1 for window, 1000000 for loop"},
+    LAB_CHOICE("mode", &mode, mode_names,
+               "window: read-sleep-write (the tutorial); loop: tight += 1"),
+    LAB_END,
+};
+
+/* Each window-mode update sleeps 0.1 s: a million of them would take days, not seconds. */
+static const char *check_iterations(void)
+{
+    if (mode == MODE_WINDOW && iterations > 100)
+        return "--iterations: at most 100 in window mode (each update sleeps 0.1 s); "
+               "--mode=loop takes millions";
+    return NULL;
+}
+
+static const lab_demo demo = {
+    .name = "mutex",
+    .summary = "the same counter with a pthread_mutex_t: never an update lost",
+    .python = "lock.acquire(); temp = n; sleep(0.1); n = temp - 1; lock.release() (seed 003)",
+    .details = "window: 10 threads (the tutorial: --threads 100, 10 s: the lock serialises the\n"
+               "sleep) each read n, sleep 0.1 s and write n - 1 holding the lock; n ends at 0.\n"
+               "loop: race's 4 x 1000000 increments, each under the lock. Either way: lost=0.",
+    .options = options,
+    .check = check_iterations,
+};
+
+int main(int argc, char **argv)
+{
+    lab_init(&demo, argc, argv);
+    if (threads == 0)
+        threads = mode == MODE_WINDOW ? 10 : 4;
+    if (iterations == 0)
+        iterations = mode == MODE_WINDOW ? 1 : 1000000;
+    long updates = (long)threads * iterations;
+    counter = mode == MODE_WINDOW ? updates : 0; /* window counts down to 0, loop counts up */
+    long expected = mode == MODE_WINDOW ? 0 : updates;
+    say("%d threads x %d updates, under a mutex; counter starts at %ld, should end at %ld", threads,
+        iterations, counter, expected);
+
+    lab_thread_fn work = mode == MODE_WINDOW ? decrement_with_a_window : increment_in_a_loop;
+    lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
+    for (int i = 0; i < threads; i++)
+        started[i] = lab_thread_start(work, NULL, LAB_THREAD_NOT_DAEMON, "t%d", i);
+    for (int i = 0; i < threads; i++)
+        lab_thread_join(started[i]);
+    free(started);
+
+    long actual = counter; /* every thread has been joined: no lock needed to read it now */
+    long lost = mode == MODE_WINDOW ? actual - expected : expected - actual;
+    say("counter = %ld, expected %ld: %ld of %ld updates were lost", actual, expected, lost,
+        updates);
+    lab_result("mode=%s expected=%ld actual=%ld lost=%ld", mode_names[mode], expected, actual,
+               lost);
+    return 0;
+}
