@@ -175,7 +175,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < threads; i++) {
         runners[i].number = i + 1;
         started[i] =
-            lab_thread_start(run_the_heats, &runners[i], LAB_NOT_DAEMON, "runner-%d", i + 1);
+            lab_thread_start(run_the_heats, &runners[i], LAB_THREAD_NOT_DAEMON, "runner-%d", i + 1);
     }
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]); /* after this, every runner's start[] is safe to read */

@@ -189,13 +189,13 @@ int main(int argc, char **argv)
         busy        ? "; cars poll the light (--busy)"
         : impatient ? "; impatient cars"
                     : "");
-    lab_thread *light = lab_thread_start(lighter, NULL, LAB_NOT_DAEMON, "lighter");
+    lab_thread *light = lab_thread_start(lighter, NULL, LAB_THREAD_NOT_DAEMON, "lighter");
     lab_thread **started = lab_calloc((size_t)cars, sizeof *started);
     for (int i = 0; i < cars; i++) {
         if (i < NAMED_CARS)
-            started[i] = lab_thread_start(car, NULL, LAB_NOT_DAEMON, "car-%s", car_names[i]);
+            started[i] = lab_thread_start(car, NULL, LAB_THREAD_NOT_DAEMON, "car-%s", car_names[i]);
         else
-            started[i] = lab_thread_start(car, NULL, LAB_NOT_DAEMON, "car-%d", i);
+            started[i] = lab_thread_start(car, NULL, LAB_THREAD_NOT_DAEMON, "car-%d", i);
     }
     lab_thread_join(light);
     for (int i = 0; i < cars; i++)

@@ -189,7 +189,7 @@ int main(int argc, char **argv)
     LAB_SETUP(pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork));
     lab_thread *holder = NULL;
     if (fork_while_locked) {
-        holder = lab_thread_start(hold_the_lock, NULL, LAB_NOT_DAEMON, "holder");
+        holder = lab_thread_start(hold_the_lock, NULL, LAB_THREAD_NOT_DAEMON, "holder");
         lab_event_wait(&holding); /* fork only while holder has the lock */
     }
 
@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 
     before = counter;
     say("now a thread adds 1 to the same counter");
-    lab_thread_join(lab_thread_start(add_one, NULL, LAB_NOT_DAEMON, "adder"));
+    lab_thread_join(lab_thread_start(add_one, NULL, LAB_THREAD_NOT_DAEMON, "adder"));
     bool thread_write_seen = counter == before + 1;
     say("after the join, counter = %d here too: threads share the process's memory", counter);
 

@@ -40,7 +40,7 @@ static const double tick = 1.0; /* class seconds between deliveries */
 static lab_condition shop; /* its lock protects everything below */
 static int stock, taken, deliveries;
 static int released, violations, waiters, wakeups;
-static char last_buyer[LAB_NAME_MAX] = "nobody";
+static char last_buyer[LAB_THREAD_NAME_MAX] = "nobody";
 
 /* The predicate for wait_for: runs with the lock held, before waiting and after every
  * wake-up; *looks counts the calls, so the second and later ones are wake-ups. */
@@ -160,8 +160,8 @@ int main(int argc, char **argv)
         if_bug ? "; customers use `if`, not `while` (--if)" : "");
     lab_thread **started = lab_calloc((size_t)customers + 1, sizeof *started);
     for (int i = 0; i < customers; i++)
-        started[i] = lab_thread_start(buy_one_item, NULL, LAB_NOT_DAEMON, "cust-%d", i);
-    started[customers] = lab_thread_start(keeper, NULL, LAB_NOT_DAEMON, "keeper");
+        started[i] = lab_thread_start(buy_one_item, NULL, LAB_THREAD_NOT_DAEMON, "cust-%d", i);
+    started[customers] = lab_thread_start(keeper, NULL, LAB_THREAD_NOT_DAEMON, "keeper");
     for (int i = 0; i <= customers; i++)
         lab_thread_join(started[i]);
     free(started);

@@ -275,7 +275,7 @@ int lab_ilock_trylock(lab_ilock *lock)
 /* Say why me may not unlock the lock; returns EPERM. */
 static int refuse_unlock(const lab_ilock *lock, const lab_ilock_thread *me)
 {
-    char owner[LAB_NAME_MAX + 8] = "";
+    char owner[LAB_THREAD_NAME_MAX + 8] = "";
     if (lab_ilock_owner(lock, owner, sizeof owner))
         say("error: %s cannot unlock [%s]: it is held by %s (EPERM)", me->name, lock->name, owner);
     else

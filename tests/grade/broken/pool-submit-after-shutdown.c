@@ -43,7 +43,7 @@ struct lab_pool {
     bool joining; /* one shutdown(wait) has taken on joining the workers */
     bool joined;
     lab_thread **workers; /* [max_workers]; filled in start order */
-    char prefix[LAB_NAME_MAX];
+    char prefix[LAB_THREAD_NAME_MAX];
 };
 
 lab_pool *lab_pool_new(int max_workers, const char *name_prefix)
@@ -138,7 +138,7 @@ lab_future *lab_pool_submit(lab_pool *pool, lab_task_fn fn, void *arg)
     /* More queued tasks than idle workers: one more worker, if the pool may grow. */
     if (pool->queued > (size_t)pool->idle && pool->started < pool->max_workers) {
         pool->workers[pool->started] =
-            lab_thread_start(worker_loop, pool, LAB_DAEMON, "%s-%d", pool->prefix, pool->started);
+            lab_thread_start(worker_loop, pool, LAB_THREAD_DAEMON, "%s-%d", pool->prefix, pool->started);
         pool->started++;
     }
     lab_pthread_cond_signal(&pool->work_arrived);
@@ -226,7 +226,7 @@ int lab_pool_map_next(lab_pool_map *map, long *value)
 {
     if (map->next == map->count)
         return LAB_FUTURE_END;
-    double left = LAB_FOREVER;
+    double left = LAB_FOREVER_REMOVED;
     if (!map->forever) {
         left = lab_class_seconds(lab_seconds_until(&map->deadline));
         if (left < 0)

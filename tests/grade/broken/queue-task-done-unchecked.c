@@ -161,7 +161,7 @@ static bool deadline_from(double timeout, struct timespec *storage,
 {
     *deadline = NULL;
     /* more than 30 years is as good as forever (and too big for a timespec) */
-    if (timeout == LAB_FOREVER || lab_real_seconds(timeout) > 1e9)
+    if (timeout == LAB_FOREVER_REMOVED || lab_real_seconds(timeout) > 1e9)
         return true;
     if (!(timeout >= 0))
         return false;
@@ -303,7 +303,7 @@ lab_queue_status lab_queue_get_ex(lab_queue *q, void **item, long *priority, boo
 
 lab_queue_status lab_queue_put(lab_queue *q, void *item)
 {
-    return lab_queue_put_ex(q, item, 0, true, LAB_FOREVER);
+    return lab_queue_put_ex(q, item, 0, true, LAB_FOREVER_REMOVED);
 }
 
 lab_queue_status lab_queue_put_nowait(lab_queue *q, void *item)
@@ -313,14 +313,14 @@ lab_queue_status lab_queue_put_nowait(lab_queue *q, void *item)
 
 lab_queue_status lab_queue_put_timeout(lab_queue *q, void *item, double class_seconds)
 {
-    if (class_seconds == LAB_FOREVER)
+    if (class_seconds == LAB_FOREVER_REMOVED)
         return LAB_QUEUE_ERROR; /* a negative timeout: not a way to say "forever" here */
     return lab_queue_put_ex(q, item, 0, true, class_seconds);
 }
 
 lab_queue_status lab_queue_get(lab_queue *q, void **item)
 {
-    return lab_queue_get_ex(q, item, NULL, true, LAB_FOREVER);
+    return lab_queue_get_ex(q, item, NULL, true, LAB_FOREVER_REMOVED);
 }
 
 lab_queue_status lab_queue_get_nowait(lab_queue *q, void **item)
@@ -330,7 +330,7 @@ lab_queue_status lab_queue_get_nowait(lab_queue *q, void **item)
 
 lab_queue_status lab_queue_get_timeout(lab_queue *q, void **item, double class_seconds)
 {
-    if (class_seconds == LAB_FOREVER)
+    if (class_seconds == LAB_FOREVER_REMOVED)
         return LAB_QUEUE_ERROR;
     return lab_queue_get_ex(q, item, NULL, true, class_seconds);
 }

@@ -110,7 +110,7 @@ static void *try_to_take_it(void *unused)
 
 static int in_another_thread(void *(*fn)(void *), const char *name)
 {
-    return (int)(long)lab_thread_join(lab_thread_start(fn, NULL, LAB_NOT_DAEMON, "%s", name));
+    return (int)(long)lab_thread_join(lab_thread_start(fn, NULL, LAB_THREAD_NOT_DAEMON, "%s", name));
 }
 
 /* Part 2: take it depth times, then release it until another thread can take it.
@@ -193,7 +193,7 @@ int main(int argc, char **argv)
     lab_print("== 3. %d threads add 1 under it, through a helper that locks it again ==", threads);
     lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
     for (int i = 0; i < threads; i++)
-        started[i] = lab_thread_start(work, NULL, LAB_NOT_DAEMON, "t%d", i + 1);
+        started[i] = lab_thread_start(work, NULL, LAB_THREAD_NOT_DAEMON, "t%d", i + 1);
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);
     free(started);

@@ -68,12 +68,12 @@ lab_timer *lab_timer_start(double delay, lab_timer_fn fn, void *arg, const char 
     timer->deadline = lab_deadline(delay); /* counted from start, as Python's */
     timer->fn = fn;
     timer->arg = arg;
-    char name[LAB_NAME_MAX];
+    char name[LAB_THREAD_NAME_MAX];
     va_list args;
     va_start(args, name_format);
     vsnprintf(name, sizeof name, name_format, args);
     va_end(args);
-    timer->thread = lab_thread_start(wait_then_fire, timer, LAB_NOT_DAEMON, "%s", name);
+    timer->thread = lab_thread_start(wait_then_fire, timer, LAB_THREAD_NOT_DAEMON, "%s", name);
     return timer;
 }
 
