@@ -44,48 +44,83 @@ static const char *skip_blanks(const char *p)
     return p;
 }
 
-/* The value of key in the result line; false when missing or not a number. */
-static bool key_value(const char *line, const char *key, size_t key_length, double *value)
+/* The text of key's value in the result line ("" when the key is missing: false). */
+static bool key_text(const char *line, const char *key, size_t key_length, char *text,
+                     size_t size)
 {
     const char *p = line;
     while ((p = strstr(p, key)) != NULL) {
         bool starts = p == line || p[-1] == ' ';
         if (starts && p[key_length] == '=') {
-            char *end;
-            *value = strtod(p + key_length + 1, &end);
-            return end != p + key_length + 1 && (*end == ' ' || *end == '\0' || *end == '\n');
+            const char *value = p + key_length + 1;
+            snprintf(text, size, "%.*s", (int)strcspn(value, " \n"), value);
+            return true;
         }
         p += key_length;
     }
     return false;
 }
 
-/* One operand: an integer, or a key of the result line. */
-static int operand(const char **p, const char *line, double *value, char *name, size_t name_size,
-                   char *reason, size_t size)
+/* One operand: a number, a "string", or a key of the result line (its text, and its
+ * number when it is one). */
+typedef struct {
+    char name[64]; /* as written: the key, the number, or the quoted string */
+    char text[64]; /* the value as text */
+    double number;
+    bool is_number, is_literal_text;
+} operand_value;
+
+static int operand(const char **p, const char *line, operand_value *v, char *reason, size_t size)
 {
     const char *s = skip_blanks(*p);
     size_t n = 0;
+    *v = (operand_value){.is_number = false};
     if (isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))) {
         char *end;
-        *value = strtod(s, &end);
+        v->number = strtod(s, &end);
+        v->is_number = true;
         n = (size_t)(end - s);
-        snprintf(name, name_size, "%.*s", (int)n, s);
+        snprintf(v->name, sizeof v->name, "%.*s", (int)n, s);
+        snprintf(v->text, sizeof v->text, "%s", v->name);
+    } else if (s[0] == '"') {
+        const char *close = strchr(s + 1, '"');
+        if (close == NULL) {
+            snprintf(reason, size, "invariant: a string without its closing quote at '%s'", s);
+            return -1;
+        }
+        n = (size_t)(close - s) + 1;
+        snprintf(v->name, sizeof v->name, "%.*s", (int)n, s);
+        snprintf(v->text, sizeof v->text, "%.*s", (int)(n - 2), s + 1);
+        v->is_literal_text = true;
     } else {
         while (isalnum((unsigned char)s[n]) || s[n] == '_')
             n++;
         if (n == 0) {
-            snprintf(reason, size, "invariant: expected a key or a number at '%s'", s);
+            snprintf(reason, size, "invariant: expected a key, a number or a \"string\" at '%s'",
+                     s);
             return -1;
         }
-        snprintf(name, name_size, "%.*s", (int)n, s);
-        if (!key_value(line, name, strlen(name), value)) {
-            snprintf(reason, size, "invariant: the result line has no number for key '%s'", name);
+        snprintf(v->name, sizeof v->name, "%.*s", (int)n, s);
+        if (!key_text(line, v->name, strlen(v->name), v->text, sizeof v->text)) {
+            snprintf(reason, size, "invariant: the result line has no number for key '%s' (no such key)",
+                     v->name);
             return -1;
         }
+        char *end;
+        v->number = strtod(v->text, &end);
+        v->is_number = v->text[0] != '\0' && *end == '\0';
     }
     *p = s + n;
     return 0;
+}
+
+/* Appends " key=value" to reason when v is a key. */
+static int show_key(char *reason, size_t size, int used, const operand_value *v)
+{
+    bool key = !v->is_literal_text && !isdigit((unsigned char)v->name[0]) && v->name[0] != '-';
+    if (!key || used < 0 || (size_t)used >= size)
+        return used;
+    return used + snprintf(reason + used, size - (size_t)used, "%s=%s ", v->name, v->text);
 }
 
 int lab_sched_invariant_holds(const char *invariant, const char *line, char *reason, size_t size)
@@ -94,9 +129,8 @@ int lab_sched_invariant_holds(const char *invariant, const char *line, char *rea
     int holds = 1;
     reason[0] = '\0';
     for (;;) {
-        double left, right;
-        char left_name[64], right_name[64];
-        if (operand(&p, line, &left, left_name, sizeof left_name, reason, size) != 0)
+        operand_value left, right;
+        if (operand(&p, line, &left, reason, size) != 0)
             return -1;
         p = skip_blanks(p);
         static const char *const ops[] = {"==", "!=", "<=", ">=", "<", ">"};
@@ -109,26 +143,38 @@ int lab_sched_invariant_holds(const char *invariant, const char *line, char *rea
             return -1;
         }
         p += strlen(ops[op]);
-        if (operand(&p, line, &right, right_name, sizeof right_name, reason, size) != 0)
+        if (operand(&p, line, &right, reason, size) != 0)
             return -1;
-        bool ok = op == 0   ? left == right
-                  : op == 1 ? left != right
-                  : op == 2 ? left <= right
-                  : op == 3 ? left >= right
-                  : op == 4 ? left < right
-                            : left > right;
+        bool ok;
+        if (left.is_literal_text || right.is_literal_text) { /* deadlock == "no" */
+            if (op > 1) {
+                snprintf(reason, size, "invariant: a \"string\" compares only with == or !=");
+                return -1;
+            }
+            ok = (strcmp(left.text, right.text) == 0) == (op == 0);
+        } else {
+            const operand_value *text = !left.is_number ? &left : !right.is_number ? &right : NULL;
+            if (text != NULL) {
+                snprintf(reason, size, "invariant: the result line has no number for key '%s'",
+                         text->name);
+                return -1;
+            }
+            ok = op == 0   ? left.number == right.number
+                 : op == 1 ? left.number != right.number
+                 : op == 2 ? left.number <= right.number
+                 : op == 3 ? left.number >= right.number
+                 : op == 4 ? left.number < right.number
+                           : left.number > right.number;
+        }
         if (!ok && holds) {
             holds = 0;
-            int used =
-                snprintf(reason, size, "%s %s %s is false (", left_name, ops[op], right_name);
-            if (!isdigit((unsigned char)left_name[0]) && left_name[0] != '-' && used > 0 &&
-                (size_t)used < size)
-                used += snprintf(reason + used, size - (size_t)used, "%s=%g ", left_name, left);
-            if (!isdigit((unsigned char)right_name[0]) && right_name[0] != '-' && used > 0 &&
-                (size_t)used < size)
-                used += snprintf(reason + used, size - (size_t)used, "%s=%g ", right_name, right);
+            int used = snprintf(reason, size, "%s %s %s is false (", left.name, ops[op],
+                                right.name);
+            int opened = used;
+            used = show_key(reason, size, used, &left);
+            used = show_key(reason, size, used, &right);
             if (used > 1 && (size_t)used < size)
-                reason[used - 1] = ')';
+                reason[used == opened ? used - 2 : used - 1] = used == opened ? '\0' : ')';
         }
         p = skip_blanks(p);
         if (*p == '\0')

@@ -86,6 +86,31 @@ START_TEST(the_invariant_compares_keys_and_numbers)
 }
 END_TEST
 
+START_TEST(the_invariant_compares_text_values_with_strings)
+{
+    char why[256];
+    const char *line = "result: fix=none deadlock=yes deadlocks=1 order=5,4,3 lost=0 seed=1";
+    ck_assert_int_eq(lab_sched_invariant_holds("deadlock == \"yes\"", line, why, sizeof why), 1);
+    ck_assert_int_eq(
+        lab_sched_invariant_holds("order == \"5,4,3\" && lost == 0", line, why, sizeof why), 1);
+    ck_assert_int_eq(lab_sched_invariant_holds("fix != \"order\"", line, why, sizeof why), 1);
+    ck_assert_int_eq(
+        lab_sched_invariant_holds("lost == 0 && deadlock == \"no\"", line, why, sizeof why), 0);
+    ck_assert_str_eq(why, "deadlock == \"no\" is false (deadlock=yes)");
+    ck_assert_int_eq(lab_sched_invariant_holds("1 == 2", line, why, sizeof why), 0);
+    ck_assert_str_eq(why, "1 == 2 is false");
+    /* a number key compared as text is its text: "0" */
+    ck_assert_int_eq(lab_sched_invariant_holds("lost == \"0\"", line, why, sizeof why), 1);
+    /* text keys need a string; strings need == or != and their closing quote */
+    ck_assert_int_eq(lab_sched_invariant_holds("deadlock == 0", line, why, sizeof why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "no number for key 'deadlock'"));
+    ck_assert_int_eq(lab_sched_invariant_holds("fix < \"order\"", line, why, sizeof why), -1);
+    ck_assert_int_eq(lab_sched_invariant_holds("fix == \"none", line, why, sizeof why), -1);
+    ck_assert_int_eq(lab_sched_invariant_holds("missing == \"x\"", line, why, sizeof why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "key 'missing' (no such key)"));
+}
+END_TEST
+
 /* ---- the controller, in a child process ------------------------------------------------ */
 
 static void control(const char *spec_text)
@@ -347,6 +372,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, a_list_of_names_is_parsed_in_order);
     tcase_add_test(tc, a_malformed_spec_is_refused_with_a_reason);
     tcase_add_test(tc, the_invariant_compares_keys_and_numbers);
+    tcase_add_test(tc, the_invariant_compares_text_values_with_strings);
     suite_add_tcase(suite, tc);
     tc = tcase_create("controller");
     tcase_set_timeout(tc, 30);
