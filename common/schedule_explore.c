@@ -102,7 +102,8 @@ static int operand(const char **p, const char *line, operand_value *v, char *rea
         }
         snprintf(v->name, sizeof v->name, "%.*s", (int)n, s);
         if (!key_text(line, v->name, strlen(v->name), v->text, sizeof v->text)) {
-            snprintf(reason, size, "invariant: the result line has no number for key '%s' (no such key)",
+            snprintf(reason, size,
+                     "invariant: the result line has no number for key '%s' (no such key)",
                      v->name);
             return -1;
         }
@@ -114,13 +115,42 @@ static int operand(const char **p, const char *line, operand_value *v, char *rea
     return 0;
 }
 
-/* Appends " key=value" to reason when v is a key. */
-static int show_key(char *reason, size_t size, int used, const operand_value *v)
+/* Appends "key=value " to shown when v is a key. */
+static void show_key(char *shown, size_t size, const operand_value *v)
 {
     bool key = !v->is_literal_text && !isdigit((unsigned char)v->name[0]) && v->name[0] != '-';
-    if (!key || used < 0 || (size_t)used >= size)
-        return used;
-    return used + snprintf(reason + used, size - (size_t)used, "%s=%s ", v->name, v->text);
+    size_t used = strlen(shown);
+    if (key && used < size)
+        snprintf(shown + used, size - used, "%s=%s ", v->name, v->text);
+}
+
+/* A sum: operands joined by + and - ("fired + cancelled"), all numbers; or one operand. The
+ * keys it read go to shown ("fired=1 cancelled=0 "). */
+static int sum(const char **p, const char *line, operand_value *v, char *shown, size_t shown_size,
+               char *reason, size_t size)
+{
+    if (operand(p, line, v, reason, size) != 0)
+        return -1;
+    show_key(shown, shown_size, v);
+    for (;;) {
+        const char *s = skip_blanks(*p);
+        if (*s != '+' && *s != '-')
+            return 0;
+        *p = s + 1;
+        operand_value next;
+        if (operand(p, line, &next, reason, size) != 0)
+            return -1;
+        show_key(shown, shown_size, &next);
+        const operand_value *text = !v->is_number ? v : !next.is_number ? &next : NULL;
+        if (text != NULL) {
+            snprintf(reason, size, "invariant: + and - need numbers, not '%s'", text->name);
+            return -1;
+        }
+        v->number += *s == '+' ? next.number : -next.number;
+        size_t used = strlen(v->name);
+        snprintf(v->name + used, sizeof v->name - used, " %c %s", *s, next.name);
+        snprintf(v->text, sizeof v->text, "%g", v->number);
+    }
 }
 
 int lab_sched_invariant_holds(const char *invariant, const char *line, char *reason, size_t size)
@@ -130,7 +160,8 @@ int lab_sched_invariant_holds(const char *invariant, const char *line, char *rea
     reason[0] = '\0';
     for (;;) {
         operand_value left, right;
-        if (operand(&p, line, &left, reason, size) != 0)
+        char shown[256] = "";
+        if (sum(&p, line, &left, shown, sizeof shown, reason, size) != 0)
             return -1;
         p = skip_blanks(p);
         static const char *const ops[] = {"==", "!=", "<=", ">=", "<", ">"};
@@ -143,7 +174,7 @@ int lab_sched_invariant_holds(const char *invariant, const char *line, char *rea
             return -1;
         }
         p += strlen(ops[op]);
-        if (operand(&p, line, &right, reason, size) != 0)
+        if (sum(&p, line, &right, shown, sizeof shown, reason, size) != 0)
             return -1;
         bool ok;
         if (left.is_literal_text || right.is_literal_text) { /* deadlock == "no" */
@@ -168,13 +199,11 @@ int lab_sched_invariant_holds(const char *invariant, const char *line, char *rea
         }
         if (!ok && holds) {
             holds = 0;
-            int used = snprintf(reason, size, "%s %s %s is false (", left.name, ops[op],
-                                right.name);
-            int opened = used;
-            used = show_key(reason, size, used, &left);
-            used = show_key(reason, size, used, &right);
-            if (used > 1 && (size_t)used < size)
-                reason[used == opened ? used - 2 : used - 1] = used == opened ? '\0' : ')';
+            size_t n = strlen(shown);
+            if (n > 0)
+                shown[n - 1] = '\0'; /* its last blank */
+            snprintf(reason, size, "%s %s %s is false%s%s%s", left.name, ops[op], right.name,
+                     n > 0 ? " (" : "", shown, n > 0 ? ")" : "");
         }
         p = skip_blanks(p);
         if (*p == '\0')
