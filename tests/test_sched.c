@@ -118,6 +118,13 @@ START_TEST(the_invariant_compares_text_values_with_strings)
     ck_assert_str_eq(why, "fired + cancelled == 2 is false (fired=1 cancelled=0)");
     ck_assert_int_eq(lab_sched_invariant_holds("fired + kind == 2", sums, why, sizeof why), -1);
     ck_assert_int_eq(lab_sched_invariant_holds("fired + == 2", sums, why, sizeof why), -1);
+    /* key?: a clause about a key the run may not print (pool --part=map has no callback_*) */
+    ck_assert_int_eq(lab_sched_invariant_holds("calls? == 2 && lost == 2", sums, why, sizeof why),
+                     1);
+    ck_assert_int_eq(lab_sched_invariant_holds("kind? == \"fifo\"", sums, why, sizeof why), 1);
+    ck_assert_int_eq(lab_sched_invariant_holds("kind? == \"lifo\"", sums, why, sizeof why), 0);
+    ck_assert_str_eq(why, "kind == \"lifo\" is false (kind=fifo)");
+    ck_assert_int_eq(lab_sched_invariant_holds("calls == 2", sums, why, sizeof why), -1);
 }
 END_TEST
 
