@@ -39,7 +39,7 @@ typedef struct {
 } owner_entry;
 typedef struct {
     const void *object;
-    const char *name;
+    char *name; /* allocated; NULL: unnamed, shown as #N */
 } name_entry;
 typedef struct {
     const void *barrier;
@@ -217,6 +217,14 @@ static lab_sched_thread *add_thread(const char *name)
 
 /* ---- names of objects ------------------------------------------------------------ */
 
+/* Whether a library module's name for an object is one a person gave it ("hepang", an
+ * ilock's name) rather than the C expression of its own call ("&q->lock"). */
+static bool given_name(const char *name)
+{
+    return name != NULL && name[0] != '\0' && strpbrk(name, "&()->.[]*") == NULL;
+}
+
+/* Names are copied: a named object (an ilock) may go before the controller does. */
 static void remember_name(const void *object, const char *name)
 {
     if (name == NULL)
@@ -225,22 +233,36 @@ static void remember_name(const void *object, const char *name)
         name++; /* "&counter_lock" reads as counter_lock */
     for (int i = 0; i < name_count; i++) {
         if (names[i].object == object) {
-            names[i].name = name;
+            if (names[i].name == NULL || strcmp(names[i].name, name) != 0) {
+                free(names[i].name);
+                names[i].name = strdup(name);
+            }
             return;
         }
     }
     if (name_count == name_capacity)
         names = grow(names, &name_capacity, sizeof *names);
-    names[name_count++] = (name_entry){object, name};
+    names[name_count++] = (name_entry){object, strdup(name)};
 }
 
-/* The object's name, or its address in text (into buffer). */
+/* The object's name, or "#N" (N: the order in which unnamed objects were first shown,
+ * the same in every run of one schedule, unlike an address). */
 static const char *name_of(const void *object, char *buffer, size_t size)
 {
-    for (int i = 0; i < name_count; i++)
-        if (names[i].object == object)
+    int unnamed = 0;
+    for (int i = 0; i < name_count; i++) {
+        if (names[i].object == object && names[i].name != NULL)
             return names[i].name;
-    snprintf(buffer, size, "%p", object);
+        if (names[i].object == object) {
+            snprintf(buffer, size, "#%d", unnamed + 1);
+            return buffer;
+        }
+        unnamed += names[i].name == NULL;
+    }
+    if (name_count == name_capacity)
+        names = grow(names, &name_capacity, sizeof *names);
+    names[name_count++] = (name_entry){object, NULL};
+    snprintf(buffer, size, "#%d", unnamed + 1);
     return buffer;
 }
 
@@ -299,7 +321,7 @@ static void describe_wait(const lab_sched_thread *t, char *text, size_t size)
                      ((const lab_sched_thread *)t->on)->name);
             return;
         case W_BARRIER:
-            snprintf(text, size, "waits at barrier %p", t->on);
+            snprintf(text, size, "waits at barrier %s", name_of(t->on, address, sizeof address));
             return;
         case W_SEM:
             snprintf(text, size, "waits on semaphore %s (its value is 0)",
@@ -682,7 +704,7 @@ void lab_sched_mutex_lock(pthread_mutex_t *mutex, const char *name, const char *
         return;
     }
     RAW(pthread_mutex_lock(&lock));
-    if (!inside_library(file))
+    if (!inside_library(file) || given_name(name))
         remember_name(mutex, name);
     wrapper_point(self, mutex, "lock", file, line);
     relock(self, mutex, file, line);
@@ -854,7 +876,8 @@ bool lab_sched_barrier_wait(pthread_barrier_t *barrier, const char *file, int li
         entry->arrived = 0;
         enable_waiters(W_BARRIER, barrier, true);
     } else {
-        set_op(self, file, line, "wait at barrier %p", (void *)barrier);
+        char address[32];
+        set_op(self, file, line, "wait at barrier %s", name_of(barrier, address, sizeof address));
         (void)block(self, W_BARRIER, barrier, INFINITY);
     }
     RAW(pthread_mutex_unlock(&lock));
