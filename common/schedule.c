@@ -31,6 +31,7 @@ struct lab_sched_thread {
     const void *last_object; /* the last point reported, to drop its echo: */
     int last_line;           /* a wrapper and lab_point() reporting one call */
     int last_source;         /* 0 none, 1 lab_point(), 2 a wrapper */
+    int end_rounds;          /* ENDED: rounds of thread-specific-data destructors seen */
 };
 
 typedef struct {
@@ -62,6 +63,8 @@ static int name_count, name_capacity;
 static barrier_entry *barriers;
 static int barrier_count;
 static _Thread_local lab_sched_thread *me;
+static pthread_key_t end_key; /* an ended thread passes the baton in its destructor */
+static void pass_on_after_destructors(void *value);
 
 /* The watchdog: a thread that never reaches a point (a busy loop) would hang the run. */
 #define WATCHDOG_SECONDS 10
@@ -602,6 +605,7 @@ void lab_sched_begin(const lab_sched_config *given)
                          LAB_SCHED_DEFAULT_TEXT);
             break;
     }
+    RAW(pthread_key_create(&end_key, pass_on_after_destructors));
     pthread_t watchdog;
     pthread_attr_t attr;
     RAW(pthread_attr_init(&attr));
@@ -939,6 +943,22 @@ void lab_sched_thread_begin(lab_sched_thread *thread)
     RAW(pthread_mutex_unlock(&lock));
 }
 
+/* A thread's own key destructors (pthread_key_create: local's) run after its function
+ * returned, so after lab_sched_thread_end(): they may print. The ended thread keeps the
+ * baton until they are done: this destructor of the controller's key puts itself back
+ * once, so it runs again in the next round of destructors, when the others have run
+ * (a destructor that sets its key again, round after round, is not waited for). */
+static void pass_on_after_destructors(void *value)
+{
+    lab_sched_thread *self = value;
+    if (self->end_rounds++ == 0 && pthread_setspecific(end_key, self) == 0)
+        return;
+    RAW(pthread_mutex_lock(&lock));
+    baton = pick(self, false); /* no waiting: this thread is done */
+    RAW(pthread_cond_signal(&threads[baton]->turn));
+    RAW(pthread_mutex_unlock(&lock));
+}
+
 void lab_sched_thread_end(void)
 {
     lab_sched_thread *self = me;
@@ -948,10 +968,12 @@ void lab_sched_thread_end(void)
     self->state = ENDED;
     set_op(self, NULL, 0, "ended");
     enable_waiters(W_JOIN, self, true);
-    baton = pick(self, false); /* no waiting: this thread is done */
-    RAW(pthread_cond_signal(&threads[baton]->turn));
     RAW(pthread_mutex_unlock(&lock));
-    me = NULL;
+    me = NULL; /* points in its destructors are not points of the schedule */
+    if (pthread_setspecific(end_key, self) != 0) { /* cannot happen: the key exists */
+        self->end_rounds = 1;
+        pass_on_after_destructors(self);
+    }
 }
 
 int lab_sched_join(lab_sched_thread *thread, const struct timespec *deadline)

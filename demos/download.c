@@ -159,6 +159,7 @@ static const lab_demo demo = {
                "back and compared; the directory is removed at the end. --fail CC makes a file\n"
                "answer 404: reported, not fatal. A table compares the runs.",
     .options = options,
+    .invariant = "failed == 0",   /* what --explore checks */
     .check = check_fail_codes,
 };
 

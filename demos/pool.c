@@ -183,6 +183,7 @@ static const lab_demo demo = {
                "workers; wait's FIRST_COMPLETED vs ALL_COMPLETED; which thread runs a callback.\n"
                "--workers 2: too few workers; --wait-each: the mistake that serialises it all.",
     .options = options,
+    .invariant = "callback_calls == 2",   /* what --explore checks */
     .check = check_options,
 };
 
