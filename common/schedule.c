@@ -606,6 +606,7 @@ void lab_sched_begin(const lab_sched_config *given)
             break;
     }
     RAW(pthread_key_create(&end_key, pass_on_after_destructors));
+    RAW(pthread_setspecific(end_key, me)); /* main's pthread_exit() passes the baton on */
     pthread_t watchdog;
     pthread_attr_t attr;
     RAW(pthread_attr_init(&attr));
@@ -936,11 +937,20 @@ void lab_sched_thread_started(lab_sched_thread *thread)
 void lab_sched_thread_begin(lab_sched_thread *thread)
 {
     me = thread;
+    RAW(pthread_setspecific(end_key, thread)); /* for a pthread_exit() on the way */
     RAW(pthread_mutex_lock(&lock));
     while (baton != thread->index)
         RAW(pthread_cond_wait(&thread->turn, &lock));
     set_op(thread, NULL, 0, "run");
     RAW(pthread_mutex_unlock(&lock));
+}
+
+/* Lock held. */
+static void mark_ended(lab_sched_thread *self)
+{
+    self->state = ENDED;
+    set_op(self, NULL, 0, "ended");
+    enable_waiters(W_JOIN, self, true);
 }
 
 /* A thread's own key destructors (pthread_key_create: local's) run after its function
@@ -951,9 +961,22 @@ void lab_sched_thread_begin(lab_sched_thread *thread)
 static void pass_on_after_destructors(void *value)
 {
     lab_sched_thread *self = value;
+    if (self->state != ENDED) { /* it called pthread_exit() (main too): it ends here */
+        RAW(pthread_mutex_lock(&lock));
+        mark_ended(self);
+        RAW(pthread_mutex_unlock(&lock));
+        me = NULL;
+    }
     if (self->end_rounds++ == 0 && pthread_setspecific(end_key, self) == 0)
         return;
     RAW(pthread_mutex_lock(&lock));
+    bool all_ended = true; /* after main's pthread_exit(), the last thread's end ends it all */
+    for (int i = 0; i < thread_count && all_ended; i++)
+        all_ended = threads[i]->state == ENDED;
+    if (all_ended) { /* as POSIX says: exit(0) (the watchdog thread would keep us alive) */
+        RAW(pthread_mutex_unlock(&lock));
+        exit(0);
+    }
     baton = pick(self, false); /* no waiting: this thread is done */
     RAW(pthread_cond_signal(&threads[baton]->turn));
     RAW(pthread_mutex_unlock(&lock));
@@ -965,9 +988,7 @@ void lab_sched_thread_end(void)
     if (self == NULL)
         return;
     RAW(pthread_mutex_lock(&lock));
-    self->state = ENDED;
-    set_op(self, NULL, 0, "ended");
-    enable_waiters(W_JOIN, self, true);
+    mark_ended(self);
     RAW(pthread_mutex_unlock(&lock));
     me = NULL; /* points in its destructors are not points of the schedule */
     if (pthread_setspecific(end_key, self) != 0) { /* cannot happen: the key exists */

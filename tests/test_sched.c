@@ -254,6 +254,83 @@ static void sleep_virtually(void *unused)
     printf("%.6f %d %.6f %.6f %d\n", before, ended, after_timeout, woke_at, real < 1.0);
 }
 
+/* ---- a thread's end: its key destructors, pthread_exit() --------------------------------- */
+
+static pthread_key_t slot;
+
+static void destructor_notes(void *value)
+{
+    struct timespec pause = {0, 20000000}; /* a wide window: without the baton, b runs now */
+    nanosleep(&pause, NULL);
+    note((const char *)value); /* runs after the thread's function returned */
+}
+
+static void *with_a_destructor(void *arg)
+{
+    LAB_CHECK(pthread_setspecific(slot, arg));
+    note(arg);
+    return NULL;
+}
+
+/* a's destructor runs after a's function: b must not run before it has (a race would
+ * show as "a.b.a.b."). */
+static void destructors_then_the_next(void *unused)
+{
+    (void)unused;
+    control("main,main,a,b"); /* at a's end, b runs next (not main, whose join would wait) */
+    LAB_CHECK(pthread_key_create(&slot, destructor_notes));
+    lab_thread *a = lab_thread_start(with_a_destructor, "a.", LAB_THREAD_NOT_DAEMON, "a");
+    lab_thread *b = lab_thread_start(with_a_destructor, "b.", LAB_THREAD_NOT_DAEMON, "b");
+    lab_thread_join(a);
+    lab_thread_join(b);
+    printf("%s\n", order);
+}
+
+START_TEST(an_ended_thread_keeps_the_baton_until_its_destructors_ran)
+{
+    for (int i = 0; i < 3; i++) {
+        child_run run = run_in_child(destructors_then_the_next, NULL, 10);
+        ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
+        ck_assert_str_eq(run.out, "a.a.b.b.\n"); /* each thread's note, then its destructor's */
+        child_run_free(&run);
+    }
+}
+END_TEST
+
+static void *late_worker(void *unused)
+{
+    (void)unused;
+    lab_sleep(1.0);
+    note("worker.");
+    return NULL;
+}
+
+static void print_order(void)
+{
+    printf("%s\n", order);
+}
+
+/* main ends with pthread_exit(): the worker goes on, then the process exits with 0 */
+static void main_calls_pthread_exit(void *unused)
+{
+    (void)unused;
+    control("default");
+    atexit(print_order);
+    lab_thread_start(late_worker, NULL, LAB_THREAD_NOT_DAEMON, "worker");
+    note("main.");
+    pthread_exit(NULL);
+}
+
+START_TEST(main_ending_with_pthread_exit_hands_the_baton_on)
+{
+    child_run run = run_in_child(main_calls_pthread_exit, NULL, 10);
+    ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
+    ck_assert_str_eq(run.out, "main.worker.\n");
+    ck_assert_msg(run.seconds < 5, "took %.1f s (the watchdog?)", run.seconds);
+    child_run_free(&run);
+}
+END_TEST
+
 START_TEST(time_is_virtual_and_exact)
 {
     child_run run = run_in_child(sleep_virtually, NULL, 10);
@@ -396,6 +473,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, the_list_decides_who_runs_and_the_default_finishes);
     tcase_add_test(tc, a_list_naming_a_thread_that_cannot_run_is_a_usage_error);
     tcase_add_test(tc, time_is_virtual_and_exact);
+    tcase_add_test(tc, an_ended_thread_keeps_the_baton_until_its_destructors_ran);
+    tcase_add_test(tc, main_ending_with_pthread_exit_hands_the_baton_on);
     tcase_add_test(tc, a_deadlock_is_found_and_pictured);
     tcase_add_test(tc, a_timed_lock_gives_up_at_its_virtual_deadline);
     tcase_add_test(tc, a_posix_semaphore_waits_under_control);
