@@ -644,6 +644,16 @@ void lab_sched_point(int point_kind, const void *object, const char *what, const
     self->last_object = object;
     self->last_line = line;
     RAW(pthread_mutex_lock(&lock));
+    /* A lock the library took without us (ilock's fast path: a trylock that succeeded)
+     * reports GET on itself, its mutex first in it: its holder, for the deadlock picture. */
+    if (point_kind == 3 /* LAB_POINT_GET */ && object != NULL) {
+        owner_entry *o = owner_of(object, false);
+        if (o == NULL || o->owner < 0) {
+            o = owner_of(object, true);
+            o->owner = self->index;
+            o->depth = 1;
+        }
+    }
     if (point_kind == 8 /* LAB_POINT_MARK: object is a label */)
         set_op(self, file, line, "mark: %s", (const char *)object);
     else
