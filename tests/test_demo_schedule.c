@@ -501,7 +501,29 @@ START_TEST(the_worked_examples_are_what_the_programs_print)
         }
         block = end + 4;
     }
-    ck_assert_int_ge(checked, 6);
+    ck_assert_int_ge(checked, 20);
+}
+END_TEST
+
+START_TEST(the_key_demos_each_have_a_worked_example)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/docs/schedules.md", source_dir());
+    FILE *file = fopen(path, "r");
+    ck_assert_msg(file != NULL, "no %s: set LAB_SOURCE_DIR to the source tree", path);
+    static char doc[1 << 17];
+    size_t size = fread(doc, 1, sizeof doc - 1, file);
+    doc[size] = '\0';
+    fclose(file);
+    static const char *const key_demos[] = {"race", "mutex", "deadlock", "semaphore", "condition",
+                                            "queue"};
+    for (size_t i = 0; i < sizeof key_demos / sizeof key_demos[0]; i++) {
+        char shown[64];
+        snprintf(shown, sizeof shown, "$ build/debug/%s ", key_demos[i]);
+        /* each key demo: at least a search and a run (the examples' test runs them) */
+        ck_assert_msg(count_lines_with(doc, shown) >= 2, "docs/schedules.md: %s has %d examples",
+                      key_demos[i], count_lines_with(doc, shown));
+    }
 }
 END_TEST
 
@@ -525,6 +547,7 @@ static Suite *make_suite(void)
     tc = tcase_create("docs");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, the_worked_examples_are_what_the_programs_print);
+    tcase_add_test(tc, the_key_demos_each_have_a_worked_example);
     suite_add_tcase(suite, tc);
     tc = tcase_create("step");
     tcase_set_timeout(tc, 60);
