@@ -56,6 +56,8 @@ int lab_cli_parse_schedule_flag(const lab_demo *demo, int which, const char *val
             common->step = true;
             return 0;
         default:
+            if (common->explore > 0)
+                return refuse(error, size, "--explore given twice: give one");
             if (value == NULL) {
                 common->explore = EXPLORE_DEFAULT;
                 return 0;

@@ -379,6 +379,12 @@ START_TEST(bad_schedule_flags_are_usage_errors)
     assert_usage_error("race", "--schedule=default", "--step", NULL);
     assert_usage_error("race", "--explore", "--schedule=t0", NULL);
     assert_usage_error("race", "--schedule=t0", "--schedule=t1", NULL);
+    assert_usage_error("race", "--explore=5", "--explore=6", NULL);
+    assert_usage_error("race", "--explore", "--step", NULL);
+    assert_usage_error("race", "--explore=", NULL);
+    assert_usage_error("race", "--explore=1e3", NULL);
+    assert_usage_error("race", "--schedule=random:", NULL);
+    assert_usage_error("race", "--schedule=t0,random:2", NULL);
     /* the demos that cannot be controlled say why, in one line, for each flag */
     static const char *const refused[] = {"fork", "procpool", "daemon", "gil", "create"};
     static const char *const flags[] = {"--schedule=default", "--explore", "--explore=5"};
