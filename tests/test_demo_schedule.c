@@ -247,6 +247,55 @@ START_TEST(explore_of_a_fixed_variant_says_what_it_tried)
 }
 END_TEST
 
+/* Every demo of the build either supports control (and is in replays[]: its replay is
+ * tested) or refuses it, saying why. A new demo must choose. */
+START_TEST(every_demo_supports_control_or_says_why_not)
+{
+    FILE *list = fopen(demo_path("demos.list"), "r");
+    ck_assert_msg(list != NULL, "cannot read demos.list (built by 'make demos')");
+    char name[64];
+    int demos = 0;
+    while (fscanf(list, "%63s", name) == 1) {
+        demos++;
+        bool replayed = false;
+        for (size_t i = 0; i < sizeof replays / sizeof replays[0]; i++)
+            replayed = replayed || strcmp(replays[i].demo, name) == 0;
+        child_run run = run_line(name, "--explore=1");
+        if (replayed) {
+            assert_exit_ok(&run);
+            ck_assert_int_eq(result_int(&run, "runs"), 1);
+        } else {
+            ck_assert_msg(run.exit_code == 2 &&
+                              strstr(run.err, "cannot run under schedule control: ") != NULL,
+                          "%s: neither in replays[] nor refused (exit %d): %s", name,
+                          run.exit_code, run.err);
+        }
+        child_run_free(&run);
+    }
+    fclose(list);
+    ck_assert_int_ge(demos, 20);
+}
+END_TEST
+
+/* deadlock --timeout 0: nobody breaks the cycle; the controller's picture says who holds
+ * what (the ilocks' names; their holders, though the library took them by trylock). */
+START_TEST(the_deadlock_picture_names_the_locks_and_their_holders)
+{
+    child_run run = run_line("deadlock", "--timeout 0 --threads 3 --accounts 3 --schedule=default");
+    assert_exit_ok(&run); /* --fix=none: the deadlock is the lesson */
+    ck_assert_int_eq(result_int(&run, "deadlock"), 1);
+    ck_assert_int_eq(result_int(&run, "blocked"), 4);
+    ck_assert_int_eq(count_lines_with(run.out, "  t1         waits for lock luoziyao, held by t2"), 1);
+    ck_assert_int_eq(count_lines_with(run.out, "  t2         waits for lock xiaoming, held by t3"), 1);
+    ck_assert_int_eq(count_lines_with(run.out, "  t3         waits for lock hepang, held by t1"), 1);
+    child_run_free(&run);
+    run = run_line("deadlock", "--fix=order --timeout 0 --schedule=default");
+    assert_exit_ok(&run); /* a fix: no deadlock at all */
+    assert_result_text(&run, "deadlock", "no");
+    child_run_free(&run);
+}
+END_TEST
+
 /* ---- --step through a pseudo-terminal ---------------------------------------------------- */
 
 static double seconds_now(void)
@@ -541,6 +590,8 @@ static Suite *make_suite(void)
     tcase_add_loop_test(tc, the_same_schedule_prints_the_same_run, 0,
                         sizeof replays / sizeof replays[0]);
     tcase_add_test(tc, virtual_time_makes_a_long_run_quick_and_exact);
+    tcase_add_test(tc, every_demo_supports_control_or_says_why_not);
+    tcase_add_test(tc, the_deadlock_picture_names_the_locks_and_their_holders);
     suite_add_tcase(suite, tc);
     tc = tcase_create("explore");
     tcase_set_timeout(tc, 120);
