@@ -125,7 +125,8 @@ static int operand(const char **p, const char *line, operand_value *v, char *rea
 /* Appends "key=value " to shown when v is a key. */
 static void show_key(char *shown, size_t size, const operand_value *v)
 {
-    bool key = !v->absent && !v->is_literal_text && !isdigit((unsigned char)v->name[0]) && v->name[0] != '-';
+    bool key = !v->absent && !v->is_literal_text && !isdigit((unsigned char)v->name[0]) &&
+               v->name[0] != '-';
     size_t used = strlen(shown);
     if (key && used < size)
         snprintf(shown + used, size - used, "%s=%s ", v->name, v->text);

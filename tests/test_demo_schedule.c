@@ -285,9 +285,12 @@ START_TEST(the_deadlock_picture_names_the_locks_and_their_holders)
     assert_exit_ok(&run); /* --fix=none: the deadlock is the lesson */
     ck_assert_int_eq(result_int(&run, "deadlock"), 1);
     ck_assert_int_eq(result_int(&run, "blocked"), 4);
-    ck_assert_int_eq(count_lines_with(run.out, "  t1         waits for lock luoziyao, held by t2"), 1);
-    ck_assert_int_eq(count_lines_with(run.out, "  t2         waits for lock xiaoming, held by t3"), 1);
-    ck_assert_int_eq(count_lines_with(run.out, "  t3         waits for lock hepang, held by t1"), 1);
+    static const char *const waits[] = {"  t1         waits for lock luoziyao, held by t2",
+                                        "  t2         waits for lock xiaoming, held by t3",
+                                        "  t3         waits for lock hepang, held by t1"};
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(count_lines_with(run.out, waits[i]) == 1, "no '%s' in:\n%s", waits[i],
+                      run.out);
     child_run_free(&run);
     run = run_line("deadlock", "--fix=order --timeout 0 --schedule=default");
     assert_exit_ok(&run); /* a fix: no deadlock at all */

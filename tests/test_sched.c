@@ -110,8 +110,8 @@ START_TEST(the_invariant_compares_text_values_with_strings)
     ck_assert_ptr_nonnull(strstr(why, "key 'missing' (no such key)"));
     /* sums: fired + cancelled == 2 */
     const char *sums = "result: fired=1 cancelled=0 produced=5 consumed=3 lost=2 kind=fifo";
-    ck_assert_int_eq(lab_sched_invariant_holds("consumed + lost == produced", sums, why, sizeof why),
-                     1);
+    ck_assert_int_eq(
+        lab_sched_invariant_holds("consumed + lost == produced", sums, why, sizeof why), 1);
     ck_assert_int_eq(lab_sched_invariant_holds("produced - lost - 3 == 0", sums, why, sizeof why),
                      1);
     ck_assert_int_eq(lab_sched_invariant_holds("fired + cancelled == 2", sums, why, sizeof why), 0);
