@@ -340,23 +340,28 @@ static _Noreturn void deadlocked(void)
     int blocked = 0;
     for (int i = 0; i < thread_count; i++)
         blocked += threads[i]->state == BLOCKED;
-    if (!config.quiet) {
+    /* The picture: on stdout unless --quiet; to --explore's report always ("wait ..."
+     * lines), so that the explorer can show the deadlock it found. */
+    if (!config.quiet)
         print_line(STDOUT_FILENO,
                    "deadlock: no thread can run, and none sleeps or waits with a "
                    "time limit (virtual time %.3f):",
                    atomic_load(&virtual_now));
-        for (int i = 0; i < thread_count; i++) {
-            const lab_sched_thread *t = threads[i];
-            if (t->state != BLOCKED)
-                continue;
-            char text[160];
-            describe_wait(t, text, sizeof text);
-            if (t->file != NULL)
-                print_line(STDOUT_FILENO, "  %-10s %s  (%s:%d)", t->name, text, base_name(t->file),
-                           t->line);
-            else
-                print_line(STDOUT_FILENO, "  %-10s %s", t->name, text);
-        }
+    for (int i = 0; i < thread_count; i++) {
+        const lab_sched_thread *t = threads[i];
+        if (t->state != BLOCKED)
+            continue;
+        char text[160], line[256];
+        describe_wait(t, text, sizeof text);
+        if (t->file != NULL)
+            snprintf(line, sizeof line, "%-10s %s  (%s:%d)", t->name, text, base_name(t->file),
+                     t->line);
+        else
+            snprintf(line, sizeof line, "%-10s %s", t->name, text);
+        if (!config.quiet)
+            print_line(STDOUT_FILENO, "  %s", line);
+        if (config.report_fd >= 0)
+            print_line(config.report_fd, "wait %s", line);
     }
     if (config.report_fd >= 0)
         print_line(config.report_fd, "end deadlock");

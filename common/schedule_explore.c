@@ -249,6 +249,7 @@ typedef struct {
     int thread_count;
     choice_seen choices[MAX_CHOICES];
     int choice_count;
+    char picture[2048]; /* a deadlock: who waits for what, a line each */
 } run_seen;
 
 static char *slurp(FILE *file)
@@ -308,6 +309,9 @@ static void read_report(run_seen *run, char *text)
                 else
                     break;
             }
+        } else if (strncmp(line, "wait ", 5) == 0) {
+            size_t used = strlen(run->picture);
+            snprintf(run->picture + used, sizeof run->picture - used, "explore:   %s\n", line + 5);
         } else if (strcmp(line, "end deadlock") == 0) {
             run->deadlock = true;
         }
@@ -631,6 +635,8 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
                        count_names(best), count_names(best) == 1 ? "" : "s", preemptions(&run),
                        preemptions(&run) == 1 ? "" : "s", reason);
                 print_preemptions(&run);
+                if (run.deadlock)
+                    printf("explore: nobody can move:\n%s", run.picture);
                 printf("explore: replay it with:\n");
                 print_command(argc, argv, best, !seed_given);
                 printf("result: runs=%ld failed=1 preemptions=%d bound=%d schedule=%s seed=%s\n",

@@ -175,6 +175,10 @@ START_TEST(explore_finds_the_bug_and_its_schedule_reproduces_it)
     char command[4200];
     snprintf(command, sizeof command, "--seed 1 --schedule=%s\n", schedule);
     ck_assert_msg(strstr(found.out, command) != NULL, "no replay command in:\n%s", found.out);
+    if (strcmp(bugs[_i].key, "deadlock") == 0) /* the controller's deadlock: its picture */
+        ck_assert_msg(count_lines_with(found.out, "explore: nobody can move:") == 1 &&
+                          count_lines_with(found.out, ", held by t") >= 2,
+                      "no wait-for picture in:\n%s", found.out);
 
     snprintf(line, sizeof line, "%s --seed 1 --schedule=%s", bugs[_i].args, schedule);
     for (int replay = 0; replay < 2; replay++) {
