@@ -5,6 +5,7 @@
 #include "support.h"
 
 #include "checked.h"
+#include "cli.h"
 #include "clock.h"
 #include "point.h"
 #include "say.h"
@@ -125,6 +126,35 @@ START_TEST(the_invariant_compares_text_values_with_strings)
     ck_assert_int_eq(lab_sched_invariant_holds("kind? == \"lifo\"", sums, why, sizeof why), 0);
     ck_assert_str_eq(why, "kind == \"lifo\" is false (kind=fifo)");
     ck_assert_int_eq(lab_sched_invariant_holds("calls == 2", sums, why, sizeof why), -1);
+}
+END_TEST
+
+/* ---- the flags: who may have them ------------------------------------------------------ */
+
+START_TEST(a_demo_without_an_invariant_or_that_cannot_be_controlled_refuses_the_flags)
+{
+    static const lab_demo silent = {.name = "quiet_demo", .summary = "no invariant"};
+    static const lab_demo refusing = {.name = "forky",
+                                      .summary = "forks",
+                                      .invariant = "lost == 0",
+                                      .uncontrollable = "it forks"};
+    static const lab_demo willing = {.name = "willing", .summary = "ok", .invariant = "lost == 0"};
+    char *argv[] = {"x", "--explore", NULL};
+    lab_cli_common given = {0}; /* the caller zeroes it (lab_init does) */
+    char error[256];
+    ck_assert_int_eq(lab_cli_parse_args(&silent, 2, argv, &given, error, sizeof error), 2);
+    ck_assert_str_eq(error, "--explore: quiet_demo does not support schedule control yet "
+                            "(docs/schedules.md lists the demos that do)");
+    ck_assert_int_eq(lab_cli_parse_args(&refusing, 2, argv, &given, error, sizeof error), 2);
+    ck_assert_str_eq(error, "--explore: forky cannot run under schedule control: it forks");
+    given = (lab_cli_common){0};
+    ck_assert_msg(lab_cli_parse_args(&willing, 2, argv, &given, error, sizeof error) == 0, "%s",
+                  error);
+    ck_assert_int_eq(given.explore, 500);
+    given = (lab_cli_common){0};
+    char *twice[] = {"x", "--explore=3", "--explore=4", NULL};
+    ck_assert_int_eq(lab_cli_parse_args(&willing, 3, twice, &given, error, sizeof error), 2);
+    ck_assert_str_eq(error, "--explore given twice: give one");
 }
 END_TEST
 
@@ -467,6 +497,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, a_malformed_spec_is_refused_with_a_reason);
     tcase_add_test(tc, the_invariant_compares_keys_and_numbers);
     tcase_add_test(tc, the_invariant_compares_text_values_with_strings);
+    tcase_add_test(tc, a_demo_without_an_invariant_or_that_cannot_be_controlled_refuses_the_flags);
     suite_add_tcase(suite, tc);
     tc = tcase_create("controller");
     tcase_set_timeout(tc, 30);
