@@ -56,6 +56,8 @@ int lab_cli_parse_schedule_flag(const lab_demo *demo, int which, const char *val
             common->step = true;
             return 0;
         default:
+            if (common->explore > 0)
+                return refuse(error, size, "--explore given twice: give one");
             if (value == NULL) {
                 common->explore = EXPLORE_DEFAULT;
                 return 0;
@@ -93,9 +95,23 @@ void lab_cli_print_schedule_help(const lab_demo *demo)
     help_line("", "or random:D (PCT, depth D from 1 to 10, from --seed), or default");
     help_line("--step", "you choose who runs at each choice (on a terminal)");
     help_line("--explore[=N]", "search up to N schedules (default 500) with at most 2 preemptions");
-    char condition[160];
-    snprintf(condition, sizeof condition, "checking in each run: %s", demo->invariant);
-    help_line("", condition);
+    /* the condition, wrapped at its && to fit 100 columns (27 + 73) */
+    char line[128];
+    snprintf(line, sizeof line, "checking in each run:");
+    for (const char *p = demo->invariant; *p != '\0';) {
+        const char *and = strstr(p, " && ");
+        size_t length = and != NULL ? (size_t)(and - p) + 3 : strlen(p);
+        if (strlen(line) + 1 + length > 73 && strlen(line) > 0) {
+            help_line("", line);
+            line[0] = '\0';
+        }
+        size_t used = strlen(line);
+        snprintf(line + used, sizeof line - used, "%s%.*s", used > 0 ? " " : "", (int)length, p);
+        p += length;
+        while (*p == ' ')
+            p++;
+    }
+    help_line("", line);
 }
 
 void lab_cli_begin_schedule(const lab_demo *demo, const lab_cli_common *common)

@@ -31,6 +31,7 @@ struct lab_sched_thread {
     const void *last_object; /* the last point reported, to drop its echo: */
     int last_line;           /* a wrapper and lab_point() reporting one call */
     int last_source;         /* 0 none, 1 lab_point(), 2 a wrapper */
+    int end_rounds;          /* ENDED: rounds of thread-specific-data destructors seen */
 };
 
 typedef struct {
@@ -39,7 +40,7 @@ typedef struct {
 } owner_entry;
 typedef struct {
     const void *object;
-    const char *name;
+    char *name; /* allocated; NULL: unnamed, shown as #N */
 } name_entry;
 typedef struct {
     const void *barrier;
@@ -62,6 +63,8 @@ static int name_count, name_capacity;
 static barrier_entry *barriers;
 static int barrier_count;
 static _Thread_local lab_sched_thread *me;
+static pthread_key_t end_key; /* an ended thread passes the baton in its destructor */
+static void pass_on_after_destructors(void *value);
 
 /* The watchdog: a thread that never reaches a point (a busy loop) would hang the run. */
 #define WATCHDOG_SECONDS 10
@@ -217,6 +220,14 @@ static lab_sched_thread *add_thread(const char *name)
 
 /* ---- names of objects ------------------------------------------------------------ */
 
+/* Whether a library module's name for an object is one a person gave it ("hepang", an
+ * ilock's name) rather than the C expression of its own call ("&q->lock"). */
+static bool given_name(const char *name)
+{
+    return name != NULL && name[0] != '\0' && strpbrk(name, "&()->.[]*") == NULL;
+}
+
+/* Names are copied: a named object (an ilock) may go before the controller does. */
 static void remember_name(const void *object, const char *name)
 {
     if (name == NULL)
@@ -225,22 +236,36 @@ static void remember_name(const void *object, const char *name)
         name++; /* "&counter_lock" reads as counter_lock */
     for (int i = 0; i < name_count; i++) {
         if (names[i].object == object) {
-            names[i].name = name;
+            if (names[i].name == NULL || strcmp(names[i].name, name) != 0) {
+                free(names[i].name);
+                names[i].name = strdup(name);
+            }
             return;
         }
     }
     if (name_count == name_capacity)
         names = grow(names, &name_capacity, sizeof *names);
-    names[name_count++] = (name_entry){object, name};
+    names[name_count++] = (name_entry){object, strdup(name)};
 }
 
-/* The object's name, or its address in text (into buffer). */
+/* The object's name, or "#N" (N: the order in which unnamed objects were first shown,
+ * the same in every run of one schedule, unlike an address). */
 static const char *name_of(const void *object, char *buffer, size_t size)
 {
-    for (int i = 0; i < name_count; i++)
-        if (names[i].object == object)
+    int unnamed = 0;
+    for (int i = 0; i < name_count; i++) {
+        if (names[i].object == object && names[i].name != NULL)
             return names[i].name;
-    snprintf(buffer, size, "%p", object);
+        if (names[i].object == object) {
+            snprintf(buffer, size, "#%d", unnamed + 1);
+            return buffer;
+        }
+        unnamed += names[i].name == NULL;
+    }
+    if (name_count == name_capacity)
+        names = grow(names, &name_capacity, sizeof *names);
+    names[name_count++] = (name_entry){object, NULL};
+    snprintf(buffer, size, "#%d", unnamed + 1);
     return buffer;
 }
 
@@ -299,7 +324,7 @@ static void describe_wait(const lab_sched_thread *t, char *text, size_t size)
                      ((const lab_sched_thread *)t->on)->name);
             return;
         case W_BARRIER:
-            snprintf(text, size, "waits at barrier %p", t->on);
+            snprintf(text, size, "waits at barrier %s", name_of(t->on, address, sizeof address));
             return;
         case W_SEM:
             snprintf(text, size, "waits on semaphore %s (its value is 0)",
@@ -315,23 +340,28 @@ static _Noreturn void deadlocked(void)
     int blocked = 0;
     for (int i = 0; i < thread_count; i++)
         blocked += threads[i]->state == BLOCKED;
-    if (!config.quiet) {
+    /* The picture: on stdout unless --quiet; to --explore's report always ("wait ..."
+     * lines), so that the explorer can show the deadlock it found. */
+    if (!config.quiet)
         print_line(STDOUT_FILENO,
                    "deadlock: no thread can run, and none sleeps or waits with a "
                    "time limit (virtual time %.3f):",
                    atomic_load(&virtual_now));
-        for (int i = 0; i < thread_count; i++) {
-            const lab_sched_thread *t = threads[i];
-            if (t->state != BLOCKED)
-                continue;
-            char text[160];
-            describe_wait(t, text, sizeof text);
-            if (t->file != NULL)
-                print_line(STDOUT_FILENO, "  %-10s %s  (%s:%d)", t->name, text, base_name(t->file),
-                           t->line);
-            else
-                print_line(STDOUT_FILENO, "  %-10s %s", t->name, text);
-        }
+    for (int i = 0; i < thread_count; i++) {
+        const lab_sched_thread *t = threads[i];
+        if (t->state != BLOCKED)
+            continue;
+        char text[160], line[256];
+        describe_wait(t, text, sizeof text);
+        if (t->file != NULL)
+            snprintf(line, sizeof line, "%-10s %s  (%s:%d)", t->name, text, base_name(t->file),
+                     t->line);
+        else
+            snprintf(line, sizeof line, "%-10s %s", t->name, text);
+        if (!config.quiet)
+            print_line(STDOUT_FILENO, "  %s", line);
+        if (config.report_fd >= 0)
+            print_line(config.report_fd, "wait %s", line);
     }
     if (config.report_fd >= 0)
         print_line(config.report_fd, "end deadlock");
@@ -580,6 +610,8 @@ void lab_sched_begin(const lab_sched_config *given)
                          LAB_SCHED_DEFAULT_TEXT);
             break;
     }
+    RAW(pthread_key_create(&end_key, pass_on_after_destructors));
+    RAW(pthread_setspecific(end_key, me)); /* main's pthread_exit() passes the baton on */
     pthread_t watchdog;
     pthread_attr_t attr;
     RAW(pthread_attr_init(&attr));
@@ -617,6 +649,16 @@ void lab_sched_point(int point_kind, const void *object, const char *what, const
     self->last_object = object;
     self->last_line = line;
     RAW(pthread_mutex_lock(&lock));
+    /* A lock the library took without us (ilock's fast path: a trylock that succeeded)
+     * reports GET on itself, its mutex first in it: its holder, for the deadlock picture. */
+    if (point_kind == 3 /* LAB_POINT_GET */ && object != NULL) {
+        owner_entry *o = owner_of(object, false);
+        if (o == NULL || o->owner < 0) {
+            o = owner_of(object, true);
+            o->owner = self->index;
+            o->depth = 1;
+        }
+    }
     if (point_kind == 8 /* LAB_POINT_MARK: object is a label */)
         set_op(self, file, line, "mark: %s", (const char *)object);
     else
@@ -682,7 +724,7 @@ void lab_sched_mutex_lock(pthread_mutex_t *mutex, const char *name, const char *
         return;
     }
     RAW(pthread_mutex_lock(&lock));
-    if (!inside_library(file))
+    if (!inside_library(file) || given_name(name))
         remember_name(mutex, name);
     wrapper_point(self, mutex, "lock", file, line);
     relock(self, mutex, file, line);
@@ -866,7 +908,8 @@ bool lab_sched_barrier_wait(pthread_barrier_t *barrier, const char *file, int li
         entry->arrived = 0;
         enable_waiters(W_BARRIER, barrier, true);
     } else {
-        set_op(self, file, line, "wait at barrier %p", (void *)barrier);
+        char address[32];
+        set_op(self, file, line, "wait at barrier %s", name_of(barrier, address, sizeof address));
         (void)block(self, W_BARRIER, barrier, INFINITY);
     }
     RAW(pthread_mutex_unlock(&lock));
@@ -921,10 +964,48 @@ void lab_sched_thread_started(lab_sched_thread *thread)
 void lab_sched_thread_begin(lab_sched_thread *thread)
 {
     me = thread;
+    RAW(pthread_setspecific(end_key, thread)); /* for a pthread_exit() on the way */
     RAW(pthread_mutex_lock(&lock));
     while (baton != thread->index)
         RAW(pthread_cond_wait(&thread->turn, &lock));
     set_op(thread, NULL, 0, "run");
+    RAW(pthread_mutex_unlock(&lock));
+}
+
+/* Lock held. */
+static void mark_ended(lab_sched_thread *self)
+{
+    self->state = ENDED;
+    set_op(self, NULL, 0, "ended");
+    enable_waiters(W_JOIN, self, true);
+}
+
+/* A thread's own key destructors (pthread_key_create: local's) run after its function
+ * returned, so after lab_sched_thread_end(): they may print. The ended thread keeps the
+ * baton until they are done: this destructor of the controller's key puts itself back
+ * once, so it runs again in the next round of destructors, when the others have run
+ * (a destructor that sets its key again, round after round, is not waited for). */
+static void pass_on_after_destructors(void *value)
+{
+    lab_sched_thread *self = value;
+    if (self->state != ENDED) { /* it called pthread_exit() (main too): it ends here */
+        RAW(pthread_mutex_lock(&lock));
+        mark_ended(self);
+        RAW(pthread_mutex_unlock(&lock));
+        me = NULL;
+    }
+    if (self->end_rounds++ == 0 && pthread_setspecific(end_key, self) == 0)
+        return;
+    RAW(pthread_mutex_lock(&lock));
+    bool all_ended = true; /* after main's pthread_exit(), the last thread's end ends it all */
+    for (int i = 0; i < thread_count && all_ended; i++)
+        all_ended = threads[i]->state == ENDED;
+    if (all_ended) { /* as POSIX says: exit(0) (the watchdog thread would keep us alive) */
+        RAW(pthread_mutex_unlock(&lock));
+        exit(0);
+    }
+    baton = pick(self, false); /* no waiting: this thread is done */
+    RAW(pthread_cond_signal(&threads[baton]->turn));
     RAW(pthread_mutex_unlock(&lock));
 }
 
@@ -934,13 +1015,13 @@ void lab_sched_thread_end(void)
     if (self == NULL)
         return;
     RAW(pthread_mutex_lock(&lock));
-    self->state = ENDED;
-    set_op(self, NULL, 0, "ended");
-    enable_waiters(W_JOIN, self, true);
-    baton = pick(self, false); /* no waiting: this thread is done */
-    RAW(pthread_cond_signal(&threads[baton]->turn));
+    mark_ended(self);
     RAW(pthread_mutex_unlock(&lock));
-    me = NULL;
+    me = NULL; /* points in its destructors are not points of the schedule */
+    if (pthread_setspecific(end_key, self) != 0) { /* cannot happen: the key exists */
+        self->end_rounds = 1;
+        pass_on_after_destructors(self);
+    }
 }
 
 int lab_sched_join(lab_sched_thread *thread, const struct timespec *deadline)

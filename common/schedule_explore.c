@@ -44,48 +44,124 @@ static const char *skip_blanks(const char *p)
     return p;
 }
 
-/* The value of key in the result line; false when missing or not a number. */
-static bool key_value(const char *line, const char *key, size_t key_length, double *value)
+/* The text of key's value in the result line ("" when the key is missing: false). */
+static bool key_text(const char *line, const char *key, size_t key_length, char *text,
+                     size_t size)
 {
     const char *p = line;
     while ((p = strstr(p, key)) != NULL) {
         bool starts = p == line || p[-1] == ' ';
         if (starts && p[key_length] == '=') {
-            char *end;
-            *value = strtod(p + key_length + 1, &end);
-            return end != p + key_length + 1 && (*end == ' ' || *end == '\0' || *end == '\n');
+            const char *value = p + key_length + 1;
+            snprintf(text, size, "%.*s", (int)strcspn(value, " \n"), value);
+            return true;
         }
         p += key_length;
     }
     return false;
 }
 
-/* One operand: an integer, or a key of the result line. */
-static int operand(const char **p, const char *line, double *value, char *name, size_t name_size,
-                   char *reason, size_t size)
+/* One operand: a number, a "string", or a key of the result line (its text, and its
+ * number when it is one). */
+typedef struct {
+    char name[64]; /* as written: the key, the number, or the quoted string */
+    char text[64]; /* the value as text */
+    double number;
+    bool is_number, is_literal_text;
+    bool absent; /* an optional key (written key?) that the line does not have */
+} operand_value;
+
+static int operand(const char **p, const char *line, operand_value *v, char *reason, size_t size)
 {
     const char *s = skip_blanks(*p);
     size_t n = 0;
+    *v = (operand_value){.is_number = false};
     if (isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))) {
         char *end;
-        *value = strtod(s, &end);
+        v->number = strtod(s, &end);
+        v->is_number = true;
         n = (size_t)(end - s);
-        snprintf(name, name_size, "%.*s", (int)n, s);
+        snprintf(v->name, sizeof v->name, "%.*s", (int)n, s);
+        snprintf(v->text, sizeof v->text, "%s", v->name);
+    } else if (s[0] == '"') {
+        const char *close = strchr(s + 1, '"');
+        if (close == NULL) {
+            snprintf(reason, size, "invariant: a string without its closing quote at '%s'", s);
+            return -1;
+        }
+        n = (size_t)(close - s) + 1;
+        snprintf(v->name, sizeof v->name, "%.*s", (int)n, s);
+        snprintf(v->text, sizeof v->text, "%.*s", (int)(n - 2), s + 1);
+        v->is_literal_text = true;
     } else {
         while (isalnum((unsigned char)s[n]) || s[n] == '_')
             n++;
         if (n == 0) {
-            snprintf(reason, size, "invariant: expected a key or a number at '%s'", s);
+            snprintf(reason, size, "invariant: expected a key, a number or a \"string\" at '%s'",
+                     s);
             return -1;
         }
-        snprintf(name, name_size, "%.*s", (int)n, s);
-        if (!key_value(line, name, strlen(name), value)) {
-            snprintf(reason, size, "invariant: the result line has no number for key '%s'", name);
+        snprintf(v->name, sizeof v->name, "%.*s", (int)n, s);
+        bool optional = s[n] == '?'; /* map_order? == "5,4,3,2,1": only when the key is there */
+        if (!key_text(line, v->name, strlen(v->name), v->text, sizeof v->text)) {
+            v->absent = optional;
+            *p = s + n + optional;
+            if (optional)
+                return 0;
+            snprintf(reason, size,
+                     "invariant: the result line has no number for key '%s' (no such key)",
+                     v->name);
             return -1;
         }
+        char *end;
+        v->number = strtod(v->text, &end);
+        v->is_number = v->text[0] != '\0' && *end == '\0';
+        n += optional;
     }
     *p = s + n;
     return 0;
+}
+
+/* Appends "key=value " to shown when v is a key. */
+static void show_key(char *shown, size_t size, const operand_value *v)
+{
+    bool key = !v->absent && !v->is_literal_text && !isdigit((unsigned char)v->name[0]) &&
+               v->name[0] != '-';
+    size_t used = strlen(shown);
+    if (key && used < size)
+        snprintf(shown + used, size - used, "%s=%s ", v->name, v->text);
+}
+
+/* A sum: operands joined by + and - ("fired + cancelled"), all numbers; or one operand. The
+ * keys it read go to shown ("fired=1 cancelled=0 "). */
+static int sum(const char **p, const char *line, operand_value *v, char *shown, size_t shown_size,
+               char *reason, size_t size)
+{
+    if (operand(p, line, v, reason, size) != 0)
+        return -1;
+    show_key(shown, shown_size, v);
+    for (;;) {
+        const char *s = skip_blanks(*p);
+        if (*s != '+' && *s != '-')
+            return 0;
+        *p = s + 1;
+        operand_value next;
+        if (operand(p, line, &next, reason, size) != 0)
+            return -1;
+        show_key(shown, shown_size, &next);
+        v->absent = v->absent || next.absent;
+        if (v->absent)
+            continue;
+        const operand_value *text = !v->is_number ? v : !next.is_number ? &next : NULL;
+        if (text != NULL) {
+            snprintf(reason, size, "invariant: + and - need numbers, not '%s'", text->name);
+            return -1;
+        }
+        v->number += *s == '+' ? next.number : -next.number;
+        size_t used = strlen(v->name);
+        snprintf(v->name + used, sizeof v->name - used, " %c %s", *s, next.name);
+        snprintf(v->text, sizeof v->text, "%g", v->number);
+    }
 }
 
 int lab_sched_invariant_holds(const char *invariant, const char *line, char *reason, size_t size)
@@ -94,9 +170,9 @@ int lab_sched_invariant_holds(const char *invariant, const char *line, char *rea
     int holds = 1;
     reason[0] = '\0';
     for (;;) {
-        double left, right;
-        char left_name[64], right_name[64];
-        if (operand(&p, line, &left, left_name, sizeof left_name, reason, size) != 0)
+        operand_value left, right;
+        char shown[256] = "";
+        if (sum(&p, line, &left, shown, sizeof shown, reason, size) != 0)
             return -1;
         p = skip_blanks(p);
         static const char *const ops[] = {"==", "!=", "<=", ">=", "<", ">"};
@@ -109,26 +185,38 @@ int lab_sched_invariant_holds(const char *invariant, const char *line, char *rea
             return -1;
         }
         p += strlen(ops[op]);
-        if (operand(&p, line, &right, right_name, sizeof right_name, reason, size) != 0)
+        if (sum(&p, line, &right, shown, sizeof shown, reason, size) != 0)
             return -1;
-        bool ok = op == 0   ? left == right
-                  : op == 1 ? left != right
-                  : op == 2 ? left <= right
-                  : op == 3 ? left >= right
-                  : op == 4 ? left < right
-                            : left > right;
+        bool ok;
+        if (left.absent || right.absent) /* an optional key this run did not print */
+            ok = true;
+        else if (left.is_literal_text || right.is_literal_text) { /* deadlock == "no" */
+            if (op > 1) {
+                snprintf(reason, size, "invariant: a \"string\" compares only with == or !=");
+                return -1;
+            }
+            ok = (strcmp(left.text, right.text) == 0) == (op == 0);
+        } else {
+            const operand_value *text = !left.is_number ? &left : !right.is_number ? &right : NULL;
+            if (text != NULL) {
+                snprintf(reason, size, "invariant: the result line has no number for key '%s'",
+                         text->name);
+                return -1;
+            }
+            ok = op == 0   ? left.number == right.number
+                 : op == 1 ? left.number != right.number
+                 : op == 2 ? left.number <= right.number
+                 : op == 3 ? left.number >= right.number
+                 : op == 4 ? left.number < right.number
+                           : left.number > right.number;
+        }
         if (!ok && holds) {
             holds = 0;
-            int used =
-                snprintf(reason, size, "%s %s %s is false (", left_name, ops[op], right_name);
-            if (!isdigit((unsigned char)left_name[0]) && left_name[0] != '-' && used > 0 &&
-                (size_t)used < size)
-                used += snprintf(reason + used, size - (size_t)used, "%s=%g ", left_name, left);
-            if (!isdigit((unsigned char)right_name[0]) && right_name[0] != '-' && used > 0 &&
-                (size_t)used < size)
-                used += snprintf(reason + used, size - (size_t)used, "%s=%g ", right_name, right);
-            if (used > 1 && (size_t)used < size)
-                reason[used - 1] = ')';
+            size_t n = strlen(shown);
+            if (n > 0)
+                shown[n - 1] = '\0'; /* its last blank */
+            snprintf(reason, size, "%s %s %s is false%s%s%s", left.name, ops[op], right.name,
+                     n > 0 ? " (" : "", shown, n > 0 ? ")" : "");
         }
         p = skip_blanks(p);
         if (*p == '\0')
@@ -161,6 +249,7 @@ typedef struct {
     int thread_count;
     choice_seen choices[MAX_CHOICES];
     int choice_count;
+    char picture[2048]; /* a deadlock: who waits for what, a line each */
 } run_seen;
 
 static char *slurp(FILE *file)
@@ -220,6 +309,9 @@ static void read_report(run_seen *run, char *text)
                 else
                     break;
             }
+        } else if (strncmp(line, "wait ", 5) == 0) {
+            size_t used = strlen(run->picture);
+            snprintf(run->picture + used, sizeof run->picture - used, "explore:   %s\n", line + 5);
         } else if (strcmp(line, "end deadlock") == 0) {
             run->deadlock = true;
         }
@@ -543,6 +635,8 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
                        count_names(best), count_names(best) == 1 ? "" : "s", preemptions(&run),
                        preemptions(&run) == 1 ? "" : "s", reason);
                 print_preemptions(&run);
+                if (run.deadlock)
+                    printf("explore: nobody can move:\n%s", run.picture);
                 printf("explore: replay it with:\n");
                 print_command(argc, argv, best, !seed_given);
                 printf("result: runs=%ld failed=1 preemptions=%d bound=%d schedule=%s seed=%s\n",

@@ -140,6 +140,8 @@ static const lab_demo demo = {
                "takes about 4 s. The bare way (_thread) is a plain pthread_create: enumerate() and\n"
                "active_count() do not see it, and it cannot be joined. One section per way.",
     .options = options,
+    .uncontrollable = "its bare threads (pthread_create, as _thread does) run outside the library, "
+                      "where a schedule can neither see nor stop them",
 };
 
 static bool showing(int which)

@@ -72,6 +72,8 @@ static const lab_demo demo = {
                "  --main=return        plain C: returning from main kills the worker, daemon or not\n"
                "  --main=pthread-exit  plain C: only the main thread ends; the worker finishes",
     .options = options,
+    .uncontrollable = "its lesson is what happens when main ends (return, pthread_exit, "
+                      "daemon threads cut off), not an interleaving",
 };
 
 int main(int argc, char **argv)

@@ -137,6 +137,13 @@ static const lab_option options[] = {
     LAB_END,
 };
 
+/* Under schedule control a deadlock that nobody breaks (--timeout 0) ends the run: with
+ * --fix=none that is the lesson (exit 0), with a fix it is a bug (exit 1). */
+static bool deadlock_is_the_lesson(void)
+{
+    return fix == FIX_NONE;
+}
+
 static const lab_demo demo = {
     .name = "deadlock",
     .summary = "two accounts pay each other, each locking its own first: a deadlock and two fixes",
@@ -147,6 +154,9 @@ static const lab_demo demo = {
                "s and tells one teller EDEADLK: it backs out and retries. --fix=order and\n"
                "--fix=trylock never deadlock. --timeout 0 hangs for real (for gdb).",
     .options = options,
+    /* what --explore checks; with --fix=none --timeout 0 the controller sees the deadlock */
+    .invariant = "deadlock == \"no\" && total_after == total_before",
+    .deadlock_expected = deadlock_is_the_lesson,
 };
 
 int main(int argc, char **argv)

@@ -159,6 +159,9 @@ static const lab_demo demo = {
                "back and compared; the directory is removed at the end. --fail CC makes a file\n"
                "answer 404: reported, not fatal. A table compares the runs.",
     .options = options,
+    /* what --explore checks: every file arrived or was reported; the waits add up */
+    .invariant = "verified + failed == files && sequential >= latency_sum - 0.01 && "
+                 "threads >= latency_max - 0.01",
     .check = check_fail_codes,
 };
 

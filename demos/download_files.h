@@ -104,7 +104,11 @@ static void make_temp_dir(void)
     /* Ctrl-C now goes through exit(), so the directory is removed. Only now: the handler runs
      * on the "signals" thread, and starting that thread after temp_dir is written is what
      * makes the write visible to it (no data race). */
-    lab_interrupt_exit_on_signal();
+    /* Not under schedule control: the "signals" thread would be one of the scheduled
+     * threads and wait in sigwait() holding the baton (a controlled run takes
+     * milliseconds; Ctrl-C then leaves the directory behind). */
+    if (!LAB_SCHED_ON())
+        lab_interrupt_exit_on_signal();
 }
 
 /* Prepare one run: a fresh subdirectory, every flag's path, status cleared. */

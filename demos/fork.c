@@ -157,6 +157,8 @@ static const lab_demo demo = {
                "the parent waits (waitpid), decodes the status; its counter is still 0.\n"
                "--fork-while-locked: fork while a thread holds data_lock: the child never gets it",
     .options = options,
+    .uncontrollable = "fork() copies the process with only its calling thread, and a "
+                      "schedule steers the threads of one process",
 };
 
 int main(int argc, char **argv)

@@ -152,6 +152,8 @@ static const lab_demo demo = {
                "the sums are 40x longer than the tutorial's. A machine too busy to show the\n"
                "lesson is named as such.",
     .options = options,
+    .uncontrollable = "its lesson is CPU time, measured with and without a GIL; under schedule "
+                      "control time is virtual and computing takes none",
 };
 
 int main(int argc, char **argv)

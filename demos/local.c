@@ -111,6 +111,7 @@ static const lab_demo demo = {
                "  (default)  a pthread key (with a destructor) and a _Thread_local: mixups=0, always\n"
                "  --shared   a plain global: the others overwrite it meanwhile, mixups > 0",
     .options = options,
+    .invariant = "mixups == 0", /* what --explore checks */
 };
 
 int main(int argc, char **argv)

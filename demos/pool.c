@@ -183,6 +183,9 @@ static const lab_demo demo = {
                "workers; wait's FIRST_COMPLETED vs ALL_COMPLETED; which thread runs a callback.\n"
                "--workers 2: too few workers; --wait-each: the mistake that serialises it all.",
     .options = options,
+    /* what --explore checks, in the lessons that ran (key?: when the run printed it) */
+    .invariant = "map_order? == \"5,4,3,2,1\" && loiter_results? == \"0,10,20,30,40\" && "
+                 "callback_calls? == 2 && callback_threads? == \"worker-0,main\"",
     .check = check_options,
 };
 

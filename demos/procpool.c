@@ -149,6 +149,8 @@ static const lab_demo demo = {
     .details = "Part 1: a sum on threads under a simulated GIL, then on worker processes.\n"
                "Part 2: apply, apply_async, map, a crashing task. Part 3: terminate.",
     .options = options,
+    .uncontrollable = "its workers are processes (fork and pipes), and a schedule steers only the "
+                      "threads of one process",
 };
 
 int main(int argc, char **argv)

@@ -177,6 +177,7 @@ static const lab_demo demo = {
                "writer: the writer/reader pair, 2-5 objects (from --seed). buns: 3 lines, 2\n"
                "customers; main join()s, then shuts the queue down. --no-join loses buns.",
     .options = options,
+    .invariant = "lost == 0 && duplicated == 0 && consumed == produced", /* --explore checks */
 };
 
 int main(int argc, char **argv)

@@ -55,6 +55,7 @@ static const lab_demo demo = {
                "At 0.2 x delay (1 s) main cancels the reminder: cancel() returns true and it never runs.\n"
                "With --cancel-late main cancels at 0.8 x delay, after the reminder fired: cancel() is too late.",
     .options = options,
+    .invariant = "fired + cancelled == 2", /* what --explore checks: cancelled, or it ran */
 };
 
 int main(int argc, char **argv)

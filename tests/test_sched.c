@@ -5,6 +5,7 @@
 #include "support.h"
 
 #include "checked.h"
+#include "cli.h"
 #include "clock.h"
 #include "point.h"
 #include "say.h"
@@ -83,6 +84,77 @@ START_TEST(the_invariant_compares_keys_and_numbers)
     ck_assert_int_eq(lab_sched_invariant_holds("lost =! 0", line, why, sizeof why), -1);
     ck_assert_int_eq(lab_sched_invariant_holds("lost == 0 ||", line, why, sizeof why), -1);
     ck_assert_int_eq(lab_sched_invariant_holds("", line, why, sizeof why), -1);
+}
+END_TEST
+
+START_TEST(the_invariant_compares_text_values_with_strings)
+{
+    char why[256];
+    const char *line = "result: fix=none deadlock=yes deadlocks=1 order=5,4,3 lost=0 seed=1";
+    ck_assert_int_eq(lab_sched_invariant_holds("deadlock == \"yes\"", line, why, sizeof why), 1);
+    ck_assert_int_eq(
+        lab_sched_invariant_holds("order == \"5,4,3\" && lost == 0", line, why, sizeof why), 1);
+    ck_assert_int_eq(lab_sched_invariant_holds("fix != \"order\"", line, why, sizeof why), 1);
+    ck_assert_int_eq(
+        lab_sched_invariant_holds("lost == 0 && deadlock == \"no\"", line, why, sizeof why), 0);
+    ck_assert_str_eq(why, "deadlock == \"no\" is false (deadlock=yes)");
+    ck_assert_int_eq(lab_sched_invariant_holds("1 == 2", line, why, sizeof why), 0);
+    ck_assert_str_eq(why, "1 == 2 is false");
+    /* a number key compared as text is its text: "0" */
+    ck_assert_int_eq(lab_sched_invariant_holds("lost == \"0\"", line, why, sizeof why), 1);
+    /* text keys need a string; strings need == or != and their closing quote */
+    ck_assert_int_eq(lab_sched_invariant_holds("deadlock == 0", line, why, sizeof why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "no number for key 'deadlock'"));
+    ck_assert_int_eq(lab_sched_invariant_holds("fix < \"order\"", line, why, sizeof why), -1);
+    ck_assert_int_eq(lab_sched_invariant_holds("fix == \"none", line, why, sizeof why), -1);
+    ck_assert_int_eq(lab_sched_invariant_holds("missing == \"x\"", line, why, sizeof why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "key 'missing' (no such key)"));
+    /* sums: fired + cancelled == 2 */
+    const char *sums = "result: fired=1 cancelled=0 produced=5 consumed=3 lost=2 kind=fifo";
+    ck_assert_int_eq(
+        lab_sched_invariant_holds("consumed + lost == produced", sums, why, sizeof why), 1);
+    ck_assert_int_eq(lab_sched_invariant_holds("produced - lost - 3 == 0", sums, why, sizeof why),
+                     1);
+    ck_assert_int_eq(lab_sched_invariant_holds("fired + cancelled == 2", sums, why, sizeof why), 0);
+    ck_assert_str_eq(why, "fired + cancelled == 2 is false (fired=1 cancelled=0)");
+    ck_assert_int_eq(lab_sched_invariant_holds("fired + kind == 2", sums, why, sizeof why), -1);
+    ck_assert_int_eq(lab_sched_invariant_holds("fired + == 2", sums, why, sizeof why), -1);
+    /* key?: a clause about a key the run may not print (pool --part=map has no callback_*) */
+    ck_assert_int_eq(lab_sched_invariant_holds("calls? == 2 && lost == 2", sums, why, sizeof why),
+                     1);
+    ck_assert_int_eq(lab_sched_invariant_holds("kind? == \"fifo\"", sums, why, sizeof why), 1);
+    ck_assert_int_eq(lab_sched_invariant_holds("kind? == \"lifo\"", sums, why, sizeof why), 0);
+    ck_assert_str_eq(why, "kind == \"lifo\" is false (kind=fifo)");
+    ck_assert_int_eq(lab_sched_invariant_holds("calls == 2", sums, why, sizeof why), -1);
+}
+END_TEST
+
+/* ---- the flags: who may have them ------------------------------------------------------ */
+
+START_TEST(a_demo_without_an_invariant_or_that_cannot_be_controlled_refuses_the_flags)
+{
+    static const lab_demo silent = {.name = "quiet_demo", .summary = "no invariant"};
+    static const lab_demo refusing = {.name = "forky",
+                                      .summary = "forks",
+                                      .invariant = "lost == 0",
+                                      .uncontrollable = "it forks"};
+    static const lab_demo willing = {.name = "willing", .summary = "ok", .invariant = "lost == 0"};
+    char *argv[] = {"x", "--explore", NULL};
+    lab_cli_common given = {0}; /* the caller zeroes it (lab_init does) */
+    char error[256];
+    ck_assert_int_eq(lab_cli_parse_args(&silent, 2, argv, &given, error, sizeof error), 2);
+    ck_assert_str_eq(error, "--explore: quiet_demo does not support schedule control yet "
+                            "(docs/schedules.md lists the demos that do)");
+    ck_assert_int_eq(lab_cli_parse_args(&refusing, 2, argv, &given, error, sizeof error), 2);
+    ck_assert_str_eq(error, "--explore: forky cannot run under schedule control: it forks");
+    given = (lab_cli_common){0};
+    ck_assert_msg(lab_cli_parse_args(&willing, 2, argv, &given, error, sizeof error) == 0, "%s",
+                  error);
+    ck_assert_int_eq(given.explore, 500);
+    given = (lab_cli_common){0};
+    char *twice[] = {"x", "--explore=3", "--explore=4", NULL};
+    ck_assert_int_eq(lab_cli_parse_args(&willing, 3, twice, &given, error, sizeof error), 2);
+    ck_assert_str_eq(error, "--explore given twice: give one");
 }
 END_TEST
 
@@ -211,6 +283,83 @@ static void sleep_virtually(void *unused)
     double real = (double)(end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
     printf("%.6f %d %.6f %.6f %d\n", before, ended, after_timeout, woke_at, real < 1.0);
 }
+
+/* ---- a thread's end: its key destructors, pthread_exit() --------------------------------- */
+
+static pthread_key_t slot;
+
+static void destructor_notes(void *value)
+{
+    struct timespec pause = {0, 20000000}; /* a wide window: without the baton, b runs now */
+    nanosleep(&pause, NULL);
+    note((const char *)value); /* runs after the thread's function returned */
+}
+
+static void *with_a_destructor(void *arg)
+{
+    LAB_CHECK(pthread_setspecific(slot, arg));
+    note(arg);
+    return NULL;
+}
+
+/* a's destructor runs after a's function: b must not run before it has (a race would
+ * show as "a.b.a.b."). */
+static void destructors_then_the_next(void *unused)
+{
+    (void)unused;
+    control("main,main,a,b"); /* at a's end, b runs next (not main, whose join would wait) */
+    LAB_CHECK(pthread_key_create(&slot, destructor_notes));
+    lab_thread *a = lab_thread_start(with_a_destructor, "a.", LAB_THREAD_NOT_DAEMON, "a");
+    lab_thread *b = lab_thread_start(with_a_destructor, "b.", LAB_THREAD_NOT_DAEMON, "b");
+    lab_thread_join(a);
+    lab_thread_join(b);
+    printf("%s\n", order);
+}
+
+START_TEST(an_ended_thread_keeps_the_baton_until_its_destructors_ran)
+{
+    for (int i = 0; i < 3; i++) {
+        child_run run = run_in_child(destructors_then_the_next, NULL, 10);
+        ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
+        ck_assert_str_eq(run.out, "a.a.b.b.\n"); /* each thread's note, then its destructor's */
+        child_run_free(&run);
+    }
+}
+END_TEST
+
+static void *late_worker(void *unused)
+{
+    (void)unused;
+    lab_sleep(1.0);
+    note("worker.");
+    return NULL;
+}
+
+static void print_order(void)
+{
+    printf("%s\n", order);
+}
+
+/* main ends with pthread_exit(): the worker goes on, then the process exits with 0 */
+static void main_calls_pthread_exit(void *unused)
+{
+    (void)unused;
+    control("default");
+    atexit(print_order);
+    lab_thread_start(late_worker, NULL, LAB_THREAD_NOT_DAEMON, "worker");
+    note("main.");
+    pthread_exit(NULL);
+}
+
+START_TEST(main_ending_with_pthread_exit_hands_the_baton_on)
+{
+    child_run run = run_in_child(main_calls_pthread_exit, NULL, 10);
+    ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
+    ck_assert_str_eq(run.out, "main.worker.\n");
+    ck_assert_msg(run.seconds < 5, "took %.1f s (the watchdog?)", run.seconds);
+    child_run_free(&run);
+}
+END_TEST
 
 START_TEST(time_is_virtual_and_exact)
 {
@@ -347,12 +496,16 @@ static Suite *make_suite(void)
     tcase_add_test(tc, a_list_of_names_is_parsed_in_order);
     tcase_add_test(tc, a_malformed_spec_is_refused_with_a_reason);
     tcase_add_test(tc, the_invariant_compares_keys_and_numbers);
+    tcase_add_test(tc, the_invariant_compares_text_values_with_strings);
+    tcase_add_test(tc, a_demo_without_an_invariant_or_that_cannot_be_controlled_refuses_the_flags);
     suite_add_tcase(suite, tc);
     tc = tcase_create("controller");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, the_list_decides_who_runs_and_the_default_finishes);
     tcase_add_test(tc, a_list_naming_a_thread_that_cannot_run_is_a_usage_error);
     tcase_add_test(tc, time_is_virtual_and_exact);
+    tcase_add_test(tc, an_ended_thread_keeps_the_baton_until_its_destructors_ran);
+    tcase_add_test(tc, main_ending_with_pthread_exit_hands_the_baton_on);
     tcase_add_test(tc, a_deadlock_is_found_and_pictured);
     tcase_add_test(tc, a_timed_lock_gives_up_at_its_virtual_deadline);
     tcase_add_test(tc, a_posix_semaphore_waits_under_control);
