@@ -29,10 +29,8 @@ enum { OPT_SCHEDULE = 700, OPT_STEP, OPT_EXPLORE };   /* schedule control */
 
 /* ---- numbers --------------------------------------------------------------- */
 
-static int refuse(char *error, size_t error_size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
 
-static int refuse(char *error, size_t error_size, const char *format, ...)
+int lab_cli_refuse(char *error, size_t error_size, const char *format, ...)
 {
     va_list args;
     va_start(args, format);
@@ -51,14 +49,14 @@ int lab_cli_parse_int(const char *text, long min, long max, const char *what, lo
                   char *error, size_t error_size)
 {
     if (text[0] == '\0')
-        return refuse(error, error_size, "%s needs a value", what);
+        return lab_cli_refuse(error, error_size, "%s needs a value", what);
     char *end;
     errno = 0;
     long parsed = strtol(text, &end, 10);
     if (!starts_like_a_number(text) || end == text || *end != '\0')
-        return refuse(error, error_size, "%s: '%s' is not a whole number", what, text);
+        return lab_cli_refuse(error, error_size, "%s: '%s' is not a whole number", what, text);
     if (errno == ERANGE || parsed < min || parsed > max)
-        return refuse(error, error_size, "%s: %s is out of range (%ld to %ld)", what, text, min, max);
+        return lab_cli_refuse(error, error_size, "%s: %s is out of range (%ld to %ld)", what, text, min, max);
     *value = parsed;
     return 0;
 }
@@ -67,16 +65,16 @@ int lab_cli_parse_double(const char *text, double min, double max, const char *w
                      double *value, char *error, size_t error_size)
 {
     if (text[0] == '\0')
-        return refuse(error, error_size, "%s needs a value", what);
+        return lab_cli_refuse(error, error_size, "%s needs a value", what);
     char *end;
     errno = 0;
     double parsed = strtod(text, &end);
     if (!starts_like_a_number(text) || end == text || *end != '\0')
-        return refuse(error, error_size, "%s: '%s' is not a number", what, text);
+        return lab_cli_refuse(error, error_size, "%s: '%s' is not a number", what, text);
     if (errno != ERANGE && !isfinite(parsed))   /* "inf", "nan" typed as such */
-        return refuse(error, error_size, "%s: '%s' is not a finite number", what, text);
+        return lab_cli_refuse(error, error_size, "%s: '%s' is not a finite number", what, text);
     if (errno == ERANGE || parsed < min || parsed > max)
-        return refuse(error, error_size, "%s: %s is out of range (%g to %g)", what, text, min, max);
+        return lab_cli_refuse(error, error_size, "%s: %s is out of range (%g to %g)", what, text, min, max);
     *value = parsed;
     return 0;
 }
@@ -96,7 +94,7 @@ static int set_choice(const lab_option *option, const char *text, char *error, s
         size_t used = strlen(allowed);
         snprintf(allowed + used, sizeof allowed - used, "%s%s", i ? ", " : "", option->choices[i]);
     }
-    return refuse(error, error_size, "--%s: '%s' is not one of: %s", option->name, text, allowed);
+    return lab_cli_refuse(error, error_size, "--%s: '%s' is not one of: %s", option->name, text, allowed);
 }
 
 static int set_option(const lab_option *option, const char *text, char *error, size_t error_size)
@@ -122,13 +120,13 @@ static int set_option(const lab_option *option, const char *text, char *error, s
         return set_choice(option, text, error, error_size);
     case LAB_OPT_STRING:
         if (text[0] == '\0')
-            return refuse(error, error_size, "%s needs a value", what);
+            return lab_cli_refuse(error, error_size, "%s needs a value", what);
         *(const char **)option->target = text;
         return 0;
     case LAB_OPT_END:
         break;
     }
-    return refuse(error, error_size, "%s: not a known kind of option", what);
+    return lab_cli_refuse(error, error_size, "%s: not a known kind of option", what);
 }
 
 /* ---- the whole command line ----------------------------------------------------- */
@@ -168,7 +166,7 @@ static void build_table(const lab_demo *demo, struct option *table)
 static int refuse_token(const struct option *table, const char *token, char *error, size_t error_size)
 {
     if (strncmp(token, "--", 2) != 0)
-        return refuse(error, error_size, "unknown option '%s'", token);
+        return lab_cli_refuse(error, error_size, "unknown option '%s'", token);
     const char *name = token + 2;
     size_t length = strcspn(name, "=");
     int matches = 0;
@@ -185,10 +183,10 @@ static int refuse_token(const struct option *table, const char *token, char *err
         }
     }
     if (matches == 1 && match->has_arg == no_argument && name[length] == '=')
-        return refuse(error, error_size, "--%s takes no value (got '%s')", match->name, token);
+        return lab_cli_refuse(error, error_size, "--%s takes no value (got '%s')", match->name, token);
     if (matches > 1)
-        return refuse(error, error_size, "ambiguous option '%s': spell it out", token);
-    return refuse(error, error_size, "unknown option '%s'", token);
+        return lab_cli_refuse(error, error_size, "ambiguous option '%s': spell it out", token);
+    return lab_cli_refuse(error, error_size, "unknown option '%s'", token);
 }
 
 static bool ends_with(const char *text, const char *suffix)
@@ -210,7 +208,7 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_comm
 {
     struct option table[MAX_OPTIONS];
     if (count_options(demo) + 12 > MAX_OPTIONS)
-        return refuse(error, error_size, "internal: too many options");
+        return lab_cli_refuse(error, error_size, "internal: too many options");
     build_table(demo, table);
 
     opterr = 0;   /* we write the messages */
@@ -244,14 +242,14 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_comm
             if (optarg == NULL)
                 common->timeline = true;
             if (optarg != NULL && !ends_with(optarg, ".svg"))
-                return refuse(error, error_size,
+                return lab_cli_refuse(error, error_size,
                               "--timeline=FILE: FILE must end in .svg (got '%s')", optarg);
             if (optarg != NULL)
                 common->timeline_file = optarg;
             break;
         case OPT_TRACE:
             if (!ends_with(optarg, ".json"))
-                return refuse(error, error_size,
+                return lab_cli_refuse(error, error_size,
                               "--trace=FILE: FILE must end in .json (got '%s')", optarg);
             common->trace_file = optarg;
             break;
@@ -259,12 +257,12 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_comm
             rc = lab_cli_parse_schedule_flag(demo, c - OPT_SCHEDULE, optarg, common, error, error_size);
             break;
         case ':':
-            return refuse(error, error_size, "--%s needs a value", option_name_for(table, optopt));
+            return lab_cli_refuse(error, error_size, "--%s needs a value", option_name_for(table, optopt));
         case '?':
             /* optopt is the unknown letter for "-x"; for long forms it is 0 or the
              * option's own value (a flag given "=value"), and argv[optind-1] is the token. */
             if (optopt > 0 && optopt < 128 && optopt != OPT_HELP && optopt != OPT_QUIET)
-                return refuse(error, error_size, "unknown option '-%c'", optopt);
+                return lab_cli_refuse(error, error_size, "unknown option '-%c'", optopt);
             return refuse_token(table, argv[optind - 1], error, error_size);
         default:
             rc = set_option(&demo->options[c - OPT_DEMO_BASE], optarg, error, error_size);
@@ -273,10 +271,10 @@ int lab_cli_parse_args(const lab_demo *demo, int argc, char **argv, lab_cli_comm
             return rc;
     }
     if (optind < argc && optind > 0 && strcmp(argv[optind - 1], "--timeline") == 0)
-        return refuse(error, error_size, "unexpected argument '%s' (a file for --timeline is "
+        return lab_cli_refuse(error, error_size, "unexpected argument '%s' (a file for --timeline is "
                       "given as --timeline=%s)", argv[optind], argv[optind]);
     if (optind < argc)
-        return refuse(error, error_size, "unexpected argument '%s' (options start with --)", argv[optind]);
+        return lab_cli_refuse(error, error_size, "unexpected argument '%s' (options start with --)", argv[optind]);
     return lab_cli_check_schedule_flags(common, error, error_size);   /* schedule control */
 }
 

@@ -9,6 +9,10 @@
 
 #include <stddef.h>
 
+/* A usage error for the parser: the message into error[0..error_size-1], returns 2. */
+int lab_cli_refuse(char *error, size_t error_size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* One of the flags (which: 0 --schedule, 1 --step, 2 --explore) with its value (NULL when
  * none). Returns 0, or 2 with a one-line message in error. */
 int lab_cli_parse_schedule_flag(const lab_demo *demo, int which, const char *value,

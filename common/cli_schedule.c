@@ -18,32 +18,22 @@
 
 static const char *const flag_names[] = {"--schedule", "--step", "--explore"};
 
-static int refuse(char *error, size_t size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-static int refuse(char *error, size_t size, const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    vsnprintf(error, size, format, args);
-    va_end(args);
-    return 2;
-}
 
 int lab_cli_parse_schedule_flag(const lab_demo *demo, int which, const char *value,
                                 lab_cli_common *common, char *error, size_t size)
 {
     if (demo->uncontrollable != NULL)
-        return refuse(error, size, "%s: %s cannot run under schedule control: %s",
+        return lab_cli_refuse(error, size, "%s: %s cannot run under schedule control: %s",
                       flag_names[which], demo->name, demo->uncontrollable);
     if (demo->invariant == NULL)
-        return refuse(error, size,
+        return lab_cli_refuse(error, size,
                       "%s: %s does not support schedule control yet "
                       "(docs/schedules.md lists the demos that do)",
                       flag_names[which], demo->name);
     switch (which) {
         case 0: {
             if (common->schedule != NULL)
-                return refuse(error, size, "--schedule given twice: give one");
+                return lab_cli_refuse(error, size, "--schedule given twice: give one");
             lab_sched_spec spec;
             int rc = lab_sched_parse(value, &spec, error, size);
             lab_sched_spec_free(&spec);
@@ -57,7 +47,7 @@ int lab_cli_parse_schedule_flag(const lab_demo *demo, int which, const char *val
             return 0;
         default:
             if (common->explore > 0)
-                return refuse(error, size, "--explore given twice: give one");
+                return lab_cli_refuse(error, size, "--explore given twice: give one");
             if (value == NULL) {
                 common->explore = EXPLORE_DEFAULT;
                 return 0;
@@ -71,9 +61,9 @@ int lab_cli_check_schedule_flags(const lab_cli_common *common, char *error, size
 {
     int modes = (common->schedule != NULL) + common->step + (common->explore > 0);
     if (modes > 1)
-        return refuse(error, size, "--schedule, --step and --explore cannot be combined: pick one");
+        return lab_cli_refuse(error, size, "--schedule, --step and --explore cannot be combined: pick one");
     if (common->step && !isatty(STDIN_FILENO))
-        return refuse(error, size,
+        return lab_cli_refuse(error, size,
                       "--step needs a terminal to ask you (stdin is not one); "
                       "replay a run with --schedule=... instead");
     return 0;
