@@ -102,11 +102,14 @@ static void finish_at_exit(lab_pool *pool)
         lab_point(LAB_POINT_GET, pool, "pool");
 }
 
-/* atexit: finish every live pool of this process, one at a time. Not from a task: exit()
- * called by a task would wait for the very worker that runs it. */
+/* atexit: finish every live pool of this process, one at a time. Only for an exit from a
+ * thread that is not a daemon (main, usually): exit() from a pool's task would wait for the
+ * very worker that runs it, and the Ctrl-C thread of interrupt.h (a daemon) must end the
+ * program now, not after the queue. */
 static void finish_pools_at_exit(void)
 {
-    if (serving != NULL)
+    const lab_thread *self = lab_thread_current();
+    if (serving != NULL || (self != NULL && lab_thread_is_daemon(self)))
         return;
     pid_t me = getpid();
     lab_pthread_mutex_lock(&live_lock);

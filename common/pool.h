@@ -53,7 +53,9 @@
  * run the queue dry. So returning from main, exit() and lab_main_exit all finish the work.
  * Differences: Python drains its pools before it joins the non-daemon threads, this hook
  * runs after lab_main_exit joined them (so they may still submit while main waits);
- * exit() called from a pool's task, _exit(), abort() and a fatal error skip the hook;
+ * exit() called from a daemon thread (a pool's task; the Ctrl-C thread of interrupt.h, so
+ * Ctrl-C ends the program at once where Python would wait), _exit(), abort() and a fatal
+ * error skip the hook;
  * a forked child does not wait for its parent's pools (it has none of their workers).
  * A task that never ends keeps the program from exiting, in Python as here.
  * Don't shut a pool down with wait=true from one of its own tasks (it would wait for itself).

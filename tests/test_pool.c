@@ -757,6 +757,50 @@ START_TEST(tasks_still_queued_at_exit_run_to_the_end)
 }
 END_TEST
 
+static void *exit_now(void *code)
+{
+    exit(*(const int *)code);
+}
+
+static int exit_from_task(void *arg, long *value)
+{
+    (void)value;
+    exit(*(const int *)arg);
+}
+
+/* exit() from a daemon thread (the Ctrl-C thread of interrupt.h is one) or from a pool's
+ * task ends the program at once: the hook does not wait for a task that never ends, nor
+ * run what is queued. */
+static void exit_from_a_daemon(void *where)
+{
+    static const int codes[] = {3, 4};
+    lab_pool *pool = lab_pool_new(1, "worker");
+    lab_future_free(lab_pool_submit(pool, gated, (void *)&numbers[0]));   /* never opens */
+    lab_pool *other = lab_pool_new(1, "other");
+    if (strcmp(where, "daemon") == 0)
+        lab_thread_start(exit_now, (void *)&codes[0], LAB_THREAD_DAEMON, "signals");
+    else
+        lab_future_free(lab_pool_submit(other, exit_from_task, (void *)&codes[1]));
+    lab_future_free(lab_pool_submit(other, nap_then_mark, NULL));   /* queued behind it */
+    lab_sleep(60);   /* the exit comes first */
+    _exit(1);
+}
+
+START_TEST(exit_from_a_daemon_thread_or_a_task_does_not_wait)
+{
+    gates_close_all();
+    static const char *const wheres[] = {"daemon", "task"};
+    for (int k = 0; k < 2; k++) {
+        child_run run = run_in_child(exit_from_a_daemon, (void *)wheres[k], 20);
+        ck_assert_msg(!run.timed_out && run.exit_code == 3 + k, "%s: exit %d%s", wheres[k],
+                      run.exit_code, run.timed_out ? " (timed out)" : "");
+        if (k == 1)
+            ck_assert_str_eq(run.out, "");   /* the task queued behind never ran */
+        child_run_free(&run);
+    }
+}
+END_TEST
+
 START_TEST(submit_after_shutdown_is_refused)
 {
     lab_pool *pool = lab_pool_new(2, "worker");
@@ -982,6 +1026,7 @@ static Suite *pool_suite(void)
     tcase_add_test(shutdown, submit_after_shutdown_is_refused);
     tcase_add_test(shutdown, shutdown_cancel_futures_cancels_only_what_has_not_started);
     tcase_add_test(shutdown, tasks_still_queued_at_exit_run_to_the_end);
+    tcase_add_test(shutdown, exit_from_a_daemon_thread_or_a_task_does_not_wait);
     tcase_add_test(shutdown, a_hundred_thousand_tiny_tasks_on_two_workers_lose_nothing);
     tcase_add_loop_test(shutdown, detached_tasks_run_once_and_shutdown_waits_for_them, 0, 3);
     tcase_add_test(shutdown, detached_and_plain_tasks_keep_submission_order);
