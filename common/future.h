@@ -25,6 +25,8 @@
  *     else ... the task failed with status rc ...     // the task's exception
  *
  * lab_future_result_timeout(f, seconds, &value) also returns ETIMEDOUT (TimeoutError).
+ * lab_future_exception(f) / _timeout(f, seconds) (Python's exception()) wait the same way
+ * and return the same status without a value: 0 is Python's None.
  * A task may itself fail with ETIMEDOUT or ECANCELED: when the difference matters, ask
  * lab_future_done() / lab_future_cancelled(), or lab_future_error() for the task's status.
  * A value bigger than a long: let the task write into the struct its arg points to.
@@ -34,7 +36,7 @@
  * once) and refuses a negative, NaN or infinite duration with EINVAL.
  * Memory: every owner of a future calls lab_future_free() once (the pool keeps its own
  * reference while the task runs, so the caller may free a future at any time).
- * Scheduling points (point.h), on the future: result reports WAIT when it has to block,
+ * Scheduling points (point.h), on the future: result (and exception) report WAIT when they block,
  * then GET (done) or TIMEOUT; finish and a successful cancel report RELEASE.
  *
  * Cost: a future is one small allocation with no mutex or condition variable of its own;
@@ -93,6 +95,16 @@ int lab_future_result_timeout(lab_future *future, double class_seconds, long *va
 /* The task's failure status if it finished by failing; 0 otherwise (succeeded, cancelled,
  * not finished yet). Does not wait. Python's exception(), without the waiting. Can't fail. */
 int lab_future_error(lab_future *future);
+
+/* Python's exception(): wait for the task, with no limit, and return its failure status:
+ * 0 when it succeeded (Python's None), its positive status when it failed, ECANCELED
+ * when it was cancelled (CancelledError). Unlike result(), it hands out no value: the
+ * status *is* the answer. Aborts on a pthread error. */
+int lab_future_exception(lab_future *future);
+/* exception(timeout=class_seconds): as lab_future_exception, waiting at most that long
+ * (>= 0; 0: just look); ETIMEDOUT when it is not done by then (TimeoutError), EINVAL for
+ * a negative, NaN or infinite duration (nothing waited for). Aborts on a pthread error. */
+int lab_future_exception_timeout(lab_future *future, double class_seconds);
 
 /* Call fn(future, arg) once when the future finishes or is cancelled; if it already is,
  * call it now, in this thread. Otherwise it runs in the thread that finishes (or

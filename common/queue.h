@@ -17,11 +17,13 @@
  *     q.get(timeout=2)                          lab_queue_get_timeout(q, &item, 2) -> ETIMEDOUT
  *     priority, item = q.get()                  lab_queue_get_priority(q, &item, &priority)
  *     q.qsize(), q.empty(), q.full()            lab_queue_qsize(q), lab_queue_empty(q), lab_queue_full(q)
+ *     q.unfinished_tasks                        lab_queue_unfinished_tasks(q)
  *     q.task_done()                             lab_queue_task_done(q)   -> EINVAL if too many
  *     q.join()                                  lab_queue_join(q)  (and lab_queue_join_timeout: not in Python)
  *     q.shutdown(immediate=False)   (3.13)      lab_queue_shutdown(q, false)
  *     q.is_shutdown                             lab_queue_is_shut_down(q)
  *     (garbage collection)                      lab_queue_free(q)
+ *     queue.SimpleQueue()                       lab_queue_new(LAB_QUEUE_SIMPLE, 0)
  *
  * Python raises exceptions; C returns 0 or an errno value the caller acts on:
  *     queue.Full / queue.Empty -> EAGAIN (a _nowait put on a full queue / get on an empty
@@ -41,6 +43,14 @@
  * if they cannot be compared): the usual Python fix is a (priority, counter, item)
  * tuple, which is exactly what this queue does inside.
  * maxsize <= 0 means unbounded, as in Python.
+ *
+ * SimpleQueue (LAB_QUEUE_SIMPLE): a FIFO that is always unbounded (maxsize > 0 is refused
+ * with EINVAL) and tracks no task. put never waits (Python's put takes block and timeout
+ * only "for compatibility" and ignores them; here the timed and _nowait puts succeed at
+ * once too). Python's SimpleQueue has no task_done, join, unfinished_tasks, full or
+ * shutdown (AttributeError); here they behave as on a queue with no unfinished task:
+ * task_done returns EINVAL and changes nothing, join returns at once, unfinished_tasks
+ * is 0, full is false; shutdown works as for the other kinds (an extension).
  *
  * Shutdown (Python 3.13's Queue.shutdown): afterwards every put returns ESHUTDOWN; get
  * still hands out what is left and returns ESHUTDOWN only once the queue is empty; every
@@ -79,10 +89,12 @@ typedef enum {
     LAB_QUEUE_FIFO,       /* queue.Queue: first in, first out */
     LAB_QUEUE_LIFO,       /* queue.LifoQueue: last in, first out (a stack) */
     LAB_QUEUE_PRIORITY,   /* queue.PriorityQueue: lowest priority number first */
+    LAB_QUEUE_SIMPLE,     /* queue.SimpleQueue: unbounded FIFO, no task tracking */
 } lab_queue_kind;
 
 /* A new empty queue of the given order; maxsize <= 0: unbounded. Returns NULL (errno
- * set: ENOMEM or the pthread error) when it cannot be made; nothing is left allocated. */
+ * set: EINVAL for an unknown kind or a SIMPLE queue with maxsize > 0, ENOMEM or the
+ * pthread error) when it cannot be made; nothing is left allocated. */
 lab_queue *lab_queue_new(lab_queue_kind kind, long maxsize);
 /* Free the queue (not the items still in it). No thread may be using it, or waiting in
  * it: shut it down and join its users first. NULL is ignored. Aborts on a pthread error. */
@@ -127,9 +139,13 @@ bool lab_queue_empty(lab_queue *queue);
 bool lab_queue_full(lab_queue *queue);
 /* The maxsize the queue was made with (<= 0: unbounded). Can't fail. */
 long lab_queue_maxsize(const lab_queue *queue);
+/* unfinished_tasks: items put and not yet marked task_done (a snapshot; 0 for a SIMPLE
+ * queue). Can't fail. */
+size_t lab_queue_unfinished_tasks(lab_queue *queue);
 
 /* task_done(): a consumer says it has finished with one item it got. Returns 0, or EINVAL
- * when called more times than items were put (Python's ValueError); nothing changes then.
+ * when called more times than items were put (Python's ValueError), or on a SIMPLE
+ * queue; nothing changes then.
  * Aborts on a pthread error. */
 int lab_queue_task_done(lab_queue *queue);
 /* join(): wait until every item ever put has been marked task_done. Aborts on a pthread error. */
@@ -153,7 +169,7 @@ bool lab_queue_is_shut_down(lab_queue *queue);
  * ENOMEM "MemoryError", anything else "?". Can't fail. */
 const char *lab_queue_put_error_name(int rc);
 const char *lab_queue_get_error_name(int rc);
-/* "fifo", "lifo" or "priority". */
+/* "fifo", "lifo", "priority" or "simple". */
 const char *lab_queue_kind_name(lab_queue_kind kind);
 
 #endif

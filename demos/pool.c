@@ -1,23 +1,22 @@
-/* pool — a thread pool and its futures, five lessons (one with --part), ThreadPoolExecutor in
+/* pool — a thread pool and its futures, six lessons (one with --part), ThreadPoolExecutor in
  * Threads and pools, Futures and flags, The threading catalogue, Threads and processes:
  *   as_completed: submit do_something(5), (4) ... (1); they come back 1..5 as they finish;
  *   map: map(do_something, [5..1]) yields 5..1, submission order: the first holds the rest;
  *   loiter: map(loiter, range(5)) on 3 workers: when each starts, ends, reaches the caller;
  *   wait: 3, 2, 4 s tasks on 2 workers: FIRST_COMPLETED returns at 2 s, ALL_COMPLETED at 6 s;
- *   callback: done() before/after; added before the end it runs in the worker, after in main.
- * common/pool.h (workers worker-0...), future.h, futures.h. --workers: 5 (Python's pool has
- * >= 5: all five at once; try 2). --wait-each, the classic mistake: result() right after each
- * submit: one at a time, 15 s.
- */
+ *   callback: done() before/after; added before the end it runs in the worker, after in main;
+ *   failures (pool_failures.h): exception(), cancel(), result(timeout), cancel_futures.
+ * common/pool.h, future.h, futures.h. --workers: 5 (all five at once; try 2). --wait-each, the
+ * classic mistake: result() right after each submit: one at a time, 15 s. */
 #include "lab.h"
 #include "pool.h"
 #include "pool_support.h" /* new_pool, submit, map (set-up checked), keys, summary, logs */
 
 static int part = 0, workers = 5;
-static bool wait_each = false;
-static const char *const part_names[] = {"all",  "as_completed", "map", "loiter",
-                                         "wait", "callback",     NULL};
-enum { ALL, AS_COMPLETED, MAP, LOITER, WAIT, CALLBACK };
+static bool wait_each = false; /* the mistake */
+static const char *const part_names[] = {"all",  "as_completed", "map",      "loiter",
+                                         "wait", "callback",     "failures", NULL};
+enum { ALL, AS_COMPLETED, MAP, LOITER, WAIT, CALLBACK, FAILURES };
 static const int secs[] = {5, 4, 3, 2, 1}, pages[] = {3, 2, 4}, ns[] = {0, 1, 2, 3, 4};
 
 /* The tutorial's do_something(seconds): sleep, then hand the seconds back as the result. */
@@ -160,6 +159,7 @@ static void lesson_callback(void)
              callback_threads, value);
 }
 
+#include "pool_failures.h" /* the sixth lesson: a task that fails, cancel, timeouts */
 static const char *check_options(void)
 {
     return wait_each && part != ALL && part != AS_COMPLETED
@@ -192,9 +192,9 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    void (*const lessons[])(void) = {NULL,          lesson_as_completed, lesson_map,
-                                     lesson_loiter, lesson_wait,         lesson_callback};
-    for (int p = AS_COMPLETED; p <= CALLBACK; p++)
+    void (*const lessons[])(void) = {NULL,        lesson_as_completed, lesson_map,     lesson_loiter,
+                                     lesson_wait, lesson_callback,     lesson_failures};
+    for (int p = AS_COMPLETED; p <= FAILURES; p++)
         if (part == ALL || part == p)
             lessons[p]();
     say_summary(); /* one line per lesson, from the keys */

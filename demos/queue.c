@@ -5,7 +5,8 @@
  * (Threads and processes): the steamed-buns shop, 3 lines making a bun a second each, 2
  * customers eating one every 2 s. Ours makes --buns buns (numbered as they go on the shelf),
  * join()s until each was task_done, then shutdown() sends the customers home. --part: all
- * in turn (default), order (put_nowait 1..5, get them all), writer, buns.
+ * in turn (default), order (put_nowait 1..5, get them all), writer, buns, timeout (put and
+ * get that give up after 1 s: Full, Empty; queue_timeout.h).
  * Observe: the shelf fills while the lines outrun the customers; --maxsize: the lines wait
  * for room; --kind lifo: the freshest bun first. Every get is counted. Broken: --no-join
  * closes the shop without join(): the buns left are thrown away, lost > 0.
@@ -16,8 +17,8 @@
 
 static int part = 0, kind = LAB_QUEUE_FIFO, maxsize = 0, buns = 9;
 static bool no_join = false; /* the broken program */
-static const char *const part_names[] = {"all", "order", "writer", "buns", NULL};
-enum { ALL, ORDER, WRITER, BUNS };
+static const char *const part_names[] = {"all", "order", "writer", "buns", "timeout", NULL};
+enum { ALL, ORDER, WRITER, BUNS, TIMEOUT };
 static const char *const kind_names[] = {"fifo", "lifo", "priority", NULL}; /* as lab_queue_kind */
 enum { LINES = 3, CUSTOMERS = 2 };
 static char order_seen[64] = "-"; /* the order part's result, e.g. "2,4,1,3,5" */
@@ -158,8 +159,9 @@ static void part_buns(void)
     lab_queue_free(shared);
 }
 
+#include "queue_timeout.h" /* the fourth part: put/get with a timeout (Full, Empty) */
 static const lab_option options[] = {
-    LAB_CHOICE("part", &part, part_names, "which lesson: all (in turn), order, writer or buns"),
+    LAB_CHOICE("part", &part, part_names, "which lesson: all (in turn), order, writer, buns, timeout"),
     LAB_CHOICE("kind", &kind, kind_names, "fifo: Queue, lifo: LifoQueue, priority: PriorityQueue"),
     LAB_INT("maxsize", &maxsize, 0, 10000, "N", "items a queue holds; 0: no limit (as Python)"),
     LAB_INT("buns", &buns, 1, 1000, "N", "buns the shop makes before it closes"),
@@ -183,18 +185,17 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    if (part == ALL || part == ORDER)
-        part_order();
-    if (part == ALL || part == WRITER)
-        part_writer();
-    if (part == ALL || part == BUNS)
-        part_buns();
+    void (*const parts[])(void) = {NULL, part_order, part_writer, part_buns, part_timeout};
+    for (int p = ORDER; p <= TIMEOUT; p++)
+        if (part == ALL || part == p)
+            parts[p]();
 
     int lost, duplicated;
     say_tally(&lost, &duplicated); /* every thread is joined: the counts are final */
     lab_result("part=%s kind=%s maxsize=%d produced=%d consumed=%d lost=%d duplicated=%d "
-               "max_size_seen=%zu order=%s",
+               "max_size_seen=%zu order=%s timeouts=%s",
                part_names[part], kind_names[kind], maxsize, atomic_load(&produced),
-               atomic_load(&consumed), lost, duplicated, atomic_load(&max_size_seen), order_seen);
+               atomic_load(&consumed), lost, duplicated, atomic_load(&max_size_seen), order_seen,
+               timeouts_seen);
     return 0;
 }

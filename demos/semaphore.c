@@ -9,12 +9,16 @@
  * Observe: never more than --stalls names inside; a new person enters only right after
  * somebody leaves. At the end main releases once too often and the semaphore refuses
  * (Python's ValueError): a plain counting semaphore would quietly add a stall.
+ * Then the counter's honest use: a plain Semaphore(0) (common/semaphore.h) counts paper rolls
+ * on a shelf; a cleaner release(3)s twice with no acquire before, main takes 4, 2 are left:
+ * releasing more than was acquired is the point there, not a bug.
  * --no-limit: the broken program, no semaphore: everybody walks in at once. The inside
  * count is still kept under a lock, so there is no data race here (TSan stays quiet):
  * the bug is the count, max_inside > stalls.
  */
 #include "lab.h"
 #include "bsem.h"
+#include "semaphore.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -81,6 +85,39 @@ static void *use_a_stall(void *arg)
     return NULL;
 }
 
+/* ---- the second part: a plain Semaphore counts things that are ready ---- */
+static lab_semaphore rolls; /* paper rolls on the shelf: a count with no upper bound */
+enum { RESTOCKS = 2, PER_RESTOCK = 3, TAKEN = 4 };
+
+static void *restock(void *arg)
+{
+    for (int round = 1; round <= RESTOCKS; round++) {
+        lab_sleep(0.5);
+        say("puts %d rolls on the shelf: release(%d), with no acquire before", PER_RESTOCK,
+            PER_RESTOCK);
+        LAB_CHECK(lab_semaphore_release(&rolls, PER_RESTOCK)); /* no bound: never refused here */
+    }
+    return arg;
+}
+
+static int count_rolls(void)
+{
+    LAB_SETUP(lab_semaphore_init(&rolls, 0));
+    lab_point_name(&rolls, "rolls");
+    say("paper rolls: a plain Semaphore(0) counts the rolls on the shelf");
+    lab_thread *cleaner = lab_thread_start(restock, NULL, LAB_THREAD_NOT_DAEMON, "cleaner");
+    for (int taken = 1; taken <= TAKEN; taken++) {
+        lab_semaphore_acquire(&rolls); /* waits while the shelf is empty */
+        say("takes roll %d", taken);
+    }
+    lab_thread_join(cleaner);
+    int left = lab_semaphore_value(&rolls);
+    say("%d released, %d acquired: %d rolls left on the shelf", RESTOCKS * PER_RESTOCK, TAKEN, left);
+    say("a Semaphore counts (extra releases are stock); a BoundedSemaphore limits");
+    lab_semaphore_destroy(&rolls);
+    return left;
+}
+
 static const lab_option options[] = {
     LAB_INT("stalls", &stalls, 1, 100, "N", "stalls: how many people may be inside at once"),
     LAB_INT("people", &people, 1, 500, "M", "people who need the toilet"),
@@ -126,8 +163,11 @@ int main(int argc, char **argv)
     int rc = lab_bsem_release(&stall_permits);   /* every permit is back: one more is too many */
     say("one release too many: %s", rc == EOVERFLOW ? "refused (Python: ValueError: Semaphore released too many times)"
                                                    : "accepted?!");
-    lab_result("stalls=%d people=%d served=%d max_inside=%d limit=%s extra_release=%s", stalls, people, served,
-               max_inside, no_limit ? "none" : "semaphore", rc == EOVERFLOW ? "refused" : "accepted");
+    int rolls_left = count_rolls();
+    lab_result("stalls=%d people=%d served=%d max_inside=%d limit=%s extra_release=%s rolls_released=%d "
+               "rolls_taken=%d rolls_left=%d", stalls, people, served, max_inside,
+               no_limit ? "none" : "semaphore", rc == EOVERFLOW ? "refused" : "accepted",
+               RESTOCKS * PER_RESTOCK, TAKEN, rolls_left);
     free(is_inside);
     lab_bsem_destroy(&stall_permits);
     return 0;

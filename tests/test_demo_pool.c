@@ -72,6 +72,28 @@ START_TEST(all_lessons_keep_their_guarantees)
     ck_assert_msg(strlen(threads) > 5 && strcmp(threads + strlen(threads) - 5, ",main") == 0,
                   "callback_threads=%s", threads);
     ck_assert_int_eq(count_lines_with(run.out, "done-callback: the future is done, its result is 2"), 2);
+    /* failures: the status is the exception; a timeout changes nothing; queued ones cancelled */
+    assert_result_text(&run, "failures_exception", "ENOENT");
+    assert_result_text(&run, "failures_timeout", "TimeoutError");
+    ck_assert_int_eq(result_int(&run, "failures_b"), 2);
+    assert_result_text(&run, "failures_cancelled", "C,D");
+    child_run_free(&run);
+}
+END_TEST
+
+/* The failures lesson alone: Python's words for each outcome, in the order they happen. */
+START_TEST(failures_show_exception_cancel_and_timeout)
+{
+    child_run run = run_demo("pool", "--part=failures", "--speed", "20", NULL);
+    assert_exit_ok(&run);
+    ck_assert_int_eq(count_lines_with(run.out, "C.cancel() while C waits in the queue: True"), 1);
+    ck_assert_int_eq(count_lines_with(run.out, "A.exception() = ENOENT"), 1);
+    ck_assert_int_eq(count_lines_with(run.out, "B.result(timeout=0.5): TimeoutError"), 1);
+    ck_assert_int_eq(count_lines_with(run.out, "cancelled D: True, B: False"), 1);
+    ck_assert_int_eq(count_lines_with(run.out, "B.result() = 2; C.result(): CancelledError; "
+                                               "D.result(): CancelledError"), 1);
+    ck_assert_int_eq(count_lines_with(run.out, "Sleeping 1 second"), 0);   /* C and D never ran */
+    assert_result_text(&run, "failures_cancelled", "C,D");
     child_run_free(&run);
 }
 END_TEST
@@ -122,16 +144,16 @@ END_TEST
 
 START_TEST(a_part_prints_only_its_own_keys)
 {
-    static const char *const parts[] = {"as_completed", "map", "loiter", "wait", "callback"};
+    static const char *const parts[] = {"as_completed", "map", "loiter", "wait", "callback", "failures"};
     static const char *const keys[] = {"as_completed_order", "map_order", "loiter_results", "wait_first",
-                                       "callback_calls"};
-    for (int p = 0; p < 5; p++) {
+                                       "callback_calls", "failures_exception"};
+    for (int p = 0; p < 6; p++) {
         char option[32];
         snprintf(option, sizeof option, "--part=%s", parts[p]);
         child_run run = run_demo("pool", option, "--speed", "40", "--quiet", NULL);
         assert_exit_ok(&run);
         ck_assert_int_eq(count_lines_with(run.out, ""), 1);   /* --quiet: only the result line */
-        for (int k = 0; k < 5; k++)
+        for (int k = 0; k < 6; k++)
             ck_assert_msg(result_has(&run, keys[k]) == (k == p), "--part=%s and key %s", parts[p], keys[k]);
         child_run_free(&run);
     }
@@ -169,6 +191,7 @@ static Suite *pool_demo_suite(void)
     tcase_add_test(tc, wait_each_serialises_the_pool);
     tcase_add_test(tc, two_workers_are_too_few_for_five_tasks);
     tcase_add_test(tc, a_part_prints_only_its_own_keys);
+    tcase_add_test(tc, failures_show_exception_cancel_and_timeout);
     tcase_add_test(tc, the_loiter_trace_shows_each_start_and_end);
     tcase_add_test(tc, bad_input_is_a_usage_error);
     suite_add_tcase(suite, tc);

@@ -33,9 +33,10 @@ START_TEST(all_parts_lose_nothing_for_every_kind_and_seed)
             snprintf(seed_text, sizeof seed_text, "%d", seed);
             child_run run = run_demo("queue", kind, "--seed", seed_text, "--speed", "200", "--quiet", NULL);
             assert_nothing_lost(&run, 0);
-            /* order: 5, writer/reader: 2 to 5, buns: 9 */
+            /* order: 5, writer/reader: 2 to 5, buns: 9, timeout: 2 (the third put times out) */
             long long produced = result_int(&run, "produced");
-            ck_assert(produced >= 5 + 2 + 9 && produced <= 5 + 5 + 9);
+            ck_assert(produced >= 5 + 2 + 9 + 2 && produced <= 5 + 5 + 9 + 2);
+            assert_result_text(&run, "timeouts", "Full,Empty,3");
             ck_assert_msg(strncmp(run.out, "result: ", 8) == 0, "--quiet printed more:\n%s", run.out);
             child_run_free(&run);
         }
@@ -182,6 +183,26 @@ END_TEST
 
 /* The generic bad input (ranges, choices, flags) is test_every_demo's; this one is not in
  * its matrix: a fraction for a whole number. */
+/* put(timeout) on a full queue and get(timeout) on an empty one give up after the whole
+ * wait (Python's Full and Empty, ETIMEDOUT here); an item that comes in time ends the wait. */
+START_TEST(timed_put_and_get_give_up_after_the_wait)
+{
+    for (int k = 0; k < 3; k++) {
+        char kind[32];
+        snprintf(kind, sizeof kind, "--kind=%s", kinds[k]);
+        child_run run = run_demo("queue", "--part=timeout", kind, "--speed", "20", NULL);
+        assert_nothing_lost(&run, 0);
+        assert_result_text(&run, "timeouts", "Full,Empty,3");
+        ck_assert_int_eq(result_int(&run, "produced"), 2);   /* 1 and 3: 2 never went in */
+        ck_assert_int_eq(result_int(&run, "max_size_seen"), 1);
+        ck_assert_int_eq(count_lines_with(run.out, "put(2, timeout=1): gave up after 1."), 1);
+        ck_assert_int_eq(count_lines_with(run.out, "get(timeout=1): gave up after 1."), 1);
+        ck_assert_int_eq(count_lines_with(run.out, "get(timeout=1) = 3 after 0."), 1);
+        child_run_free(&run);
+    }
+}
+END_TEST
+
 START_TEST(bad_input_is_a_usage_error)
 {
     assert_usage_error("queue", "--buns", "3.5", NULL);
@@ -199,6 +220,7 @@ static Suite *queue_demo_suite(void)
     tcase_add_test(tc, the_kind_decides_the_order);
     tcase_add_test(tc, main_joins_the_queue_before_it_shuts_the_shop);
     tcase_add_test(tc, no_join_throws_buns_away);
+    tcase_add_test(tc, timed_put_and_get_give_up_after_the_wait);
     tcase_add_test(tc, bad_input_is_a_usage_error);
     suite_add_tcase(suite, tc);
     return suite;

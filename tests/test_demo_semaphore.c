@@ -50,6 +50,34 @@ START_TEST(never_more_inside_than_stalls_over_many_seeds)
 }
 END_TEST
 
+/* The second part: a plain Semaphore(0) counts rolls; 6 released with no acquire before
+ * them, 4 acquired, 2 left: more releases than acquires is accepted (and meaningful), where
+ * the BoundedSemaphore of the first part refused one release too many. */
+START_TEST(a_plain_semaphore_counts_past_its_acquires)
+{
+    static const char *const variants[] = {NULL, "--no-limit"};
+    for (int v = 0; v < 2; v++) {
+        child_run run = run_demo("semaphore", "--speed", "50", "--people", "4",
+                                 variants[v], NULL);
+        assert_exit_ok(&run);
+        ck_assert_int_eq(result_int(&run, "rolls_released"), 6);
+        ck_assert_int_eq(result_int(&run, "rolls_taken"), 4);
+        ck_assert_int_eq(result_int(&run, "rolls_left"), 2);
+        ck_assert_int_eq(count_lines_with(run.out, "cleaner    | puts 3 rolls on the shelf: release(3)"), 2);
+        ck_assert_int_eq(count_lines_with(run.out, "main       | takes roll "), 4);
+        ck_assert_int_eq(count_lines_with(run.out, "6 released, 4 acquired: 2 rolls left"), 1);
+        /* every roll is taken after a restock put it there: the 4th only after the second */
+        const char *second = strstr(strstr(run.out, "puts 3 rolls") + 1, "puts 3 rolls");
+        ck_assert_ptr_nonnull(second);
+        ck_assert_ptr_nonnull(strstr(second, "takes roll 4"));
+        ck_assert_ptr_null(strstr(second, "takes roll 3"));
+        char text[32];
+        ck_assert_str_eq(result_text(&run, "extra_release", text, sizeof text), "refused");
+        child_run_free(&run);
+    }
+}
+END_TEST
+
 START_TEST(other_sizes_keep_the_invariant)
 {
     static const char *const sizes[][2] = {{"5", "22"}, {"1", "10"}, {"4", "3"}, {"10", "60"}};
@@ -96,6 +124,7 @@ static Suite *semaphore_demo_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, never_more_inside_than_stalls_over_many_seeds);
     tcase_add_test(tc, other_sizes_keep_the_invariant);
+    tcase_add_test(tc, a_plain_semaphore_counts_past_its_acquires);
     tcase_add_test(tc, without_the_semaphore_the_limit_breaks);
     suite_add_tcase(suite, tc);
     return suite;

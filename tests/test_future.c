@@ -128,6 +128,40 @@ START_TEST(result_with_a_long_timeout_returns_when_done)
 }
 END_TEST
 
+/* Python's exception(timeout): None (0) for a success, the exception (the status) for a
+ * failure, CancelledError (ECANCELED), TimeoutError (ETIMEDOUT) when not done in time;
+ * the one rule for time. It waits as result() does. */
+START_TEST(exception_gives_the_failure_status_and_waits_as_result)
+{
+    lab_future *ok = lab_future_new(), *failing = lab_future_new(), *cancelled = lab_future_new();
+    ck_assert_int_eq(lab_future_exception_timeout(ok, 0), ETIMEDOUT);   /* pending: look once */
+    double begin = lab_now();
+    ck_assert_int_eq(lab_future_exception_timeout(ok, 0.03), ETIMEDOUT);
+    ck_assert(lab_now() - begin >= lab_real_seconds(0.03) * 0.9);
+    ck_assert(!lab_future_done(ok));   /* a timeout changes nothing */
+    ck_assert_int_eq(lab_future_exception_timeout(ok, -1), EINVAL);
+    ck_assert_int_eq(lab_future_exception_timeout(ok, NAN), EINVAL);
+    ck_assert_int_eq(lab_future_exception_timeout(ok, INFINITY), EINVAL);
+    run_now(ok, 0, 7);
+    ck_assert_int_eq(lab_future_exception(ok), 0);   /* None */
+    ck_assert_int_eq(lab_future_exception_timeout(ok, 0), 0);
+    ck_assert(lab_future_cancel(cancelled));
+    ck_assert_int_eq(lab_future_exception(cancelled), ECANCELED);
+    ck_assert_int_eq(lab_future_exception_timeout(cancelled, 0), ECANCELED);
+    /* A waiting exception() wakes when the task fails, and gets its status. */
+    size_t order[] = {0};
+    finisher fin = {&failing, order, 1, 0.02, 0};   /* fails with EIO */
+    lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
+    ck_assert_int_eq(lab_future_exception(failing), EIO);
+    ck_assert_int_eq(lab_future_exception_timeout(failing, 5), EIO);
+    ck_assert_int_eq(lab_future_error(failing), EIO);
+    lab_thread_join(t);
+    lab_future_free(ok);
+    lab_future_free(failing);
+    lab_future_free(cancelled);
+}
+END_TEST
+
 /* ---- cancel ---- */
 
 START_TEST(cancel_only_before_the_start)
@@ -696,6 +730,7 @@ static Suite *future_suite(void)
     tcase_add_test(states, result_times_out_then_gets_the_value);
     tcase_add_test(states, result_with_a_long_timeout_returns_when_done);
     tcase_add_test(states, cancel_only_before_the_start);
+    tcase_add_test(states, exception_gives_the_failure_status_and_waits_as_result);
     tcase_add_test(states, a_cancel_wakes_a_waiting_result);
     tcase_add_test(states, misuse_aborts_with_a_message);
     tcase_add_test(states, waiters_sharing_rooms_each_get_their_own_result);

@@ -203,10 +203,14 @@ START_TEST(bad_durations_are_refused)
 }
 END_TEST
 
-START_TEST(the_default_size_is_the_number_of_cpus)
+/* ThreadPoolExecutor(max_workers=None): min(32, os.cpu_count() + 4); 0 or negative:
+ * ValueError (EINVAL). */
+START_TEST(the_default_size_is_pythons_and_zero_is_refused)
 {
-    lab_pool *pool = lab_pool_new(0, NULL);
-    ck_assert_int_eq(lab_pool_max_workers(pool), (int)sysconf(_SC_NPROCESSORS_ONLN));
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    ck_assert_int_eq(lab_pool_default_workers(), cpus + 4 < 32 ? (int)cpus + 4 : 32);
+    lab_pool *pool = lab_pool_new(lab_pool_default_workers(), NULL);
+    ck_assert_int_eq(lab_pool_max_workers(pool), lab_pool_default_workers());
     char name[LAB_THREAD_NAME_MAX] = "";
     lab_future *f = lab_pool_submit(pool, record_name, name);
     lab_future_result(f, NULL);
@@ -216,6 +220,112 @@ START_TEST(the_default_size_is_the_number_of_cpus)
     errno = 0;
     ck_assert_ptr_null(lab_pool_new(-1, "worker"));
     ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_ptr_null(lab_pool_new(0, "worker"));
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_ptr_null(lab_pool_new_initializer(0, "worker", NULL, NULL));
+    ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* ---- initializer (ThreadPoolExecutor(initializer=f, initargs=(arg,))) ---- */
+
+static atomic_int initializer_calls;
+static _Thread_local int initialized_with;   /* in each worker: what its initializer got */
+
+static int initialize(void *arg)
+{
+    atomic_fetch_add(&initializer_calls, 1);
+    initialized_with = *(const int *)arg;
+    return 0;
+}
+
+/* The task says what its worker's initializer got (0: it never ran there), after its gate. */
+static int report_initialized(void *arg, long *value)
+{
+    gate_pass(*(int *)arg);
+    *value = initialized_with;
+    return 0;
+}
+
+START_TEST(the_initializer_runs_once_in_each_worker_before_its_first_task)
+{
+    gates_close_all();
+    atomic_store(&initializer_calls, 0);
+    static const int token = 77;
+    lab_pool *pool = lab_pool_new_initializer(3, "worker", initialize, (void *)&token);
+    enum { N = 9 };
+    lab_future *futures[N];
+    for (int i = 0; i < N; i++)   /* all held at gate 0: three workers start */
+        futures[i] = lab_pool_submit(pool, report_initialized, (void *)&numbers[0]);
+    gate_open_now(0);
+    for (int i = 0; i < N; i++) {
+        long value = 0;
+        ck_assert_int_eq(lab_future_result(futures[i], &value), 0);
+        ck_assert_int_eq(value, token);   /* its worker had run the initializer */
+        lab_future_free(futures[i]);
+    }
+    ck_assert_int_eq(lab_pool_workers_started(pool), 3);
+    ck_assert_int_eq(lab_pool_broken(pool), 0);
+    lab_pool_free(pool);   /* joins the workers: a late starter has run its initializer too */
+    ck_assert_int_eq(atomic_load(&initializer_calls), 3);   /* once per worker, not per task */
+}
+END_TEST
+
+/* Fails with EACCES, once gate 0 opens (so the test can queue tasks first). */
+static int failing_initializer(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&initializer_calls, 1);
+    gate_pass(0);
+    return EACCES;
+}
+
+static atomic_int callback_runs;
+
+static void count_callback(lab_future *future, void *arg)
+{
+    (void)future;
+    (void)arg;
+    atomic_fetch_add(&callback_runs, 1);
+}
+
+/* A failing initializer breaks the pool (BrokenThreadPool): the queued tasks never run,
+ * their futures fail with ENOTRECOVERABLE (a cancelled one stays cancelled), and every
+ * later submit is refused with ENOTRECOVERABLE. */
+START_TEST(a_failing_initializer_breaks_the_pool)
+{
+    gates_close_all();
+    atomic_store(&initializer_calls, 0);
+    atomic_store(&tasks_run, 0);
+    atomic_store(&callback_runs, 0);
+    lab_pool *pool = lab_pool_new_initializer(1, "worker", failing_initializer, NULL);
+    lab_future *futures[3];
+    for (int i = 0; i < 3; i++) {
+        futures[i] = lab_pool_submit(pool, gated, (void *)&numbers[1]);
+        ck_assert_ptr_nonnull(futures[i]);
+        lab_future_add_done_callback(futures[i], count_callback, NULL);
+    }
+    ck_assert_int_eq(lab_pool_submit_detached(pool, gated, (void *)&numbers[1]), 0);
+    ck_assert(lab_future_cancel(futures[2]));
+    gate_open_now(0);   /* the initializer fails now */
+    ck_assert_int_eq(lab_future_exception_timeout(futures[0], 30), ENOTRECOVERABLE);
+    ck_assert_int_eq(lab_future_result(futures[1], NULL), ENOTRECOVERABLE);
+    ck_assert(!lab_future_cancelled(futures[1]));   /* failed, not cancelled: as Python's */
+    ck_assert_int_eq(lab_future_result(futures[2], NULL), ECANCELED);
+    ck_assert_int_eq(lab_pool_broken(pool), EACCES);
+    errno = 0;
+    ck_assert_ptr_null(lab_pool_submit(pool, gated, (void *)&numbers[1]));
+    ck_assert_int_eq(errno, ENOTRECOVERABLE);
+    ck_assert_int_eq(lab_pool_submit_detached(pool, gated, (void *)&numbers[1]), ENOTRECOVERABLE);
+    gate_open_now(1);
+    lab_pool_free(pool);
+    ck_assert_int_eq(atomic_load(&tasks_run), 0);   /* nothing ran, the detached one neither */
+    ck_assert_int_eq(atomic_load(&initializer_calls), 1);
+    ck_assert_int_eq(atomic_load(&callback_runs), 3);
+    for (int i = 0; i < 3; i++)
+        lab_future_free(futures[i]);
 }
 END_TEST
 
@@ -569,6 +679,139 @@ START_TEST(shutdown_without_wait_returns_and_the_queue_still_runs)
 }
 END_TEST
 
+/* shutdown(wait=False, cancel_futures=True): the queued futures are cancelled (their
+ * callbacks run), the running one ends normally, nothing queued runs. */
+START_TEST(shutdown_cancel_futures_cancels_only_what_has_not_started)
+{
+    gates_close_all();
+    atomic_store(&tasks_run, 0);
+    atomic_store(&callback_runs, 0);
+    lab_pool *pool = lab_pool_new(1, "worker");
+    lab_future *futures[3];
+    for (int i = 0; i < 3; i++) {
+        futures[i] = lab_pool_submit(pool, gated, (void *)&numbers[i]);
+        lab_future_add_done_callback(futures[i], count_callback, NULL);
+    }
+    ck_assert_int_eq(lab_pool_submit_detached(pool, gated, (void *)&numbers[3]), 0);
+    double give_up = lab_now() + 10;
+    while (!lab_future_running(futures[0]) && lab_now() < give_up)   /* the first one starts */
+        lab_sleep(0.001);
+    ck_assert(lab_future_running(futures[0]));
+    ck_assert_uint_eq(lab_pool_shutdown_cancel(pool, false), 3);   /* 2 futures + 1 detached */
+    ck_assert(lab_future_cancelled(futures[1]) && lab_future_cancelled(futures[2]));
+    ck_assert_int_eq(lab_future_exception(futures[2]), ECANCELED);
+    ck_assert_int_eq(atomic_load(&callback_runs), 2);   /* run by the cancel, in this thread */
+    ck_assert(!lab_future_done(futures[0]));
+    errno = 0;
+    ck_assert_ptr_null(lab_pool_submit(pool, gated, (void *)&numbers[0]));
+    ck_assert_int_eq(errno, ESHUTDOWN);
+    for (int i = 0; i < 4; i++)
+        gate_open_now(i);
+    long value = -1;
+    ck_assert_int_eq(lab_future_result(futures[0], &value), 0);
+    ck_assert_int_eq(value, 0);
+    lab_pool_free(pool);
+    ck_assert_int_eq(atomic_load(&tasks_run), 1);
+    ck_assert_int_eq(atomic_load(&callback_runs), 3);
+    ck_assert_uint_eq(lab_pool_shutdown_cancel(pool = lab_pool_new(2, "worker"), true), 0);
+    lab_pool_free(pool);
+    for (int i = 0; i < 3; i++)
+        lab_future_free(futures[i]);
+}
+END_TEST
+
+/* ---- exit: the queued tasks still run, as at CPython's interpreter exit ---- */
+
+/* Writes one byte on stdout (unbuffered: nothing is lost whatever exit does), after a nap. */
+static int nap_then_mark(void *arg, long *value)
+{
+    (void)arg;
+    lab_sleep(0.01);
+    if (write(STDOUT_FILENO, "+", 1) != 1)
+        return EIO;
+    *value = 0;
+    return 0;
+}
+
+static void submit_then_end(void *how)
+{
+    lab_pool *pool = lab_pool_new(2, "worker");
+    for (int i = 0; i < 6; i++)
+        lab_future_free(lab_pool_submit(pool, nap_then_mark, NULL));   /* fire and forget */
+    for (int i = 0; i < 4; i++)
+        lab_pool_submit_detached(pool, nap_then_mark, NULL);
+    if (strcmp(how, "main_exit") == 0)
+        lab_main_exit(0);
+    exit(0);   /* what returning from main does */
+}
+
+static void assert_every_task_ran_at(const char *how)
+{
+    child_run run = run_in_child(submit_then_end, (void *)how, 30);
+    ck_assert_msg(run.exit_code == 0 && !run.timed_out, "%s: exit %d", how, run.exit_code);
+    ck_assert_msg(strcmp(run.out, "++++++++++") == 0, "%s: ran \"%s\"", how, run.out);
+    child_run_free(&run);
+}
+
+START_TEST(tasks_still_queued_at_main_exit_run_to_the_end)
+{
+    assert_every_task_ran_at("main_exit");
+}
+END_TEST
+
+/* The same at a plain exit() (or a return from main). The workers end, but nobody joins
+ * them (lab_main_exit would have detached them): ThreadSanitizer calls that a thread leak,
+ * so this test is tagged "misuse" and make tsan leaves it out. */
+START_TEST(tasks_still_queued_at_exit_run_to_the_end)
+{
+    assert_every_task_ran_at("exit");
+}
+END_TEST
+
+static void *exit_now(void *code)
+{
+    exit(*(const int *)code);
+}
+
+static int exit_from_task(void *arg, long *value)
+{
+    (void)value;
+    exit(*(const int *)arg);
+}
+
+/* exit() from a daemon thread (the Ctrl-C thread of interrupt.h is one) or from a pool's
+ * task ends the program at once: the hook does not wait for a task that never ends, nor
+ * run what is queued. */
+static void exit_from_a_daemon(void *where)
+{
+    static const int codes[] = {3, 4};
+    lab_pool *pool = lab_pool_new(1, "worker");
+    lab_future_free(lab_pool_submit(pool, gated, (void *)&numbers[0]));   /* never opens */
+    lab_pool *other = lab_pool_new(1, "other");
+    if (strcmp(where, "daemon") == 0)
+        lab_thread_start(exit_now, (void *)&codes[0], LAB_THREAD_DAEMON, "signals");
+    else
+        lab_future_free(lab_pool_submit(other, exit_from_task, (void *)&codes[1]));
+    lab_future_free(lab_pool_submit(other, nap_then_mark, NULL));   /* queued behind it */
+    lab_sleep(60);   /* the exit comes first */
+    _exit(1);
+}
+
+START_TEST(exit_from_a_daemon_thread_or_a_task_does_not_wait)
+{
+    gates_close_all();
+    static const char *const wheres[] = {"daemon", "task"};
+    for (int k = 0; k < 2; k++) {
+        child_run run = run_in_child(exit_from_a_daemon, (void *)wheres[k], 20);
+        ck_assert_msg(!run.timed_out && run.exit_code == 3 + k, "%s: exit %d%s", wheres[k],
+                      run.exit_code, run.timed_out ? " (timed out)" : "");
+        if (k == 1)
+            ck_assert_str_eq(run.out, "");   /* the task queued behind never ran */
+        child_run_free(&run);
+    }
+}
+END_TEST
+
 START_TEST(submit_after_shutdown_is_refused)
 {
     lab_pool *pool = lab_pool_new(2, "worker");
@@ -765,7 +1008,9 @@ static Suite *pool_suite(void)
     tcase_add_test(basics, workers_are_named_and_start_lazily);
     tcase_add_test(basics, one_task_at_a_time_needs_one_worker);
     tcase_add_test(basics, bad_durations_are_refused);
-    tcase_add_test(basics, the_default_size_is_the_number_of_cpus);
+    tcase_add_test(basics, the_default_size_is_pythons_and_zero_is_refused);
+    tcase_add_test(basics, the_initializer_runs_once_in_each_worker_before_its_first_task);
+    tcase_add_test(basics, a_failing_initializer_breaks_the_pool);
     tcase_add_test(basics, a_queued_task_can_be_cancelled_and_never_runs);
     tcase_add_test(basics, a_done_callback_runs_once_in_the_worker);
     tcase_add_test(basics, a_task_may_submit_to_its_own_pool);
@@ -790,11 +1035,20 @@ static Suite *pool_suite(void)
     tcase_add_test(shutdown, shutdown_with_wait_waits_for_every_task);
     tcase_add_test(shutdown, shutdown_without_wait_returns_and_the_queue_still_runs);
     tcase_add_test(shutdown, submit_after_shutdown_is_refused);
+    tcase_add_test(shutdown, shutdown_cancel_futures_cancels_only_what_has_not_started);
+    tcase_add_test(shutdown, tasks_still_queued_at_main_exit_run_to_the_end);
+    tcase_add_test(shutdown, exit_from_a_daemon_thread_or_a_task_does_not_wait);
     tcase_add_test(shutdown, a_hundred_thousand_tiny_tasks_on_two_workers_lose_nothing);
     tcase_add_loop_test(shutdown, detached_tasks_run_once_and_shutdown_waits_for_them, 0, 3);
     tcase_add_test(shutdown, detached_and_plain_tasks_keep_submission_order);
     tcase_add_loop_test(shutdown, concurrent_submitters_lose_nothing, 0, 3);
     suite_add_tcase(suite, shutdown);
+
+    TCase *plain_exit = tcase_create("exit with a live pool");
+    tcase_set_tags(plain_exit, "misuse");   /* unjoined workers: a thread leak to TSan */
+    tcase_set_timeout(plain_exit, 60);
+    tcase_add_test(plain_exit, tasks_still_queued_at_exit_run_to_the_end);
+    suite_add_tcase(suite, plain_exit);
     return suite;
 }
 

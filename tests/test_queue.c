@@ -526,6 +526,105 @@ START_TEST(immediate_shutdown_drops_the_items_and_releases_join)
 }
 END_TEST
 
+/* ---- unfinished_tasks and SimpleQueue ---- */
+
+/* queue.Queue.unfinished_tasks: +1 per put, -1 per task_done, not per get; an immediate
+ * shutdown counts the dropped items as done. */
+START_TEST(unfinished_tasks_counts_puts_not_yet_done)
+{
+    lab_queue *q = make(LAB_QUEUE_FIFO, 3);
+    void *item;
+    ck_assert_uint_eq(lab_queue_unfinished_tasks(q), 0);
+    for (int i = 1; i <= 3; i++)
+        ck_assert_int_eq(lab_queue_put(q, &values[i]), 0);
+    ck_assert_uint_eq(lab_queue_unfinished_tasks(q), 3);
+    ck_assert_int_eq(lab_queue_put_nowait(q, &values[4]), EAGAIN);   /* Full: not counted */
+    ck_assert_uint_eq(lab_queue_unfinished_tasks(q), 3);
+    ck_assert_int_eq(lab_queue_get(q, &item), 0);
+    ck_assert_uint_eq(lab_queue_unfinished_tasks(q), 3);   /* got, but not done */
+    ck_assert_int_eq(lab_queue_task_done(q), 0);
+    ck_assert_uint_eq(lab_queue_unfinished_tasks(q), 2);
+    ck_assert_int_eq(lab_queue_task_done(q), 0);
+    ck_assert_int_eq(lab_queue_task_done(q), 0);   /* done before got: Python allows it too */
+    ck_assert_uint_eq(lab_queue_unfinished_tasks(q), 0);
+    ck_assert_int_eq(lab_queue_task_done(q), EINVAL);   /* ValueError: nothing changes */
+    ck_assert_uint_eq(lab_queue_unfinished_tasks(q), 0);
+    ck_assert_int_eq(lab_queue_join_timeout(q, 0), 0);
+    ck_assert_int_eq(lab_queue_put(q, &values[5]), 0);
+    ck_assert_uint_eq(lab_queue_unfinished_tasks(q), 1);
+    ck_assert_uint_eq(lab_queue_shutdown(q, true), 3);   /* 2 left from before + 1 */
+    ck_assert_uint_eq(lab_queue_unfinished_tasks(q), 0);
+    lab_queue_free(q);
+}
+END_TEST
+
+/* queue.SimpleQueue: unbounded FIFO; put never blocks (its block/timeout are ignored);
+ * get, get(timeout), get_nowait, qsize, empty as Queue's; no task tracking. */
+START_TEST(simple_queue_is_an_unbounded_fifo_without_task_tracking)
+{
+    lab_queue *q = make(LAB_QUEUE_SIMPLE, 0);
+    void *item = NULL;
+    ck_assert(lab_queue_empty(q));
+    ck_assert_int_eq(lab_queue_get_nowait(q, &item), EAGAIN);   /* Empty */
+    double start = lab_now();
+    ck_assert_int_eq(lab_queue_get_timeout(q, &item, 0.02), ETIMEDOUT);   /* Empty, after the wait */
+    ck_assert(lab_now() - start >= lab_real_seconds(0.02) * 0.9);
+    for (int i = 0; i < 100; i++) {   /* grows past its first array: never full */
+        int how = i % 3;
+        int rc = how == 0 ? lab_queue_put(q, &values[i])
+                 : how == 1 ? lab_queue_put_nowait(q, &values[i])
+                            : lab_queue_put_timeout(q, &values[i], 0);
+        ck_assert_int_eq(rc, 0);
+    }
+    ck_assert(!lab_queue_full(q));
+    ck_assert(!lab_queue_empty(q));
+    ck_assert_uint_eq(lab_queue_qsize(q), 100);
+    ck_assert_int_le(lab_queue_maxsize(q), 0);
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq(get_value(q), i);   /* first in, first out */
+    ck_assert_int_eq(lab_queue_put(q, &values[7]), 0);
+    ck_assert_int_eq(lab_queue_get_timeout(q, &item, 0), 0);
+    ck_assert_ptr_eq(item, &values[7]);
+    /* No task tracking (Python's SimpleQueue has no task_done/join/unfinished_tasks). */
+    ck_assert_uint_eq(lab_queue_unfinished_tasks(q), 0);
+    ck_assert_int_eq(lab_queue_task_done(q), EINVAL);
+    ck_assert_int_eq(lab_queue_join_timeout(q, 0), 0);
+    lab_queue_join(q);   /* returns at once */
+    ck_assert_int_eq(lab_queue_get_timeout(q, &item, -1), EINVAL);   /* the one rule for time */
+    ck_assert_int_eq(lab_queue_get_timeout(q, &item, NAN), EINVAL);
+    ck_assert_str_eq(lab_queue_kind_name(LAB_QUEUE_SIMPLE), "simple");
+    lab_queue_free(q);
+    ck_assert_ptr_null(lab_queue_new(LAB_QUEUE_SIMPLE, 4));   /* SimpleQueue() has no maxsize */
+    ck_assert_int_eq(errno, EINVAL);
+    lab_queue_free(make(LAB_QUEUE_SIMPLE, -1));   /* <= 0: unbounded, as for the others */
+}
+END_TEST
+
+static atomic_int put_later_status = -1;   /* the putter records, the test asserts */
+
+static void *put_later(void *arg)
+{
+    lab_sleep(0.02);
+    atomic_store(&put_later_status, lab_queue_put(arg, &values[9]));
+    return NULL;
+}
+
+/* A blocked get on a SimpleQueue wakes for a put, and for a shutdown. */
+START_TEST(simple_queue_get_waits_for_a_put)
+{
+    lab_queue *q = make(LAB_QUEUE_SIMPLE, 0);
+    lab_thread *putter = lab_thread_start(put_later, q, LAB_THREAD_NOT_DAEMON, "putter");
+    void *item = NULL;
+    ck_assert_int_eq(lab_queue_get_timeout(q, &item, 30), 0);
+    ck_assert_ptr_eq(item, &values[9]);
+    ck_assert(lab_thread_join_timeout(putter, 5, NULL) == 0);
+    ck_assert_int_eq(atomic_load(&put_later_status), 0);
+    lab_queue_shutdown(q, false);
+    ck_assert_int_eq(lab_queue_get(q, &item), ESHUTDOWN);
+    lab_queue_free(q);
+}
+END_TEST
+
 /* ---- contention: P producers x C consumers, every item exactly once ---- */
 
 enum { MAX_WORKERS = 8 };
@@ -534,6 +633,7 @@ typedef struct traffic {
     lab_queue *q;
     int producers, consumers, items;   /* items in all; producer p puts ids p*per .. (p+1)*per - 1 */
     int mode;                          /* 0: plain put/get; 1: mixed blocking, timed and non-blocking */
+    bool simple;                       /* a SimpleQueue */
     int *ids;                          /* ids[i] == i: the items point here */
     atomic_int *seen;                  /* how often each id was got */
     atomic_size_t max_qsize;           /* largest qsize a producer saw */
@@ -598,7 +698,8 @@ static void *consume(void *arg)
         if (id <= last[id / per])
             atomic_fetch_add(&t->out_of_order, 1);
         last[id / per] = id;
-        if (lab_queue_task_done(t->q) != 0)
+        /* A SimpleQueue tracks no task: task_done is refused there (it has no such method). */
+        if (lab_queue_task_done(t->q) != (t->simple ? EINVAL : 0))
             atomic_fetch_add(&t->bad_status, 1);
     }
     return NULL;
@@ -622,7 +723,7 @@ static void tally(atomic_int *seen, int items, int *lost, int *duplicated)
 static void run_traffic(lab_queue_kind kind, long maxsize, int producers, int consumers, int items, int mode)
 {
     traffic t = {.q = make(kind, maxsize), .producers = producers, .consumers = consumers,
-                 .items = items, .mode = mode};
+                 .items = items, .mode = mode, .simple = kind == LAB_QUEUE_SIMPLE};
     t.ids = lab_calloc((size_t)items, sizeof *t.ids);
     t.seen = lab_calloc((size_t)items, sizeof *t.seen);
     for (int i = 0; i < items; i++)
@@ -653,7 +754,7 @@ static void run_traffic(lab_queue_kind kind, long maxsize, int producers, int co
         ck_assert_int_eq(atomic_load(&t.final_status[c]), ESHUTDOWN);
     if (maxsize > 0)
         ck_assert_uint_le(atomic_load(&t.max_qsize), (size_t)maxsize);
-    if (kind == LAB_QUEUE_FIFO)   /* one producer's items come out in the order it put them */
+    if (kind == LAB_QUEUE_FIFO || kind == LAB_QUEUE_SIMPLE)   /* one producer's items in its order */
         ck_assert_int_eq(atomic_load(&t.out_of_order), 0);
     ck_assert(lab_queue_empty(t.q));
     lab_queue_free(t.q);
@@ -672,6 +773,13 @@ START_TEST(lifo_and_priority_under_contention)
     run_traffic(LAB_QUEUE_LIFO, 8, 4, 4, 20000, 0);
     run_traffic(LAB_QUEUE_PRIORITY, 8, 4, 4, 20000, 0);
     run_traffic(LAB_QUEUE_PRIORITY, 0, 3, 2, 20001, 0);   /* unbounded, growing while in use */
+}
+END_TEST
+
+START_TEST(simple_queue_under_contention)
+{
+    run_traffic(LAB_QUEUE_SIMPLE, 0, 4, 4, 40000, 0);
+    run_traffic(LAB_QUEUE_SIMPLE, 0, 3, 3, 30000, 1);
 }
 END_TEST
 
@@ -715,6 +823,9 @@ static Suite *queue_suite(void)
     tcase_add_test(calls, create_refuses_what_it_cannot_make);
     tcase_add_test(calls, too_many_task_done_is_an_error);
     tcase_add_test(calls, bad_timeouts_are_errors);
+    tcase_add_test(calls, unfinished_tasks_counts_puts_not_yet_done);
+    tcase_add_test(calls, simple_queue_is_an_unbounded_fifo_without_task_tracking);
+    tcase_add_test(calls, simple_queue_get_waits_for_a_put);
     suite_add_tcase(suite, calls);
 
     TCase *waiting = tcase_create("waiting");
@@ -745,6 +856,7 @@ static Suite *queue_suite(void)
     tcase_set_timeout(contention, 90);
     tcase_add_test(contention, lifo_and_priority_under_contention);
     tcase_add_test(contention, mixed_blocking_timed_and_nonblocking_calls);
+    tcase_add_test(contention, simple_queue_under_contention);
     tcase_add_test(contention, tally_catches_lost_and_duplicated_items);
     suite_add_tcase(suite, contention);
     return suite;
