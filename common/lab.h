@@ -48,6 +48,9 @@
  *   - ilock.c   the table of instrumented locks and of the threads that use them (under
  *               its own lock), the records' key, each thread's own record (thread-local);
  *   - interrupt.c the set of signals the "signals" thread waits for;
+ *   - pool.c    the registry of live pools and an atexit handler (registered by the first
+ *               lab_pool_new) that shuts each one down and waits for its queue, as Python
+ *               finishes a ThreadPoolExecutor's tasks at interpreter exit;
  *   - future.c  64 shared "waiting rooms" (a mutex and a condition variable each) where
  *               threads sleep on futures, set up on first use (pthread_once).
  * All of it is set before threads start (lab_init) or protected as noted.
