@@ -187,7 +187,7 @@ if [ "$mode" = module ]; then
     done
     # Your file is compiled as if it were common/NAME.c: its own header comes from common/.
     # shellcheck disable=SC2086
-    if ! $CC $CFLAGS -Icommon -c "$src" -o "$work/$name.o" 2>"$work/cc.err"; then
+    if ! $CC $CFLAGS -iquote common -c "$src" -o "$work/$name.o" 2>"$work/cc.err"; then
         fail "compile: $src does not compile with the library's flags ($CFLAGS):"
         sed 's/^/    /' "$work/cc.err"
         finish
@@ -259,7 +259,7 @@ prebuilt=no
 if [ -x "$src" ] && [[ $src != *.c ]]; then
     program=$src   # a program already built (make's answers/, a reference demo): no compiling
     prebuilt=yes
-elif ! $CC $CFLAGS -Icommon -Idemos "$src" "$build/libthreadlab.a" -o "$program" $LDFLAGS $LDLIBS \
+elif ! $CC $CFLAGS -iquote common -iquote demos "$src" "$build/libthreadlab.a" -o "$program" $LDFLAGS $LDLIBS \
     2>"$work/cc.err"; then
     [ "$mode" = show ] && { cat "$work/cc.err" >&2; die "$src does not compile"; }
     fail "compile: $src does not compile with the demos' flags ($CFLAGS):"
