@@ -23,7 +23,7 @@ int lab_barrier_init(lab_barrier *barrier, int parties, lab_barrier_action actio
         return rc;
     rc = lab_pthread_cond_init_monotonic(&barrier->changed);
     if (rc != 0) {
-        lab_pthread_mutex_destroy(&barrier->lock);   /* undo the half-done init */
+        lab_pthread_mutex_destroy(&barrier->lock); /* undo the half-done init */
         return rc;
     }
     barrier->parties = parties;
@@ -40,7 +40,7 @@ void lab_barrier_destroy(lab_barrier *barrier)
     int inside = barrier->count;
     lab_pthread_mutex_unlock(&barrier->lock);
     if (inside != 0)
-        lab_check_at(EBUSY, "lab_barrier_destroy", __FILE__, __LINE__);   /* in use: a bug */
+        lab_check_at(EBUSY, "lab_barrier_destroy", __FILE__, __LINE__); /* in use: a bug */
     lab_pthread_cond_destroy(&barrier->changed);
     lab_pthread_mutex_destroy(&barrier->lock);
 }
@@ -79,26 +79,25 @@ static bool previous_round_busy(const lab_barrier *b)
 static void leave(lab_barrier *b)
 {
     b->count--;
-    if (b->count == 0 &&
-        (b->state == LAB_BARRIER_DRAINING || b->state == LAB_BARRIER_RESETTING))
+    if (b->count == 0 && (b->state == LAB_BARRIER_DRAINING || b->state == LAB_BARRIER_RESETTING))
         b->state = LAB_BARRIER_FILLING;
-    lab_pthread_cond_broadcast(&b->changed);   /* arrivals may wait for an empty barrier */
+    lab_pthread_cond_broadcast(&b->changed); /* arrivals may wait for an empty barrier */
 }
 
 /* The last arrival: run the action outside the lock, then open the barrier. Caller holds
  * the lock; returns 0, EPIPE (broken or reset meanwhile) or the action's error. */
 static int open_the_round(lab_barrier *b, bool *released)
 {
-    b->state = LAB_BARRIER_ACTING;   /* the waiters keep waiting; arrivals hold back */
+    b->state = LAB_BARRIER_ACTING; /* the waiters keep waiting; arrivals hold back */
     int rc = 0;
     if (b->action != NULL) {
         lab_pthread_mutex_unlock(&b->lock);
         rc = b->action(b->action_arg);
         lab_pthread_mutex_lock(&b->lock);
     }
-    if (b->state != LAB_BARRIER_ACTING)   /* abort() or reset() came during the action */
+    if (b->state != LAB_BARRIER_ACTING) /* abort() or reset() came during the action */
         return EPIPE;
-    b->state = rc == 0 ? LAB_BARRIER_DRAINING : LAB_BARRIER_BROKEN;   /* a failed action breaks it */
+    b->state = rc == 0 ? LAB_BARRIER_DRAINING : LAB_BARRIER_BROKEN; /* a failed action breaks it */
     *released = true;
     lab_pthread_cond_broadcast(&b->changed);
     return rc;
@@ -146,11 +145,11 @@ static int wait_until(lab_barrier *b, const struct timespec *deadline, int *inde
             }
             waited = wait_a_while(b, deadline);
         }
-        if (b->state == LAB_BARRIER_FILLING) {   /* our own timeout: broken for everyone */
+        if (b->state == LAB_BARRIER_FILLING) { /* our own timeout: broken for everyone */
             b->state = LAB_BARRIER_BROKEN;
             lab_pthread_cond_broadcast(&b->changed);
             rc = ETIMEDOUT;
-        } else if (b->state != LAB_BARRIER_DRAINING) {   /* broken, aborted or reset */
+        } else if (b->state != LAB_BARRIER_DRAINING) { /* broken, aborted or reset */
             rc = EPIPE;
         }
     }
@@ -172,8 +171,8 @@ int lab_barrier_wait(lab_barrier *barrier, int *index)
 int lab_barrier_wait_timeout(lab_barrier *barrier, double class_seconds, int *index)
 {
     if (!isfinite(class_seconds) || class_seconds < 0)
-        return EINVAL;   /* never read as "forever": that is lab_barrier_wait */
-    struct timespec deadline = lab_deadline(class_seconds);   /* 0: already passed */
+        return EINVAL; /* never read as "forever": that is lab_barrier_wait */
+    struct timespec deadline = lab_deadline(class_seconds); /* 0: already passed */
     return wait_until(barrier, &deadline, index);
 }
 
@@ -192,7 +191,7 @@ void lab_barrier_reset(lab_barrier *barrier)
     if (barrier->count == 0)
         barrier->state = LAB_BARRIER_FILLING;
     else if (barrier->state != LAB_BARRIER_DRAINING)
-        barrier->state = LAB_BARRIER_RESETTING;   /* the waiters leave with EPIPE; the last
+        barrier->state = LAB_BARRIER_RESETTING; /* the waiters leave with EPIPE; the last
                                                     out makes it FILLING */
     lab_pthread_cond_broadcast(&barrier->changed);
     lab_pthread_mutex_unlock(&barrier->lock);

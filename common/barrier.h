@@ -42,21 +42,21 @@
 typedef int (*lab_barrier_action)(void *arg);
 
 typedef enum lab_barrier_state {
-    LAB_BARRIER_FILLING,     /* threads arrive for this round */
-    LAB_BARRIER_ACTING,      /* all arrived; the last one runs the action */
-    LAB_BARRIER_DRAINING,    /* open: this round's threads are leaving */
-    LAB_BARRIER_RESETTING,   /* reset() while threads waited: they are leaving, EPIPE */
-    LAB_BARRIER_BROKEN,      /* timed out, aborted or the action failed */
+    LAB_BARRIER_FILLING,   /* threads arrive for this round */
+    LAB_BARRIER_ACTING,    /* all arrived; the last one runs the action */
+    LAB_BARRIER_DRAINING,  /* open: this round's threads are leaving */
+    LAB_BARRIER_RESETTING, /* reset() while threads waited: they are leaving, EPIPE */
+    LAB_BARRIER_BROKEN,    /* timed out, aborted or the action failed */
 } lab_barrier_state;
 
 typedef struct lab_barrier {
-    pthread_mutex_t lock;        /* protects every field below but parties and action */
-    pthread_cond_t changed;      /* broadcast whenever state or count changes */
-    int parties;                 /* threads per round; never changes after init */
-    lab_barrier_action action;   /* may be NULL */
+    pthread_mutex_t lock;      /* protects every field below but parties and action */
+    pthread_cond_t changed;    /* broadcast whenever state or count changes */
+    int parties;               /* threads per round; never changes after init */
+    lab_barrier_action action; /* may be NULL */
     void *action_arg;
     lab_barrier_state state;
-    int count;                   /* threads inside wait() for this round (not yet left) */
+    int count; /* threads inside wait() for this round (not yet left) */
 } lab_barrier;
 
 /* Set up a barrier for `parties` threads (Barrier(parties, action)); action may be NULL.

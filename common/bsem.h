@@ -42,8 +42,8 @@
 typedef struct lab_bsem {
     /* >= 0: permits left (at most bound); < 0: -count threads wait for a wake-up. */
     atomic_int count;
-    int bound;                 /* the initial value; never changes after init */
-    sem_t wakeups;             /* one post per waiter a release must wake (starts at 0) */
+    int bound;     /* the initial value; never changes after init */
+    sem_t wakeups; /* one post per waiter a release must wake (starts at 0) */
 } lab_bsem;
 
 /* Set up a semaphore holding `value` permits, which is also its bound (value >= 0).

@@ -11,7 +11,7 @@
 
 bool lab_pthread_barrier_wait_at(pthread_barrier_t *barrier, const char *file, int line)
 {
-    if (LAB_SCHED_ON())   /* schedule control */
+    if (LAB_SCHED_ON()) /* schedule control */
         return lab_sched_barrier_wait(barrier, file, line);
     int rc = pthread_barrier_wait(barrier);
     if (rc == PTHREAD_BARRIER_SERIAL_THREAD)
@@ -34,7 +34,7 @@ int lab_pthread_cond_timedwait_at(pthread_cond_t *cond, pthread_mutex_t *mutex,
 void lab_sem_post_at(sem_t *sem, const char *file, int line)
 {
     lab_check_errno_at(sem_post(sem), "sem_post", file, line);
-    if (LAB_SCHED_ON())   /* schedule control: a waiter may go on */
+    if (LAB_SCHED_ON()) /* schedule control: a waiter may go on */
         lab_sched_sem_posted(sem);
 }
 
@@ -48,12 +48,12 @@ int lab_pthread_barrier_init(pthread_barrier_t *barrier, unsigned count)
 
 void lab_sem_wait_at(sem_t *sem, const char *file, int line)
 {
-    if (LAB_SCHED_ON()) {   /* schedule control */
+    if (LAB_SCHED_ON()) { /* schedule control */
         lab_sched_sem_wait(sem, file, line);
         return;
     }
     while (sem_wait(sem) == -1) {
-        if (errno != EINTR)   /* a signal handler ran: just wait again */
+        if (errno != EINTR) /* a signal handler ran: just wait again */
             lab_check_at(errno, "sem_wait", file, line);
     }
 }
@@ -83,4 +83,3 @@ int lab_pthread_cond_init_monotonic(pthread_cond_t *cond)
     pthread_condattr_destroy(&attr);
     return rc;
 }
-

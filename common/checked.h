@@ -21,14 +21,14 @@
 #define THREADLAB_CHECKED_H
 
 #include <pthread.h>
-#include <semaphore.h>   /* lab_sem_post */
+#include <semaphore.h> /* lab_sem_post */
 #include <stdbool.h>
 #include <stddef.h>
 #include <errno.h>
 #include <time.h>
 
-#include "fail.h"       /* LAB_CHECK, lab_fail, LAB_SETUP: the floor below */
-#include "schedule.h"   /* schedule control */
+#include "fail.h"     /* LAB_CHECK, lab_fail, LAB_SETUP: the floor below */
+#include "schedule.h" /* schedule control */
 
 #include "point.h"
 
@@ -43,33 +43,33 @@
  *     stay off the timeline;
  *   - otherwise: the plain call. Cost when unused: two relaxed loads and branches. */
 #define LAB_PTHREAD_PATHS_(controlled, recorded, plain) \
-    do {                                               \
-        if (LAB_SCHED_ON())                            \
-            controlled;                                \
-        else if (lab_points_listening())               \
-            recorded;                                  \
-        else                                           \
-            plain;                                     \
+    do {                                                \
+        if (LAB_SCHED_ON())                             \
+            controlled;                                 \
+        else if (lab_points_listening())                \
+            recorded;                                   \
+        else                                            \
+            plain;                                      \
     } while (0)
-#define lab_pthread_mutex_lock(m)                                      \
+#define lab_pthread_mutex_lock(m)                                               \
     LAB_PTHREAD_PATHS_(lab_point_sched_mutex_lock((m), #m, __FILE__, __LINE__), \
-                       lab_point_mutex_lock_at((m), __FILE__, __LINE__),  \
+                       lab_point_mutex_lock_at((m), __FILE__, __LINE__),        \
                        LAB_CHECKED_(pthread_mutex_lock, m))
-#define lab_pthread_mutex_unlock(m)                                      \
+#define lab_pthread_mutex_unlock(m)                                               \
     LAB_PTHREAD_PATHS_(lab_point_sched_mutex_unlock((m), #m, __FILE__, __LINE__), \
-                       lab_point_mutex_unlock_at((m), __FILE__, __LINE__),  \
+                       lab_point_mutex_unlock_at((m), __FILE__, __LINE__),        \
                        LAB_CHECKED_(pthread_mutex_unlock, m))
-#define lab_pthread_mutex_destroy(m)    LAB_CHECKED_(pthread_mutex_destroy, m)
-#define lab_pthread_cond_wait(c, m)                                              \
-    LAB_PTHREAD_PATHS_(lab_sched_cond_wait((c), #c, (m), __FILE__, __LINE__),    \
-                       lab_point_cond_wait_at((c), (m), __FILE__, __LINE__),     \
+#define lab_pthread_mutex_destroy(m) LAB_CHECKED_(pthread_mutex_destroy, m)
+#define lab_pthread_cond_wait(c, m)                                           \
+    LAB_PTHREAD_PATHS_(lab_sched_cond_wait((c), #c, (m), __FILE__, __LINE__), \
+                       lab_point_cond_wait_at((c), (m), __FILE__, __LINE__),  \
                        LAB_CHECKED_(pthread_cond_wait, c, m))
-#define lab_pthread_cond_signal(c)                                                     \
-    LAB_PTHREAD_PATHS_(lab_sched_cond_signal((c), #c, false, __FILE__, __LINE__),      \
+#define lab_pthread_cond_signal(c)                                                \
+    LAB_PTHREAD_PATHS_(lab_sched_cond_signal((c), #c, false, __FILE__, __LINE__), \
                        LAB_CHECKED_(pthread_cond_signal, c), LAB_CHECKED_(pthread_cond_signal, c))
-#define lab_pthread_cond_broadcast(c)                                                  \
-    LAB_PTHREAD_PATHS_(lab_sched_cond_signal((c), #c, true, __FILE__, __LINE__),       \
-                       LAB_CHECKED_(pthread_cond_broadcast, c),                        \
+#define lab_pthread_cond_broadcast(c)                                            \
+    LAB_PTHREAD_PATHS_(lab_sched_cond_signal((c), #c, true, __FILE__, __LINE__), \
+                       LAB_CHECKED_(pthread_cond_broadcast, c),                  \
                        LAB_CHECKED_(pthread_cond_broadcast, c))
 /* A timed wait until deadline (a lab_deadline() instant, on a condition variable made by
  * lab_pthread_cond_init_monotonic). Returns 0 or ETIMEDOUT; aborts on any other error.
@@ -81,8 +81,8 @@ int lab_pthread_cond_timedwait_at(pthread_cond_t *cond, pthread_mutex_t *mutex,
 /* pthread_barrier_init that also tells the schedule controller the count (a
  * pthread_barrier_t does not say it). Returns 0 or the error code. */
 int lab_pthread_barrier_init(pthread_barrier_t *barrier, unsigned count);
-#define lab_pthread_cond_destroy(c)     LAB_CHECKED_(pthread_cond_destroy, c)
-#define lab_pthread_barrier_destroy(b)  LAB_CHECKED_(pthread_barrier_destroy, b)
+#define lab_pthread_cond_destroy(c)    LAB_CHECKED_(pthread_cond_destroy, c)
+#define lab_pthread_barrier_destroy(b) LAB_CHECKED_(pthread_barrier_destroy, b)
 
 /* Wait at a barrier; true in exactly one thread per round (PTHREAD_BARRIER_SERIAL_THREAD),
  * false in the others. Aborts on an error. */
@@ -95,7 +95,6 @@ bool lab_pthread_barrier_wait_at(pthread_barrier_t *barrier, const char *file, i
 void lab_sem_post_at(sem_t *sem, const char *file, int line);
 void lab_sem_wait_at(sem_t *sem, const char *file, int line);
 
-
 /* Initialise a mutex of a given kind: PTHREAD_MUTEX_NORMAL, _ERRORCHECK or _RECURSIVE.
  * Returns 0 or the error code; on error nothing is left initialised. */
 int lab_pthread_mutex_init_kind(pthread_mutex_t *mutex, int kind);
@@ -104,6 +103,5 @@ int lab_pthread_mutex_init_kind(pthread_mutex_t *mutex, int kind);
  * wall clock being changed), to pair with lab_deadline(). Returns 0 or the error code;
  * on error nothing is left initialised. */
 int lab_pthread_cond_init_monotonic(pthread_cond_t *cond);
-
 
 #endif

@@ -18,18 +18,17 @@
 
 static const char *const flag_names[] = {"--schedule", "--step", "--explore"};
 
-
 int lab_cli_parse_schedule_flag(const lab_demo *demo, int which, const char *value,
                                 lab_cli_common *common, char *error, size_t size)
 {
     if (demo->uncontrollable != NULL)
         return lab_cli_refuse(error, size, "%s: %s cannot run under schedule control: %s",
-                      flag_names[which], demo->name, demo->uncontrollable);
+                              flag_names[which], demo->name, demo->uncontrollable);
     if (demo->invariant == NULL)
         return lab_cli_refuse(error, size,
-                      "%s: %s does not support schedule control yet "
-                      "(docs/schedules.md lists the demos that do)",
-                      flag_names[which], demo->name);
+                              "%s: %s does not support schedule control yet "
+                              "(docs/schedules.md lists the demos that do)",
+                              flag_names[which], demo->name);
     switch (which) {
         case 0: {
             if (common->schedule != NULL)
@@ -61,11 +60,12 @@ int lab_cli_check_schedule_flags(const lab_cli_common *common, char *error, size
 {
     int modes = (common->schedule != NULL) + common->step + (common->explore > 0);
     if (modes > 1)
-        return lab_cli_refuse(error, size, "--schedule, --step and --explore cannot be combined: pick one");
+        return lab_cli_refuse(error, size,
+                              "--schedule, --step and --explore cannot be combined: pick one");
     if (common->step && !isatty(STDIN_FILENO))
         return lab_cli_refuse(error, size,
-                      "--step needs a terminal to ask you (stdin is not one); "
-                      "replay a run with --schedule=... instead");
+                              "--step needs a terminal to ask you (stdin is not one); "
+                              "replay a run with --schedule=... instead");
     return 0;
 }
 
@@ -90,7 +90,7 @@ void lab_cli_print_schedule_help(const lab_demo *demo)
     snprintf(line, sizeof line, "checking in each run:");
     for (const char *p = demo->invariant; *p != '\0';) {
         const char *and = strstr(p, " && ");
-        size_t length = and != NULL ? (size_t)(and - p) + 3 : strlen(p);
+        size_t length = and != NULL ? (size_t)(and-p) + 3 : strlen(p);
         if (strlen(line) + 1 + length > 73 && strlen(line) > 0) {
             help_line("", line);
             line[0] = '\0';

@@ -3,7 +3,7 @@
 
 #include "checked.h"
 #include "point.h"
-#include "schedule.h"   /* schedule control: virtual time */
+#include "schedule.h" /* schedule control: virtual time */
 
 #include <errno.h>
 #include <math.h>
@@ -29,7 +29,7 @@ struct timespec lab_timespec_from_seconds(double real_seconds)
     struct timespec ts;
     ts.tv_sec = (time_t)seconds;
     ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {   /* rounding can reach a whole second */
+    if (ts.tv_nsec >= 1000000000L) { /* rounding can reach a whole second */
         ts.tv_sec += 1;
         ts.tv_nsec -= 1000000000L;
     }
@@ -50,7 +50,7 @@ struct timespec lab_timespec_add(struct timespec a, struct timespec b)
 struct timespec lab_timespec_after(clockid_t clock, double real_seconds)
 {
     struct timespec now;
-    clock_gettime(clock, &now);   /* cannot fail for the monotonic and realtime clocks */
+    clock_gettime(clock, &now); /* cannot fail for the monotonic and realtime clocks */
     return lab_timespec_add(now, lab_timespec_from_seconds(real_seconds));
 }
 
@@ -61,10 +61,10 @@ int lab_clock_check_duration(double class_seconds)
 
 double lab_now(void)
 {
-    if (LAB_SCHED_ON())   /* schedule control: the virtual clock */
+    if (LAB_SCHED_ON()) /* schedule control: the virtual clock */
         return lab_sched_now();
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);   /* cannot fail for CLOCK_MONOTONIC */
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail for CLOCK_MONOTONIC */
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -76,7 +76,7 @@ __attribute__((constructor)) static void remember_start_time(void)
 
 double lab_elapsed(void)
 {
-    if (LAB_SCHED_ON())   /* schedule control: virtual time starts at 0 */
+    if (LAB_SCHED_ON()) /* schedule control: virtual time starts at 0 */
         return lab_sched_now();
     return lab_now() - start_time;
 }
@@ -109,7 +109,7 @@ void lab_sleep_at(double class_seconds, const char *file, int line)
         snprintf(call, sizeof call, "lab_sleep(%.3f)", class_seconds);
         lab_check_at(EINVAL, call, file, line);
     }
-    if (LAB_SCHED_ON()) {   /* schedule control: sleep on the virtual clock */
+    if (LAB_SCHED_ON()) { /* schedule control: sleep on the virtual clock */
         lab_point_note(LAB_POINT_SLEEP, NULL, "sleep", file, line);
         lab_sched_sleep(lab_real_seconds(class_seconds));
         lab_point_note(LAB_POINT_WOKE, NULL, "sleep", file, line);
@@ -120,13 +120,13 @@ void lab_sleep_at(double class_seconds, const char *file, int line)
     struct timespec left = lab_timespec_from_seconds(lab_real_seconds(class_seconds));
     lab_point(LAB_POINT_SLEEP, NULL, "sleep");
     while (nanosleep(&left, &left) == -1 && errno == EINTR)
-        ;   /* interrupted by a signal: sleep what is left */
+        ; /* interrupted by a signal: sleep what is left */
     lab_point(LAB_POINT_WOKE, NULL, "sleep");
 }
 
 struct timespec lab_deadline(double class_seconds)
 {
-    if (LAB_SCHED_ON())   /* schedule control: an instant on the virtual clock */
+    if (LAB_SCHED_ON()) /* schedule control: an instant on the virtual clock */
         return lab_timespec_add(lab_timespec_from_seconds(lab_sched_now()),
                                 lab_timespec_from_seconds(lab_real_seconds(class_seconds)));
     return lab_timespec_after(CLOCK_MONOTONIC, lab_real_seconds(class_seconds));

@@ -69,29 +69,29 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-typedef struct lab_condition_waiter lab_condition_waiter;   /* one sleeping thread */
+typedef struct lab_condition_waiter lab_condition_waiter; /* one sleeping thread */
 
 typedef enum {
-    LAB_CONDITION_RLOCK,            /* the condition's own: Python's default RLock */
-    LAB_CONDITION_MUTEX,            /* a caller's normal or error-checking mutex: a Lock */
-    LAB_CONDITION_RECURSIVE_MUTEX,  /* a caller's PTHREAD_MUTEX_RECURSIVE mutex: an RLock */
+    LAB_CONDITION_RLOCK,           /* the condition's own: Python's default RLock */
+    LAB_CONDITION_MUTEX,           /* a caller's normal or error-checking mutex: a Lock */
+    LAB_CONDITION_RECURSIVE_MUTEX, /* a caller's PTHREAD_MUTEX_RECURSIVE mutex: an RLock */
 } lab_condition_lock_kind;
 
 /* The lock a condition is built on (Python's Condition._lock). */
 typedef struct lab_condition_lock {
     lab_condition_lock_kind kind;
-    pthread_mutex_t *mutex;        /* what is locked: &own, or the caller's mutex */
-    pthread_mutex_t own;           /* the RLock's mutex (kind RLOCK only) */
-    _Atomic(const void *) owner;   /* RLOCK: its holder (a per-thread address) or NULL */
-    int count;                     /* RLOCK: times the holder holds it; the holder's alone */
+    pthread_mutex_t *mutex;      /* what is locked: &own, or the caller's mutex */
+    pthread_mutex_t own;         /* the RLock's mutex (kind RLOCK only) */
+    _Atomic(const void *) owner; /* RLOCK: its holder (a per-thread address) or NULL */
+    int count;                   /* RLOCK: times the holder holds it; the holder's alone */
 } lab_condition_lock;
 
 typedef struct lab_condition {
-    lab_condition_lock own_lock;   /* set up by init / init_with_lock */
-    lab_condition_lock *lock;      /* in use: &own_lock, or the shared condition's lock */
-    lab_condition_waiter *first;   /* the wait pool, oldest first; protected by the lock */
+    lab_condition_lock own_lock; /* set up by init / init_with_lock */
+    lab_condition_lock *lock;    /* in use: &own_lock, or the shared condition's lock */
+    lab_condition_waiter *first; /* the wait pool, oldest first; protected by the lock */
     lab_condition_waiter *last;
-    int waiting;                   /* threads in the wait pool; protected by the lock */
+    int waiting; /* threads in the wait pool; protected by the lock */
 } lab_condition;
 
 /* What wait_for re-checks: called with the lock held; true when the wait is over. */

@@ -33,8 +33,8 @@
 #if __has_include(<valgrind/helgrind.h>)
 #include <valgrind/helgrind.h>
 #else
-#define ANNOTATE_HAPPENS_BEFORE(obj) ((void)0)
-#define ANNOTATE_HAPPENS_AFTER(obj) ((void)0)
+#define ANNOTATE_HAPPENS_BEFORE(obj)                           ((void)0)
+#define ANNOTATE_HAPPENS_AFTER(obj)                            ((void)0)
 #define ANNOTATE_BENIGN_RACE_SIZED(address, size, description) ((void)0)
 #endif
 
@@ -45,7 +45,7 @@ int lab_event_init(lab_event *event)
         return rc;
     rc = lab_pthread_cond_init_monotonic(&event->changed);
     if (rc != 0) {
-        lab_pthread_mutex_destroy(&event->lock);   /* undo the half-done init */
+        lab_pthread_mutex_destroy(&event->lock); /* undo the half-done init */
         return rc;
     }
     atomic_init(&event->flag, false);
@@ -99,7 +99,7 @@ void lab_event_set(lab_event *event)
         lab_pthread_cond_signal(&event->changed);
     else
         lab_pthread_cond_broadcast(&event->changed);
-    atomic_fetch_sub_explicit(&event->waking, 1, memory_order_release);   /* done with the event */
+    atomic_fetch_sub_explicit(&event->waking, 1, memory_order_release); /* done with the event */
 }
 
 void lab_event_clear(lab_event *event)
@@ -112,7 +112,7 @@ void lab_event_clear(lab_event *event)
 
 bool lab_event_is_set(lab_event *event)
 {
-    bool flag = atomic_load_explicit(&event->flag, memory_order_acquire);   /* pairs with set() */
+    bool flag = atomic_load_explicit(&event->flag, memory_order_acquire); /* pairs with set() */
     if (flag)
         ANNOTATE_HAPPENS_AFTER(event);
     return flag;
@@ -122,7 +122,7 @@ bool lab_event_is_set(lab_event *event)
  * happened before the deadline. */
 static int wait_until(lab_event *event, const struct timespec *deadline)
 {
-    if (lab_event_is_set(event)) {   /* the fast path: up already, no lock */
+    if (lab_event_is_set(event)) { /* the fast path: up already, no lock */
         lab_point(LAB_POINT_GET, event, "event");
         return 0;
     }
@@ -130,12 +130,12 @@ static int wait_until(lab_event *event, const struct timespec *deadline)
     unsigned long seen = event->generation;
     int rc = 0;
     if (!atomic_load_explicit(&event->flag, memory_order_relaxed)) {
-        lab_point(LAB_POINT_WAIT, event, "event");   /* it really blocks */
+        lab_point(LAB_POINT_WAIT, event, "event"); /* it really blocks */
         event->waiting++;
         /* Loop: a wake-up without a set() (spurious) must not end the wait. A set() is
          * "flag up now" or "generation moved on" (set, then cleared before we ran). */
-        while (!atomic_load_explicit(&event->flag, memory_order_relaxed)
-               && event->generation == seen && rc != ETIMEDOUT) {
+        while (!atomic_load_explicit(&event->flag, memory_order_relaxed) &&
+               event->generation == seen && rc != ETIMEDOUT) {
             if (deadline == NULL)
                 lab_pthread_cond_wait(&event->changed, &event->lock);
             else
@@ -154,14 +154,14 @@ static int wait_until(lab_event *event, const struct timespec *deadline)
 
 void lab_event_wait(lab_event *event)
 {
-    (void)wait_until(event, NULL);   /* without a limit it only returns once set */
+    (void)wait_until(event, NULL); /* without a limit it only returns once set */
 }
 
 int lab_event_wait_timeout(lab_event *event, double class_seconds)
 {
     if (!(class_seconds >= 0 && isfinite(class_seconds)))
-        return EINVAL;   /* never "forever": see contributing.md, the rule for time */
-    if (class_seconds == 0) {   /* 0 polls: looks once, never blocks */
+        return EINVAL;        /* never "forever": see contributing.md, the rule for time */
+    if (class_seconds == 0) { /* 0 polls: looks once, never blocks */
         int rc = lab_event_is_set(event) ? 0 : ETIMEDOUT;
         lab_point(rc == 0 ? LAB_POINT_GET : LAB_POINT_TIMEOUT, event, "event");
         return rc;

@@ -38,11 +38,11 @@
 
 typedef struct lab_event {
     pthread_mutex_t lock;
-    pthread_cond_t changed;       /* broadcast by set() */
-    atomic_bool flag;             /* raised under lock; read and lowered without it (event.c) */
-    unsigned long generation;     /* times the flag went up; protected by lock */
-    int waiting;                  /* threads blocked in a wait; protected by lock */
-    atomic_int waking;            /* set() calls between their unlock and their wake-up */
+    pthread_cond_t changed;   /* broadcast by set() */
+    atomic_bool flag;         /* raised under lock; read and lowered without it (event.c) */
+    unsigned long generation; /* times the flag went up; protected by lock */
+    int waiting;              /* threads blocked in a wait; protected by lock */
+    atomic_int waking;        /* set() calls between their unlock and their wake-up */
 } lab_event;
 
 /* Set up an event with its flag down. Returns 0 or the pthread init error (nothing is

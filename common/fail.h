@@ -42,7 +42,7 @@ void lab_set_program_name(const char *name);
  * (0 or an errno value); LAB_SETUP_NEW(q = lab_queue_new(...)) runs a _new (NULL with errno
  * set). On failure: "<program>: cannot set up <call>: <reason>" on stderr, exit status 1
  * (through lab_fail); returns only on success. */
-#define LAB_SETUP(call) lab_setup_at((call), #call)
+#define LAB_SETUP(call)           lab_setup_at((call), #call)
 #define LAB_SETUP_NEW(assignment) lab_setup_at((assignment) != NULL ? 0 : errno, #assignment)
 void lab_setup_at(int code, const char *call);
 

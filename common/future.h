@@ -53,7 +53,7 @@
 #ifndef THREADLAB_FUTURE_H
 #define THREADLAB_FUTURE_H
 
-#include <errno.h>   /* what result returns */
+#include <errno.h> /* what result returns */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -139,7 +139,7 @@ void lab_future_finish(lab_future *future, int status, long value);
  * (so notify must not call any lab_future_ function; it may take its own lock). */
 typedef struct lab_future_watch {
     void (*notify)(struct lab_future_watch *watch);
-    struct lab_future_watch *next;   /* the future's list: the future's own */
+    struct lab_future_watch *next; /* the future's list: the future's own */
 } lab_future_watch;
 
 /* Hang watch on future, unless the future is done already: then returns true and the

@@ -41,23 +41,23 @@
 
 /* One future's place in an iterator: the watch hung on it. */
 typedef struct slot {
-    lab_future_watch watch;   /* first: notify() finds the slot from it */
+    lab_future_watch watch; /* first: notify() finds the slot from it */
     lab_futures_as_completed *iterator;
-    size_t index;             /* the future's position in the caller's array */
-    bool hung;                /* the watch is on the future (to take off at free) */
+    size_t index; /* the future's position in the caller's array */
+    bool hung;    /* the watch is on the future (to take off at free) */
 } slot;
 
 struct lab_futures_as_completed {
-    pthread_mutex_t lock;          /* the readers' (next) and the sleepers' */
-    pthread_cond_t finished_one;   /* signalled when a slot is written and a reader sleeps */
-    atomic_int readers_asleep;     /* next() calls counted as (about to be) asleep */
-    atomic_size_t *order;          /* [count]: position + 1 in finishing order; 0: not yet */
-    atomic_size_t tickets;         /* slots of order[] taken by finishers so far */
-    size_t handed_out;             /* slots handed out by next(); protected by lock */
-    lab_future **futures;          /* a copy of the caller's array */
+    pthread_mutex_t lock;        /* the readers' (next) and the sleepers' */
+    pthread_cond_t finished_one; /* signalled when a slot is written and a reader sleeps */
+    atomic_int readers_asleep;   /* next() calls counted as (about to be) asleep */
+    atomic_size_t *order;        /* [count]: position + 1 in finishing order; 0: not yet */
+    atomic_size_t tickets;       /* slots of order[] taken by finishers so far */
+    size_t handed_out;           /* slots handed out by next(); protected by lock */
+    lab_future **futures;        /* a copy of the caller's array */
     slot *slots;
     size_t count;
-    size_t unique;                 /* different futures: how many next() hands out in all */
+    size_t unique; /* different futures: how many next() hands out in all */
     bool timed;
     struct timespec deadline;
 };
@@ -70,7 +70,7 @@ static void append(lab_futures_as_completed *it, size_t index)
     size_t ticket = atomic_fetch_add_explicit(&it->tickets, 1, memory_order_relaxed);
     atomic_store_explicit(&it->order[ticket], index + 1, memory_order_seq_cst);
     if (atomic_load_explicit(&it->readers_asleep, memory_order_seq_cst) > 0) {
-        lab_pthread_mutex_lock(&it->lock);   /* the reader holds it until it really sleeps */
+        lab_pthread_mutex_lock(&it->lock); /* the reader holds it until it really sleeps */
         lab_pthread_cond_signal(&it->finished_one);
         lab_pthread_mutex_unlock(&it->lock);
     }
@@ -112,7 +112,8 @@ static void first_positions(lab_future *const *futures, size_t count, bool *firs
     free(sorted);
 }
 
-static lab_futures_as_completed *start(lab_future *const *futures, size_t count, bool timed, double class_seconds)
+static lab_futures_as_completed *start(lab_future *const *futures, size_t count, bool timed,
+                                       double class_seconds)
 {
     lab_futures_as_completed *it = lab_calloc(1, sizeof *it);
     LAB_CHECK(pthread_mutex_init(&it->lock, NULL));
@@ -136,11 +137,12 @@ static lab_futures_as_completed *start(lab_future *const *futures, size_t count,
     for (size_t i = 0; i < count; i++) {
         it->futures[i] = futures[i];
         if (!first[i])
-            continue;   /* a duplicate: handed out once, at its first position */
+            continue; /* a duplicate: handed out once, at its first position */
         it->unique++;
         it->slots[i] = (slot){.watch.notify = notify, .iterator = it, .index = i};
-        if (lab_future_watch_add(futures[i], &it->slots[i].watch)) {   /* done already: it comes first */
-            append(it, i);   /* futures hung before may be finishing now: append, as they do */
+        if (lab_future_watch_add(futures[i],
+                                 &it->slots[i].watch)) { /* done already: it comes first */
+            append(it, i); /* futures hung before may be finishing now: append, as they do */
         } else {
             it->slots[i].hung = true;
         }
@@ -154,11 +156,11 @@ lab_futures_as_completed *lab_futures_as_completed_new(lab_future *const *future
     return start(futures, count, false, 0);
 }
 
-lab_futures_as_completed *lab_futures_as_completed_new_timeout(lab_future *const *futures, size_t count,
-                                                               double class_seconds)
+lab_futures_as_completed *lab_futures_as_completed_new_timeout(lab_future *const *futures,
+                                                               size_t count, double class_seconds)
 {
     if (!(class_seconds >= 0 && isfinite(class_seconds))) {
-        errno = EINVAL;   /* the one rule for time: never read as "forever" */
+        errno = EINVAL; /* the one rule for time: never read as "forever" */
         return NULL;
     }
     return start(futures, count, true, class_seconds);
@@ -186,13 +188,13 @@ int lab_futures_as_completed_next(lab_futures_as_completed *it, size_t *index)
             outcome = ETIMEDOUT;
             break;
         }
-        if (!waited) {   /* it will block: say so, outside the lock (a point may hold us back) */
+        if (!waited) { /* it will block: say so, outside the lock (a point may hold us back) */
             waited = true;
-            if (atomic_load_explicit(&lab_points_on, memory_order_relaxed)) {   /* else: no need */
+            if (atomic_load_explicit(&lab_points_on, memory_order_relaxed)) { /* else: no need */
                 lab_pthread_mutex_unlock(&it->lock);
                 lab_point(LAB_POINT_WAIT, it, "futures");
                 lab_pthread_mutex_lock(&it->lock);
-                continue;   /* look again: one may have finished meanwhile */
+                continue; /* look again: one may have finished meanwhile */
             }
         }
         /* Count ourselves asleep, then look at the slot once more (see the top). */
@@ -203,7 +205,7 @@ int lab_futures_as_completed_next(lab_futures_as_completed *it, size_t *index)
             } else {
                 int rc = lab_pthread_cond_timedwait(&it->finished_one, &it->lock, &it->deadline);
                 if (rc == ETIMEDOUT)
-                    timed_out = true;   /* look once more: one may have finished just now */
+                    timed_out = true; /* look once more: one may have finished just now */
                 else
                     LAB_CHECK(rc);
             }
@@ -211,9 +213,9 @@ int lab_futures_as_completed_next(lab_futures_as_completed *it, size_t *index)
         atomic_fetch_sub_explicit(&it->readers_asleep, 1, memory_order_relaxed);
     }
     lab_pthread_mutex_unlock(&it->lock);
-    if (outcome == 0 && waited)   /* the wait on the iterator ends with the future it got */
+    if (outcome == 0 && waited) /* the wait on the iterator ends with the future it got */
         lab_point(LAB_POINT_GET, it, "futures");
-    if (outcome == 0)   /* the future it got: the timeline's arrow from whoever finished it */
+    if (outcome == 0) /* the future it got: the timeline's arrow from whoever finished it */
         lab_point(LAB_POINT_GET, it->futures[*index], "future");
     else if (outcome == ETIMEDOUT)
         lab_point(LAB_POINT_TIMEOUT, it, "futures");
@@ -247,12 +249,13 @@ static int wait_with(lab_futures_as_completed *it, lab_future *const *futures, s
             break;
     }
     lab_futures_as_completed_free(it);
-    for (size_t i = 0; done != NULL && i < count; i++)   /* the sets as they are now */
+    for (size_t i = 0; done != NULL && i < count; i++) /* the sets as they are now */
         done[i] = lab_future_done(futures[i]);
     return rc == ETIMEDOUT ? ETIMEDOUT : 0;
 }
 
-size_t lab_futures_wait(lab_future *const *futures, size_t count, lab_futures_return_when when, bool *done)
+size_t lab_futures_wait(lab_future *const *futures, size_t count, lab_futures_return_when when,
+                        bool *done)
 {
     wait_with(lab_futures_as_completed_new(futures, count), futures, count, when, NULL);
     size_t done_count = 0;
@@ -268,7 +271,8 @@ size_t lab_futures_wait(lab_future *const *futures, size_t count, lab_futures_re
 int lab_futures_wait_timeout(lab_future *const *futures, size_t count, lab_futures_return_when when,
                              double class_seconds, bool *done)
 {
-    lab_futures_as_completed *it = lab_futures_as_completed_new_timeout(futures, count, class_seconds);
+    lab_futures_as_completed *it =
+        lab_futures_as_completed_new_timeout(futures, count, class_seconds);
     if (it == NULL)
         return EINVAL;
     return wait_with(it, futures, count, when, done);

@@ -39,8 +39,8 @@ typedef struct lab_futures_as_completed lab_futures_as_completed;
 lab_futures_as_completed *lab_futures_as_completed_new(lab_future *const *futures, size_t count);
 /* The same with a time limit of class_seconds (>= 0) for the whole iteration, from this
  * call. Returns NULL with errno EINVAL for a negative, NaN or infinite duration. */
-lab_futures_as_completed *lab_futures_as_completed_new_timeout(lab_future *const *futures, size_t count,
-                                                               double class_seconds);
+lab_futures_as_completed *lab_futures_as_completed_new_timeout(lab_future *const *futures,
+                                                               size_t count, double class_seconds);
 /* Wait for the next future to finish: 0 and its position in the array in *index;
  * ETIMEDOUT when the iterator's time limit passes first (later calls still hand out,
  * without waiting, futures that finished meanwhile); LAB_FUTURE_END when every future
@@ -51,15 +51,16 @@ void lab_futures_as_completed_free(lab_futures_as_completed *iterator);
 
 /* wait()'s return_when. */
 typedef enum {
-    LAB_FUTURES_FIRST_COMPLETED,   /* any future finished or was cancelled */
-    LAB_FUTURES_FIRST_EXCEPTION,   /* any task failed; if none fails, the same as ALL_COMPLETED */
-    LAB_FUTURES_ALL_COMPLETED,     /* every future finished or was cancelled */
+    LAB_FUTURES_FIRST_COMPLETED, /* any future finished or was cancelled */
+    LAB_FUTURES_FIRST_EXCEPTION, /* any task failed; if none fails, the same as ALL_COMPLETED */
+    LAB_FUTURES_ALL_COMPLETED,   /* every future finished or was cancelled */
 } lab_futures_return_when;
 
 /* Python's wait(fs, return_when=when): block until `when` holds. Then done[i] (if done is
  * not NULL) says whether futures[i] is done: the done set; the rest is the not-done set.
  * Returns how many futures are done. Can't fail (exits if memory runs out). */
-size_t lab_futures_wait(lab_future *const *futures, size_t count, lab_futures_return_when when, bool *done);
+size_t lab_futures_wait(lab_future *const *futures, size_t count, lab_futures_return_when when,
+                        bool *done);
 /* wait(fs, timeout, return_when): the same, giving up after class_seconds (>= 0). Returns
  * 0 when `when` held, ETIMEDOUT when the time ran out first (done[] is filled either way),
  * or EINVAL for a negative, NaN or infinite duration (done[] untouched). */

@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define SLICE_SECONDS 0.05   /* real seconds per timed wait on the mutex */
+#define SLICE_SECONDS 0.05 /* real seconds per timed wait on the mutex */
 
 /* The calling thread's record. */
 static inline lab_ilock_thread *me_now(void)
@@ -77,7 +77,7 @@ static int follow_waits(lab_ilock_thread *me, lab_ilock_hop *chain, bool *cycle)
             *cycle = true;
             break;
         }
-        bool seen = false;   /* a cycle that does not go through me: stop there */
+        bool seen = false; /* a cycle that does not go through me: stop there */
         for (int i = 0; i < hops; i++)
             seen = seen || chain[i].thread == owner;
         if (owner == NULL || seen)
@@ -107,7 +107,8 @@ static int begin_wait(lab_ilock *lock, lab_ilock_thread *me, bool timed)
 {
     lab_ilock_text report = {0};
     lab_pthread_mutex_lock(&lab_ilock_table_lock);
-    snprintf(me->name, sizeof me->name, "%s", lab_thread_current_name());   /* it may have been renamed */
+    snprintf(me->name, sizeof me->name, "%s",
+             lab_thread_current_name()); /* it may have been renamed */
     bool mine = atomic_load_explicit(&lock->owner, memory_order_relaxed) == me;
     if (mine && timed) {
         lab_ilock_hop self_wait = {me, lock, me};
@@ -131,15 +132,17 @@ static int begin_wait(lab_ilock *lock, lab_ilock_thread *me, bool timed)
  * stays on the monotonic clock, so setting the wall clock can only stretch or cut a slice. */
 static int lock_before(lab_ilock *lock, const struct timespec *deadline)
 {
-    if (LAB_SCHED_ON())   /* schedule control: the controller waits, on the virtual clock */
+    if (LAB_SCHED_ON()) /* schedule control: the controller waits, on the virtual clock */
         return lab_sched_mutex_timedlock(&lock->mutex, deadline, __FILE__, __LINE__);
     for (;;) {
         double left = lab_seconds_until(deadline);
         /* pthread_mutex_timedlock takes a CLOCK_REALTIME instant */
-        struct timespec until = lab_timespec_after(
-            CLOCK_REALTIME, left < 0 ? 0 : left < SLICE_SECONDS ? left : SLICE_SECONDS);
+        struct timespec until =
+            lab_timespec_after(CLOCK_REALTIME, left < 0               ? 0
+                                               : left < SLICE_SECONDS ? left
+                                                                      : SLICE_SECONDS);
         TSAN_PRE_LOCK(lock, 0);
-        int rc = pthread_mutex_timedlock(&lock->mutex, &until);   /* a past instant: one try */
+        int rc = pthread_mutex_timedlock(&lock->mutex, &until); /* a past instant: one try */
         TSAN_POST_LOCK(lock, rc == 0 ? 0 : TSAN_FAILED);
         if (rc == 0)
             return 0;
@@ -158,7 +161,7 @@ static int at_deadline(lab_ilock *lock, lab_ilock_thread *me, double seconds,
                        struct timespec *deadline)
 {
     lab_pthread_mutex_lock(&lab_ilock_table_lock);
-    if (me->spared) {   /* a victim is backing out of my cycle: give it the time to */
+    if (me->spared) { /* a victim is backing out of my cycle: give it the time to */
         me->spared = false;
         lab_pthread_mutex_unlock(&lab_ilock_table_lock);
         *deadline = lab_deadline(seconds);
@@ -176,7 +179,7 @@ static int at_deadline(lab_ilock *lock, lab_ilock_thread *me, double seconds,
     } else {
         lab_ilock_report_timeout(&report, lab_ilock_table_locks(), chain, hops, me, waited);
     }
-    me->waiting_for = NULL;   /* from now on, the others see me as not waiting */
+    me->waiting_for = NULL; /* from now on, the others see me as not waiting */
     lab_pthread_mutex_unlock(&lab_ilock_table_lock);
     return give_up(lock, me, &report, cycle);
 }
@@ -198,11 +201,12 @@ static __attribute__((noinline)) int wait_for_lock(lab_ilock *lock, lab_ilock_th
             if (verdict != 0)
                 return verdict;
         }
-    } else if (LAB_SCHED_ON()) {   /* schedule control: the controller waits */
+    } else if (LAB_SCHED_ON()) { /* schedule control: the controller waits */
         lab_sched_mutex_lock(&lock->mutex, lock->name, __FILE__, __LINE__);
     } else {
         TSAN_PRE_LOCK(lock, 0);
-        int rc = pthread_mutex_lock(&lock->mutex);   /* no deadline: a plain mutex's wait, forever if need be */
+        int rc = pthread_mutex_lock(
+            &lock->mutex); /* no deadline: a plain mutex's wait, forever if need be */
         TSAN_POST_LOCK(lock, 0);
         LAB_CHECK(rc);
     }
@@ -223,11 +227,11 @@ static __attribute__((noinline)) int wait_for_lock(lab_ilock *lock, lab_ilock_th
  * a lock that would wait, TSAN_TRY for a trylock. */
 static inline bool got_it_at_once(lab_ilock *lock, lab_ilock_thread *me, unsigned tsan_flags)
 {
-    (void)tsan_flags;   /* used only under TSan */
+    (void)tsan_flags; /* used only under TSan */
     TSAN_PRE_LOCK(lock, tsan_flags);
     int rc = pthread_mutex_trylock(&lock->mutex);
     TSAN_POST_LOCK(lock, tsan_flags | (rc == 0 ? 0 : TSAN_FAILED));
-    if (rc == 0) {   /* nobody held it */
+    if (rc == 0) { /* nobody held it */
         atomic_store_explicit(&lock->owner, me, memory_order_relaxed);
         lab_point(LAB_POINT_GET, lock, "lock");
         lab_ilock_note(lock, me, LAB_ILOCK_ACQUIRED);
@@ -248,7 +252,7 @@ int lab_ilock_lock(lab_ilock *lock)
 
 int lab_ilock_lock_timeout(lab_ilock *lock, double seconds)
 {
-    if (!(seconds >= 0 && seconds <= DBL_MAX))   /* negative, NaN, infinite: never "forever" */
+    if (!(seconds >= 0 && seconds <= DBL_MAX)) /* negative, NaN, infinite: never "forever" */
         return EINVAL;
     lab_ilock_thread *me = me_now();
     if (got_it_at_once(lock, me, 0))
@@ -286,14 +290,14 @@ int lab_ilock_unlock(lab_ilock *lock)
     lab_ilock_note(lock, me, LAB_ILOCK_RELEASED);
     /* Cleared before the unlock: afterwards it is the next owner's to write. */
     atomic_store_explicit(&lock->owner, NULL, memory_order_relaxed);
-    if (LAB_SCHED_ON()) {   /* schedule control: the controller lets a waiter go */
+    if (LAB_SCHED_ON()) { /* schedule control: the controller lets a waiter go */
         lab_sched_mutex_unlock(&lock->mutex, lock->name, __FILE__, __LINE__);
         return 0;
     }
     TSAN_PRE_UNLOCK(lock);
     int rc = pthread_mutex_unlock(&lock->mutex);
     TSAN_POST_UNLOCK(lock);
-    if (rc != 0)   /* not LAB_CHECK: no call on the fast path */
+    if (rc != 0) /* not LAB_CHECK: no call on the fast path */
         lab_check_at(rc, "pthread_mutex_unlock", __FILE__, __LINE__);
     return 0;
 }
@@ -313,7 +317,8 @@ bool lab_ilock_held_by_me(const lab_ilock *lock)
 
 bool lab_ilock_owner(const lab_ilock *lock, char *name, size_t size)
 {
-    lab_pthread_mutex_lock(&lab_ilock_table_lock);   /* keeps the owner's record from being freed meanwhile */
+    lab_pthread_mutex_lock(
+        &lab_ilock_table_lock); /* keeps the owner's record from being freed meanwhile */
     const lab_ilock_thread *owner = atomic_load_explicit(&lock->owner, memory_order_relaxed);
     if (owner != NULL && name != NULL && size > 0)
         snprintf(name, size, "%s%s", owner->name, owner->ended ? " (ended)" : "");

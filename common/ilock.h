@@ -33,21 +33,21 @@
 #ifndef THREADLAB_ILOCK_H
 #define THREADLAB_ILOCK_H
 
-#include "thread.h"   /* LAB_THREAD_NAME_MAX */
+#include "thread.h" /* LAB_THREAD_NAME_MAX */
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LAB_ILOCK_NAME_MAX 24   /* longest lock name kept, including the final NUL */
+#define LAB_ILOCK_NAME_MAX 24 /* longest lock name kept, including the final NUL */
 
-typedef struct lab_ilock_thread lab_ilock_thread;   /* a thread, as the locks know it */
+typedef struct lab_ilock_thread lab_ilock_thread; /* a thread, as the locks know it */
 
 typedef struct lab_ilock {
-    pthread_mutex_t mutex;                 /* the real lock */
-    char name[LAB_ILOCK_NAME_MAX];         /* set once by lab_ilock_init */
-    _Atomic(lab_ilock_thread *) owner;     /* who holds it, NULL when free: written by the owner */
-    struct lab_ilock *next;                /* the list of every lock: protected by the table lock */
+    pthread_mutex_t mutex;             /* the real lock */
+    char name[LAB_ILOCK_NAME_MAX];     /* set once by lab_ilock_init */
+    _Atomic(lab_ilock_thread *) owner; /* who holds it, NULL when free: written by the owner */
+    struct lab_ilock *next;            /* the list of every lock: protected by the table lock */
 } lab_ilock;
 
 /* Make a free lock called `name` (cut to LAB_ILOCK_NAME_MAX - 1 characters), also its name

@@ -33,42 +33,42 @@
  * lock-order inversions between ilocks. Without TSan these are no-ops. */
 #if defined(__SANITIZE_THREAD__)
 #include <sanitizer/tsan_interface.h>
-#define TSAN_CREATE(l) __tsan_mutex_create((l)->name, 0)
-#define TSAN_DESTROY(l) __tsan_mutex_destroy((l)->name, 0)
-#define TSAN_PRE_LOCK(l, flags) __tsan_mutex_pre_lock((l)->name, (flags))
+#define TSAN_CREATE(l)           __tsan_mutex_create((l)->name, 0)
+#define TSAN_DESTROY(l)          __tsan_mutex_destroy((l)->name, 0)
+#define TSAN_PRE_LOCK(l, flags)  __tsan_mutex_pre_lock((l)->name, (flags))
 #define TSAN_POST_LOCK(l, flags) __tsan_mutex_post_lock((l)->name, (flags), 0)
-#define TSAN_PRE_UNLOCK(l) __tsan_mutex_pre_unlock((l)->name, 0)
-#define TSAN_POST_UNLOCK(l) __tsan_mutex_post_unlock((l)->name, 0)
-#define TSAN_TRY __tsan_mutex_try_lock
-#define TSAN_FAILED __tsan_mutex_try_lock_failed
+#define TSAN_PRE_UNLOCK(l)       __tsan_mutex_pre_unlock((l)->name, 0)
+#define TSAN_POST_UNLOCK(l)      __tsan_mutex_post_unlock((l)->name, 0)
+#define TSAN_TRY                 __tsan_mutex_try_lock
+#define TSAN_FAILED              __tsan_mutex_try_lock_failed
 #else
-#define TSAN_CREATE(l) ((void)0)
-#define TSAN_DESTROY(l) ((void)0)
-#define TSAN_PRE_LOCK(l, flags) ((void)0)
+#define TSAN_CREATE(l)           ((void)0)
+#define TSAN_DESTROY(l)          ((void)0)
+#define TSAN_PRE_LOCK(l, flags)  ((void)0)
 #define TSAN_POST_LOCK(l, flags) ((void)0)
-#define TSAN_PRE_UNLOCK(l) ((void)0)
-#define TSAN_POST_UNLOCK(l) ((void)0)
-#define TSAN_TRY 0u
-#define TSAN_FAILED 0u
+#define TSAN_PRE_UNLOCK(l)       ((void)0)
+#define TSAN_POST_UNLOCK(l)      ((void)0)
+#define TSAN_TRY                 0u
+#define TSAN_FAILED              0u
 #endif
 
-#define LAB_ILOCK_CHAIN_MAX 64   /* waits followed before the walk gives up */
+#define LAB_ILOCK_CHAIN_MAX 64 /* waits followed before the walk gives up */
 
 /* A thread that has used an ilock. */
 struct lab_ilock_thread {
-    char name[LAB_THREAD_NAME_MAX];      /* written by the thread itself, under the table lock */
-    lab_ilock *waiting_for;       /* table lock: the lock it waits for, or NULL */
-    double waiting_since;         /* table lock: lab_now() when it began to wait */
-    bool spared;                  /* table lock: a victim is breaking its cycle: restart the clock */
-    bool ended;                   /* table lock: the thread ended while holding a lock */
-    lab_ilock_thread *next;       /* table lock: the list of every record */
+    char name[LAB_THREAD_NAME_MAX]; /* written by the thread itself, under the table lock */
+    lab_ilock *waiting_for;         /* table lock: the lock it waits for, or NULL */
+    double waiting_since;           /* table lock: lab_now() when it began to wait */
+    bool spared;            /* table lock: a victim is breaking its cycle: restart the clock */
+    bool ended;             /* table lock: the thread ended while holding a lock */
+    lab_ilock_thread *next; /* table lock: the list of every record */
 };
 
 /* One step of a chain of waits. */
 typedef struct lab_ilock_hop {
-    lab_ilock_thread *thread;   /* waits for ... */
-    lab_ilock *lock;            /* ... this lock, which is held by ... */
-    lab_ilock_thread *owner;    /* ... this thread (NULL: it is free now) */
+    lab_ilock_thread *thread; /* waits for ... */
+    lab_ilock *lock;          /* ... this lock, which is held by ... */
+    lab_ilock_thread *owner;  /* ... this thread (NULL: it is free now) */
 } lab_ilock_hop;
 
 /* ---- ilock_table.c ---- */
@@ -76,7 +76,7 @@ typedef struct lab_ilock_hop {
 /* Protects the list of locks and every record's table-lock fields. Never held while
  * waiting for an ilock or printing. */
 extern pthread_mutex_t lab_ilock_table_lock;
-extern _Thread_local lab_ilock_thread *lab_ilock_self;   /* the caller's record, or NULL */
+extern _Thread_local lab_ilock_thread *lab_ilock_self; /* the caller's record, or NULL */
 /* Make the calling thread's record, on its first use of an ilock; returns it. Exits 1 when
  * out of memory; aborts on a pthread error. */
 lab_ilock_thread *lab_ilock_register_me(void) __attribute__((noinline, cold));
@@ -115,13 +115,12 @@ typedef struct lab_ilock_text {
 /* The picture of a cycle of `hops` waits (every lock is on the list `locks`), then the
  * verdict for `me`, who waited `waited` class seconds. Exits 1 when out of memory. */
 void lab_ilock_report_deadlock(lab_ilock_text *t, const lab_ilock *locks,
-                               const lab_ilock_hop *chain, int hops,
-                               const lab_ilock_thread *me, double waited);
+                               const lab_ilock_hop *chain, int hops, const lab_ilock_thread *me,
+                               double waited);
 /* The chain of waits that did not come back to me, where it ends, and the verdict.
  * Exits 1 when out of memory. */
-void lab_ilock_report_timeout(lab_ilock_text *t, const lab_ilock *locks,
-                              const lab_ilock_hop *chain, int hops,
-                              const lab_ilock_thread *me, double waited);
+void lab_ilock_report_timeout(lab_ilock_text *t, const lab_ilock *locks, const lab_ilock_hop *chain,
+                              int hops, const lab_ilock_thread *me, double waited);
 /* Say the text one line at a time, then free it. Call without the table lock. Can't fail. */
 void lab_ilock_report_say(lab_ilock_text *t);
 

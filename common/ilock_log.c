@@ -15,17 +15,17 @@
 
 typedef struct log_slot {
     lab_ilock_event event;
-    atomic_bool ready;   /* set (release) once event is written; a slot is written once */
+    atomic_bool ready; /* set (release) once event is written; a slot is written once */
 } log_slot;
 
 struct lab_ilock_log {
     size_t capacity;
-    atomic_size_t next;   /* events recorded so far, kept or not */
+    atomic_size_t next; /* events recorded so far, kept or not */
     log_slot slots[];
 };
 
-_Atomic(lab_ilock_log *) lab_ilock_recording;   /* the log being written, or NULL */
-static _Atomic(lab_ilock_log *) last_log;       /* the log lab_ilock_log_read reads */
+_Atomic(lab_ilock_log *) lab_ilock_recording; /* the log being written, or NULL */
+static _Atomic(lab_ilock_log *) last_log;     /* the log lab_ilock_log_read reads */
 
 void lab_ilock_log_append(lab_ilock_log *log, const char *lock, const char *thread,
                           lab_ilock_event_kind kind)
@@ -34,7 +34,8 @@ void lab_ilock_log_append(lab_ilock_log *log, const char *lock, const char *thre
     if (index >= log->capacity)
         return;
     log_slot *slot = &log->slots[index];
-    slot->event.time = lab_elapsed();   /* a release is noted before its unlock: before the next acquire */
+    slot->event.time =
+        lab_elapsed(); /* a release is noted before its unlock: before the next acquire */
     slot->event.kind = kind;
     memcpy(slot->event.thread, thread, sizeof slot->event.thread);
     memcpy(slot->event.lock, lock, sizeof slot->event.lock);

@@ -10,24 +10,24 @@
 #ifndef THREADLAB_ILOCK_LOG_H
 #define THREADLAB_ILOCK_LOG_H
 
-#include "ilock.h"   /* LAB_ILOCK_NAME_MAX, LAB_THREAD_NAME_MAX */
+#include "ilock.h" /* LAB_ILOCK_NAME_MAX, LAB_THREAD_NAME_MAX */
 
 #include <stddef.h>
 
 typedef enum lab_ilock_event_kind {
-    LAB_ILOCK_WAITING,    /* began to wait: somebody else held the lock */
-    LAB_ILOCK_ACQUIRED,   /* got the lock */
-    LAB_ILOCK_RELEASED,   /* let it go (recorded just before the real unlock) */
-    LAB_ILOCK_BUSY,       /* lab_ilock_trylock found it held */
-    LAB_ILOCK_DEADLOCK,   /* stopped waiting: EDEADLK */
-    LAB_ILOCK_TIMEOUT,    /* stopped waiting: ETIMEDOUT */
+    LAB_ILOCK_WAITING,  /* began to wait: somebody else held the lock */
+    LAB_ILOCK_ACQUIRED, /* got the lock */
+    LAB_ILOCK_RELEASED, /* let it go (recorded just before the real unlock) */
+    LAB_ILOCK_BUSY,     /* lab_ilock_trylock found it held */
+    LAB_ILOCK_DEADLOCK, /* stopped waiting: EDEADLK */
+    LAB_ILOCK_TIMEOUT,  /* stopped waiting: ETIMEDOUT */
 } lab_ilock_event_kind;
 
 typedef struct lab_ilock_event {
-    double time;                        /* lab_elapsed() when it happened: real seconds */
+    double time; /* lab_elapsed() when it happened: real seconds */
     lab_ilock_event_kind kind;
-    char thread[LAB_THREAD_NAME_MAX];          /* who */
-    char lock[LAB_ILOCK_NAME_MAX];      /* which lock */
+    char thread[LAB_THREAD_NAME_MAX]; /* who */
+    char lock[LAB_ILOCK_NAME_MAX];    /* which lock */
 } lab_ilock_event;
 
 /* Start recording into a fresh log of `capacity` events; once full, later events are

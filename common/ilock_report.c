@@ -81,8 +81,8 @@ static void add_hop(lab_ilock_text *t, const char *margin, const lab_ilock *lock
 /* Starts with the thread whose name sorts first, so the same deadlock reads the same
  * whoever found it. */
 void lab_ilock_report_deadlock(lab_ilock_text *t, const lab_ilock *locks,
-                               const lab_ilock_hop *chain, int hops,
-                               const lab_ilock_thread *me, double waited)
+                               const lab_ilock_hop *chain, int hops, const lab_ilock_thread *me,
+                               double waited)
 {
     int first = 0;
     for (int i = 1; i < hops; i++)
@@ -94,13 +94,12 @@ void lab_ilock_report_deadlock(lab_ilock_text *t, const lab_ilock *locks,
         add(t, "          %s gives up (EDEADLK) at once: it would wait for itself forever\n",
             me->name);
     else
-        add(t, "          %s gives up (EDEADLK) after %.2f s; the others keep waiting\n",
-            me->name, waited);
+        add(t, "          %s gives up (EDEADLK) after %.2f s; the others keep waiting\n", me->name,
+            waited);
 }
 
-void lab_ilock_report_timeout(lab_ilock_text *t, const lab_ilock *locks,
-                              const lab_ilock_hop *chain, int hops,
-                              const lab_ilock_thread *me, double waited)
+void lab_ilock_report_timeout(lab_ilock_text *t, const lab_ilock *locks, const lab_ilock_hop *chain,
+                              int hops, const lab_ilock_thread *me, double waited)
 {
     for (int i = 0; i < hops; i++)
         add_hop(t, i == 0 ? "timeout: " : "         ", locks, &chain[i]);

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 
 pthread_mutex_t lab_ilock_table_lock = PTHREAD_MUTEX_INITIALIZER;
-static lab_ilock *all_locks;             /* table lock: in the order they were made (gdb: p *all_locks) */
-static lab_ilock_thread *all_threads;    /* table lock */
+static lab_ilock *all_locks; /* table lock: in the order they were made (gdb: p *all_locks) */
+static lab_ilock_thread *all_threads; /* table lock */
 
-static pthread_key_t record_key;                   /* its destructor forgets an ended thread */
-_Thread_local lab_ilock_thread *lab_ilock_self;    /* the calling thread's record, or NULL */
+static pthread_key_t record_key;                /* its destructor forgets an ended thread */
+_Thread_local lab_ilock_thread *lab_ilock_self; /* the calling thread's record, or NULL */
 
 /* pthread key destructor, at thread exit: forget the thread, unless it still holds a lock
  * (then its record stays, so that the lock can still name its owner). */

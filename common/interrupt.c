@@ -15,7 +15,7 @@ static void *wait_for_interrupt(void *unused)
     (void)unused;
     int signal_number;
     LAB_CHECK(sigwait(&interrupting, &signal_number));
-    exit(128 + signal_number);   /* the shell's convention for "ended by signal N" */
+    exit(128 + signal_number); /* the shell's convention for "ended by signal N" */
 }
 
 void lab_interrupt_exit_on_signal(void)

@@ -10,7 +10,7 @@
 #include "point.h"
 
 #include "checked.h"
-#include "schedule.h"   /* schedule control */
+#include "schedule.h" /* schedule control */
 
 #include <errno.h>
 #include <stdint.h>
@@ -23,7 +23,7 @@
 #include <x86intrin.h>
 #endif
 
-atomic_bool lab_points_on = false;   /* somebody listens: the recorder or the controller */
+atomic_bool lab_points_on = false;    /* somebody listens: the recorder or the controller */
 static atomic_bool recording = false; /* the recorder listens (lab_points_enable) */
 
 bool lab_points_recording(void)
@@ -31,17 +31,17 @@ bool lab_points_recording(void)
     return atomic_load_explicit(&recording, memory_order_relaxed);
 }
 
-#define CHUNK 256
+#define CHUNK  256
 #define CHUNKS (LAB_POINT_CAP / CHUNK)
 
 /* Aligned to a cache line, the owner's counters on a line of their own: threads that record
  * (or drop) side by side do not slow each other down through a shared line. */
 typedef struct thread_record {
-    _Alignas(64) atomic_size_t count;  /* published events */
+    _Alignas(64) atomic_size_t count; /* published events */
     atomic_size_t dropped;
     _Alignas(64) int id;
-    char name[32];                     /* guarded by records_lock */
-    lab_point_event *chunks[CHUNKS];   /* written by the owner before the count covers them */
+    char name[32];                   /* guarded by records_lock */
+    lab_point_event *chunks[CHUNKS]; /* written by the owner before the count covers them */
     struct thread_record *next;
 } thread_record;
 
@@ -119,14 +119,14 @@ void lab_point_thread_adopt(void *record)
 static double monotonic(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);   /* the clock of lab_now() */
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* the clock of lab_now() */
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static struct {
-    bool tsc;                /* stamps are TSC ticks since base_ticks */
+    bool tsc; /* stamps are TSC ticks since base_ticks */
     unsigned long long base_ticks;
-    double base_seconds;     /* CLOCK_MONOTONIC at base_ticks */
+    double base_seconds; /* CLOCK_MONOTONIC at base_ticks */
 } clock_base;
 static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
 
@@ -134,7 +134,7 @@ static bool invariant_tsc(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
     unsigned a, b, c, d;
-    if (getenv("LAB_POINTS_NO_TSC") != NULL)   /* to compare, and a way out */
+    if (getenv("LAB_POINTS_NO_TSC") != NULL) /* to compare, and a way out */
         return false;
     return __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8)) != 0;
 #else
@@ -192,13 +192,13 @@ static double seconds_per_tick(void)
     double seconds;
     take_pair(&tick, &seconds);
     if (tick <= clock_base.base_ticks || seconds <= clock_base.base_seconds)
-        return 1e-9;   /* no time has passed yet: any rate will do */
+        return 1e-9; /* no time has passed yet: any rate will do */
     return (seconds - clock_base.base_seconds) / (double)(tick - clock_base.base_ticks);
 }
 
 static double seconds_of(double stamped, double per_tick)
 {
-    if (stamped < 0)   /* virtual seconds: lab_now() reads the same clock under control */
+    if (stamped < 0) /* virtual seconds: lab_now() reads the same clock under control */
         return -1.0 - stamped;
     return clock_base.tsc ? clock_base.base_seconds + stamped * per_tick : stamped;
 }
@@ -228,13 +228,13 @@ void lab_point_note(lab_point_kind point, const void *object, const char *kind, 
         chunk = malloc(CHUNK * sizeof *chunk);
         record->chunks[n / CHUNK] = chunk;
     }
-    if (chunk == NULL) {   /* full (or out of memory): count it, said once at output */
+    if (chunk == NULL) { /* full (or out of memory): count it, said once at output */
         size_t dropped = atomic_load_explicit(&record->dropped, memory_order_relaxed);
         atomic_store_explicit(&record->dropped, dropped + 1, memory_order_relaxed);
         return;
     }
-    chunk[n % CHUNK] = (lab_point_event){.at = stamp(), .object = object, .kind = kind,
-                                         .file = file, .line = line, .point = point};
+    chunk[n % CHUNK] = (lab_point_event){
+        .at = stamp(), .object = object, .kind = kind, .file = file, .line = line, .point = point};
     atomic_store_explicit(&record->count, n + 1, memory_order_release);
 }
 
@@ -250,7 +250,7 @@ int lab_points_enable(void)
 void lab_points_disable(void)
 {
     atomic_store(&recording, false);
-    if (!LAB_SCHED_ON())   /* the controller still listens */
+    if (!LAB_SCHED_ON()) /* the controller still listens */
         atomic_store(&lab_points_on, false);
 }
 
@@ -276,24 +276,24 @@ int lab_point_thread_id(void)
 
 const char *lab_point_kind_name(lab_point_kind point)
 {
-    static const char *const names[] = {"start", "end",   "wait",  "get", "timeout",
+    static const char *const names[] = {"start",   "end",   "wait", "get", "timeout",
                                         "release", "sleep", "woke", "mark"};
     return (unsigned)point < sizeof names / sizeof names[0] ? names[point] : "?";
 }
 
 /* ---- names: an open-addressing table, written under a lock, read without one ---------- */
 
-#define SLOTS (2 * LAB_POINT_NAMES)   /* at most half full: probes stay short */
+#define SLOTS (2 * LAB_POINT_NAMES) /* at most half full: probes stay short */
 
 typedef struct name_slot {
-    _Atomic(const void *) object;   /* published last, with release */
-    _Atomic(char *) name;           /* replaced whole on renaming; old text is kept */
+    _Atomic(const void *) object; /* published last, with release */
+    _Atomic(char *) name;         /* replaced whole on renaming; old text is kept */
 } name_slot;
 
 static name_slot slots[SLOTS];
 static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
 static size_t names_used;
-static atomic_uint names_generation;   /* one more after every naming: caches look again */
+static atomic_uint names_generation; /* one more after every naming: caches look again */
 
 static size_t slot_of(const void *object)
 {
@@ -346,7 +346,7 @@ void lab_point_name(const void *object, const char *name)
         atomic_store_explicit(&slot->object, object, memory_order_release);
         names_used++;
     } else {
-        free(text);   /* table full: the object stays unnamed */
+        free(text); /* table full: the object stays unnamed */
     }
     atomic_fetch_add_explicit(&names_generation, 1, memory_order_release);
     LAB_CHECK(pthread_mutex_unlock(&names_lock));
@@ -487,8 +487,8 @@ void lab_point_mutex_unlock_at(pthread_mutex_t *mutex, const char *file, int lin
 {
     /* Recorded before the unlock: the next owner's GET always comes after it in time. A
      * full buffer's drop is counted after it, to keep the critical section as short. */
-    bool room = self == NULL ||
-                atomic_load_explicit(&self->count, memory_order_relaxed) < LAB_POINT_CAP;
+    bool room =
+        self == NULL || atomic_load_explicit(&self->count, memory_order_relaxed) < LAB_POINT_CAP;
     bool named = is_named_cached(mutex);
     if (named && room)
         lab_point_at(LAB_POINT_RELEASE, mutex, "mutex", file, line);

@@ -54,19 +54,19 @@
 #include <stddef.h>
 
 typedef enum lab_point_kind {
-    LAB_POINT_START,     /* the calling thread begins running (first thing on a new thread) */
-    LAB_POINT_END,       /* the calling thread ends (last thing it does) */
-    LAB_POINT_WAIT,      /* it begins to wait for object: it is blocked from now on */
-    LAB_POINT_GET,       /* it got object (a lock, a permit, an item, the flag, a result, a
+    LAB_POINT_START,   /* the calling thread begins running (first thing on a new thread) */
+    LAB_POINT_END,     /* the calling thread ends (last thing it does) */
+    LAB_POINT_WAIT,    /* it begins to wait for object: it is blocked from now on */
+    LAB_POINT_GET,     /* it got object (a lock, a permit, an item, the flag, a result, a
                             joined thread, the barrier opened): it runs again. After a
                             WAIT, the object of that WAIT (and so for TIMEOUT) */
-    LAB_POINT_TIMEOUT,   /* it gave up waiting for object: it runs again */
-    LAB_POINT_RELEASE,   /* it released object, or made it ready for a waiter (unlock,
+    LAB_POINT_TIMEOUT, /* it gave up waiting for object: it runs again */
+    LAB_POINT_RELEASE, /* it released object, or made it ready for a waiter (unlock,
                             release, put, set, notify, finish a future): the next GET of
                             object by another thread is drawn as woken by this one */
-    LAB_POINT_SLEEP,     /* it begins to sleep (lab_sleep) */
-    LAB_POINT_WOKE,      /* its sleep is over: it runs again */
-    LAB_POINT_MARK,      /* a notable instant the demo or a module marks: object is a
+    LAB_POINT_SLEEP,   /* it begins to sleep (lab_sleep) */
+    LAB_POINT_WOKE,    /* its sleep is over: it runs again */
+    LAB_POINT_MARK,    /* a notable instant the demo or a module marks: object is a
                             static label ("deadlock found", "read n"), not an address */
 } lab_point_kind;
 
@@ -79,15 +79,15 @@ extern atomic_bool lab_points_on;
  * "condition", "queue", "future", "thread", "barrier", "timer", "sleep"). Free when nobody listens. Can't fail.
  * For a lab_thread, START/END name the thread itself and a joiner WAITs/GETs it. */
 #ifdef LAB_NO_POINTS
-#define lab_points_listening() false
+#define lab_points_listening()              false
 #define lab_point(point_kind, object, kind) ((void)0)
 #else
 #define lab_points_listening() \
     __builtin_expect(atomic_load_explicit(&lab_points_on, memory_order_relaxed), 0)
-#define lab_point(point_kind, object, kind)                                                \
-    do {                                                                                   \
-        if (lab_points_listening())                                                        \
-            lab_point_at((point_kind), (object), (kind), __FILE__, __LINE__);             \
+#define lab_point(point_kind, object, kind)                                   \
+    do {                                                                      \
+        if (lab_points_listening())                                           \
+            lab_point_at((point_kind), (object), (kind), __FILE__, __LINE__); \
     } while (0)
 #endif
 
@@ -146,14 +146,14 @@ const char *lab_point_kind_name(lab_point_kind point);
 
 /* ---- reading what was recorded ------------------------------------------------------ */
 
-#define LAB_POINT_CAP 4096    /* events kept per thread; later ones are counted as dropped */
-#define LAB_POINT_NAMES 1024  /* object names kept */
+#define LAB_POINT_CAP   4096 /* events kept per thread; later ones are counted as dropped */
+#define LAB_POINT_NAMES 1024 /* object names kept */
 
 typedef struct lab_point_event {
-    double at;              /* seconds on lab_now()'s clock (CLOCK_MONOTONIC); stamped from
+    double at; /* seconds on lab_now()'s clock (CLOCK_MONOTONIC); stamped from
                                the TSC where it is invariant, converted when collected */
     const void *object;
-    const char *kind;       /* the static word given to lab_point() */
+    const char *kind; /* the static word given to lab_point() */
     const char *file;
     int line;
     lab_point_kind point;
@@ -161,10 +161,10 @@ typedef struct lab_point_event {
 
 /* One thread's record, as copied by lab_points_collect(). */
 typedef struct lab_point_log {
-    int id;                 /* lab_point_thread_id() of that thread */
+    int id; /* lab_point_thread_id() of that thread */
     char name[32];
-    size_t count;           /* events[0..count-1], in the order the thread recorded them */
-    size_t dropped;         /* events that did not fit */
+    size_t count;   /* events[0..count-1], in the order the thread recorded them */
+    size_t dropped; /* events that did not fit */
     lab_point_event *events;
 } lab_point_log;
 

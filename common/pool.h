@@ -142,7 +142,8 @@ typedef struct lab_pool_map lab_pool_map;
 /* Submit fn(&items[i]) for each of the count items (each item_size bytes) at once, and
  * return an iterator over their results in submission order, with no time limit.
  * Returns NULL, with nothing left queued, when a submit fails (errno as lab_pool_submit's). */
-lab_pool_map *lab_pool_map_new(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size);
+lab_pool_map *lab_pool_map_new(lab_pool *pool, lab_task_fn fn, void *items, size_t count,
+                               size_t item_size);
 /* The same with a time limit of class_seconds (>= 0) for the whole iteration, from this
  * call. Also returns NULL with errno EINVAL for a negative, NaN or infinite duration. */
 lab_pool_map *lab_pool_map_new_timeout(lab_pool *pool, lab_task_fn fn, void *items, size_t count,

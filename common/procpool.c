@@ -25,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { BACKSTOP_MS = 100 };   /* how often the manager looks for deaths it was not told of */
+enum { BACKSTOP_MS = 100 }; /* how often the manager looks for deaths it was not told of */
 
 /* One lock for every result handle's fields: a handle outlives its pool, and a lock inside
  * the handle would have to be destroyed by whichever thread drops the last reference, just
@@ -35,8 +35,8 @@ static pthread_mutex_t results_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct lab_procpool_result {
     pthread_cond_t completed;
-    int refs;          /* the caller's handle + the pool's while pending; under results_lock */
-    bool done;         /* under results_lock, as the fields below */
+    int refs;  /* the caller's handle + the pool's while pending; under results_lock */
+    bool done; /* under results_lock, as the fields below */
     int error;
     int64_t value;
     pid_t pid;
@@ -66,23 +66,23 @@ typedef struct task {
 } task;
 
 typedef struct worker {
-    pid_t pid;       /* 0: no process (written under the pool's lock) */
-    int fd;          /* the parent's end of the socketpair, -1 when none */
-    task *running;   /* the task it runs, NULL when idle: the manager's alone */
-    bool sent;       /* running has been sent */
+    pid_t pid;     /* 0: no process (written under the pool's lock) */
+    int fd;        /* the parent's end of the socketpair, -1 when none */
+    task *running; /* the task it runs, NULL when idle: the manager's alone */
+    bool sent;     /* running has been sent */
 } worker;
 
 struct lab_procpool {
-    pthread_mutex_t lock;   /* protects head, tail, closed, terminating, started, pids */
+    pthread_mutex_t lock; /* protects head, tail, closed, terminating, started, pids */
     task *head, *tail;
     bool closed, terminating;
     int processes, started;
     uint64_t next_id;
     worker *workers;
-    int wake[2];            /* a byte here wakes the manager from poll() */
+    int wake[2]; /* a byte here wakes the manager from poll() */
     lab_thread *manager;
-    pthread_mutex_t join_lock;   /* one joiner at a time */
-    bool joined;                 /* under join_lock */
+    pthread_mutex_t join_lock; /* one joiner at a time */
+    bool joined;               /* under join_lock */
 };
 
 /* ---- result handles ---- */
@@ -156,7 +156,7 @@ static _Noreturn void work(lab_procpool *pool, int fd, int number)
 {
     sigset_t none;
     sigemptyset(&none);
-    pthread_sigmask(SIG_SETMASK, &none, NULL);   /* the parent's threads may block some */
+    pthread_sigmask(SIG_SETMASK, &none, NULL); /* the parent's threads may block some */
     /* Drop the copies of the pool's other descriptors: while this process held another
      * worker's end, the parent could not see that worker's end of file. */
     for (int i = 0; i < pool->processes; i++)
@@ -167,10 +167,10 @@ static _Noreturn void work(lab_procpool *pool, int fd, int number)
     char name[32];
     snprintf(name, sizeof name, "worker-%d", number);
     lab_thread_set_current_name(name);
-    static task_message message;   /* static: big, and this process has one thread */
+    static task_message message; /* static: big, and this process has one thread */
     for (;;) {
         if (!receive_all(fd, &message, sizeof message) || message.fn == NULL)
-            _exit(0);   /* _exit: the parent's atexit handlers are not ours to run */
+            _exit(0); /* _exit: the parent's atexit handlers are not ours to run */
         result_message reply = {.id = message.id};
         reply.value = message.fn(message.arg, message.size);
         if (!send_all(fd, &reply, sizeof reply))
@@ -201,7 +201,7 @@ static int spawn(lab_procpool *pool, worker *w)
         close(ends[0]);
         work(pool, ends[1], number);
     }
-    LAB_CHECK_ERRNO(close(ends[1]));   /* else we would never see the worker's end of file */
+    LAB_CHECK_ERRNO(close(ends[1])); /* else we would never see the worker's end of file */
     lab_pthread_mutex_lock(&pool->lock);
     w->pid = pid;
     w->fd = ends[0];
@@ -224,7 +224,7 @@ static void reap(pid_t pid, int *status)
 static void bury(lab_procpool *pool, worker *w, bool reaped, int status, int error)
 {
     if (!reaped) {
-        kill(w->pid, SIGKILL);   /* its end of file came first: it is dying anyway */
+        kill(w->pid, SIGKILL); /* its end of file came first: it is dying anyway */
         reap(w->pid, &status);
     }
     if (w->running != NULL) {
@@ -271,7 +271,7 @@ static void stop_all(lab_procpool *pool, bool kill_them)
             bury(pool, w, false, 0, ECANCELED);
         } else {
             task_message quit = {.fn = NULL};
-            (void)send_all(w->fd, &quit, sizeof quit);   /* a dead worker cannot hear it */
+            (void)send_all(w->fd, &quit, sizeof quit); /* a dead worker cannot hear it */
             int status;
             reap(w->pid, &status);
             bury(pool, w, true, status, ECANCELED);
@@ -291,7 +291,7 @@ static void collect(lab_procpool *pool, worker *w)
         w->sent = false;
         return;
     }
-    bury(pool, w, false, 0, EOWNERDEAD);   /* end of file (or nonsense): it died */
+    bury(pool, w, false, 0, EOWNERDEAD); /* end of file (or nonsense): it died */
 }
 
 static void *manage(void *arg)
@@ -338,9 +338,9 @@ static void *manage(void *arg)
             }
             live += w->pid != 0;
         }
-        if (live == 0 && spawn_error != 0)   /* no worker and none to be had: fail the queue */
+        if (live == 0 && spawn_error != 0) /* no worker and none to be had: fail the queue */
             cancel_queue(pool, spawn_error);
-        if (closed && queue_empty && !busy) {   /* close() and all done: the workers may go */
+        if (closed && queue_empty && !busy) { /* close() and all done: the workers may go */
             stop_all(pool, false);
             break;
         }
@@ -412,7 +412,7 @@ lab_procpool *lab_procpool_new(int processes)
         for (int i = 0; i < processes && rc == 0; i++)
             rc = spawn(pool, &workers[i]);
     }
-    if (rc != 0) {   /* undo the half-done set-up: kill and reap whoever was forked */
+    if (rc != 0) { /* undo the half-done set-up: kill and reap whoever was forked */
         for (int i = 0; have_lock && i < processes; i++)
             if (workers[i].pid != 0) {
                 kill(workers[i].pid, SIGKILL);
@@ -453,13 +453,13 @@ int lab_procpool_apply_async(lab_procpool *pool, lab_procpool_fn fn, const void 
         free(t);
         return rc;
     }
-    r->refs = 2;   /* the caller's handle and the pool's, until complete() */
+    r->refs = 2; /* the caller's handle and the pool's, until complete() */
     r->wait_status = -1;
     t->result = r;
     t->message.fn = fn;
     t->message.size = (uint32_t)size;
     if (size > 0)
-        memcpy(t->message.arg, arg, size);   /* a copy: the worker has its own memory */
+        memcpy(t->message.arg, arg, size); /* a copy: the worker has its own memory */
     lab_pthread_mutex_lock(&pool->lock);
     if (pool->closed || pool->terminating) {
         lab_pthread_mutex_unlock(&pool->lock);
@@ -500,7 +500,8 @@ int lab_procpool_map(lab_procpool *pool, lab_procpool_fn fn, const void *args, s
     int *refused = lab_calloc(slots, sizeof *refused);
     /* Submit them all first, so they run side by side; then collect in order. */
     for (size_t i = 0; i < count; i++)
-        refused[i] = lab_procpool_apply_async(pool, fn, (const char *)args + i * size, size, &results[i]);
+        refused[i] =
+            lab_procpool_apply_async(pool, fn, (const char *)args + i * size, size, &results[i]);
     int first_error = 0;
     for (size_t i = 0; i < count; i++) {
         int rc = refused[i];
@@ -542,7 +543,7 @@ void lab_procpool_terminate(lab_procpool *pool)
     pool->terminating = true;
     lab_pthread_mutex_unlock(&pool->lock);
     wake_manager(pool);
-    join_manager(pool);   /* the manager kills and reaps them all, then ends */
+    join_manager(pool); /* the manager kills and reaps them all, then ends */
 }
 
 int lab_procpool_join(lab_procpool *pool)
@@ -551,14 +552,14 @@ int lab_procpool_join(lab_procpool *pool)
     bool running = !pool->closed && !pool->terminating;
     lab_pthread_mutex_unlock(&pool->lock);
     if (running)
-        return EINVAL;   /* Python: ValueError, join() before close() would never end */
+        return EINVAL; /* Python: ValueError, join() before close() would never end */
     join_manager(pool);
     return 0;
 }
 
 void lab_procpool_free(lab_procpool *pool)
 {
-    lab_procpool_terminate(pool);   /* at once if already joined: nothing is left */
+    lab_procpool_terminate(pool); /* at once if already joined: nothing is left */
     LAB_CHECK_ERRNO(close(pool->wake[0]));
     LAB_CHECK_ERRNO(close(pool->wake[1]));
     lab_pthread_mutex_destroy(&pool->join_lock);
@@ -601,13 +602,13 @@ static int get_until(lab_procpool_result *r, const struct timespec *deadline, in
 {
     lab_pthread_mutex_lock(&results_lock);
     if (!r->done) {
-        if (deadline != NULL && lab_seconds_until(deadline) <= 0) {   /* a poll: no wait */
+        if (deadline != NULL && lab_seconds_until(deadline) <= 0) { /* a poll: no wait */
             lab_pthread_mutex_unlock(&results_lock);
             lab_point(LAB_POINT_TIMEOUT, r, "result");
             return ETIMEDOUT;
         }
         lab_pthread_mutex_unlock(&results_lock);
-        lab_point(LAB_POINT_WAIT, r, "result");   /* outside the lock: see semaphore.c */
+        lab_point(LAB_POINT_WAIT, r, "result"); /* outside the lock: see semaphore.c */
         lab_pthread_mutex_lock(&results_lock);
     }
     int rc = 0;
@@ -637,7 +638,7 @@ int lab_procpool_result_get_timeout(lab_procpool_result *result, double class_se
                                     int64_t *value)
 {
     if (!isfinite(class_seconds) || class_seconds < 0)
-        return EINVAL;   /* never read as "forever": that is lab_procpool_result_get */
+        return EINVAL; /* never read as "forever": that is lab_procpool_result_get */
     struct timespec deadline = lab_deadline(class_seconds);
     return get_until(result, &deadline, value);
 }

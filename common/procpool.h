@@ -57,7 +57,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define LAB_PROCPOOL_ARG_MAX 256   /* bytes of argument a task may be given */
+#define LAB_PROCPOOL_ARG_MAX 256 /* bytes of argument a task may be given */
 
 /* A task, run in a worker process: arg points to a copy of the submitted bytes, aligned for
  * any type (max_align_t), so a task may read it in place as its struct. */

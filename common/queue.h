@@ -79,17 +79,17 @@
 #ifndef THREADLAB_QUEUE_H
 #define THREADLAB_QUEUE_H
 
-#include <errno.h>   /* what the functions return */
+#include <errno.h> /* what the functions return */
 #include <stdbool.h>
 #include <stddef.h>
 
 typedef struct lab_queue lab_queue;
 
 typedef enum {
-    LAB_QUEUE_FIFO,       /* queue.Queue: first in, first out */
-    LAB_QUEUE_LIFO,       /* queue.LifoQueue: last in, first out (a stack) */
-    LAB_QUEUE_PRIORITY,   /* queue.PriorityQueue: lowest priority number first */
-    LAB_QUEUE_SIMPLE,     /* queue.SimpleQueue: unbounded FIFO, no task tracking */
+    LAB_QUEUE_FIFO,     /* queue.Queue: first in, first out */
+    LAB_QUEUE_LIFO,     /* queue.LifoQueue: last in, first out (a stack) */
+    LAB_QUEUE_PRIORITY, /* queue.PriorityQueue: lowest priority number first */
+    LAB_QUEUE_SIMPLE,   /* queue.SimpleQueue: unbounded FIFO, no task tracking */
 } lab_queue_kind;
 
 /* A new empty queue of the given order; maxsize <= 0: unbounded. Returns NULL (errno

@@ -31,10 +31,10 @@
 #include <stdbool.h>
 
 typedef struct lab_rlock {
-    pthread_mutex_t lock;      /* protects the fields below */
-    pthread_cond_t freed;      /* signalled when the count drops to 0 */
-    pthread_t owner;           /* meaningful only while count > 0 */
-    unsigned long count;       /* 0: free; n: the owner acquired it n times */
+    pthread_mutex_t lock; /* protects the fields below */
+    pthread_cond_t freed; /* signalled when the count drops to 0 */
+    pthread_t owner;      /* meaningful only while count > 0 */
+    unsigned long count;  /* 0: free; n: the owner acquired it n times */
 } lab_rlock;
 
 /* Set up a free rlock. Returns 0 or the pthread init error (nothing is left initialised

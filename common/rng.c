@@ -46,7 +46,7 @@ long lab_rng_between(lab_rng *rng, long lo, long hi)
     if (hi <= lo)
         return lo;
     uint64_t span = (uint64_t)hi - (uint64_t)lo + 1;
-    if (span == 0)   /* the whole range of long */
+    if (span == 0) /* the whole range of long */
         return (long)splitmix64(&rng->state);
     /* Reject the top sliver that would make small values more likely (modulo bias). */
     uint64_t limit = UINT64_MAX - UINT64_MAX % span;

@@ -30,9 +30,9 @@
 
 #include <stdbool.h>
 
-#define LAB_LINE_MAX 1024    /* a longer text is cut short, marked with "..." (before wrapping) */
-#define LAB_COLUMNS 100      /* the widest line a demo prints for a person */
-#define LAB_PALETTE_SIZE 8   /* distinct thread colours before they cycle */
+#define LAB_LINE_MAX     1024 /* a longer text is cut short, marked with "..." (before wrapping) */
+#define LAB_COLUMNS      100  /* the widest line a demo prints for a person */
+#define LAB_PALETTE_SIZE 8    /* distinct thread colours before they cycle */
 
 /* One story line, prefixed with class seconds and the calling thread's name; wrapped. */
 void say(const char *format, ...) __attribute__((format(printf, 1, 2)));
@@ -51,8 +51,8 @@ bool lab_quiet(void);
 
 /* When to colour thread names (--color=WHEN); the order matches the option's words. */
 typedef enum lab_color {
-    LAB_COLOR_AUTO,     /* on a terminal, and NO_COLOR unset or empty (the default) */
-    LAB_COLOR_ALWAYS,   /* even into a pipe or a file, whatever NO_COLOR says */
+    LAB_COLOR_AUTO,   /* on a terminal, and NO_COLOR unset or empty (the default) */
+    LAB_COLOR_ALWAYS, /* even into a pipe or a file, whatever NO_COLOR says */
     LAB_COLOR_NEVER,
 } lab_color;
 void lab_set_color(lab_color when);

@@ -828,8 +828,7 @@ void lab_sched_cond_signal(pthread_cond_t *cond, const char *name, bool all, con
 /* ---- POSIX semaphores -------------------------------------------------------------------- */
 
 /* sem_wait (deadline NULL) or sem_clockwait on the virtual clock. Returns 0 or ETIMEDOUT. */
-int lab_sched_sem_timedwait(sem_t *sem, const struct timespec *deadline, const char *file,
-                            int line)
+int lab_sched_sem_timedwait(sem_t *sem, const struct timespec *deadline, const char *file, int line)
 {
     lab_sched_thread *self = me;
     RAW(pthread_mutex_lock(&lock));
@@ -842,7 +841,7 @@ int lab_sched_sem_timedwait(sem_t *sem, const struct timespec *deadline, const c
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN || self == NULL) {
-            int code = errno == EAGAIN ? EDEADLK : errno;   /* no baton: it could never wake */
+            int code = errno == EAGAIN ? EDEADLK : errno; /* no baton: it could never wake */
             fatal(code, "sem_wait", file, line);
         }
         char address[32];

@@ -45,8 +45,7 @@ static const char *skip_blanks(const char *p)
 }
 
 /* The text of key's value in the result line ("" when the key is missing: false). */
-static bool key_text(const char *line, const char *key, size_t key_length, char *text,
-                     size_t size)
+static bool key_text(const char *line, const char *key, size_t key_length, char *text, size_t size)
 {
     const char *p = line;
     while ((p = strstr(p, key)) != NULL) {
@@ -572,7 +571,7 @@ _Noreturn void lab_sched_explore(const char *program, int argc, char **argv, lon
 {
     program_name = program;
     bool seed_given = false;
-    const char *seed_text = "1";   /* the children's seed, for the result line */
+    const char *seed_text = "1"; /* the children's seed, for the result line */
     base_args = calloc((size_t)argc + 6, sizeof *base_args);
     if (base_args == NULL)
         exit(1);

@@ -18,7 +18,7 @@ int lab_semaphore_init(lab_semaphore *sem, int value)
         return rc;
     rc = lab_pthread_cond_init_monotonic(&sem->released);
     if (rc != 0) {
-        lab_pthread_mutex_destroy(&sem->lock);   /* undo the half-done init */
+        lab_pthread_mutex_destroy(&sem->lock); /* undo the half-done init */
         return rc;
     }
     sem->value = value;
@@ -66,7 +66,7 @@ static int acquire_until(lab_semaphore *sem, const struct timespec *deadline)
 
 void lab_semaphore_acquire(lab_semaphore *sem)
 {
-    (void)acquire_until(sem, NULL);   /* without a limit it only returns with a permit */
+    (void)acquire_until(sem, NULL); /* without a limit it only returns with a permit */
 }
 
 int lab_semaphore_try_acquire(lab_semaphore *sem)
@@ -84,7 +84,7 @@ int lab_semaphore_try_acquire(lab_semaphore *sem)
 int lab_semaphore_acquire_timeout(lab_semaphore *sem, double class_seconds)
 {
     if (!isfinite(class_seconds) || class_seconds < 0)
-        return EINVAL;   /* never read as "forever": that is lab_semaphore_acquire */
+        return EINVAL; /* never read as "forever": that is lab_semaphore_acquire */
     if (class_seconds == 0) {
         int rc = lab_semaphore_try_acquire(sem);
         if (rc != 0)

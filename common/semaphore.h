@@ -28,8 +28,8 @@
 
 typedef struct lab_semaphore {
     pthread_mutex_t lock;
-    pthread_cond_t released;   /* broadcast when permits come back */
-    int value;                 /* permits left, >= 0; protected by lock */
+    pthread_cond_t released; /* broadcast when permits come back */
+    int value;               /* permits left, >= 0; protected by lock */
 } lab_semaphore;
 
 /* Set up a semaphore holding `value` permits (Semaphore(value)). Returns 0, EINVAL for a

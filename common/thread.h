@@ -33,7 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LAB_THREAD_NAME_MAX 32   /* longest thread name kept, including the final NUL */
+#define LAB_THREAD_NAME_MAX 32 /* longest thread name kept, including the final NUL */
 
 typedef struct lab_thread lab_thread;
 
@@ -41,9 +41,9 @@ typedef struct lab_thread lab_thread;
 typedef void *(*lab_thread_fn)(void *arg);
 
 typedef enum {
-    LAB_THREAD_NOT_DAEMON = 0,   /* lab_main_exit() waits for it (Python's default) */
-    LAB_THREAD_DAEMON = 1,       /* cut off when the program exits (Thread(daemon=True)) */
-    LAB_THREAD_INHERIT = 2,      /* as the starting thread (daemon=None; main is not one) */
+    LAB_THREAD_NOT_DAEMON = 0, /* lab_main_exit() waits for it (Python's default) */
+    LAB_THREAD_DAEMON = 1,     /* cut off when the program exits (Thread(daemon=True)) */
+    LAB_THREAD_INHERIT = 2,    /* as the starting thread (daemon=None; main is not one) */
 } lab_thread_daemon;
 
 /* Start fn(arg) on a new thread named by the printf-style format (names longer than
@@ -52,8 +52,7 @@ typedef enum {
  * When the system refuses a new thread (e.g. EAGAIN: too many threads), prints
  * "<program>: cannot start thread '<name>': <reason>" and exits with status 1. */
 lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daemon,
-                             const char *name_format, ...)
-    __attribute__((format(printf, 4, 5)));
+                             const char *name_format, ...) __attribute__((format(printf, 4, 5)));
 
 /* Wait for the thread to end (pthread_join), with no limit, and return what fn returned.
  * The handle is freed: use it no more. Joining a thread twice is a bug (aborts). In the child of a

@@ -24,31 +24,34 @@ typedef struct step {
  * future or a result. */
 typedef struct object_info {
     const void *object;
-    const char *kind;        /* the kind its points give ("object" for none) */
+    const char *kind; /* the kind its points give ("object" for none) */
     char name[32];
-    int holder;              /* lock: the row holding it, or -1 */
-    int released_by;         /* the last RELEASE (or END) not yet consumed by a GET, or -1 */
+    int holder;      /* lock: the row holding it, or -1 */
+    int released_by; /* the last RELEASE (or END) not yet consumed by a GET, or -1 */
     double released_at;
-    int thread_row;          /* a lab_thread: the row that START-ed with it, or -1 */
-    long open_holds;         /* lock, semaphore: first open hold in tl->holds, or -1 */
-    bool inside_object;      /* a "mutex" at the address of an object of another kind, or
+    int thread_row;     /* a lab_thread: the row that START-ed with it, or -1 */
+    long open_holds;    /* lock, semaphore: first open hold in tl->holds, or -1 */
+    bool inside_object; /* a "mutex" at the address of an object of another kind, or
                                 only ever locked by the library: the object's own mutex (its
                                 first member), whose points are dropped; only a demo's raw
                                 mutexes show */
-    bool used_outside;       /* a "mutex" locked or unlocked outside common/ */
+    bool used_outside;  /* a "mutex" locked or unlocked outside common/ */
 } object_info;
 
 typedef struct objects {
     object_info *slots;
-    long *next_open;         /* per hold: the next open hold of the same object, or -1 */
-    size_t size;             /* a power of two, at least twice `used` */
+    long *next_open; /* per hold: the next open hold of the same object, or -1 */
+    size_t size;     /* a power of two, at least twice `used` */
     size_t used;
-    struct { const char *kind; int count; } numbered[32];   /* unnamed objects per kind */
+    struct {
+        const char *kind;
+        int count;
+    } numbered[32]; /* unnamed objects per kind */
 } objects;
 
 /* Where a row is now in the replay. */
 typedef struct row_state {
-    bool open;               /* a span is open */
+    bool open; /* a span is open */
     lab_span current;
     size_t capacity;
 } row_state;
@@ -75,8 +78,7 @@ static size_t hash_of(const void *object, size_t size)
 
 /* The slot for (object, kind) in slots[size]: its own, or the empty one where it goes.
  * Every kind of one address lies on one probe chain. */
-static object_info *slot_for(object_info *slots, size_t size, const void *object,
-                             const char *kind)
+static object_info *slot_for(object_info *slots, size_t size, const void *object, const char *kind)
 {
     for (size_t probe = 0;; probe++) {
         object_info *info = &slots[(hash_of(object, size) + probe) & (size - 1)];
@@ -90,8 +92,8 @@ static object_info *slot_for(object_info *slots, size_t size, const void *object
 static bool has_other_kind(const objects *table, const void *object)
 {
     for (size_t probe = 0;; probe++) {
-        const object_info *info = &table->slots[(hash_of(object, table->size) + probe) &
-                                                (table->size - 1)];
+        const object_info *info =
+            &table->slots[(hash_of(object, table->size) + probe) & (table->size - 1)];
         if (info->object == NULL)
             return false;
         if (info->object == object && strcmp(info->kind, "mutex") != 0)
@@ -185,7 +187,6 @@ static bool is_mutex(const char *kind)
     return kind != NULL && strcmp(kind, "mutex") == 0;
 }
 
-
 /* Close row's open hold of the object (every open hold when row is -1); true if it had one. */
 static bool end_hold(lab_timeline *tl, objects *table, object_info *info, int row, double t)
 {
@@ -208,7 +209,7 @@ static void begin_hold(lab_timeline *tl, objects *table, object_info *info, int 
 {
     for (long i = info->open_holds; i >= 0; i = table->next_open[i])
         if (tl->holds[i].row == row)
-            return;   /* taken again (a recursive lock): one hold */
+            return; /* taken again (a recursive lock): one hold */
     long index = (long)tl->hold_count++;
     tl->holds[index] = (lab_hold){.row = row, .begin = t, .end = -1, .kind = kind};
     snprintf(tl->holds[index].object, sizeof tl->holds[index].object, "%s", info->name);
@@ -243,93 +244,98 @@ static void replay(lab_timeline *tl, row_state *states, objects *table, const st
     row_state *state = &states[s->row];
     const lab_point_event *e = s->event;
     object_info *info = e->point != LAB_POINT_MARK && e->object != NULL
-                            ? object_of(table, e->object, e->kind) : NULL;
+                            ? object_of(table, e->object, e->kind)
+                            : NULL;
     if (info != NULL && info->inside_object)
-        return;   /* the mutex inside a library object, not a lock of the demo */
+        return; /* the mutex inside a library object, not a lock of the demo */
     lab_span next = {.state = LAB_STATE_RUNNING, .owner = -1, .file = e->file, .line = e->line};
     switch (e->point) {
-    case LAB_POINT_START:
-        row->begin = t;
-        if (info != NULL) {   /* a thread's memory may be another thread's later */
-            info->thread_row = s->row;
-            snprintf(info->name, sizeof info->name, "%s", row->name);
-        }
-        switch_to(row, state, t, &next);
-        break;
-    case LAB_POINT_END:
-        switch_to(row, state, t, NULL);
-        row->ended = true;
-        row->end = t;
-        if (info != NULL) {
-            info->released_by = s->row;
-            info->released_at = t;
-        }
-        break;
-    case LAB_POINT_WAIT:
-        next.state = LAB_STATE_WAITING;
-        next.kind = e->kind;
-        if (info != NULL) {
-            snprintf(next.object, sizeof next.object, "%s", info->name);
-            next.address = info->object;
-            next.owner = is_lock(e->kind) && info->holder != s->row ? info->holder
-                         : info->thread_row;
-        }
-        switch_to(row, state, t, &next);
-        break;
-    case LAB_POINT_GET:
-    case LAB_POINT_TIMEOUT: {
-        bool waiting = state->open && state->current.state == LAB_STATE_WAITING;
-        bool awaited = waiting && info != NULL && waits_for(&state->current, info);
-        /* A wait for any of several (as_completed: WAIT on the iterator, GET of one future)
+        case LAB_POINT_START:
+            row->begin = t;
+            if (info != NULL) { /* a thread's memory may be another thread's later */
+                info->thread_row = s->row;
+                snprintf(info->name, sizeof info->name, "%s", row->name);
+            }
+            switch_to(row, state, t, &next);
+            break;
+        case LAB_POINT_END:
+            switch_to(row, state, t, NULL);
+            row->ended = true;
+            row->end = t;
+            if (info != NULL) {
+                info->released_by = s->row;
+                info->released_at = t;
+            }
+            break;
+        case LAB_POINT_WAIT:
+            next.state = LAB_STATE_WAITING;
+            next.kind = e->kind;
+            if (info != NULL) {
+                snprintf(next.object, sizeof next.object, "%s", info->name);
+                next.address = info->object;
+                next.owner =
+                    is_lock(e->kind) && info->holder != s->row ? info->holder : info->thread_row;
+            }
+            switch_to(row, state, t, &next);
+            break;
+        case LAB_POINT_GET:
+        case LAB_POINT_TIMEOUT: {
+            bool waiting = state->open && state->current.state == LAB_STATE_WAITING;
+            bool awaited = waiting && info != NULL && waits_for(&state->current, info);
+            /* A wait for any of several (as_completed: WAIT on the iterator, GET of one future)
          * ends with the one it got, as long as that is not a lock taken inside the wait. */
-        if (waiting && !awaited && info != NULL && !is_lock(e->kind) &&
-            !is_lock(state->current.kind))
-            awaited = true;
-        if (e->point == LAB_POINT_GET && info != NULL && is_lock(e->kind)) {
-            info->holder = s->row;
-            new_holder(tl, states, s->row, info, t);
-            if (info->open_holds >= 0 && tl->holds[info->open_holds].row != s->row)
-                end_hold(tl, table, info, -1, t);   /* a missed release: one holder at a time */
+            if (waiting && !awaited && info != NULL && !is_lock(e->kind) &&
+                !is_lock(state->current.kind))
+                awaited = true;
+            if (e->point == LAB_POINT_GET && info != NULL && is_lock(e->kind)) {
+                info->holder = s->row;
+                new_holder(tl, states, s->row, info, t);
+                if (info->open_holds >= 0 && tl->holds[info->open_holds].row != s->row)
+                    end_hold(tl, table, info, -1, t); /* a missed release: one holder at a time */
+            }
+            if (e->point == LAB_POINT_GET && info != NULL && is_held(e->kind))
+                begin_hold(tl, table, info, s->row, t, e->kind);
+            if (!awaited &&
+                (is_lock(e->kind) || !state->open || state->current.state != LAB_STATE_WAITING))
+                break; /* an uncontended get, or a lock taken back inside another wait */
+            if (awaited && e->point == LAB_POINT_GET && info->released_by >= 0 &&
+                info->released_by != s->row) {
+                lab_flow *flow = &tl->flows[tl->flow_count++];
+                *flow = (lab_flow){.from_row = info->released_by,
+                                   .to_row = s->row,
+                                   .from = info->released_at,
+                                   .to = t,
+                                   .kind = e->kind};
+                snprintf(flow->object, sizeof flow->object, "%s", info->name);
+                info->released_by = -1;
+            }
+            state->current.timed_out = e->point == LAB_POINT_TIMEOUT;
+            switch_to(row, state, t, &next);
+            break;
         }
-        if (e->point == LAB_POINT_GET && info != NULL && is_held(e->kind))
-            begin_hold(tl, table, info, s->row, t, e->kind);
-        if (!awaited && (is_lock(e->kind) || !state->open ||
-                         state->current.state != LAB_STATE_WAITING))
-            break;   /* an uncontended get, or a lock taken back inside another wait */
-        if (awaited && e->point == LAB_POINT_GET && info->released_by >= 0 &&
-            info->released_by != s->row) {
-            lab_flow *flow = &tl->flows[tl->flow_count++];
-            *flow = (lab_flow){.from_row = info->released_by, .to_row = s->row,
-                               .from = info->released_at, .to = t, .kind = e->kind};
-            snprintf(flow->object, sizeof flow->object, "%s", info->name);
-            info->released_by = -1;
+        case LAB_POINT_RELEASE:
+            if (info != NULL) {
+                if (info->holder == s->row)
+                    info->holder = -1;
+                end_hold(tl, table, info, s->row, t);
+                info->released_by = s->row;
+                info->released_at = t;
+            }
+            break;
+        case LAB_POINT_SLEEP:
+            next.state = LAB_STATE_SLEEPING;
+            switch_to(row, state, t, &next);
+            break;
+        case LAB_POINT_WOKE:
+            switch_to(row, state, t, &next);
+            break;
+        case LAB_POINT_MARK: {
+            lab_mark *mark = &tl->marks[tl->mark_count++];
+            *mark = (lab_mark){.row = s->row, .at = t};
+            snprintf(mark->label, sizeof mark->label, "%s",
+                     e->object ? (const char *)e->object : "");
+            break;
         }
-        state->current.timed_out = e->point == LAB_POINT_TIMEOUT;
-        switch_to(row, state, t, &next);
-        break;
-    }
-    case LAB_POINT_RELEASE:
-        if (info != NULL) {
-            if (info->holder == s->row)
-                info->holder = -1;
-            end_hold(tl, table, info, s->row, t);
-            info->released_by = s->row;
-            info->released_at = t;
-        }
-        break;
-    case LAB_POINT_SLEEP:
-        next.state = LAB_STATE_SLEEPING;
-        switch_to(row, state, t, &next);
-        break;
-    case LAB_POINT_WOKE:
-        switch_to(row, state, t, &next);
-        break;
-    case LAB_POINT_MARK: {
-        lab_mark *mark = &tl->marks[tl->mark_count++];
-        *mark = (lab_mark){.row = s->row, .at = t};
-        snprintf(mark->label, sizeof mark->label, "%s", e->object ? (const char *)e->object : "");
-        break;
-    }
     }
 }
 
@@ -337,7 +343,7 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
                                  double speed, double end)
 {
     lab_timeline *tl = lab_calloc(1, sizeof *tl);
-    size_t total = 0, gets = 0, marks = 0;   /* flows and holds begin at a GET */
+    size_t total = 0, gets = 0, marks = 0; /* flows and holds begin at a GET */
     for (size_t i = 0; i < count; i++) {
         total += logs[i].count;
         for (size_t j = 0; j < logs[i].count; j++) {
@@ -365,8 +371,8 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
         row->dropped = logs[i].dropped;
         tl->dropped += logs[i].dropped;
         for (size_t j = 0; j < logs[i].count; j++)
-            steps[n++] = (step){.at = logs[i].events[j].at, .row = (int)i, .index = j,
-                                .event = &logs[i].events[j]};
+            steps[n++] = (step){
+                .at = logs[i].events[j].at, .row = (int)i, .index = j, .event = &logs[i].events[j]};
         /* The thread that enabled the points ("main") runs from the program's start;
          * the others from their first point (START for lab threads). */
         if (logs[i].id == 0 || logs[i].count == 0) {
@@ -376,8 +382,8 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
         } else {
             row->begin = (logs[i].events[0].at - origin) * speed;
             states[i].open = logs[i].events[0].point != LAB_POINT_START;
-            states[i].current = (lab_span){.state = LAB_STATE_RUNNING, .owner = -1,
-                                           .begin = row->begin};
+            states[i].current =
+                (lab_span){.state = LAB_STATE_RUNNING, .owner = -1, .begin = row->begin};
         }
     }
     qsort(steps, n, sizeof *steps, by_time);
@@ -394,7 +400,7 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
             snprintf(info->name, sizeof info->name, "%s", tl->rows[steps[i].row].name);
         }
     }
-    for (size_t i = 0; i < n; i++) {   /* every object is known now: which mutexes are inside */
+    for (size_t i = 0; i < n; i++) { /* every object is known now: which mutexes are inside */
         const lab_point_event *e = steps[i].event;
         if (e->object != NULL && is_mutex(e->kind)) {
             object_info *info = object_of(&table, e->object, e->kind);
@@ -402,7 +408,7 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
             info->inside_object = has_other_kind(&table, e->object);
         }
     }
-    for (size_t i = 0; i < table.size; i++)   /* a named object that reported nothing itself */
+    for (size_t i = 0; i < table.size; i++) /* a named object that reported nothing itself */
         if (table.slots[i].object != NULL && is_mutex(table.slots[i].kind) &&
             !table.slots[i].used_outside)
             table.slots[i].inside_object = true;
@@ -425,7 +431,7 @@ lab_timeline *lab_timeline_build(const lab_point_log *logs, size_t count, double
         row->end = row->dropped > 0 ? (last > row->begin ? last : row->begin) : tl->end;
         switch_to(row, &states[i], row->end, NULL);
     }
-    for (size_t i = 0; i < tl->hold_count; i++)   /* still held at the end */
+    for (size_t i = 0; i < tl->hold_count; i++) /* still held at the end */
         if (tl->holds[i].end < 0)
             tl->holds[i].end = tl->end;
     free(table.slots);

@@ -23,30 +23,30 @@
 typedef enum lab_state { LAB_STATE_RUNNING, LAB_STATE_SLEEPING, LAB_STATE_WAITING } lab_state;
 
 typedef struct lab_span {
-    double begin, end;       /* class seconds */
+    double begin, end; /* class seconds */
     lab_state state;
-    const char *kind;        /* WAITING: "lock", "semaphore", "thread" (a join)...; else NULL */
-    char object[32];         /* WAITING: the object's name */
-    int owner;               /* WAITING for a lock: the row that held it, else -1 */
-    const void *address;     /* WAITING: the object's address (names may repeat) */
-    bool timed_out;          /* WAITING ended by a TIMEOUT */
-    const char *file;        /* where the span began */
+    const char *kind;    /* WAITING: "lock", "semaphore", "thread" (a join)...; else NULL */
+    char object[32];     /* WAITING: the object's name */
+    int owner;           /* WAITING for a lock: the row that held it, else -1 */
+    const void *address; /* WAITING: the object's address (names may repeat) */
+    bool timed_out;      /* WAITING ended by a TIMEOUT */
+    const char *file;    /* where the span began */
     int line;
 } lab_span;
 
 typedef struct lab_row {
     char name[32];
-    int id;                  /* the recorder's thread id */
-    double begin, end;       /* when it started and ended (or stopped being recorded) */
-    bool ended;              /* it recorded END */
-    size_t dropped;          /* its events that did not fit: the row stops early */
+    int id;            /* the recorder's thread id */
+    double begin, end; /* when it started and ended (or stopped being recorded) */
+    bool ended;        /* it recorded END */
+    size_t dropped;    /* its events that did not fit: the row stops early */
     lab_span *spans;
     size_t span_count;
 } lab_row;
 
 typedef struct lab_flow {
     int from_row, to_row;
-    double from, to;         /* the RELEASE, and the GET it allowed */
+    double from, to; /* the RELEASE, and the GET it allowed */
     char object[32];
     const char *kind;
 } lab_flow;
@@ -73,10 +73,10 @@ typedef struct lab_timeline {
     size_t flow_count;
     lab_mark *marks;
     size_t mark_count;
-    lab_hold *holds;         /* in the order they began */
+    lab_hold *holds; /* in the order they began */
     size_t hold_count;
-    double end;              /* class seconds: the right edge */
-    size_t dropped;          /* all rows' dropped events */
+    double end;     /* class seconds: the right edge */
+    size_t dropped; /* all rows' dropped events */
 } lab_timeline;
 
 /* Build the model from recorded logs. origin: lab_now() at program start; speed: the
@@ -93,8 +93,7 @@ const char *lab_state_name(lab_state state);
 /* Whether a point kind is a lock that one thread holds at a time ("lock", "rlock", "mutex"). */
 bool lab_kind_is_lock(const char *kind);
 /* What a span is, for a label: "running", "sleeping", "lock counter lock (held by t0)". */
-void lab_span_describe(const lab_timeline *timeline, const lab_span *span, char *text,
-                       size_t size);
+void lab_span_describe(const lab_timeline *timeline, const lab_span *span, char *text, size_t size);
 
 /* The ASCII chart: `columns` wide (at least 40), ANSI colours when colour is true. */
 void lab_timeline_chart(const lab_timeline *timeline, const char *title, FILE *out, int columns,

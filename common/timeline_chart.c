@@ -18,8 +18,8 @@
 
 typedef struct cell {
     char c;
-    int colour;          /* ANSI SGR code, 0 for none */
-    long span;           /* index of the span shown, -1 for none */
+    int colour; /* ANSI SGR code, 0 for none */
+    long span;  /* index of the span shown, -1 for none */
 } cell;
 
 /* Colours readable on a light and on a dark terminal alike: no yellow or cyan (faint on
@@ -28,10 +28,13 @@ enum { RED = 31, GREEN = 32, MAGENTA = 35, BRIGHT_BLUE = 94, BOLD = 1 };
 
 static char letter_of(const lab_span *span)
 {
-    static const struct { const char *kind; char letter; } letters[] = {
-        {"lock", 'L'},  {"mutex", 'L'},    {"semaphore", 'S'}, {"event", 'E'},  {"condition", 'C'}, {"queue", 'Q'},
-        {"future", 'F'}, {"thread", 'J'},   {"barrier", 'B'}, {"timer", 'T'},   {"pool", 'P'},
-        {"result", 'R'},
+    static const struct {
+        const char *kind;
+        char letter;
+    } letters[] = {
+        {"lock", 'L'},      {"mutex", 'L'}, {"semaphore", 'S'}, {"event", 'E'},
+        {"condition", 'C'}, {"queue", 'Q'}, {"future", 'F'},    {"thread", 'J'},
+        {"barrier", 'B'},   {"timer", 'T'}, {"pool", 'P'},      {"result", 'R'},
     };
     if (span->state == LAB_STATE_RUNNING)
         return '=';
@@ -55,22 +58,38 @@ static int colour_of(const lab_span *span)
 static const char *legend_of(char letter)
 {
     switch (letter) {
-    case '=': return "running";
-    case 'z': return "sleeping";
-    case 'L': return "lock";
-    case 'S': return "semaphore";
-    case 'E': return "event";
-    case 'C': return "condition";
-    case 'Q': return "queue";
-    case 'F': return "future";
-    case 'J': return "join";
-    case 'B': return "barrier";
-    case 'T': return "timer";
-    case 'P': return "pool (a worker waits for a task)";
-    case 'R': return "result";
-    case '*': return "mark";
-    case '|': return "ended";
-    default: return "other wait";
+        case '=':
+            return "running";
+        case 'z':
+            return "sleeping";
+        case 'L':
+            return "lock";
+        case 'S':
+            return "semaphore";
+        case 'E':
+            return "event";
+        case 'C':
+            return "condition";
+        case 'Q':
+            return "queue";
+        case 'F':
+            return "future";
+        case 'J':
+            return "join";
+        case 'B':
+            return "barrier";
+        case 'T':
+            return "timer";
+        case 'P':
+            return "pool (a worker waits for a task)";
+        case 'R':
+            return "result";
+        case '*':
+            return "mark";
+        case '|':
+            return "ended";
+        default:
+            return "other wait";
     }
 }
 
@@ -100,7 +119,7 @@ static void fill_row(const lab_row *row, cell *cells, int width, double per_colu
             const lab_span *span = &row->spans[k];
             double overlap = fmin(b, span->end) - fmax(a, span->begin);
             if (span->end == span->begin && span->begin >= a)
-                overlap = 1e-12;   /* an instant span still shows when nothing else does */
+                overlap = 1e-12; /* an instant span still shows when nothing else does */
             bool better = overlap > best ||
                           (overlap == best && overlap > 0 && span->state != LAB_STATE_RUNNING);
             if (better) {
@@ -123,7 +142,7 @@ static bool same_wait(const lab_span *a, const lab_span *b)
  * whole run instead. */
 static void label_waits(const lab_timeline *tl, const lab_row *row, cell *cells, int width)
 {
-    for (int c = 0; c < width;) {   /* first the runs of one object, wider than a span */
+    for (int c = 0; c < width;) { /* first the runs of one object, wider than a span */
         long k = cells[c].span;
         int end = c + 1;
         while (k >= 0 && end < width && cells[end].span >= 0 &&
@@ -137,7 +156,7 @@ static void label_waits(const lab_timeline *tl, const lab_row *row, cell *cells,
                 for (int i = 0; i < length; i++)
                     cells[c + 1 + i].c = text[i];
             for (int i = c; i < end; i++)
-                cells[i].span = -2 - k;   /* labelled: not again per span below */
+                cells[i].span = -2 - k; /* labelled: not again per span below */
         }
         c = end;
     }
@@ -215,7 +234,7 @@ static void print_notes(const lab_timeline *tl, FILE *out, const bool used[256],
         char item[64];
         int n = c < 256 ? snprintf(item, sizeof item, "  %c %s", c, legend_of((char)c))
                         : snprintf(item, sizeof item, "  (blank: not running yet / over)");
-        if (at + n > columns)   /* wrap, under the first item */
+        if (at + n > columns) /* wrap, under the first item */
             at = fprintf(out, "\n      ");
         at += fprintf(out, "%s", item);
     }
@@ -236,8 +255,10 @@ static void print_notes(const lab_timeline *tl, FILE *out, const bool used[256],
         fprintf(out, "* %.3f %s: %s\n", tl->marks[i].at, tl->rows[tl->marks[i].row].name,
                 tl->marks[i].label);
     if (tl->dropped > 0)
-        fprintf(out, "note: %zu events dropped (at most %d kept per thread): rows with dropped "
-                     "events stop at their last recorded event\n", tl->dropped, LAB_POINT_CAP);
+        fprintf(out,
+                "note: %zu events dropped (at most %d kept per thread): rows with dropped "
+                "events stop at their last recorded event\n",
+                tl->dropped, LAB_POINT_CAP);
 }
 
 void lab_timeline_chart(const lab_timeline *tl, const char *title, FILE *out, int columns,
@@ -255,7 +276,7 @@ void lab_timeline_chart(const lab_timeline *tl, const char *title, FILE *out, in
     name_width = name_width > NAME_MAX_COLUMNS ? NAME_MAX_COLUMNS : name_width;
     int width = columns - name_width - 3;
     double end = tl->end > 0 ? tl->end : 1e-3;
-    double per_column = end / (width - 1);   /* a spare column for the last "|" */
+    double per_column = end / (width - 1); /* a spare column for the last "|" */
     fprintf(out, "%s (class seconds; one column = %.3g s)\n", title, per_column);
     print_axis(out, name_width, width, per_column);
 
@@ -271,7 +292,7 @@ void lab_timeline_chart(const lab_timeline *tl, const char *title, FILE *out, in
         label_waits(tl, row, cells, width);
         int ended_at = (int)ceil(row->end / per_column);
         if (row->ended && ended_at < width && cells[ended_at].c == ' ') {
-            cells[ended_at] = (cell){'|', 0, -1};   /* finished, not merely quiet */
+            cells[ended_at] = (cell){'|', 0, -1}; /* finished, not merely quiet */
             used['|'] = true;
         }
         for (size_t m = 0; m < tl->mark_count; m++) {

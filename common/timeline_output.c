@@ -24,8 +24,8 @@ static struct {
     bool chart;
     char *svg;
     char *trace;
-    char *points;   /* LAB_POINTS_LOG */
-    pid_t pid;   /* a forked child does not write the parent's files */
+    char *points; /* LAB_POINTS_LOG */
+    pid_t pid;    /* a forked child does not write the parent's files */
 } output;
 
 lab_timeline *lab_timeline_capture(void)
@@ -74,8 +74,7 @@ int lab_timeline_columns(void)
     if (text != NULL && end != text && *end == '\0' && columns >= 40 && columns <= 1000)
         return (int)columns;
     struct winsize size;
-    if (isatty(STDERR_FILENO) && ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 &&
-        size.ws_col >= 40)
+    if (isatty(STDERR_FILENO) && ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col >= 40)
         return size.ws_col;
     return 100;
 }
@@ -115,7 +114,7 @@ static int write_points(const lab_timeline *tl, const char *program, FILE *out)
     for (size_t i = 0; i < count; i++)
         for (size_t j = 0; j < logs[i].count; j++, n++)
             lines[n] = (point_line){&logs[i].events[j], &logs[i], n};
-    qsort(lines, n, sizeof *lines, by_time);   /* ties: each thread's own order */
+    qsort(lines, n, sizeof *lines, by_time); /* ties: each thread's own order */
     double origin = lab_now() - lab_elapsed();
     for (size_t i = 0; i < n; i++) {
         const lab_point_event *e = lines[i].event;
@@ -173,13 +172,13 @@ static void write_outputs(void)
         lab_timeline_chart(tl, title, stderr, lab_timeline_columns(), colour_wanted());
         fflush(stderr);
     }
-    if (!output.chart && tl->dropped > 0)   /* the chart says it otherwise */
+    if (!output.chart && tl->dropped > 0) /* the chart says it otherwise */
         fprintf(stderr, "%s: note: %zu timeline events dropped (at most %d kept per thread)\n",
                 output.program, tl->dropped, LAB_POINT_CAP);
     bool failed = false;
     const char *paths[] = {output.svg, output.trace, output.points};
-    int (*writers[])(const lab_timeline *, const char *, FILE *) = {
-        lab_timeline_write_svg, lab_timeline_write_trace, write_points};
+    int (*writers[])(const lab_timeline *, const char *,
+                     FILE *) = {lab_timeline_write_svg, lab_timeline_write_trace, write_points};
     for (int i = 0; i < 3; i++) {
         if (paths[i] == NULL)
             continue;
@@ -192,7 +191,7 @@ static void write_outputs(void)
     lab_timeline_free(tl);
     if (failed) {
         fflush(NULL);
-        _exit(1);   /* exit() must not be called again from an atexit handler */
+        _exit(1); /* exit() must not be called again from an atexit handler */
     }
 }
 

@@ -38,8 +38,9 @@ static void put_span(FILE *out, const lab_timeline *tl, const lab_row *row, cons
     lab_span_describe(tl, span, name, sizeof name);
     fputs(",\n{\"name\":", out);
     put_string(out, name);
-    fprintf(out, ",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":1,\"tid\":%d,"
-                 "\"args\":{",
+    fprintf(out,
+            ",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":1,\"tid\":%d,"
+            "\"args\":{",
             lab_state_name(span->state), micro(span->begin), micro(span->end - span->begin),
             row->id + 1);
     if (span->state == LAB_STATE_WAITING) {
@@ -62,19 +63,25 @@ static void put_span(FILE *out, const lab_timeline *tl, const lab_row *row, cons
 
 int lab_timeline_write_trace(const lab_timeline *tl, const char *program, FILE *out)
 {
-    fprintf(out, "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"clock\":\"class seconds\","
-                 "\"dropped_events\":%zu},\"traceEvents\":[\n"
-                 "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
-                 "\"args\":{\"name\":", tl->dropped);
+    fprintf(out,
+            "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"clock\":\"class seconds\","
+            "\"dropped_events\":%zu},\"traceEvents\":[\n"
+            "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
+            "\"args\":{\"name\":",
+            tl->dropped);
     put_string(out, program);
     fputs("}}", out);
     for (size_t i = 0; i < tl->row_count; i++) {
         const lab_row *row = &tl->rows[i];
-        fprintf(out, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,"
-                     "\"args\":{\"name\":", row->id + 1);
+        fprintf(out,
+                ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,"
+                "\"args\":{\"name\":",
+                row->id + 1);
         put_string(out, row->name);
-        fprintf(out, "}},\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,"
-                     "\"args\":{\"sort_index\":%zu}}", row->id + 1, i);
+        fprintf(out,
+                "}},\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,"
+                "\"args\":{\"sort_index\":%zu}}",
+                row->id + 1, i);
         for (size_t s = 0; s < row->span_count; s++)
             put_span(out, tl, row, &row->spans[s]);
     }

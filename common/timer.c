@@ -16,9 +16,9 @@ typedef enum { WAITING, FIRED, CANCELLED } timer_state;
 
 struct lab_timer {
     pthread_mutex_t lock;
-    pthread_cond_t cancelled;   /* signalled by lab_timer_cancel() */
-    timer_state state;          /* protected by lock */
-    struct timespec deadline;   /* when to fire; set before the thread starts */
+    pthread_cond_t cancelled; /* signalled by lab_timer_cancel() */
+    timer_state state;        /* protected by lock */
+    struct timespec deadline; /* when to fire; set before the thread starts */
     lab_timer_fn fn;
     void *arg;
     lab_thread *thread;
@@ -31,11 +31,11 @@ static void *wait_then_fire(void *arg)
     lab_pthread_mutex_lock(&timer->lock);
     if (timer->state == WAITING)
         lab_point(LAB_POINT_WAIT, timer, "timer");
-    while (timer->state == WAITING) {   /* while: wake-ups can be spurious */
+    while (timer->state == WAITING) { /* while: wake-ups can be spurious */
         int rc = lab_pthread_cond_timedwait(&timer->cancelled, &timer->lock, &timer->deadline);
         if (rc == ETIMEDOUT) {
             if (timer->state == WAITING)
-                timer->state = FIRED;   /* decided under the lock: a later cancel sees FIRED */
+                timer->state = FIRED; /* decided under the lock: a later cancel sees FIRED */
             break;
         }
     }
@@ -44,13 +44,13 @@ static void *wait_then_fire(void *arg)
     /* Like Python's Timer, which waits on an Event with a timeout: timing out means fire. */
     lab_point(fire ? LAB_POINT_TIMEOUT : LAB_POINT_GET, timer, "timer");
     if (fire)
-        timer->fn(timer->arg);   /* no lock held: fn may take as long as it likes */
+        timer->fn(timer->arg); /* no lock held: fn may take as long as it likes */
     return NULL;
 }
 
 lab_timer *lab_timer_start(double delay, lab_timer_fn fn, void *arg, const char *name_format, ...)
 {
-    if (!(delay >= 0 && isfinite(delay))) {   /* never "forever": the rule for time */
+    if (!(delay >= 0 && isfinite(delay))) { /* never "forever": the rule for time */
         errno = EINVAL;
         return NULL;
     }
@@ -58,7 +58,7 @@ lab_timer *lab_timer_start(double delay, lab_timer_fn fn, void *arg, const char 
     LAB_CHECK(pthread_mutex_init(&timer->lock, NULL));
     LAB_CHECK(lab_pthread_cond_init_monotonic(&timer->cancelled));
     timer->state = WAITING;
-    timer->deadline = lab_deadline(delay);   /* counted from start, as Python's */
+    timer->deadline = lab_deadline(delay); /* counted from start, as Python's */
     timer->fn = fn;
     timer->arg = arg;
     char name[LAB_THREAD_NAME_MAX];
@@ -75,8 +75,9 @@ bool lab_timer_cancel(lab_timer *timer)
     lab_pthread_mutex_lock(&timer->lock);
     if (timer->state == WAITING) {
         timer->state = CANCELLED;
-        lab_point(LAB_POINT_RELEASE, timer, "timer");   /* before the timer thread's GET */
-        lab_pthread_cond_signal(&timer->cancelled);   /* wake the timer thread: it ends without firing */
+        lab_point(LAB_POINT_RELEASE, timer, "timer"); /* before the timer thread's GET */
+        lab_pthread_cond_signal(
+            &timer->cancelled); /* wake the timer thread: it ends without firing */
     }
     bool prevented = timer->state == CANCELLED;
     lab_pthread_mutex_unlock(&timer->lock);

@@ -28,13 +28,13 @@
 static int max_bars = 5;
 static bool plain = false;
 
-static lab_bsem tray;    /* the bars, bounded by max_bars */
-static sem_t plain_tray; /* --plain: the same with no bound */
+static lab_bsem tray;          /* the bars, bounded by max_bars */
+static sem_t plain_tray;       /* --plain: the same with no bound */
 static lab_event refill_tried; /* set after the producer's first refill: the consumer waits */
 
-static pthread_mutex_t machine_lock = PTHREAD_MUTEX_INITIALIZER;   /* one action at a time */
-static int refills_ok, refills_full, buys_ok, buys_empty;           /* protected by machine_lock */
-static int most_bars;                                               /* protected by machine_lock */
+static pthread_mutex_t machine_lock = PTHREAD_MUTEX_INITIALIZER; /* one action at a time */
+static int refills_ok, refills_full, buys_ok, buys_empty;        /* protected by machine_lock */
+static int most_bars;                                            /* protected by machine_lock */
 
 static int bars_in_tray(void)
 {
@@ -50,7 +50,7 @@ static int bars_in_tray(void)
 static bool put_a_bar_in(void)
 {
     if (plain) {
-        lab_sem_post(&plain_tray);   /* no bound to check: never says "full" */
+        lab_sem_post(&plain_tray); /* no bound to check: never says "full" */
         return true;
     }
     return lab_bsem_release(&tray) != EOVERFLOW;
@@ -103,7 +103,7 @@ static void buy(void)
 typedef struct role {
     void (*action)(void);
     int loops;
-    uint64_t stream;   /* its own random stream: the pauses */
+    uint64_t stream; /* its own random stream: the pauses */
 } role;
 
 /* The tutorial's producer(loops) and consumer(loops): act, pause 0, 1 or 2 s, repeat. */
@@ -140,7 +140,7 @@ static const lab_demo demo = {
                "(\"Empty, skipping\"). --plain uses a POSIX sem_t instead, whose sem_post has no\n"
                "bound: the tray ends up holding more than --max.",
     .options = options,
-    .invariant = "most <= max",   /* what --explore checks */
+    .invariant = "most <= max", /* what --explore checks */
 };
 
 int main(int argc, char **argv)
@@ -158,16 +158,20 @@ int main(int argc, char **argv)
     say("THE CANDY MACHINE (full with %d bars)%s: %d refills and %d buys to come", max_bars,
         plain ? ", on a plain sem_t (--plain)" : "", producer.loops, consumer.loops);
 
-    lab_thread *buyer = lab_thread_start(act_in_a_loop, &consumer, LAB_THREAD_NOT_DAEMON, "consumer");
-    lab_thread *filler = lab_thread_start(act_in_a_loop, &producer, LAB_THREAD_NOT_DAEMON, "producer");
+    lab_thread *buyer =
+        lab_thread_start(act_in_a_loop, &consumer, LAB_THREAD_NOT_DAEMON, "consumer");
+    lab_thread *filler =
+        lab_thread_start(act_in_a_loop, &producer, LAB_THREAD_NOT_DAEMON, "producer");
     lab_thread_join(buyer);
     lab_thread_join(filler);
 
-    int final = bars_in_tray();   /* both joined: nothing changes it any more */
+    int final = bars_in_tray(); /* both joined: nothing changes it any more */
     say("All done: %d bars left; at most %d bars in a tray for %d%s", final, most_bars, max_bars,
         most_bars > max_bars ? ": the bound was broken" : "");
-    lab_result("max=%d tray=%s refills_ok=%d refills_full=%d buys_ok=%d buys_empty=%d final=%d most=%d", max_bars,
-               plain ? "plain" : "bounded", refills_ok, refills_full, buys_ok, buys_empty, final, most_bars);
+    lab_result(
+        "max=%d tray=%s refills_ok=%d refills_full=%d buys_ok=%d buys_empty=%d final=%d most=%d",
+        max_bars, plain ? "plain" : "bounded", refills_ok, refills_full, buys_ok, buys_empty, final,
+        most_bars);
     LAB_CHECK_ERRNO(sem_destroy(&plain_tray));
     lab_bsem_destroy(&tray);
     lab_event_destroy(&refill_tried);

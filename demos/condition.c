@@ -30,9 +30,9 @@ static int notify_mode = 0;
 static const char *const notify_names[] = {"n", "all", "one", NULL};
 enum { NOTIFY_N, NOTIFY_ALL, NOTIFY_ONE };
 static bool if_bug = false;
-static const double tick = 1.0;   /* class seconds between deliveries */
+static const double tick = 1.0; /* class seconds between deliveries */
 
-static lab_condition shop;   /* its lock protects everything below */
+static lab_condition shop; /* its lock protects everything below */
 static int stock, taken, deliveries;
 static int released, violations, waiters, wakeups;
 static char last_buyer[LAB_THREAD_NAME_MAX] = "nobody";
@@ -54,9 +54,10 @@ static bool item_on_shelf(void *arg)
  * the lock. */
 static void take_an_item(void)
 {
-    if (stock == 0) {   /* the --if bug: woken for an item that is gone */
+    if (stock == 0) { /* the --if bug: woken for an item that is gone */
         violations++;
-        say("BUG: past the wait, but the shelf is empty: item #%d already went to %s; leaves with nothing",
+        say("BUG: past the wait, but the shelf is empty: item #%d already went to %s; leaves with "
+            "nothing",
             taken, last_buyer);
         return;
     }
@@ -76,13 +77,13 @@ static void *buy_one_item(void *arg)
         say("wants an item; the shelf is empty: waits");
     }
     if (if_bug) {
-        if (stock == 0) {   /* BUG: `if`, not `while`: one wait, and no second look */
+        if (stock == 0) { /* BUG: `if`, not `while`: one wait, and no second look */
             lab_condition_wait(&shop);
             wakeups++;
         }
     } else {
         int looks = 0;
-        lab_condition_wait_for(&shop, item_on_shelf, &looks);   /* a `while` loop inside */
+        lab_condition_wait_for(&shop, item_on_shelf, &looks); /* a `while` loop inside */
     }
     take_an_item();
     lab_condition_release(&shop);
@@ -97,7 +98,7 @@ static void *keeper(void *arg)
         lab_sleep(tick);
         lab_condition_acquire(&shop);
         if (released + violations == customers)
-            break;   /* everybody has left: the shop closes */
+            break; /* everybody has left: the shop closes */
         stock += batch;
         deliveries++;
         int waiting = lab_condition_waiting(&shop);
@@ -107,9 +108,11 @@ static void *keeper(void *arg)
         else
             woken = lab_condition_notify(&shop, notify_mode == NOTIFY_ONE ? 1 : batch);
         say("delivers %d (%d on the shelf); %s wakes %d of %d waiting", batch, stock,
-            notify_mode == NOTIFY_ALL ? "notify_all()" : notify_mode == NOTIFY_ONE ? "notify(1)" : "notify(batch)",
+            notify_mode == NOTIFY_ALL   ? "notify_all()"
+            : notify_mode == NOTIFY_ONE ? "notify(1)"
+                                        : "notify(batch)",
             woken, waiting);
-        lab_condition_release(&shop);   /* the woken customers queue for it */
+        lab_condition_release(&shop); /* the woken customers queue for it */
     }
     lab_condition_release(&shop);
     return NULL;
@@ -118,22 +121,27 @@ static void *keeper(void *arg)
 static const lab_option options[] = {
     LAB_INT("customers", &customers, 1, 100, "W", "customers, each wanting one item"),
     LAB_INT("batch", &batch, 1, 100, "N", "items per delivery (and waiters woken by notify(n))"),
-    LAB_CHOICE("notify", &notify_mode, notify_names, "whom a delivery wakes: n (= --batch), all, or one"),
+    LAB_CHOICE("notify", &notify_mode, notify_names,
+               "whom a delivery wakes: n (= --batch), all, or one"),
     LAB_FLAG("if", &if_bug, "the classic bug: `if` instead of `while` around the wait"),
     LAB_END,
 };
 
 static const lab_demo demo = {
     .name = "condition",
-    .summary = "the shop: customers wait_for stock on a Condition; notify(n) lets them through in groups",
+    .summary =
+        "the shop: customers wait_for stock on a Condition; notify(n) lets them through in groups",
     .python = "with cond: cond.wait_for(lambda: stock > 0) ... with cond: stock += n; "
               "cond.notify(n) (The threading catalogue; Threads and processes)",
-    .details = "--customers threads each want one item. Every second the keeper delivers --batch items and\n"
-               "wakes waiters with notify(batch) (--notify=all: every waiter; --notify=one: just one).\n"
-               "Customers wait with wait_for, which looks again after every wake-up. --if replaces that\n"
-               "with `if (stock == 0) wait();`: add --notify=all to see customers take items already gone.",
+    .details =
+        "--customers threads each want one item. Every second the keeper delivers --batch items "
+        "and\n"
+        "wakes waiters with notify(batch) (--notify=all: every waiter; --notify=one: just one).\n"
+        "Customers wait with wait_for, which looks again after every wake-up. --if replaces that\n"
+        "with `if (stock == 0) wait();`: add --notify=all to see customers take items already "
+        "gone.",
     .options = options,
-    .invariant = "violations == 0",   /* what --explore checks */
+    .invariant = "violations == 0", /* what --explore checks */
 };
 
 int main(int argc, char **argv)
@@ -142,7 +150,9 @@ int main(int argc, char **argv)
     LAB_SETUP(lab_condition_init(&shop));
     lab_point_name(&shop, "shop");
     say("%d customers; %d items a delivery, waking with %s%s", customers, batch,
-        notify_mode == NOTIFY_ALL ? "notify_all()" : notify_mode == NOTIFY_ONE ? "notify(1)" : "notify(batch)",
+        notify_mode == NOTIFY_ALL   ? "notify_all()"
+        : notify_mode == NOTIFY_ONE ? "notify(1)"
+                                    : "notify(batch)",
         if_bug ? "; customers use `if`, not `while` (--if)" : "");
     lab_thread **started = lab_calloc((size_t)customers + 1, sizeof *started);
     for (int i = 0; i < customers; i++)
@@ -153,13 +163,17 @@ int main(int argc, char **argv)
     free(started);
 
     /* Everyone joined: the shop's state is ours alone. */
-    say("%d of %d customers left with an item; violations: %d; deliveries: %d, wake-ups: %d, left over: %d",
+    say("%d of %d customers left with an item; violations: %d; deliveries: %d, wake-ups: %d, left "
+        "over: %d",
         released, customers, violations, deliveries, wakeups, stock);
     if (if_bug && violations == 0)
-        say("no violation this time: every woken customer happened to find an item. The `if` is still "
+        say("no violation this time: every woken customer happened to find an item. The `if` is "
+            "still "
             "wrong: try --if --notify=all");
-    lab_result("customers=%d batch=%d notify=%s released=%d waiters=%d violations=%d deliveries=%d wakeups=%d "
-               "leftover=%d", customers, batch, notify_names[notify_mode], released, waiters, violations,
+    lab_result("customers=%d batch=%d notify=%s released=%d waiters=%d violations=%d deliveries=%d "
+               "wakeups=%d "
+               "leftover=%d",
+               customers, batch, notify_names[notify_mode], released, waiters, violations,
                deliveries, wakeups, stock);
     lab_condition_destroy(&shop);
     return 0;

@@ -77,7 +77,8 @@ static void run_threads(void)
 {
     lab_thread *threads[MAX_FILES];
     for (int i = 0; i < files; i++)
-        threads[i] = lab_thread_start(thread_fetch, &flags[i], LAB_THREAD_NOT_DAEMON, "dl-%s", codes[i]);
+        threads[i] =
+            lab_thread_start(thread_fetch, &flags[i], LAB_THREAD_NOT_DAEMON, "dl-%s", codes[i]);
     for (int i = 0; i < files; i++)
         lab_thread_join(threads[i]);
 }
@@ -193,11 +194,12 @@ int main(int argc, char **argv)
     remove_temp_dir();
     double pool_x = seconds[2] > 0 ? seconds[0] / seconds[2] : 0;
     double threads_x = seconds[1] > 0 ? seconds[0] / seconds[1] : 0;
-    say("the waits overlap: %.2f s in turn, %.2f s a thread each, %.2f s on %d workers",
-        seconds[0], seconds[1], seconds[2], workers);
+    say("the waits overlap: %.2f s in turn, %.2f s a thread each, %.2f s on %d workers", seconds[0],
+        seconds[1], seconds[2], workers);
     lab_result("files=%d sequential=%.2f threads=%.2f pool=%.2f speedup_pool=%.2f "
                "speedup_threads=%.2f failed=%d verified=%d workers=%d latency_sum=%.2f "
-               "latency_max=%.2f", files, seconds[0], seconds[1], seconds[2], pool_x, threads_x,
-               failed[0], verified[0], workers, latency_sum, latency_max);
+               "latency_max=%.2f",
+               files, seconds[0], seconds[1], seconds[2], pool_x, threads_x, failed[0], verified[0],
+               workers, latency_sum, latency_max);
     return 0;
 }

@@ -29,8 +29,8 @@ static int counter = 0; /* each process has its own; the threads of a process sh
 static pthread_mutex_t data_lock = PTHREAD_MUTEX_INITIALIZER;
 
 typedef struct child_report { /* what the child sends back through the pipe */
-    int counter;  /* the child's counter after its += 1 */
-    int got_lock; /* whether it could lock data_lock */
+    int counter;              /* the child's counter after its += 1 */
+    int got_lock;             /* whether it could lock data_lock */
 } child_report;
 
 /* --fork-while-locked: main forks only once holder has data_lock, and holder keeps it

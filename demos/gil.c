@@ -105,7 +105,7 @@ static double run(bool cpu, enum way how, unsigned long *switches, double *busy)
         for (int i = 0; i < threads; i++)
             started[i] =
                 lab_thread_start(run_job, &jobs[i], LAB_THREAD_NOT_DAEMON, "%s%s-%d",
-                             cpu ? "cpu" : "io", how == THREADS_GIL ? "+gil" : "", i + 1);
+                                 cpu ? "cpu" : "io", how == THREADS_GIL ? "+gil" : "", i + 1);
         if (how == THREADS_GIL) {
             gil_wait_for_queue(threads);
             gil_drop(); /* and they're off, one at a time */
@@ -131,8 +131,14 @@ static double run(bool cpu, enum way how, unsigned long *switches, double *busy)
 }
 
 static const lab_option options[] = {
-    {.name = "threads", .kind = LAB_OPT_INT, .target = &threads, .meta = "N", .min = 1, .max = 64,
-     .help = "threads, and jobs of each kind", .default_text = "one per online CPU"},
+    {.name = "threads",
+     .kind = LAB_OPT_INT,
+     .target = &threads,
+     .meta = "N",
+     .min = 1,
+     .max = 64,
+     .help = "threads, and jobs of each kind",
+     .default_text = "one per online CPU"},
     LAB_INT("work", &work, 1, 2000000000, "N", "each CPU job adds up 0 + 1 + ... + (N-1)"),
     LAB_INT("switch-interval", &switch_interval, 1000, 2000000000, "N",
             "numbers between GIL offers"),
@@ -169,7 +175,7 @@ int main(int argc, char **argv)
         threads, work - 1, handoff_names[handoff]);
 
     double cpu[3] = {INFINITY, INFINITY, INFINITY}, io[3], busy[3], io_busy;
-    unsigned long cpu_switches, io_switches; /* each left by its last run: threads + GIL */
+    unsigned long cpu_switches, io_switches;     /* each left by its last run: threads + GIL */
     for (int round = 0; round < repeat; round++) /* interleaved: other load slows all three */
         for (enum way how = SEQUENTIAL; how <= THREADS_GIL; how++) {
             double used, t = run(true, how, &cpu_switches, &used);
@@ -180,15 +186,17 @@ int main(int argc, char **argv)
         io[how] = run(false, how, &io_switches, &io_busy);
     print_table(threads, work, IO_REQUESTS, io_wait, cpu, io);
     double nogil = cpu[0] / cpu[1], with_gil = cpu[0] / cpu[2];
-    const char *lesson = threads < 2 || cores < 2 ? "one-core"
-                         : nogil < 1.3 || with_gil >= nogil ? "machine-busy" : "shown";
+    const char *lesson = threads < 2 || cores < 2           ? "one-core"
+                         : nogil < 1.3 || with_gil >= nogil ? "machine-busy"
+                                                            : "shown";
     if (strcmp(lesson, "shown") == 0)
         say("%d threads summed %.2fx faster without a GIL (%.1f cores busy), %.2fx with it "
-            "(%.1f: one at a time); the waits sped up %.2fx either way", threads, nogil, busy[1],
-            with_gil, busy[2], io[0] / io[2]);
+            "(%.1f: one at a time); the waits sped up %.2fx either way",
+            threads, nogil, busy[1], with_gil, busy[2], io[0] / io[2]);
     else if (strcmp(lesson, "machine-busy") == 0)
         say("this machine is too busy to show the lesson now: without a GIL the threads kept only "
-            "%.1f of %d cores busy (%.2fx); run it again when it is idle", busy[1], cores, nogil);
+            "%.1f of %d cores busy (%.2fx); run it again when it is idle",
+            busy[1], cores, nogil);
     else
         say("one core or one thread: threads cannot compute side by side here, GIL or not");
     lab_result("cores=%d threads=%d work=%d sum=%" PRIu64 " switch_interval=%d handoff=%s "

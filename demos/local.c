@@ -26,11 +26,17 @@ static int rounds = 3;
 static bool shared = false;
 
 /* A value says who stored it and in which round: 203 is t2's value in round 3. */
-static int value_of(int thread, int round) { return thread * 100 + round; }
-static int owner_of(int value) { return value / 100; }
+static int value_of(int thread, int round)
+{
+    return thread * 100 + round;
+}
+static int owner_of(int value)
+{
+    return value / 100;
+}
 
-static pthread_key_t value_key;            /* one key; behind it, each thread's own int */
-static _Thread_local int tls_value = -1;   /* one name; each thread has its own copy */
+static pthread_key_t value_key;          /* one key; behind it, each thread's own int */
+static _Thread_local int tls_value = -1; /* one name; each thread has its own copy */
 /* The broken variant: one variable for everybody. Atomic only so the program stays defined
  * C: the mixups below do not come from torn writes; there is just one copy to overwrite. */
 static atomic_int shared_value = -1;
@@ -54,7 +60,7 @@ static void store(int value)
         return;
     }
     int *mine = pthread_getspecific(value_key);
-    if (mine == NULL) {   /* first store in this thread: make its own slot, as local does */
+    if (mine == NULL) { /* first store in this thread: make its own slot, as local does */
         mine = lab_calloc(1, sizeof *mine);
         LAB_CHECK(pthread_setspecific(value_key, mine));
     }
@@ -68,8 +74,8 @@ static void check_back(const char *storage, int seen, int expected)
     if (seen == expected) {
         say("reads back %s = %d: its own", storage, seen);
     } else {
-        say("MIXUP: reads back %s = %d, stored by t%d, not its own %d", storage, seen, owner_of(seen),
-            expected);
+        say("MIXUP: reads back %s = %d, stored by t%d, not its own %d", storage, seen,
+            owner_of(seen), expected);
         atomic_fetch_add(&mixups, 1);
     }
 }
@@ -92,7 +98,7 @@ static void *store_sleep_read(void *arg)
             check_back("the _Thread_local", tls_value, mine);
         }
     }
-    return NULL;   /* the thread ends here: then the key's destructor runs, in this thread */
+    return NULL; /* the thread ends here: then the key's destructor runs, in this thread */
 }
 
 static const lab_option options[] = {
@@ -106,10 +112,11 @@ static const lab_demo demo = {
     .name = "local",
     .summary = "thread-local data: every thread sees only the value it stored itself",
     .python = "mydata = threading.local(); mydata.x = ...; ... mydata.x (Threads and processes)",
-    .details = "Each thread stores its own value under one name, sleeps while the others store theirs,\n"
-               "then reads it back, --rounds times; a value stored by another thread is a mixup.\n"
-               "  (default)  a pthread key (with a destructor) and a _Thread_local: mixups=0, always\n"
-               "  --shared   a plain global: the others overwrite it meanwhile, mixups > 0",
+    .details =
+        "Each thread stores its own value under one name, sleeps while the others store theirs,\n"
+        "then reads it back, --rounds times; a value stored by another thread is a mixup.\n"
+        "  (default)  a pthread key (with a destructor) and a _Thread_local: mixups=0, always\n"
+        "  --shared   a plain global: the others overwrite it meanwhile, mixups > 0",
     .options = options,
     .invariant = "mixups == 0", /* what --explore checks */
 };
@@ -118,7 +125,7 @@ int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
     if (!shared)
-        LAB_SETUP(pthread_key_create(&value_key, free_thread_value));   /* may be refused: EAGAIN */
+        LAB_SETUP(pthread_key_create(&value_key, free_thread_value)); /* may be refused: EAGAIN */
     say("%d threads x %d rounds, each value stored in %s", threads, rounds,
         shared ? "ONE plain global (--shared)" : "a pthread key and a _Thread_local");
 
@@ -127,15 +134,15 @@ int main(int argc, char **argv)
         started[i] = lab_thread_start(store_sleep_read, (void *)(intptr_t)(i + 1),
                                       LAB_THREAD_NOT_DAEMON, "t%d", i + 1);
     for (int i = 0; i < threads; i++)
-        lab_thread_join(started[i]);   /* returns after the thread's destructors have run */
+        lab_thread_join(started[i]); /* returns after the thread's destructors have run */
     free(started);
     if (!shared)
-        LAB_CHECK(pthread_key_delete(value_key));   /* runs no destructor: each thread's ran */
+        LAB_CHECK(pthread_key_delete(value_key)); /* runs no destructor: each thread's ran */
 
     int total_mixups = atomic_load(&mixups);
     if (shared)
-        say("%d of %d reads found another thread's value: one global is one copy for all", total_mixups,
-            threads * rounds);
+        say("%d of %d reads found another thread's value: one global is one copy for all",
+            total_mixups, threads * rounds);
     else
         say("no thread ever saw another's value: %d mixups; %d destructors ran", total_mixups,
             atomic_load(&destructors_run));

@@ -127,7 +127,8 @@ static void lesson_wait(void)
     double all = since(begin);
     say("wait(ALL_COMPLETED) returned after %.2f s: every task is done; main", all);
     add_keys("wait_first=%s wait_first_elapsed=%.2f wait_not_done=%s wait_all_elapsed=%.2f "
-             "wait_workers=%d", done_text, first, not_done_text[0] ? not_done_text : "none", all,
+             "wait_workers=%d",
+             done_text, first, not_done_text[0] ? not_done_text : "none", all,
              lab_pool_workers_started(pool));
     free_all(futures, 3, pool);
 }
@@ -163,7 +164,8 @@ static void lesson_callback(void)
 static const char *check_options(void)
 {
     return wait_each && part != ALL && part != AS_COMPLETED
-               ? "--wait-each goes with --part=as_completed (or all)" : NULL;
+               ? "--wait-each goes with --part=as_completed (or all)"
+               : NULL;
 }
 
 static const lab_option options[] = {
@@ -192,8 +194,9 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    void (*const lessons[])(void) = {NULL,        lesson_as_completed, lesson_map,     lesson_loiter,
-                                     lesson_wait, lesson_callback,     lesson_failures};
+    void (*const lessons[])(void) = {NULL,           lesson_as_completed, lesson_map,
+                                     lesson_loiter,  lesson_wait,         lesson_callback,
+                                     lesson_failures};
     for (int p = AS_COMPLETED; p <= FAILURES; p++)
         if (part == ALL || part == p)
             lessons[p]();

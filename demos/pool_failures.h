@@ -15,8 +15,11 @@
 /* Python's name for what result()/exception() returned (ENOENT is this lesson's "exception"). */
 static const char *outcome_name(int status)
 {
-    return status == 0 ? "None" : status == ENOENT ? "ENOENT" : status == ETIMEDOUT ? "TimeoutError"
-         : status == ECANCELED ? "CancelledError" : "?";
+    return status == 0           ? "None"
+           : status == ENOENT    ? "ENOENT"
+           : status == ETIMEDOUT ? "TimeoutError"
+           : status == ECANCELED ? "CancelledError"
+                                 : "?";
 }
 
 /* A download that fails after 1 s: C has no exceptions; the task's status is its exception. */
@@ -43,7 +46,8 @@ static void lesson_failures(void)
     say("B.result(timeout=0.5): %s; B goes on running", outcome_name(timeout));
     lab_pool_shutdown_cancel(pool, false); /* what is queued is cancelled; B runs on */
     say("shutdown(wait=False, cancel_futures=True): cancelled D: %s, B: %s",
-        lab_future_cancelled(f[3]) ? "True" : "False", lab_future_cancelled(f[1]) ? "True" : "False");
+        lab_future_cancelled(f[3]) ? "True" : "False",
+        lab_future_cancelled(f[1]) ? "True" : "False");
     long b = 0;
     lab_future_result(f[1], &b); /* B was running: it ends normally */
     say("B.result() = %ld; C.result(): %s; D.result(): %s", b,

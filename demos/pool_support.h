@@ -153,7 +153,8 @@ static void say_summary(void)
         say("callbacks ran in %s: the finishing thread's, or the adder's once done", a);
     if (*key_value("failures_exception", a, sizeof a))
         say("failures: exception() = %s, result(timeout) = %s, cancelled %s", a,
-            key_value("failures_timeout", b, sizeof b), key_value("failures_cancelled", c, sizeof c));
+            key_value("failures_timeout", b, sizeof b),
+            key_value("failures_cancelled", c, sizeof c));
 }
 
 /* Free a map (cancelling what has not started), then leave the `with` block. */

@@ -16,14 +16,14 @@
 
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "the meter is shared by processes: lock-free only");
 
-enum { SLICE = 5000000 };   /* numbers added between two looks at the meter (~5 ms at -O0) */
+enum { SLICE = 5000000 }; /* numbers added between two looks at the meter (~5 ms at -O0) */
 
 typedef struct meter {
-    _Atomic long long added;     /* numbers added in this way so far, all processes together */
-    _Atomic long long last_ms;   /* class milliseconds into the way of the last line */
-    long long total;             /* numbers the way adds in all */
-    double began;                /* lab_now() when the way began */
-    char way[48];                /* "one after the other", "on 2 worker processes"... */
+    _Atomic long long added;   /* numbers added in this way so far, all processes together */
+    _Atomic long long last_ms; /* class milliseconds into the way of the last line */
+    long long total;           /* numbers the way adds in all */
+    double began;              /* lab_now() when the way began */
+    char way[48];              /* "one after the other", "on 2 worker processes"... */
 } meter;
 
 static meter *shared_meter;
@@ -31,8 +31,8 @@ static meter *shared_meter;
 /* Map the meter; before the pool forks, or its workers would have none. */
 static void meter_map(void)
 {
-    void *memory = mmap(NULL, sizeof(meter), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                        -1, 0);
+    void *memory =
+        mmap(NULL, sizeof(meter), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     LAB_CHECK_ERRNO(memory == MAP_FAILED ? -1 : 0);
     shared_meter = memory;
 }
@@ -88,13 +88,14 @@ static void say_lesson(int cores, int processes, const double seconds[3])
     double gil = seconds[0] / seconds[1], pool = seconds[0] / seconds[2];
     if (cores < 2 || processes < 2)
         say("one core or one process cannot show the lesson: nothing adds side by side here");
-    else if (pool < 1.3 || gil > 1.25)   /* other jobs took the cores, or stalled a way */
+    else if (pool < 1.3 || gil > 1.25) /* other jobs took the cores, or stalled a way */
         say("this machine is too busy to show the lesson now: %d processes summed only %.2fx "
-            "faster, %d GIL threads %.2fx; run it again when it is idle", processes, pool,
-            processes, gil);
+            "faster, %d GIL threads %.2fx; run it again when it is idle",
+            processes, pool, processes, gil);
     else
         say("the lesson: %d processes summed %.2fx faster than one after the other, %d threads "
-            "under a GIL %.2fx: processes escape the GIL", processes, pool, processes, gil);
+            "under a GIL %.2fx: processes escape the GIL",
+            processes, pool, processes, gil);
 }
 
 #endif

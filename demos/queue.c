@@ -73,7 +73,7 @@ static void *reader(void *arg)
         lab_pthread_mutex_lock(&story_lock);
         say("consumed object %s, size now %zu", count_got(got)->name, note_size(shared));
         lab_pthread_mutex_unlock(&story_lock);
-        lab_sleep((double)lab_rng_between(&rng, 2, 3));   /* the tutorial: 2-5 s */
+        lab_sleep((double)lab_rng_between(&rng, 2, 3)); /* the tutorial: 2-5 s */
     }
     return arg;
 }
@@ -103,7 +103,7 @@ static void *make_buns(void *arg)
 {
     int line = (int)(intptr_t)arg;
     for (bool more = true; more;) {
-        lab_sleep(1); /* a bun takes a second to make */
+        lab_sleep(1);                        /* a bun takes a second to make */
         lab_pthread_mutex_lock(&story_lock); /* while the shelf is full, the others wait here */
         if ((more = buns_made < buns)) {
             item *bun = new_item(++buns_made, line, kind == LAB_QUEUE_PRIORITY);
@@ -161,7 +161,8 @@ static void part_buns(void)
 
 #include "queue_timeout.h" /* the fourth part: put/get with a timeout (Full, Empty) */
 static const lab_option options[] = {
-    LAB_CHOICE("part", &part, part_names, "which lesson: all (in turn), order, writer, buns, timeout"),
+    LAB_CHOICE("part", &part, part_names,
+               "which lesson: all (in turn), order, writer, buns, timeout"),
     LAB_CHOICE("kind", &kind, kind_names, "fifo: Queue, lifo: LifoQueue, priority: PriorityQueue"),
     LAB_INT("maxsize", &maxsize, 0, 10000, "N", "items a queue holds; 0: no limit (as Python)"),
     LAB_INT("buns", &buns, 1, 1000, "N", "buns the shop makes before it closes"),

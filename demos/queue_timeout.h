@@ -50,8 +50,8 @@ static void part_timeout(void)
     begin = lab_now();
     int late_rc = lab_queue_get_timeout(q, &got, 1); /* an item comes at 0.5 s */
     if (late_rc == 0)
-        say("get(timeout=1) = %s after %.1f s: an item in time ends the wait",
-            count_got(got)->name, waited_since(begin));
+        say("get(timeout=1) = %s after %.1f s: an item in time ends the wait", count_got(got)->name,
+            waited_since(begin));
     lab_thread_join(latecomer);
     snprintf(timeouts_seen, sizeof timeouts_seen, "%s,%s,%s", put_rc == ETIMEDOUT ? "Full" : "?",
              get_rc == ETIMEDOUT ? "Empty" : "?", late_rc == 0 ? ((item *)got)->name : "none");

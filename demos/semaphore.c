@@ -26,13 +26,13 @@
 static int stalls = 3;
 static int people = 22;
 static bool no_limit = false;
-static const double shortest_stay = 0.5, longest_stay = 1.5;   /* class seconds */
-static const double arrival_gap = 0.1;   /* the tutorial starts all at once: a blur of lines */
+static const double shortest_stay = 0.5, longest_stay = 1.5; /* class seconds */
+static const double arrival_gap = 0.1; /* the tutorial starts all at once: a blur of lines */
 
-static lab_bsem stall_permits;   /* one permit per stall */
+static lab_bsem stall_permits; /* one permit per stall */
 
 static pthread_mutex_t book_lock = PTHREAD_MUTEX_INITIALIZER;
-static bool *is_inside;   /* per person; the four below too: protected by book_lock */
+static bool *is_inside; /* per person; the four below too: protected by book_lock */
 static int inside, max_inside, served;
 
 /* The names of everybody inside, into text. Caller holds book_lock. */
@@ -76,11 +76,11 @@ static void *use_a_stall(void *arg)
     double stay = lab_rng_uniform(&rng, shortest_stay, longest_stay);
     say("waits for a stall");
     if (!no_limit)
-        lab_bsem_acquire(&stall_permits);   /* blocks while every stall is taken */
-    walk_in(id);                            /* counted only once a permit is held */
+        lab_bsem_acquire(&stall_permits); /* blocks while every stall is taken */
+    walk_in(id);                          /* counted only once a permit is held */
     lab_sleep(stay);
-    walk_out(id, stay);                     /* uncounted before the permit goes back */
-    if (!no_limit)   /* EOVERFLOW here would be a bug (we took a permit): abort, file:line */
+    walk_out(id, stay); /* uncounted before the permit goes back */
+    if (!no_limit)      /* EOVERFLOW here would be a bug (we took a permit): abort, file:line */
         LAB_CHECK(lab_bsem_release(&stall_permits));
     return NULL;
 }
@@ -112,7 +112,8 @@ static int count_rolls(void)
     }
     lab_thread_join(cleaner);
     int left = lab_semaphore_value(&rolls);
-    say("%d released, %d acquired: %d rolls left on the shelf", RESTOCKS * PER_RESTOCK, TAKEN, left);
+    say("%d released, %d acquired: %d rolls left on the shelf", RESTOCKS * PER_RESTOCK, TAKEN,
+        left);
     say("a Semaphore counts (extra releases are stock); a BoundedSemaphore limits");
     lab_semaphore_destroy(&rolls);
     return left;
@@ -136,7 +137,7 @@ static const lab_demo demo = {
                "too many is refused, as Python's ValueError. --no-limit drops the semaphore:\n"
                "everybody is inside at once.",
     .options = options,
-    .invariant = "max_inside <= stalls",   /* what --explore checks */
+    .invariant = "max_inside <= stalls", /* what --explore checks */
 };
 
 int main(int argc, char **argv)
@@ -145,29 +146,33 @@ int main(int argc, char **argv)
     LAB_SETUP(lab_bsem_init(&stall_permits, stalls));
     lab_point_name(&stall_permits, "stalls");
     is_inside = lab_calloc((size_t)people, sizeof *is_inside);
-    say("%d people, %d stalls%s", people, stalls, no_limit ? ", and NO semaphore (--no-limit)" : "");
+    say("%d people, %d stalls%s", people, stalls,
+        no_limit ? ", and NO semaphore (--no-limit)" : "");
 
     lab_thread **started = lab_calloc((size_t)people, sizeof *started);
     for (int i = 0; i < people; i++) {
         if (i > 0)
-            lab_sleep(arrival_gap);   /* a crowd still forms: people come faster than stalls free */
-        started[i] = lab_thread_start(use_a_stall, (void *)(intptr_t)i, LAB_THREAD_NOT_DAEMON, "person-%d", i);
+            lab_sleep(arrival_gap); /* a crowd still forms: people come faster than stalls free */
+        started[i] = lab_thread_start(use_a_stall, (void *)(intptr_t)i, LAB_THREAD_NOT_DAEMON,
+                                      "person-%d", i);
     }
     for (int i = 0; i < people; i++)
         lab_thread_join(started[i]);
     free(started);
 
     /* All joined: the bookkeeping is ours alone now. */
-    say("all done: %d served, at most %d inside at once with %d stalls%s", served, max_inside, stalls,
-        max_inside > stalls ? ": the limit was broken" : "");
-    int rc = lab_bsem_release(&stall_permits);   /* every permit is back: one more is too many */
-    say("one release too many: %s", rc == EOVERFLOW ? "refused (Python: ValueError: Semaphore released too many times)"
-                                                   : "accepted?!");
+    say("all done: %d served, at most %d inside at once with %d stalls%s", served, max_inside,
+        stalls, max_inside > stalls ? ": the limit was broken" : "");
+    int rc = lab_bsem_release(&stall_permits); /* every permit is back: one more is too many */
+    say("one release too many: %s",
+        rc == EOVERFLOW ? "refused (Python: ValueError: Semaphore released too many times)"
+                        : "accepted?!");
     int rolls_left = count_rolls();
-    lab_result("stalls=%d people=%d served=%d max_inside=%d limit=%s extra_release=%s rolls_released=%d "
-               "rolls_taken=%d rolls_left=%d", stalls, people, served, max_inside,
-               no_limit ? "none" : "semaphore", rc == EOVERFLOW ? "refused" : "accepted",
-               RESTOCKS * PER_RESTOCK, TAKEN, rolls_left);
+    lab_result(
+        "stalls=%d people=%d served=%d max_inside=%d limit=%s extra_release=%s rolls_released=%d "
+        "rolls_taken=%d rolls_left=%d",
+        stalls, people, served, max_inside, no_limit ? "none" : "semaphore",
+        rc == EOVERFLOW ? "refused" : "accepted", RESTOCKS * PER_RESTOCK, TAKEN, rolls_left);
     free(is_inside);
     lab_bsem_destroy(&stall_permits);
     return 0;

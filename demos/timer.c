@@ -51,9 +51,12 @@ static const lab_demo demo = {
     .name = "timer",
     .summary = "Timer(5, hello) fires 5 s after start(); a timer cancelled in time never runs",
     .python = "t = threading.Timer(5.0, hello); t.start(); t.cancel() (Threads and processes)",
-    .details = "Two timers start together: hello after --delay (5 s) and a reminder after 0.6 x delay (3 s).\n"
-               "At 0.2 x delay (1 s) main cancels the reminder: cancel() returns true and it never runs.\n"
-               "With --cancel-late main cancels at 0.8 x delay, after the reminder fired: cancel() is too late.",
+    .details =
+        "Two timers start together: hello after --delay (5 s) and a reminder after 0.6 x delay (3 "
+        "s).\n"
+        "At 0.2 x delay (1 s) main cancels the reminder: cancel() returns true and it never runs.\n"
+        "With --cancel-late main cancels at 0.8 x delay, after the reminder fired: cancel() is too "
+        "late.",
     .options = options,
     .invariant = "fired + cancelled == 2", /* what --explore checks: cancelled, or it ran */
 };
@@ -75,19 +78,21 @@ int main(int argc, char **argv)
     say("after start():  t = %.3f -- start() returned at once", lab_elapsed());
 
     lab_sleep(cancel_at);
-    bool prevented = lab_timer_cancel(reminder_timer);   /* decided under the timer's lock */
+    bool prevented = lab_timer_cancel(reminder_timer); /* decided under the timer's lock */
     if (prevented) {
         say("cancel(reminder) -> true: it had not fired, and now it never will");
-        lab_sleep(reminder_delay - cancel_at);   /* be there at its time, to see nothing come */
+        lab_sleep(reminder_delay - cancel_at); /* be there at its time, to see nothing come */
         say("%g s, the reminder's time: nothing ran. Waiting for hello (due at %g s)",
             reminder_delay, delay);
     } else
         say("cancel(reminder) -> false: too late, it already fired");
 
-    lab_timer_join(reminder_timer);   /* ends at once when cancelled */
-    lab_timer_join(hello_timer);      /* ends after hello has run */
+    lab_timer_join(reminder_timer); /* ends at once when cancelled */
+    lab_timer_join(hello_timer);    /* ends after hello has run */
     double hello_after = lab_class_seconds(atomic_load(&hello_at) - begin);
-    say("hello fired %.2f s after start(); %d timer function(s) ran", hello_after, atomic_load(&fired));
-    lab_result("fired=%d cancelled=%d hello_after=%.2f", atomic_load(&fired), prevented ? 1 : 0, hello_after);
+    say("hello fired %.2f s after start(); %d timer function(s) ran", hello_after,
+        atomic_load(&fired));
+    lab_result("fired=%d cancelled=%d hello_after=%.2f", atomic_load(&fired), prevented ? 1 : 0,
+               hello_after);
     return 0;
 }

@@ -92,8 +92,10 @@ static child_run spawn(void (*then)(void *), void *arg, double timeout)
     if (pid == 0) {
         dup2(out_pipe[1], STDOUT_FILENO);
         dup2(err_pipe[1], STDERR_FILENO);
-        close(out_pipe[0]); close(out_pipe[1]);
-        close(err_pipe[0]); close(err_pipe[1]);
+        close(out_pipe[0]);
+        close(out_pipe[1]);
+        close(err_pipe[0]);
+        close(err_pipe[1]);
         then(arg);
         _exit(127);
     }
@@ -114,7 +116,7 @@ const char *demo_path(const char *name)
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     ck_assert_int_gt(n, 0);
     self[n] = '\0';
-    *strrchr(self, '/') = '\0';   /* build/<variant>/tests */
+    *strrchr(self, '/') = '\0'; /* build/<variant>/tests */
     snprintf(path, sizeof path, "%s/../%s", self, name);
     return path;
 }
@@ -201,7 +203,7 @@ bool wait_for_exit(pid_t pid, double seconds, int *status)
         struct timespec pause = {0, 10 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
-    kill(pid, SIGKILL);   /* never leave it running */
+    kill(pid, SIGKILL); /* never leave it running */
     while (waitpid(pid, status, 0) == -1 && errno == EINTR)
         ;
     return false;
@@ -322,11 +324,12 @@ void assert_usage_error(const char *name, ...)
     child_run run = run_demo_argv(name, args, 10.0);
     ck_assert_msg(run.exit_code == 2, "%s %s: exit %d (signal %d), want 2; stderr: %s", name,
                   n ? args[0] : "", run.exit_code, run.signal, run.err);
-    ck_assert_msg(run.out[0] == '\0', "%s %s: printed on stdout: %s", name, n ? args[0] : "", run.out);
+    ck_assert_msg(run.out[0] == '\0', "%s %s: printed on stdout: %s", name, n ? args[0] : "",
+                  run.out);
     char prefix[64];
     snprintf(prefix, sizeof prefix, "%s: ", name);
-    ck_assert_msg(strncmp(run.err, prefix, strlen(prefix)) == 0, "stderr does not start with '%s': %s",
-                  prefix, run.err);
+    ck_assert_msg(strncmp(run.err, prefix, strlen(prefix)) == 0,
+                  "stderr does not start with '%s': %s", prefix, run.err);
     ck_assert_msg(count_lines_with(run.err, "") == 2 && strstr(run.err, "usage:") != NULL,
                   "want one error line plus a usage line; stderr: %s", run.err);
     child_run_free(&run);
@@ -353,7 +356,7 @@ int count_lines_with(const char *text, const char *needle)
 int lab_run_suite(Suite *suite)
 {
     SRunner *runner = srunner_create(suite);
-    srunner_run_all(runner, CK_ENV);   /* CK_VERBOSITY=verbose lists every test */
+    srunner_run_all(runner, CK_ENV); /* CK_VERBOSITY=verbose lists every test */
     int ran = srunner_ntests_run(runner);
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);

@@ -16,15 +16,15 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define RUN_TIMEOUT 30.0   /* seconds a child may run before it is killed */
+#define RUN_TIMEOUT 30.0 /* seconds a child may run before it is killed */
 
 typedef struct child_run {
-    int exit_code;     /* exit status, or -1 when ended by a signal */
-    int signal;        /* the signal that ended it, or 0 */
-    bool timed_out;    /* killed because it ran past its time limit */
-    char *out;         /* everything it wrote on stdout (NUL-terminated) */
-    char *err;         /* everything it wrote on stderr */
-    double seconds;    /* how long it ran, wall clock */
+    int exit_code;  /* exit status, or -1 when ended by a signal */
+    int signal;     /* the signal that ended it, or 0 */
+    bool timed_out; /* killed because it ran past its time limit */
+    char *out;      /* everything it wrote on stdout (NUL-terminated) */
+    char *err;      /* everything it wrote on stderr */
+    double seconds; /* how long it ran, wall clock */
 } child_run;
 
 /* Run demo `name` with the given arguments (a NULL-terminated list). */
@@ -48,7 +48,8 @@ bool wait_for_exit(pid_t pid, double seconds, int *status);
  * with a message that says what was expected. Runs are never retried to hide a failure of
  * an invariant: check() fails the test at once. */
 #define BUG_TRIES 6
-long run_until_bug_shows(const char *name, const char *const *args, long (*check)(const child_run *run));
+long run_until_bug_shows(const char *name, const char *const *args,
+                         long (*check)(const child_run *run));
 /* Free what a run collected. */
 void child_run_free(child_run *run);
 
@@ -76,7 +77,10 @@ int count_lines_with(const char *text, const char *needle);
 
 /* Run one suite in fork mode; 0 when every test passed. */
 int lab_run_suite(Suite *suite);
-#define LAB_TEST_MAIN(make_suite) \
-    int main(void) { return lab_run_suite(make_suite()); }
+#define LAB_TEST_MAIN(make_suite)           \
+    int main(void)                          \
+    {                                       \
+        return lab_run_suite(make_suite()); \
+    }
 
 #endif

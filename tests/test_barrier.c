@@ -20,7 +20,7 @@
 START_TEST(init_checks_parties)
 {
     lab_barrier b;
-    ck_assert_int_eq(lab_barrier_init(&b, 0, NULL, NULL), EINVAL);   /* Python: ValueError */
+    ck_assert_int_eq(lab_barrier_init(&b, 0, NULL, NULL), EINVAL); /* Python: ValueError */
     ck_assert_int_eq(lab_barrier_init(&b, -2, NULL, NULL), EINVAL);
     ck_assert_int_eq(lab_barrier_init(&b, 3, NULL, NULL), 0);
     ck_assert_int_eq(lab_barrier_parties(&b), 3);
@@ -47,10 +47,10 @@ START_TEST(one_party_goes_straight_through)
         ck_assert_int_eq(index, 0);
     }
     int index = -1;
-    ck_assert_int_eq(lab_barrier_wait_timeout(&b, 0, &index), 0);   /* it fills the round */
+    ck_assert_int_eq(lab_barrier_wait_timeout(&b, 0, &index), 0); /* it fills the round */
     ck_assert_int_eq(index, 0);
     ck_assert_int_eq(atomic_load(&calls), 4);
-    ck_assert_int_eq(lab_barrier_wait(&b, NULL), 0);   /* index is optional */
+    ck_assert_int_eq(lab_barrier_wait(&b, NULL), 0); /* index is optional */
     lab_barrier_destroy(&b);
 }
 END_TEST
@@ -71,7 +71,7 @@ END_TEST
 /* A helper thread waiting at a barrier: records what its wait returned. */
 typedef struct waiter {
     lab_barrier *b;
-    double timeout;   /* < 0: the blocking form */
+    double timeout; /* < 0: the blocking form */
     int rc, index;
 } waiter;
 
@@ -106,7 +106,7 @@ START_TEST(n_waiting_counts_and_the_last_arrival_opens)
     ck_assert_int_eq(lab_barrier_wait(&b, &index), 0);
     lab_thread_join(t0);
     lab_thread_join(t1);
-    ck_assert_int_eq(index, 2);   /* arrival order, as CPython: the last gets parties-1 */
+    ck_assert_int_eq(index, 2); /* arrival order, as CPython: the last gets parties-1 */
     ck_assert_int_eq(w[0].rc, 0);
     ck_assert_int_eq(w[0].index, 0);
     ck_assert_int_eq(w[1].rc, 0);
@@ -129,9 +129,9 @@ START_TEST(a_timeout_breaks_it_for_everyone_until_reset)
     double waited = lab_now() - begin;
     lab_thread_join(t);
     ck_assert_msg(waited >= 0.05 && waited < 2.0, "a 0.05 s timeout took %.3f s", waited);
-    ck_assert_int_eq(w.rc, EPIPE);   /* BrokenBarrierError for the one that did not time out */
+    ck_assert_int_eq(w.rc, EPIPE); /* BrokenBarrierError for the one that did not time out */
     ck_assert(lab_barrier_broken(&b));
-    ck_assert_int_eq(lab_barrier_wait(&b, NULL), EPIPE);   /* later waits fail at once */
+    ck_assert_int_eq(lab_barrier_wait(&b, NULL), EPIPE); /* later waits fail at once */
     ck_assert_int_eq(lab_barrier_wait_timeout(&b, 10, NULL), EPIPE);
     ck_assert_int_eq(lab_barrier_n_waiting(&b), 0);
 
@@ -140,7 +140,8 @@ START_TEST(a_timeout_breaks_it_for_everyone_until_reset)
     waiter again[2] = {{.b = &b, .timeout = -1}, {.b = &b, .timeout = -1}};
     lab_thread *ts[2];
     for (int i = 0; i < 2; i++)
-        ts[i] = lab_thread_start(wait_at_the_barrier, &again[i], LAB_THREAD_NOT_DAEMON, "again%d", i);
+        ts[i] =
+            lab_thread_start(wait_at_the_barrier, &again[i], LAB_THREAD_NOT_DAEMON, "again%d", i);
     int index = -1;
     ck_assert_int_eq(lab_barrier_wait(&b, &index), 0);
     for (int i = 0; i < 2; i++)
@@ -157,7 +158,7 @@ START_TEST(a_zero_timeout_polls_and_breaks_it)
     lab_barrier b;
     ck_assert_int_eq(lab_barrier_init(&b, 2, NULL, NULL), 0);
     double begin = lab_now();
-    ck_assert_int_eq(lab_barrier_wait_timeout(&b, 0, NULL), ETIMEDOUT);   /* as Python's wait(0) */
+    ck_assert_int_eq(lab_barrier_wait_timeout(&b, 0, NULL), ETIMEDOUT); /* as Python's wait(0) */
     ck_assert(lab_now() - begin < 1.0);
     ck_assert(lab_barrier_broken(&b));
     lab_barrier_reset(&b);
@@ -180,7 +181,7 @@ START_TEST(abort_breaks_the_waiters_and_later_waits)
         lab_thread_join(ts[i]);
     ck_assert_int_eq(w[0].rc, EPIPE);
     ck_assert_int_eq(w[1].rc, EPIPE);
-    ck_assert_int_eq(w[0].index, -1);   /* no index on error */
+    ck_assert_int_eq(w[0].index, -1); /* no index on error */
     ck_assert(lab_barrier_broken(&b));
     ck_assert_int_eq(lab_barrier_wait(&b, NULL), EPIPE);
     lab_barrier_reset(&b);
@@ -204,7 +205,7 @@ START_TEST(reset_breaks_the_current_waiters_only)
         lab_thread_join(ts[i]);
     ck_assert_int_eq(w[0].rc, EPIPE);
     ck_assert_int_eq(w[1].rc, EPIPE);
-    ck_assert(!lab_barrier_broken(&b));   /* reset, not broken: the next round works */
+    ck_assert(!lab_barrier_broken(&b)); /* reset, not broken: the next round works */
     for (int i = 0; i < 2; i++)
         ts[i] = lab_thread_start(wait_at_the_barrier, &w[i], LAB_THREAD_NOT_DAEMON, "w%d", i);
     int index = -1;
@@ -231,9 +232,9 @@ START_TEST(a_failing_action_breaks_it)
     waiter w = {.b = &b, .timeout = -1};
     lab_thread *t = lab_thread_start(wait_at_the_barrier, &w, LAB_THREAD_NOT_DAEMON, "w");
     until_waiting(&b, 1);
-    ck_assert_int_eq(lab_barrier_wait(&b, NULL), ECANCELED);   /* the action's own error */
+    ck_assert_int_eq(lab_barrier_wait(&b, NULL), ECANCELED); /* the action's own error */
     lab_thread_join(t);
-    ck_assert_int_eq(w.rc, EPIPE);   /* the others: BrokenBarrierError */
+    ck_assert_int_eq(w.rc, EPIPE); /* the others: BrokenBarrierError */
     ck_assert(lab_barrier_broken(&b));
     lab_barrier_destroy(&b);
 }
@@ -263,7 +264,7 @@ START_TEST(the_action_may_look_at_the_barrier)
     ck_assert_int_eq(lab_barrier_wait(&l.b, NULL), 0);
     lab_thread_join(t);
     ck_assert_int_eq(w.rc, 0);
-    ck_assert_int_eq(l.n_waiting_seen, 2);   /* as CPython: the round is still counted */
+    ck_assert_int_eq(l.n_waiting_seen, 2); /* as CPython: the round is still counted */
     ck_assert(!l.broken_seen);
     lab_barrier_destroy(&l.b);
 }
@@ -296,9 +297,9 @@ enum { PARTIES = 4, ROUNDS = 300 };
 
 typedef struct race {
     lab_barrier b;
-    int index[ROUNDS][PARTIES];   /* [round][thread]: written by that thread only */
-    int actor[ROUNDS];            /* who ran the action in each round: by the actor only */
-    int actions_seen[ROUNDS][PARTIES];   /* actions run when each thread left the round */
+    int index[ROUNDS][PARTIES];        /* [round][thread]: written by that thread only */
+    int actor[ROUNDS];                 /* who ran the action in each round: by the actor only */
+    int actions_seen[ROUNDS][PARTIES]; /* actions run when each thread left the round */
     atomic_int actions, arrived, errors;
 } race;
 
@@ -346,7 +347,8 @@ START_TEST(each_round_is_a_permutation_with_one_action)
     lab_thread *threads[PARTIES];
     for (int i = 0; i < PARTIES; i++) {
         runners[i] = (runner){.r = &r, .number = i};
-        threads[i] = lab_thread_start(run_the_rounds, &runners[i], LAB_THREAD_NOT_DAEMON, "runner-%d", i);
+        threads[i] =
+            lab_thread_start(run_the_rounds, &runners[i], LAB_THREAD_NOT_DAEMON, "runner-%d", i);
     }
     for (int i = 0; i < PARTIES; i++)
         lab_thread_join(threads[i]);
@@ -358,7 +360,7 @@ START_TEST(each_round_is_a_permutation_with_one_action)
             int index = r.index[round][t];
             ck_assert_msg(index >= 0 && index < PARTIES, "round %d: index %d", round, index);
             seen |= 1 << index;
-            if (index == PARTIES - 1)   /* the last arrival ran the action */
+            if (index == PARTIES - 1) /* the last arrival ran the action */
                 ck_assert_int_eq(r.actor[round], t);
             /* the action of this round ran before anyone left it, and no later round's
              * could run before everyone left this one */

@@ -31,7 +31,7 @@ START_TEST(try_acquire_takes_what_is_left_and_no_more)
     ck_assert_int_eq(lab_bsem_init(&sem, 2), 0);
     ck_assert_int_eq(lab_bsem_try_acquire(&sem), 0);
     ck_assert_int_eq(lab_bsem_try_acquire(&sem), 0);
-    ck_assert_int_eq(lab_bsem_try_acquire(&sem), EAGAIN);   /* acquire(False), empty */
+    ck_assert_int_eq(lab_bsem_try_acquire(&sem), EAGAIN); /* acquire(False), empty */
     ck_assert_int_eq(lab_bsem_value(&sem), 0);
     ck_assert_int_eq(lab_bsem_release(&sem), 0);
     ck_assert_int_eq(lab_bsem_try_acquire(&sem), 0);
@@ -43,7 +43,7 @@ START_TEST(release_past_the_bound_is_an_error_and_changes_nothing)
 {
     lab_bsem sem;
     ck_assert_int_eq(lab_bsem_init(&sem, 2), 0);
-    ck_assert_int_eq(lab_bsem_release(&sem), EOVERFLOW);   /* full from the start */
+    ck_assert_int_eq(lab_bsem_release(&sem), EOVERFLOW); /* full from the start */
     ck_assert_int_eq(lab_bsem_value(&sem), 2);
     lab_bsem_acquire(&sem);
     ck_assert_int_eq(lab_bsem_release(&sem), 0);
@@ -51,7 +51,7 @@ START_TEST(release_past_the_bound_is_an_error_and_changes_nothing)
     ck_assert_int_eq(lab_bsem_value(&sem), 2);
     lab_bsem_destroy(&sem);
 
-    ck_assert_int_eq(lab_bsem_init(&sem, 0), 0);   /* a zero bound: nothing to take or give */
+    ck_assert_int_eq(lab_bsem_init(&sem, 0), 0); /* a zero bound: nothing to take or give */
     ck_assert_int_eq(lab_bsem_try_acquire(&sem), EAGAIN);
     ck_assert_int_eq(lab_bsem_release(&sem), EOVERFLOW);
     lab_bsem_destroy(&sem);
@@ -67,12 +67,12 @@ START_TEST(timed_acquire_refuses_bad_durations_and_zero_polls)
     const double bad[] = {-1, -1e-9, NAN, INFINITY, -INFINITY};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, bad[i]), EINVAL);
-        ck_assert_int_eq(lab_bsem_value(&sem), 1);   /* nothing taken */
+        ck_assert_int_eq(lab_bsem_value(&sem), 1); /* nothing taken */
     }
     double begin = lab_now();
-    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 0), 0);   /* available: taken */
+    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 0), 0); /* available: taken */
     ck_assert_int_eq(lab_bsem_value(&sem), 0);
-    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 0), ETIMEDOUT);   /* none: at once */
+    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 0), ETIMEDOUT); /* none: at once */
     ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, NAN), EINVAL);
     ck_assert_int_eq(lab_bsem_value(&sem), 0);
     ck_assert_msg(lab_now() - begin < 1.0, "a poll blocked");
@@ -89,7 +89,7 @@ START_TEST(posix_sem_t_alone_has_no_bound)
     ck_assert_int_eq(sem_post(&plain), 0);
     int value = 0;
     LAB_CHECK_ERRNO(sem_getvalue(&plain, &value));
-    ck_assert_int_eq(value, 3);   /* room for one holder too many */
+    ck_assert_int_eq(value, 3); /* room for one holder too many */
     LAB_CHECK_ERRNO(sem_destroy(&plain));
 }
 END_TEST
@@ -105,7 +105,7 @@ START_TEST(timed_acquire_on_an_empty_semaphore_times_out_in_time)
     ck_assert_msg(waited >= 0.05, "gave up after %.3f s, before the 0.05 s timeout", waited);
     ck_assert_msg(waited < 2.0, "a 0.05 s timeout took %.3f s", waited);
     begin = lab_now();
-    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 0), ETIMEDOUT);   /* zero polls */
+    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 0), ETIMEDOUT); /* zero polls */
     ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, -1), EINVAL);   /* never "forever" */
     ck_assert(lab_now() - begin < 1.0);
     ck_assert_int_eq(lab_bsem_value(&sem), 0);
@@ -117,7 +117,7 @@ START_TEST(timed_acquire_follows_the_speed_factor)
 {
     lab_bsem sem;
     ck_assert_int_eq(lab_bsem_init(&sem, 0), 0);
-    lab_set_speed(10);   /* 0.5 class seconds = 0.05 real seconds */
+    lab_set_speed(10); /* 0.5 class seconds = 0.05 real seconds */
     double begin = lab_now();
     ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 0.5), ETIMEDOUT);
     double waited = lab_now() - begin;
@@ -141,14 +141,15 @@ START_TEST(a_release_wakes_a_timed_and_a_blocking_acquire)
     lab_bsem sem;
     ck_assert_int_eq(lab_bsem_init(&sem, 1), 0);
     lab_bsem_acquire(&sem);
-    lab_thread *helper = lab_thread_start(release_after_a_pause, &sem, LAB_THREAD_NOT_DAEMON, "releaser");
-    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 10), 0);   /* woken well before the limit */
+    lab_thread *helper =
+        lab_thread_start(release_after_a_pause, &sem, LAB_THREAD_NOT_DAEMON, "releaser");
+    ck_assert_int_eq(lab_bsem_acquire_timeout(&sem, 10), 0); /* woken well before the limit */
     int *rc = lab_thread_join(helper);
     ck_assert_int_eq(*rc, 0);
     free(rc);
 
     helper = lab_thread_start(release_after_a_pause, &sem, LAB_THREAD_NOT_DAEMON, "releaser");
-    lab_bsem_acquire(&sem);   /* blocks until the helper releases */
+    lab_bsem_acquire(&sem); /* blocks until the helper releases */
     rc = lab_thread_join(helper);
     ck_assert_int_eq(*rc, 0);
     free(rc);
@@ -163,15 +164,15 @@ enum { PERMITS = 3, WORKERS = 12, ROUNDS = 2000 };
 
 typedef struct shared_room {
     lab_bsem sem;
-    atomic_int inside;       /* holders right now */
-    atomic_int most_inside;  /* the highest `inside` ever seen */
+    atomic_int inside;      /* holders right now */
+    atomic_int most_inside; /* the highest `inside` ever seen */
     atomic_long entries;
     atomic_int bad_releases; /* releases that reported an error: must stay 0 */
 } shared_room;
 
 typedef struct worker {
     shared_room *room;
-    int style;   /* 0: blocking, 1: try in a loop, 2: timed */
+    int style; /* 0: blocking, 1: try in a loop, 2: timed */
 } worker;
 
 static void note_most(atomic_int *most, int now)
@@ -197,7 +198,7 @@ static void *enter_and_leave_many_times(void *arg)
         note_most(&room->most_inside, atomic_fetch_add(&room->inside, 1) + 1);
         atomic_fetch_add(&room->entries, 1);
         if (i % 64 == 0)
-            sched_yield();   /* let others pile up at the door */
+            sched_yield(); /* let others pile up at the door */
         atomic_fetch_sub(&room->inside, 1);
         if (lab_bsem_release(&room->sem) != 0)
             atomic_fetch_add(&room->bad_releases, 1);
@@ -213,7 +214,8 @@ START_TEST(never_more_holders_than_permits)
     lab_thread *threads[WORKERS];
     for (int i = 0; i < WORKERS; i++) {
         workers[i] = (worker){.room = &room, .style = i % 3};
-        threads[i] = lab_thread_start(enter_and_leave_many_times, &workers[i], LAB_THREAD_NOT_DAEMON, "w%d", i);
+        threads[i] = lab_thread_start(enter_and_leave_many_times, &workers[i],
+                                      LAB_THREAD_NOT_DAEMON, "w%d", i);
     }
     for (int i = 0; i < WORKERS; i++)
         lab_thread_join(threads[i]);
@@ -224,7 +226,7 @@ START_TEST(never_more_holders_than_permits)
     ck_assert_int_ge(most_inside, 1);
     ck_assert_int_eq(entries, (long)WORKERS * ROUNDS);
     ck_assert_int_eq(bad_releases, 0);
-    ck_assert_int_eq(lab_bsem_value(&room.sem), PERMITS);   /* every permit came back */
+    ck_assert_int_eq(lab_bsem_value(&room.sem), PERMITS); /* every permit came back */
     lab_bsem_destroy(&room.sem);
 }
 END_TEST
@@ -244,7 +246,10 @@ static void *release_once_at_the_barrier(void *arg)
     release_race *race = arg;
     lab_pthread_barrier_wait(&race->start);
     int rc = lab_bsem_release(&race->sem);
-    atomic_fetch_add(rc == 0 ? &race->succeeded : rc == EOVERFLOW ? &race->refused : &race->other, 1);
+    atomic_fetch_add(rc == 0           ? &race->succeeded
+                     : rc == EOVERFLOW ? &race->refused
+                                       : &race->other,
+                     1);
     return NULL;
 }
 
@@ -257,7 +262,8 @@ START_TEST(racing_releases_never_pass_the_bound)
     LAB_CHECK(pthread_barrier_init(&race.start, NULL, RELEASERS));
     lab_thread *threads[RELEASERS];
     for (int i = 0; i < RELEASERS; i++)
-        threads[i] = lab_thread_start(release_once_at_the_barrier, &race, LAB_THREAD_NOT_DAEMON, "r%d", i);
+        threads[i] =
+            lab_thread_start(release_once_at_the_barrier, &race, LAB_THREAD_NOT_DAEMON, "r%d", i);
     for (int i = 0; i < RELEASERS; i++)
         lab_thread_join(threads[i]);
     int succeeded = atomic_load(&race.succeeded), refused = atomic_load(&race.refused);
@@ -284,7 +290,7 @@ static void *release_at_the_barrier(void *arg)
 {
     late_release *l = arg;
     lab_pthread_barrier_wait(l->start);
-    lab_sleep(0.0005);   /* about when the waiter's time runs out */
+    lab_sleep(0.0005); /* about when the waiter's time runs out */
     l->rc = lab_bsem_release(l->sem);
     return NULL;
 }
@@ -299,7 +305,8 @@ START_TEST(a_permit_released_as_a_timed_wait_ends_is_never_lost)
         ck_assert_int_eq(lab_bsem_init(&sem, 1), 0);
         lab_bsem_acquire(&sem);
         late_release l = {&sem, &start, -1};
-        lab_thread *t = lab_thread_start(release_at_the_barrier, &l, LAB_THREAD_NOT_DAEMON, "releaser");
+        lab_thread *t =
+            lab_thread_start(release_at_the_barrier, &l, LAB_THREAD_NOT_DAEMON, "releaser");
         lab_pthread_barrier_wait(&start);
         int rc = lab_bsem_acquire_timeout(&sem, 0.0005);
         lab_thread_join(t);
@@ -310,7 +317,7 @@ START_TEST(a_permit_released_as_a_timed_wait_ends_is_never_lost)
         taken += rc == 0;
         lab_bsem_destroy(&sem);
     }
-    (void)taken;   /* either outcome is right; which one depends on the schedule */
+    (void)taken; /* either outcome is right; which one depends on the schedule */
     lab_pthread_barrier_destroy(&start);
 }
 END_TEST
@@ -335,11 +342,11 @@ START_TEST(every_blocked_acquirer_wakes_for_its_release)
     lab_thread *threads[SLEEPERS];
     for (int i = 0; i < SLEEPERS; i++)
         threads[i] = lab_thread_start(acquire_then_note, &sem, LAB_THREAD_NOT_DAEMON, "s%d", i);
-    lab_sleep(0.02);   /* most are asleep by now; correct either way */
+    lab_sleep(0.02); /* most are asleep by now; correct either way */
     for (int i = 0; i < SLEEPERS; i++)
         ck_assert_int_eq(lab_bsem_release(&sem), 0);
     for (int i = 0; i < SLEEPERS; i++)
-        lab_thread_join(threads[i]);   /* bounded by the tcase timeout */
+        lab_thread_join(threads[i]); /* bounded by the tcase timeout */
     ck_assert_int_eq(lab_bsem_value(&sem), 0);
     for (int i = 0; i < SLEEPERS; i++)
         ck_assert_int_eq(lab_bsem_release(&sem), 0);

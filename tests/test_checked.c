@@ -27,8 +27,9 @@ START_TEST(wrapper_aborts_with_call_file_line_and_reason)
     child_run run = run_in_child(unlock_unowned_mutex, NULL, 10);
     ck_assert_int_eq(run.signal, SIGABRT);
     char expected[256];
-    snprintf(expected, sizeof expected, "fatal: pthread_mutex_unlock at tests/test_checked.c:%s: %s\n",
-             run.out, strerror(EPERM));
+    snprintf(expected, sizeof expected,
+             "fatal: pthread_mutex_unlock at tests/test_checked.c:%s: %s\n", run.out,
+             strerror(EPERM));
     ck_assert_str_eq(run.err, expected);
     child_run_free(&run);
 }
@@ -44,7 +45,8 @@ START_TEST(lab_check_names_the_expression)
 {
     child_run run = run_in_child(check_einval, NULL, 10);
     ck_assert_int_eq(run.signal, SIGABRT);
-    ck_assert_msg(strstr(run.err, "fatal: EINVAL at tests/test_checked.c:") == run.err, "%s", run.err);
+    ck_assert_msg(strstr(run.err, "fatal: EINVAL at tests/test_checked.c:") == run.err, "%s",
+                  run.err);
     ck_assert_ptr_nonnull(strstr(run.err, strerror(EINVAL)));
     child_run_free(&run);
 }
@@ -75,7 +77,7 @@ static void fail_on_purpose(void *unused)
 
 START_TEST(fail_is_one_line_and_exit_status_1)
 {
-    ck_assert_str_eq(lab_program_name(), "threadlab");   /* until lab_init names it */
+    ck_assert_str_eq(lab_program_name(), "threadlab"); /* until lab_init names it */
     child_run run = run_in_child(fail_on_purpose, NULL, 10);
     ck_assert_int_eq(run.exit_code, 1);
     ck_assert_str_eq(run.err, "tester: the answer is 42\n");
@@ -119,14 +121,15 @@ START_TEST(mutex_kinds_behave_as_their_kind)
     ck_assert_int_eq(lab_pthread_mutex_init_kind(&checking, PTHREAD_MUTEX_ERRORCHECK), 0);
     ck_assert_int_eq(lab_pthread_mutex_init_kind(&recursive, PTHREAD_MUTEX_RECURSIVE), 0);
     lab_pthread_mutex_lock(&checking);
-    ck_assert_int_eq(pthread_mutex_lock(&checking), EDEADLK);   /* relock is reported, not a hang */
+    ck_assert_int_eq(pthread_mutex_lock(&checking), EDEADLK); /* relock is reported, not a hang */
     lab_pthread_mutex_unlock(&checking);
     lab_pthread_mutex_lock(&recursive);
-    lab_pthread_mutex_lock(&recursive);                                 /* the owner may take it again */
+    lab_pthread_mutex_lock(&recursive); /* the owner may take it again */
     lab_pthread_mutex_unlock(&recursive);
     lab_pthread_mutex_unlock(&recursive);
-    ck_assert_int_eq(pthread_mutex_unlock(&recursive), EPERM);  /* released as often as taken */
-    ck_assert_int_eq(lab_pthread_mutex_init_kind(&checking, 12345), EINVAL); /* bad kind: code, not abort */
+    ck_assert_int_eq(pthread_mutex_unlock(&recursive), EPERM); /* released as often as taken */
+    ck_assert_int_eq(lab_pthread_mutex_init_kind(&checking, 12345),
+                     EINVAL); /* bad kind: code, not abort */
 }
 END_TEST
 
@@ -140,7 +143,7 @@ START_TEST(monotonic_condition_times_out_at_its_deadline)
     int rc;
     do
         rc = pthread_cond_timedwait(&cond, &mutex, &deadline);
-    while (rc == 0);   /* a spurious wakeup: wait again for the same deadline */
+    while (rc == 0); /* a spurious wakeup: wait again for the same deadline */
     lab_pthread_mutex_unlock(&mutex);
     ck_assert_int_eq(rc, ETIMEDOUT);
     ck_assert(lab_seconds_until(&deadline) <= 0);
@@ -150,7 +153,7 @@ END_TEST
 
 enum { BARRIER_THREADS = 4 };
 static pthread_barrier_t barrier;
-static int serial_count;   /* written by the one serial thread only */
+static int serial_count; /* written by the one serial thread only */
 
 static void *wait_at_barrier(void *unused)
 {

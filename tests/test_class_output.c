@@ -32,12 +32,12 @@ enum { WIDTH = 1, ORDER = 2, PACE = 4, SILENCE = 8, SUMMARY = 16 };
 
 /* ---- measuring one run -------------------------------------------------------------- */
 
-#define SPEED "20"
-#define PACE_MAX 30        /* lines in any one class second */
-#define SILENCE_MAX 3.0    /* class seconds without a stamped line */
-#define SLACK 0.25         /* class seconds of overhead a fast run adds to a designed gap */
-#define MAX_LINES 20000
-#define MAX_DEMOS 64
+#define SPEED       "20"
+#define PACE_MAX    30   /* lines in any one class second */
+#define SILENCE_MAX 3.0  /* class seconds without a stamped line */
+#define SLACK       0.25 /* class seconds of overhead a fast run adds to a designed gap */
+#define MAX_LINES   20000
+#define MAX_DEMOS   64
 
 typedef struct measures {
     int lines;
@@ -45,11 +45,11 @@ typedef struct measures {
     char widest_text[128];
     bool backwards;
     double back_from, back_to;
-    int busiest;            /* lines in the busiest class second */
+    int busiest; /* lines in the busiest class second */
     double busiest_at;
     double longest_silence;
     double silence_at;
-    double class_end;       /* the last stamp */
+    double class_end; /* the last stamp */
 } measures;
 
 /* Columns of line[0..length) on a terminal: escapes none, wide characters two. */
@@ -60,7 +60,8 @@ static int columns(const char *line, size_t length)
         const unsigned char *u = (const unsigned char *)line + i;
         if (u[0] == '\033' && i + 1 < length && u[1] == '[') {
             i += 2;
-            while (i < length && !((line[i] >= 'A' && line[i] <= 'Z') || (line[i] >= 'a' && line[i] <= 'z')))
+            while (i < length &&
+                   !((line[i] >= 'A' && line[i] <= 'Z') || (line[i] >= 'a' && line[i] <= 'z')))
                 i++;
             i++;
             continue;
@@ -72,7 +73,8 @@ static int columns(const char *line, size_t length)
         bool wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
                     (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
                     (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-                    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || cp >= 0x20000;
+                    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) ||
+                    cp >= 0x20000;
         total += (cp >= 0x300 && cp <= 0x36f) ? 0 : wide ? 2 : 1;
         i += n;
     }
@@ -87,7 +89,7 @@ static bool stamp_of(const char *line, double *stamp)
 
 static measures measure(const char *out)
 {
-    static double at[MAX_LINES];   /* each line's class second (unstamped: the last stamp's) */
+    static double at[MAX_LINES]; /* each line's class second (unstamped: the last stamp's) */
     measures m = {0};
     double last = 0, previous_stamp = -1;
     for (const char *line = out; *line != '\0' && m.lines < MAX_LINES;) {
@@ -96,7 +98,8 @@ static measures measure(const char *out)
         int width = columns(line, length);
         if (strncmp(line, "result: ", 8) != 0 && width > m.widest) {
             m.widest = width;
-            snprintf(m.widest_text, sizeof m.widest_text, "%.*s", (int)(length < 120 ? length : 120), line);
+            snprintf(m.widest_text, sizeof m.widest_text, "%.*s",
+                     (int)(length < 120 ? length : 120), line);
         }
         double stamp;
         if (stamp_of(line, &stamp)) {
@@ -115,7 +118,7 @@ static measures measure(const char *out)
         line = end != NULL ? end + 1 : line + length;
     }
     m.class_end = last;
-    for (int i = 0, j = 0; i < m.lines; i++) {   /* lines in [at[i], at[i] + 1) */
+    for (int i = 0, j = 0; i < m.lines; i++) { /* lines in [at[i], at[i] + 1) */
         if (j < i)
             j = i;
         while (j < m.lines && at[j] < at[i] + 1.0 && at[j] >= at[i])
@@ -134,14 +137,14 @@ static bool ends_with_main_summary(const char *out)
     const char *result = strstr(out, "\nresult: ");
     if (result == NULL)
         return false;
-    for (const char *end = result; end > out;) {   /* end: the '\n' after the line */
+    for (const char *end = result; end > out;) { /* end: the '\n' after the line */
         const char *line = end - 1;
         while (line > out && line[-1] != '\n')
             line--;
         double stamp;
         if (stamp_of(line, &stamp))
             return strncmp(strchr(line, ']'), "] main ", 7) == 0;
-        if (strncmp(line, "        ", 8) != 0)   /* neither stamped nor a wrapped say() line */
+        if (strncmp(line, "        ", 8) != 0) /* neither stamped nor a wrapped say() line */
             return false;
         end = line - 1;
     }
@@ -152,16 +155,20 @@ static bool ends_with_main_summary(const char *out)
 static unsigned broken_rules(const measures *m)
 {
     return (m->widest > LAB_COLUMNS ? WIDTH : 0) | (m->backwards ? ORDER : 0) |
-           (m->busiest > PACE_MAX ? PACE : 0) | (m->longest_silence > SILENCE_MAX + SLACK ? SILENCE : 0);
+           (m->busiest > PACE_MAX ? PACE : 0) |
+           (m->longest_silence > SILENCE_MAX + SLACK ? SILENCE : 0);
 }
 
 static void describe(const char *demo, const measures *m, unsigned rules, char *text, size_t size)
 {
-    snprintf(text, size, "%s:%s%s%s%s%s\n  lines %d, widest %d: %s\n  busiest class second %.0f: %d lines; "
+    snprintf(text, size,
+             "%s:%s%s%s%s%s\n  lines %d, widest %d: %s\n  busiest class second %.0f: %d lines; "
              "longest silence %.1f class s after %.1f; backwards %.3f -> %.3f",
-             demo, rules & WIDTH ? " width" : "", rules & ORDER ? " order" : "", rules & PACE ? " pace" : "",
-             rules & SILENCE ? " silence" : "", rules & SUMMARY ? " summary (main's line before result:)" : "",
-             m->lines, m->widest, m->widest_text, m->busiest_at, m->busiest, m->longest_silence, m->silence_at, m->back_from, m->back_to);
+             demo, rules & WIDTH ? " width" : "", rules & ORDER ? " order" : "",
+             rules & PACE ? " pace" : "", rules & SILENCE ? " silence" : "",
+             rules & SUMMARY ? " summary (main's line before result:)" : "", m->lines, m->widest,
+             m->widest_text, m->busiest_at, m->busiest, m->longest_silence, m->silence_at,
+             m->back_from, m->back_to);
 }
 
 /* ---- the demos ------------------------------------------------------------------------ */
@@ -200,7 +207,7 @@ START_TEST(every_default_run_follows_the_class_rules)
         measures m = measure(run.out);
         unsigned broken = broken_rules(&m) | (ends_with_main_summary(run.out) ? 0 : SUMMARY);
         child_run_free(&run);
-        if (broken & (PACE | SILENCE)) {   /* timing: believe it when it shows twice */
+        if (broken & (PACE | SILENCE)) { /* timing: believe it when it shows twice */
             run = default_run(demo, "--color=never");
             measures again = measure(run.out);
             child_run_free(&run);
@@ -208,10 +215,12 @@ START_TEST(every_default_run_follows_the_class_rules)
         }
         char text[1024];
         describe(demo, &m, broken, text, sizeof text);
-        if (report)   /* one row per demo: the measures the issue asks for */
-            fprintf(stderr, "%-10s lines %4d  widest %3d  busiest %3d at %5.1f  silence %4.1f at %5.1f%s%s\n",
-                    demo, m.lines, m.widest, m.busiest, m.busiest_at, m.longest_silence, m.silence_at,
-                    broken ? "  broken:" : "", broken ? text + strlen(demo) + 1 : "");
+        if (report) /* one row per demo: the measures the issue asks for */
+            fprintf(
+                stderr,
+                "%-10s lines %4d  widest %3d  busiest %3d at %5.1f  silence %4.1f at %5.1f%s%s\n",
+                demo, m.lines, m.widest, m.busiest, m.busiest_at, m.longest_silence, m.silence_at,
+                broken ? "  broken:" : "", broken ? text + strlen(demo) + 1 : "");
         if (broken)
             snprintf(failures + strlen(failures), sizeof failures - strlen(failures), "%s\n", text);
     }
@@ -272,14 +281,14 @@ START_TEST(threads_of_a_run_have_distinct_colours)
         assert_exit_ok(&run);
         check_colours(demo_names[d], run.out, failures, sizeof failures);
         coloured += strstr(run.out, "\033[38;5;") != NULL;
-        measures m = measure(run.out);   /* escapes take no columns */
+        measures m = measure(run.out); /* escapes take no columns */
         if (broken_rules(&m) & WIDTH)
             snprintf(failures + strlen(failures), sizeof failures - strlen(failures),
                      "%s: %d columns with colour: %s\n", demo_names[d], m.widest, m.widest_text);
         child_run_free(&run);
     }
     ck_assert_msg(failures[0] == '\0', "%s", failures);
-    ck_assert_int_gt(coloured, demo_count / 2);   /* the check saw colours at all */
+    ck_assert_int_gt(coloured, demo_count / 2); /* the check saw colours at all */
 }
 END_TEST
 
@@ -290,7 +299,7 @@ START_TEST(color_flag_never_and_bare)
     assert_exit_ok(&run);
     ck_assert_ptr_null(strstr(run.out, "\033["));
     child_run_free(&run);
-    const char *bare[] = {"--speed", "50", "--color", NULL};   /* as git and ls: always */
+    const char *bare[] = {"--speed", "50", "--color", NULL}; /* as git and ls: always */
     run = run_demo_argv("join", bare, 30.0);
     assert_exit_ok(&run);
     ck_assert_ptr_nonnull(strstr(run.out, "\033[38;5;"));
@@ -308,8 +317,8 @@ static void check_width(const char *what, const char *text, char *failures, size
         size_t length = end != NULL ? (size_t)(end - line) : strlen(line);
         int width = columns(line, length);
         if (width > LAB_COLUMNS)
-            snprintf(failures + strlen(failures), size - strlen(failures), "%s: %d columns: %.*s\n", what,
-                     width, (int)(length < 110 ? length : 110), line);
+            snprintf(failures + strlen(failures), size - strlen(failures), "%s: %d columns: %.*s\n",
+                     what, width, (int)(length < 110 ? length : 110), line);
         line = end != NULL ? end + 1 : line + length;
     }
 }
@@ -325,7 +334,7 @@ START_TEST(help_and_about_fit_the_screen)
             const char *args[] = {flags[f], NULL};
             child_run run = run_demo_argv(demo_names[d], args, 10.0);
             ck_assert_int_eq(run.exit_code, 0);
-            char what[2200];   /* a demo name (up to 2047 bytes) and a flag */
+            char what[2200]; /* a demo name (up to 2047 bytes) and a flag */
             snprintf(what, sizeof what, "%s %s", demo_names[d], flags[f]);
             check_width(what, run.out, failures, sizeof failures);
             child_run_free(&run);
@@ -339,7 +348,7 @@ END_TEST
 START_TEST(make_list_and_help_fit_the_screen)
 {
     if (access("Makefile", R_OK) != 0 || access("tests/tour.sh", R_OK) != 0)
-        return;   /* run from elsewhere: nothing to check */
+        return; /* run from elsewhere: nothing to check */
     char build[4096];
     snprintf(build, sizeof build, "%s", demo_path("demos.list"));
     *strrchr(build, '/') = '\0';
@@ -387,10 +396,10 @@ static char *tour_on_a_terminal(const char *pause, const char *answer)
     size_t used = 0;
     bool answered = answer == NULL;
     struct pollfd fd = {master, POLLIN, 0};
-    while (used < sizeof text - 1 && poll(&fd, 1, 20000) > 0) {   /* bounded: 20 s of quiet */
+    while (used < sizeof text - 1 && poll(&fd, 1, 20000) > 0) { /* bounded: 20 s of quiet */
         ssize_t n = read(master, text + used, sizeof text - 1 - used);
         if (n <= 0)
-            break;   /* EIO once the tour has ended */
+            break; /* EIO once the tour has ended */
         used += (size_t)n;
         text[used] = '\0';
         if (!answered && strstr(text, "q: stop -- ") != NULL) {
@@ -409,16 +418,18 @@ static char *tour_on_a_terminal(const char *pause, const char *answer)
 START_TEST(tour_pauses_only_on_a_terminal)
 {
     if (access("tests/tour.sh", R_OK) != 0)
-        return;   /* run from elsewhere */
+        return; /* run from elsewhere */
     const char *text = tour_on_a_terminal(NULL, "q\n");
-    ck_assert_msg(strstr(text, "-- Enter: next demo (2/2 create), q: stop -- ") != NULL, "%s", text);
+    ck_assert_msg(strstr(text, "-- Enter: next demo (2/2 create), q: stop -- ") != NULL, "%s",
+                  text);
     ck_assert_msg(strstr(text, "tour: stopped after 1 of 2 demos") != NULL, "%s", text);
-    text = tour_on_a_terminal(NULL, "\n");   /* Enter: on to the next */
+    text = tour_on_a_terminal(NULL, "\n"); /* Enter: on to the next */
     ck_assert_msg(strstr(text, "tour: all 2 demos ran") != NULL, "%s", text);
     text = tour_on_a_terminal("0", NULL);
-    ck_assert_msg(strstr(text, "q: stop") == NULL && strstr(text, "tour: all 2 demos ran") != NULL, "%s", text);
+    ck_assert_msg(strstr(text, "q: stop") == NULL && strstr(text, "tour: all 2 demos ran") != NULL,
+                  "%s", text);
     /* without a terminal: no pause, the lesson in each heading, the closing table */
-    char join[4200], command[8600];   /* demo_path's answer lasts until its next call */
+    char join[4200], command[8600]; /* demo_path's answer lasts until its next call */
     snprintf(join, sizeof join, "%s", demo_path("join"));
     snprintf(command, sizeof command, "tests/tour.sh 50 '%s' '%s' < /dev/null 2>&1", join,
              demo_path("create"));

@@ -66,21 +66,23 @@ static int parse(const char *first, ...)
     return lab_cli_parse_args(&demo, argc, argv, &common, error, sizeof error);
 }
 
-#define ASSERT_REFUSED(expected_message, ...)                                   \
-    do {                                                                         \
-        ck_assert_int_eq(parse(__VA_ARGS__, NULL), 2);                           \
-        ck_assert_str_eq(error, expected_message);                               \
+#define ASSERT_REFUSED(expected_message, ...)          \
+    do {                                               \
+        ck_assert_int_eq(parse(__VA_ARGS__, NULL), 2); \
+        ck_assert_str_eq(error, expected_message);     \
     } while (0)
 
 START_TEST(good_values_land_in_their_targets)
 {
-    ck_assert_int_eq(parse("--threads", "7", "--seconds=0.25", "--daemon", "--mode=loop", "--label", "x", NULL), 0);
+    ck_assert_int_eq(
+        parse("--threads", "7", "--seconds=0.25", "--daemon", "--mode=loop", "--label", "x", NULL),
+        0);
     ck_assert_int_eq(threads, 7);
     ck_assert_double_eq(seconds, 0.25);
     ck_assert(daemon_flag);
     ck_assert_int_eq(mode, 1);
     ck_assert_str_eq(label, "x");
-    ck_assert_int_eq(timeout, 5);   /* untouched: the default stays */
+    ck_assert_int_eq(timeout, 5); /* untouched: the default stays */
 }
 END_TEST
 
@@ -103,7 +105,7 @@ START_TEST(bounds_are_inclusive_and_abbreviations_work)
     ck_assert_int_eq(parse("--threads", "1000", NULL), 0);
     ck_assert_int_eq(threads, 1000);
     ck_assert_int_eq(parse("--timeout", "0", NULL), 0);
-    ck_assert_int_eq(parse("--thr", "3", NULL), 0);   /* unambiguous prefix, as GNU tools allow */
+    ck_assert_int_eq(parse("--thr", "3", NULL), 0); /* unambiguous prefix, as GNU tools allow */
     ck_assert_int_eq(threads, 3);
 }
 END_TEST
@@ -229,13 +231,26 @@ START_TEST(help_lists_every_option_and_exits_0)
     child_run run = run_init("--help", NULL);
     ck_assert_int_eq(run.exit_code, 0);
     ck_assert_str_eq(run.err, "");
-    const char *expected[] = {"usage: probe [options]", "a demo that only exists in this test",
-                              "Details for --help.", "--threads N", "(1 to 1000; default 10)",
-                              "--seconds S", "(0 to 60; default 1.5)", "--daemon", "--mode=window|loop",
-                              "(default window)", "--label TEXT", "--speed X", "--seed N", "--quiet",
-                              "--about", "--help", "Exit status"};
+    const char *expected[] = {"usage: probe [options]",
+                              "a demo that only exists in this test",
+                              "Details for --help.",
+                              "--threads N",
+                              "(1 to 1000; default 10)",
+                              "--seconds S",
+                              "(0 to 60; default 1.5)",
+                              "--daemon",
+                              "--mode=window|loop",
+                              "(default window)",
+                              "--label TEXT",
+                              "--speed X",
+                              "--seed N",
+                              "--quiet",
+                              "--about",
+                              "--help",
+                              "Exit status"};
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
-        ck_assert_msg(strstr(run.out, expected[i]) != NULL, "--help lacks '%s':\n%s", expected[i], run.out);
+        ck_assert_msg(strstr(run.out, expected[i]) != NULL, "--help lacks '%s':\n%s", expected[i],
+                      run.out);
     child_run_free(&run);
 }
 END_TEST
@@ -256,7 +271,7 @@ START_TEST(seed_is_said_at_start_and_ends_the_result)
     ck_assert_ptr_nonnull(strstr(run.out, "seed 99"));
     ck_assert_int_eq(result_int(&run, "seed"), 99);
     child_run_free(&run);
-    run = run_init(NULL);   /* no --seed: a fresh one, still printed */
+    run = run_init(NULL); /* no --seed: a fresh one, still printed */
     assert_exit_ok(&run);
     ck_assert(result_has(&run, "seed"));
     child_run_free(&run);
@@ -269,7 +284,7 @@ START_TEST(speed_comes_from_the_flag_or_the_environment)
     child_run run = run_init(NULL);
     ck_assert_double_eq(result_double(&run, "speed"), 25);
     child_run_free(&run);
-    run = run_init("--speed", "4", NULL);   /* the flag wins */
+    run = run_init("--speed", "4", NULL); /* the flag wins */
     ck_assert_double_eq(result_double(&run, "speed"), 4);
     child_run_free(&run);
     setenv("LAB_SPEED", "fast", 1);

@@ -23,7 +23,7 @@ START_TEST(sleep_is_divided_by_the_speed)
 {
     lab_set_speed(20);
     double begin = lab_now();
-    lab_sleep(2.0);   /* 0.1 real seconds at 20x */
+    lab_sleep(2.0); /* 0.1 real seconds at 20x */
     double took = lab_now() - begin;
     ck_assert_msg(took >= 0.1, "slept %.3f s, less than 2.0 / 20", took);
     ck_assert_msg(took < 1.0, "slept %.3f s: the factor was not applied", took);
@@ -140,7 +140,7 @@ START_TEST(timespec_arithmetic_is_normalised_and_capped)
     ck_assert_int_eq(lab_timespec_from_seconds(INFINITY).tv_sec, (time_t)LAB_CLOCK_LONGEST_WAIT);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    struct timespec later = lab_timespec_after(CLOCK_REALTIME, 1e30);   /* cut, never overflows */
+    struct timespec later = lab_timespec_after(CLOCK_REALTIME, 1e30); /* cut, never overflows */
     ck_assert(later.tv_sec > now.tv_sec);
     ck_assert(later.tv_sec <= now.tv_sec + (time_t)LAB_CLOCK_LONGEST_WAIT + 1);
     ck_assert_int_lt(later.tv_nsec, 1000000000L);
@@ -150,7 +150,7 @@ END_TEST
 START_TEST(deadline_is_scaled_and_in_the_future)
 {
     lab_set_speed(10);
-    struct timespec deadline = lab_deadline(5);   /* 0.5 real seconds away */
+    struct timespec deadline = lab_deadline(5); /* 0.5 real seconds away */
     double left = lab_seconds_until(&deadline);
     ck_assert_msg(left > 0.4 && left <= 0.5, "deadline %.3f s away", left);
     ck_assert_int_lt(deadline.tv_nsec, 1000000000L);

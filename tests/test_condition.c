@@ -62,7 +62,11 @@ static void *hold_until_gate(void *cond)
     return NULL;
 }
 
-static bool held_by_holder(void *unused) { (void)unused; return atomic_load(&holder_has_it); }
+static bool held_by_holder(void *unused)
+{
+    (void)unused;
+    return atomic_load(&holder_has_it);
+}
 
 /* With the lock just taken by try_acquire: whether a thread is in the pool; releases. */
 static bool waiting_then_release(lab_condition *cond)
@@ -78,8 +82,8 @@ enum { WAITERS = 8 };
 
 typedef struct room {
     lab_condition cond;
-    int passed;                /* protected by cond's lock */
-    int order[WAITERS];        /* who passed, in order; protected by cond's lock */
+    int passed;         /* protected by cond's lock */
+    int order[WAITERS]; /* who passed, in order; protected by cond's lock */
 } room;
 
 typedef struct waiter_arg {
@@ -115,8 +119,16 @@ static int passed_now(room *r)
 
 static room *the_room;
 static int target;
-static bool waiting_reached(void *arg) { (void)arg; return waiting_now(the_room) == target; }
-static bool passed_reached(void *arg) { (void)arg; return passed_now(the_room) == target; }
+static bool waiting_reached(void *arg)
+{
+    (void)arg;
+    return waiting_now(the_room) == target;
+}
+static bool passed_reached(void *arg)
+{
+    (void)arg;
+    return passed_now(the_room) == target;
+}
 
 /* Start WAITERS threads one at a time, each in the pool before the next starts. */
 static void fill_room(room *r, waiter_arg *args, lab_thread **threads)
@@ -131,7 +143,10 @@ static void fill_room(room *r, waiter_arg *args, lab_thread **threads)
 }
 
 /* An atomic's value, readable in an assertion's message. */
-static long loaded(atomic_long *value) { return atomic_load(value); }
+static long loaded(atomic_long *value)
+{
+    return atomic_load(value);
+}
 
 START_TEST(notify_n_wakes_exactly_n_oldest_first)
 {
@@ -147,14 +162,14 @@ START_TEST(notify_n_wakes_exactly_n_oldest_first)
     lab_condition_release(&r.cond);
     target = 3;
     ck_assert(eventually(passed_reached, NULL));
-    lab_sleep(0.05);   /* the others had time to slip through, if they could */
+    lab_sleep(0.05); /* the others had time to slip through, if they could */
     ck_assert_int_eq(passed_now(&r), 3);
     ck_assert_int_eq(waiting_now(&r), WAITERS - 3);
 
     lab_condition_acquire(&r.cond);
     ck_assert_int_eq(lab_condition_notify(&r.cond, 1), 1);
     ck_assert_int_eq(lab_condition_notify_all(&r.cond), WAITERS - 4);
-    ck_assert_int_eq(lab_condition_notify_all(&r.cond), 0);   /* nobody left */
+    ck_assert_int_eq(lab_condition_notify_all(&r.cond), 0); /* nobody left */
     lab_condition_release(&r.cond);
     for (int i = 0; i < WAITERS; i++)
         lab_thread_join(threads[i]);
@@ -211,7 +226,7 @@ START_TEST(timed_wait_times_out_in_time_and_leaves_the_pool)
     ck_assert_msg(waited >= 0.05, "gave up after %.3f s, before the 0.05 s timeout", waited);
     ck_assert_msg(waited < 2.0, "a 0.05 s timeout took %.3f s", waited);
     ck_assert_int_eq(lab_condition_waiting(&cond), 0);
-    ck_assert_int_eq(lab_condition_notify(&cond, 1), 0);   /* nobody stale left to wake */
+    ck_assert_int_eq(lab_condition_notify(&cond, 1), 0); /* nobody stale left to wake */
     ck_assert_int_eq(lab_condition_wait_timeout(&cond, 0), ETIMEDOUT);
     lab_condition_release(&cond);
     lab_condition_destroy(&cond);
@@ -220,10 +235,10 @@ END_TEST
 
 typedef struct counter {
     lab_condition cond;
-    int value;        /* protected by cond's lock */
+    int value; /* protected by cond's lock */
     int needed;
-    int checks;       /* predicate calls; protected by cond's lock */
-    bool stop;        /* protected by cond's lock */
+    int checks; /* predicate calls; protected by cond's lock */
+    bool stop;  /* protected by cond's lock */
 } counter;
 
 static bool value_reached(void *arg)
@@ -248,15 +263,15 @@ START_TEST(timed_waits_refuse_bad_durations_and_zero_polls)
                          EINVAL);
         ck_assert_int_eq(lab_condition_waiting(&c->cond), 0);
     }
-    ck_assert_int_eq(c->checks, 0);   /* refused before the predicate was looked at */
+    ck_assert_int_eq(c->checks, 0); /* refused before the predicate was looked at */
     double begin = lab_now();
     ck_assert_int_eq(lab_condition_wait_timeout(&c->cond, 0), ETIMEDOUT);
     ck_assert_int_eq(lab_condition_wait_for_timeout(&c->cond, value_reached, c, 0), ETIMEDOUT);
     c->value = 1;
     ck_assert_int_eq(lab_condition_wait_for_timeout(&c->cond, value_reached, c, 0), 0);
-    ck_assert_int_eq(c->checks, 2);   /* a poll looks once */
+    ck_assert_int_eq(c->checks, 2); /* a poll looks once */
     ck_assert_msg(lab_now() - begin < 1.0, "a poll blocked");
-    lab_condition_release(&c->cond);   /* still held by us: an error-checking unlock passes */
+    lab_condition_release(&c->cond); /* still held by us: an error-checking unlock passes */
     lab_condition_destroy(&c->cond);
     free(c);
 }
@@ -267,7 +282,7 @@ START_TEST(wait_for_returns_at_once_when_the_predicate_holds)
     counter c = {.value = 5, .needed = 3};
     ck_assert_int_eq(lab_condition_init(&c.cond), 0);
     lab_condition_acquire(&c.cond);
-    lab_condition_wait_for(&c.cond, value_reached, &c);   /* returns: the predicate held */
+    lab_condition_wait_for(&c.cond, value_reached, &c); /* returns: the predicate held */
     ck_assert_int_eq(lab_condition_wait_for_timeout(&c.cond, value_reached, &c, 0), 0);
     ck_assert_int_eq(c.checks, 2);
     lab_condition_release(&c.cond);
@@ -279,7 +294,7 @@ static void *wait_for_value(void *arg)
 {
     counter *c = arg;
     lab_condition_acquire(&c->cond);
-    lab_condition_wait_for(&c->cond, value_reached, c);   /* returns once it holds */
+    lab_condition_wait_for(&c->cond, value_reached, c); /* returns once it holds */
     int seen = c->value;
     lab_condition_release(&c->cond);
     return (void *)(long)seen;
@@ -306,8 +321,8 @@ START_TEST(wait_for_rechecks_after_every_wakeup)
         }
     }
     long seen = (long)lab_thread_join(waiter);
-    ck_assert_int_eq(seen, 3);          /* not woken out of the loop at 1 or 2 */
-    ck_assert_int_eq(c.checks, 4);      /* before waiting, then after each of 3 wake-ups */
+    ck_assert_int_eq(seen, 3);     /* not woken out of the loop at 1 or 2 */
+    ck_assert_int_eq(c.checks, 4); /* before waiting, then after each of 3 wake-ups */
     lab_condition_destroy(&c.cond);
 }
 END_TEST
@@ -340,10 +355,10 @@ START_TEST(wait_for_timeout_is_one_limit_for_all_the_waits)
     c.stop = true;
     lab_condition_release(&c.cond);
     lab_thread_join(nagger);
-    ck_assert_int_eq(result, ETIMEDOUT);   /* the predicate still false */
+    ck_assert_int_eq(result, ETIMEDOUT); /* the predicate still false */
     ck_assert_msg(waited >= 0.1, "gave up after %.3f s, before the 0.1 s timeout", waited);
     ck_assert_msg(waited < 2.0, "every wake-up restarted the clock: %.3f s", waited);
-    ck_assert_int_ge(checks, 2);   /* it was woken and re-checked in between */
+    ck_assert_int_ge(checks, 2); /* it was woken and re-checked in between */
     lab_condition_destroy(&c.cond);
 }
 END_TEST
@@ -383,7 +398,7 @@ static void wait_on_a_free_callers_lock(void *recursive)
         lab_condition_init_with_lock(&cond, &lock) != 0)
         return;
     if (lab_condition_wait_timeout(&cond, 5) != 0)
-        _exit(3);   /* never: the wait aborts first */
+        _exit(3); /* never: the wait aborts first */
 }
 
 static void notify_while_another_holds_the_recursive_lock(void *unused)
@@ -438,12 +453,14 @@ START_TEST(notify_or_wait_without_the_lock_aborts_with_a_message)
 {
     child_run run = run_in_child(notify_without_the_lock, NULL, 10);
     ck_assert_int_eq(run.signal, SIGABRT);
-    ck_assert_msg(strstr(run.err, "lab_condition_notify without holding the condition's lock") != NULL,
+    ck_assert_msg(strstr(run.err, "lab_condition_notify without holding the condition's lock") !=
+                      NULL,
                   "stderr: %s", run.err);
     child_run_free(&run);
     run = run_in_child(wait_without_the_lock, NULL, 10);
     ck_assert_int_eq(run.signal, SIGABRT);
-    ck_assert_msg(strstr(run.err, "lab_condition_wait without holding the condition's lock") != NULL,
+    ck_assert_msg(strstr(run.err, "lab_condition_wait without holding the condition's lock") !=
+                      NULL,
                   "stderr: %s", run.err);
     child_run_free(&run);
 }
@@ -472,12 +489,12 @@ START_TEST(the_default_lock_is_an_rlock)
     ck_assert_int_eq(lab_condition_init(&cond), 0);
     lab_condition_acquire(&cond);
     lab_condition_acquire(&cond);                          /* the holder again: counts */
-    ck_assert_int_eq(lab_condition_try_acquire(&cond), 0);   /* acquire(False) too */
+    ck_assert_int_eq(lab_condition_try_acquire(&cond), 0); /* acquire(False) too */
     ck_assert_int_eq(lab_condition_acquire_timeout(&cond, 0), 0);
     ck_assert_int_eq(tried_elsewhere(&cond), EAGAIN);
     for (int i = 0; i < 3; i++) {
         lab_condition_release(&cond);
-        ck_assert_int_eq(tried_elsewhere(&cond), EAGAIN);   /* still held once more */
+        ck_assert_int_eq(tried_elsewhere(&cond), EAGAIN); /* still held once more */
     }
     lab_condition_release(&cond);
     ck_assert_int_eq(tried_elsewhere(&cond), 0);
@@ -494,7 +511,7 @@ START_TEST(acquire_false_and_with_a_timeout_on_a_lock_held_elsewhere)
     ck_assert(eventually(held_by_holder, &cond));
     ck_assert_int_eq(lab_condition_try_acquire(&cond), EAGAIN);
     double begin = lab_now();
-    ck_assert_int_eq(lab_condition_acquire_timeout(&cond, 0), ETIMEDOUT);   /* one try */
+    ck_assert_int_eq(lab_condition_acquire_timeout(&cond, 0), ETIMEDOUT); /* one try */
     ck_assert_int_eq(lab_condition_acquire_timeout(&cond, 0.05), ETIMEDOUT);
     double waited = lab_now() - begin;
     ck_assert_msg(waited >= 0.05 && waited < 2.0, "a 0.05 s acquire gave up after %.3f s", waited);
@@ -519,11 +536,11 @@ START_TEST(a_callers_lock_and_rlock_behave_as_python_lock_and_rlock)
     ck_assert_int_eq(on_plain.lock->kind, LAB_CONDITION_MUTEX);
     ck_assert_int_eq(on_recursive.lock->kind, LAB_CONDITION_RECURSIVE_MUTEX);
     lab_condition_acquire(&on_plain);
-    ck_assert_int_eq(lab_condition_try_acquire(&on_plain), EAGAIN);   /* a Lock: even for me */
-    ck_assert_int_eq(pthread_mutex_trylock(&plain), EBUSY);          /* it is the caller's */
+    ck_assert_int_eq(lab_condition_try_acquire(&on_plain), EAGAIN); /* a Lock: even for me */
+    ck_assert_int_eq(pthread_mutex_trylock(&plain), EBUSY);         /* it is the caller's */
     lab_condition_release(&on_plain);
     lab_pthread_mutex_lock(&recursive);
-    ck_assert_int_eq(lab_condition_try_acquire(&on_recursive), 0);   /* an RLock: counts */
+    ck_assert_int_eq(lab_condition_try_acquire(&on_recursive), 0); /* an RLock: counts */
     ck_assert_int_eq(tried_elsewhere(&on_recursive), EAGAIN);
     lab_condition_release(&on_recursive);
     lab_pthread_mutex_unlock(&recursive);
@@ -544,12 +561,15 @@ END_TEST
 typedef struct deep_waiter {
     lab_condition *cond;
     int depth;
-    bool go;                 /* protected by the lock */
-    long while_asleep;       /* what another thread's try_acquire got while it waited */
-    long after_each[4];      /* ... after each of its releases once awake */
+    bool go;            /* protected by the lock */
+    long while_asleep;  /* what another thread's try_acquire got while it waited */
+    long after_each[4]; /* ... after each of its releases once awake */
 } deep_waiter;
 
-static bool go_given(void *arg) { return ((deep_waiter *)arg)->go; }
+static bool go_given(void *arg)
+{
+    return ((deep_waiter *)arg)->go;
+}
 
 static void *wait_holding_deep(void *arg)
 {
@@ -578,13 +598,13 @@ static void wait_releases_every_level_and_restores_them(lab_condition *cond)
     deep_waiter w = {.cond = cond, .depth = 3};
     lab_thread *waiter = lab_thread_start(wait_holding_deep, &w, LAB_THREAD_NOT_DAEMON, "deep");
     deep_cond = cond;
-    ck_assert(eventually(deep_waiting, NULL));   /* it waits, and I could take the lock */
+    ck_assert(eventually(deep_waiting, NULL)); /* it waits, and I could take the lock */
     lab_condition_acquire(cond);
     w.go = true;
     lab_condition_notify(cond, 1);
     lab_condition_release(cond);
     lab_thread_join(waiter);
-    ck_assert_int_eq(w.after_each[0], EAGAIN);   /* held 3 times again after the wait */
+    ck_assert_int_eq(w.after_each[0], EAGAIN); /* held 3 times again after the wait */
     ck_assert_int_eq(w.after_each[1], EAGAIN);
     ck_assert_int_eq(w.after_each[2], 0);
 }
@@ -607,7 +627,7 @@ END_TEST
 /* Two conditions on one lock: each its own pool. */
 typedef struct pair_waiter {
     lab_condition *cond;
-    int *passed;   /* protected by the shared lock */
+    int *passed; /* protected by the shared lock */
 } pair_waiter;
 
 static void *wait_on_one(void *arg)
@@ -650,10 +670,10 @@ static void notify_on_one_wakes_only_its_own(lab_condition *a, lab_condition *b)
         t[i] = lab_thread_start(wait_on_one, &w[i], LAB_THREAD_NOT_DAEMON, "on-%d", i);
     ck_assert(eventually(both_waiting, NULL));
     lab_condition_acquire(a);
-    ck_assert_int_eq(lab_condition_notify_all(a), 1);   /* a's pool: one thread */
+    ck_assert_int_eq(lab_condition_notify_all(a), 1); /* a's pool: one thread */
     lab_condition_release(a);
     ck_assert(eventually(first_passed, passed));
-    lab_sleep(0.05);   /* b's waiter had time to slip through, if it could */
+    lab_sleep(0.05); /* b's waiter had time to slip through, if it could */
     lab_condition_acquire(b);
     ck_assert_int_eq(passed[1], 0);
     ck_assert_int_eq(lab_condition_waiting(b), 1);
@@ -667,17 +687,17 @@ static void notify_on_one_wakes_only_its_own(lab_condition *a, lab_condition *b)
 START_TEST(two_conditions_on_one_lock_keep_their_own_waiters)
 {
     lab_condition first, second;
-    ck_assert_int_eq(lab_condition_init(&first), 0);   /* an RLock, shared */
+    ck_assert_int_eq(lab_condition_init(&first), 0); /* an RLock, shared */
     ck_assert_int_eq(lab_condition_init_sharing(&second, &first), 0);
     ck_assert_ptr_eq(second.lock, first.lock);
     notify_on_one_wakes_only_its_own(&first, &second);
-    lab_condition_acquire(&first);          /* one lock: held through either */
+    lab_condition_acquire(&first); /* one lock: held through either */
     ck_assert_int_eq(tried_elsewhere(&second), EAGAIN);
     lab_condition_release(&second);
     lab_condition_destroy(&second);
     lab_condition_destroy(&first);
 
-    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;   /* a caller's Lock, shared */
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* a caller's Lock, shared */
     ck_assert_int_eq(lab_condition_init_with_lock(&first, &lock), 0);
     ck_assert_int_eq(lab_condition_init_with_lock(&second, &lock), 0);
     notify_on_one_wakes_only_its_own(&first, &second);
@@ -707,9 +727,9 @@ START_TEST(timed_waits_on_a_callers_lock_follow_the_rule_for_time)
     ck_assert_int_eq(lab_condition_waiting(&cond), 0);
     ck_assert_int_eq(tried_elsewhere(&cond), EAGAIN);
     lab_pthread_mutex_unlock(&recursive);
-    ck_assert_int_eq(tried_elsewhere(&cond), EAGAIN);   /* the second level came back */
+    ck_assert_int_eq(tried_elsewhere(&cond), EAGAIN); /* the second level came back */
     lab_pthread_mutex_unlock(&recursive);
-    ck_assert_int_eq(tried_elsewhere(&cond), 0);   /* and no third */
+    ck_assert_int_eq(tried_elsewhere(&cond), 0); /* and no third */
     lab_condition_destroy(&cond);
     lab_pthread_mutex_destroy(&recursive);
 }
@@ -721,7 +741,7 @@ enum { SLOTS = 4, PRODUCERS = 4, CONSUMERS = 4, PER_PRODUCER = 5000 };
 
 typedef struct buffer {
     lab_condition cond;
-    long items[SLOTS];   /* protected by cond's lock, like everything below */
+    long items[SLOTS]; /* protected by cond's lock, like everything below */
     int count;
     int producers_left;
     int max_count;
@@ -729,8 +749,16 @@ typedef struct buffer {
     atomic_long taken;
 } buffer;
 
-static bool has_room(void *arg) { buffer *b = arg; return b->count < SLOTS; }
-static bool has_item_or_done(void *arg) { buffer *b = arg; return b->count > 0 || b->producers_left == 0; }
+static bool has_room(void *arg)
+{
+    buffer *b = arg;
+    return b->count < SLOTS;
+}
+static bool has_item_or_done(void *arg)
+{
+    buffer *b = arg;
+    return b->count > 0 || b->producers_left == 0;
+}
 
 typedef struct producer_arg {
     buffer *b;
@@ -747,7 +775,7 @@ static void *produce(void *arg)
         b->items[b->count++] = p->first + i;
         if (b->count > b->max_count)
             b->max_count = b->count;
-        lab_condition_notify_all(&b->cond);   /* producers and consumers share the pool */
+        lab_condition_notify_all(&b->cond); /* producers and consumers share the pool */
         lab_condition_release(&b->cond);
     }
     lab_condition_acquire(&b->cond);
@@ -763,7 +791,7 @@ static void *consume(void *arg)
     for (;;) {
         lab_condition_acquire(&b->cond);
         lab_condition_wait_for(&b->cond, has_item_or_done, b);
-        if (b->count == 0) {   /* done and drained */
+        if (b->count == 0) { /* done and drained */
             lab_condition_release(&b->cond);
             return NULL;
         }
@@ -786,12 +814,13 @@ START_TEST(a_bounded_buffer_on_a_condition_loses_nothing)
         threads[i] = lab_thread_start(produce, &args[i], LAB_THREAD_NOT_DAEMON, "producer-%d", i);
     }
     for (int i = 0; i < CONSUMERS; i++)
-        threads[PRODUCERS + i] = lab_thread_start(consume, &b, LAB_THREAD_NOT_DAEMON, "consumer-%d", i);
+        threads[PRODUCERS + i] =
+            lab_thread_start(consume, &b, LAB_THREAD_NOT_DAEMON, "consumer-%d", i);
     for (int i = 0; i < PRODUCERS + CONSUMERS; i++)
         lab_thread_join(threads[i]);
     long n = (long)PRODUCERS * PER_PRODUCER;
     ck_assert_int_eq(loaded(&b.taken), n);
-    ck_assert_int_eq(loaded(&b.sum_taken), n * (n + 1) / 2);   /* each of 1..n once */
+    ck_assert_int_eq(loaded(&b.sum_taken), n * (n + 1) / 2); /* each of 1..n once */
     ck_assert_int_le(b.max_count, SLOTS);
     ck_assert_int_eq(b.count, 0);
     lab_condition_destroy(&b.cond);
@@ -828,7 +857,7 @@ static Suite *condition_suite(void)
     suite_add_tcase(suite, locks);
 
     TCase *misuse = tcase_create("misuse");
-    tcase_set_tags(misuse, "misuse");   /* deliberate errors: left out by make tsan / helgrind */
+    tcase_set_tags(misuse, "misuse"); /* deliberate errors: left out by make tsan / helgrind */
     tcase_set_timeout(misuse, 20);
     tcase_add_test(misuse, notify_or_wait_without_the_lock_aborts_with_a_message);
     tcase_add_test(misuse, the_lock_must_be_held_whatever_its_kind);

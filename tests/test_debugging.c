@@ -39,7 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GDB_TIMEOUT 30.0   /* seconds one gdb run may take; they take well under one */
+#define GDB_TIMEOUT 30.0 /* seconds one gdb run may take; they take well under one */
 
 /* Seconds on the monotonic clock. */
 /* Sleep ms milliseconds. */
@@ -63,7 +63,7 @@ static const char *source_dir(void)
         ck_assert_int_gt(n, 0);
         self[n] = '\0';
         for (int level = 0; level < 4 && strrchr(self, '/') != NULL; level++)
-            *strrchr(self, '/') = '\0';   /* test_debugging, tests, <variant>, build */
+            *strrchr(self, '/') = '\0'; /* test_debugging, tests, <variant>, build */
         snprintf(dir, sizeof dir, "%s", self[0] != '\0' ? self : "/");
     }
     char probe[PATH_MAX + 32];
@@ -108,7 +108,7 @@ static void unset_check_variables(void)
                 char name[128];
                 snprintf(name, sizeof name, "%.*s", (int)strcspn(*variable, "="), *variable);
                 unsetenv(name);
-                again = true;   /* environ has changed: start over */
+                again = true; /* environ has changed: start over */
             }
         }
     }
@@ -126,7 +126,7 @@ static pid_t spawn_group(char *const argv[], int *out_fd)
     if (pid == 0) {
         setpgid(0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)   /* the test died before prctl: nobody to report to */
+        if (getppid() != parent) /* the test died before prctl: nobody to report to */
             _exit(127);
         int null = open("/dev/null", O_RDONLY);
         dup2(null, STDIN_FILENO);
@@ -135,15 +135,15 @@ static pid_t spawn_group(char *const argv[], int *out_fd)
         close(null);
         close(pipe_fds[0]);
         close(pipe_fds[1]);
-        unset_check_variables();       /* the suite run by check-test.gdb: all of it, no logs */
-        unsetenv("LAB_SPEED");         /* the walkthroughs choose their own pace */
-        unsetenv("DEBUGINFOD_URLS");   /* no network look-ups for the C library's sources */
+        unset_check_variables();     /* the suite run by check-test.gdb: all of it, no logs */
+        unsetenv("LAB_SPEED");       /* the walkthroughs choose their own pace */
+        unsetenv("DEBUGINFOD_URLS"); /* no network look-ups for the C library's sources */
         setenv("NO_COLOR", "1", 1);
         execvp(argv[0], argv);
         fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
-    setpgid(pid, pid);   /* also here, so that it is done before either goes on */
+    setpgid(pid, pid); /* also here, so that it is done before either goes on */
     close(pipe_fds[1]);
     fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
     *out_fd = pipe_fds[0];
@@ -195,7 +195,12 @@ static bool has_ended(pid_t pid)
  * and the program's, as they came, are in .out (.err stays empty). */
 static child_run run_gdb(const char *script, const char *const target[])
 {
-    char *argv[32] = {"gdb", "-batch", "-nx", "-iex", "set debuginfod enabled off", "-x",
+    char *argv[32] = {"gdb",
+                      "-batch",
+                      "-nx",
+                      "-iex",
+                      "set debuginfod enabled off",
+                      "-x",
                       (char *)script_path(script)};
     int argc = 7;
     for (int i = 0; target[i] != NULL && argc < 31; i++)
@@ -232,13 +237,13 @@ static child_run run_gdb(const char *script, const char *const target[])
 /* ---- checking the output ---- */
 
 /* Print the whole output on stderr (Check keeps only short messages), then fail. */
-#define expect(run, condition, ...)                                                         \
-    do {                                                                                    \
-        if (!(condition)) {                                                                 \
-            fprintf(stderr, "---- gdb output ----\n%s\n---- end of gdb output ----\n",      \
-                    (run)->out);                                                            \
-            ck_abort_msg(__VA_ARGS__);                                                      \
-        }                                                                                   \
+#define expect(run, condition, ...)                                                    \
+    do {                                                                               \
+        if (!(condition)) {                                                            \
+            fprintf(stderr, "---- gdb output ----\n%s\n---- end of gdb output ----\n", \
+                    (run)->out);                                                       \
+            ck_abort_msg(__VA_ARGS__);                                                 \
+        }                                                                              \
     } while (0)
 
 /* Whether gdb could not debug at all here (ptrace refused); says why on stderr. */
@@ -348,14 +353,17 @@ START_TEST(info_threads_shows_every_thread_by_name)
         return;
     }
     expect_whole_file_ran(&run);
-    expect(&run, LINE_WITH(run.out, "hit Breakpoint 1, do_something") != NULL, "no stop in do_something");
+    expect(&run, LINE_WITH(run.out, "hit Breakpoint 1, do_something") != NULL,
+           "no stop in do_something");
     const char *table = strstr(run.out, "  Id   Target Id");
     expect(&run, table != NULL, "no `info threads` table");
-    expect(&run, LINE_WITH(table, "(LWP ", "\"join\"") != NULL, "the main thread is not listed as \"join\"");
+    expect(&run, LINE_WITH(table, "(LWP ", "\"join\"") != NULL,
+           "the main thread is not listed as \"join\"");
     for (int i = 0; i < 4; i++) {
         char quoted[32], found[64];
         snprintf(quoted, sizeof quoted, "\"sleeper-%d\"", i);
-        expect(&run, LINE_WITH(table, "(LWP ", quoted) != NULL, "info threads does not list %s", quoted);
+        expect(&run, LINE_WITH(table, "(LWP ", quoted) != NULL, "info threads does not list %s",
+               quoted);
         snprintf(found, sizeof found, "has target name 'sleeper-%d'", i);
         expect(&run, strstr(run.out, found) != NULL, "thread find did not find sleeper-%d", i);
         char name[16];
@@ -367,12 +375,14 @@ START_TEST(info_threads_shows_every_thread_by_name)
         free(section);
     }
     char *main_section = thread_section(&run, "join");
-    expect(&run, main_section != NULL && strstr(main_section, " main (") != NULL, "main's stack has no main()");
+    expect(&run, main_section != NULL && strstr(main_section, " main (") != NULL,
+           "main's stack has no main()");
     free(main_section);
     expect(&run, LINE_WITH(run.out, "$1 = 5") != NULL, "print seconds did not say 5");
     /* The registry lists the sleepers in start order. */
-    expect(&run, IN_ORDER(run.out, "sleeper-0  alive=1", "sleeper-1  alive=1", "sleeper-2  alive=1",
-                          "sleeper-3  alive=1"),
+    expect(&run,
+           IN_ORDER(run.out, "sleeper-0  alive=1", "sleeper-1  alive=1", "sleeper-2  alive=1",
+                    "sleeper-3  alive=1"),
            "the registry walk did not list sleeper-0..3 in start order");
     child_run_free(&run);
 }
@@ -387,7 +397,8 @@ static long value_after(const child_run *run, const char *label)
 }
 
 /* The row of `info threads` for the thread named `name`, in the first table after marker. */
-static const char *row_after(const child_run *run, const char *marker, const char *name, char *row, size_t size)
+static const char *row_after(const child_run *run, const char *marker, const char *name, char *row,
+                             size_t size)
 {
     char quoted[32];
     snprintf(quoted, sizeof quoted, "\"%s\"", name);
@@ -398,13 +409,14 @@ static const char *row_after(const child_run *run, const char *marker, const cha
     const char *line = LINE_WITH(table, "(LWP ", quoted);
     expect(run, line != NULL, "no row for %s after '%s'", name, marker);
     copy_line(line, row, size);
-    row[0] = ' ';   /* the "*" of the selected thread is not a move */
+    row[0] = ' '; /* the "*" of the selected thread is not a move */
     return row;
 }
 
 START_TEST(scheduler_locking_makes_a_lost_update_on_demand)
 {
-    child_run run = run_gdb("scheduler-locking.gdb", (const char *const[]){demo_path("race"), NULL});
+    child_run run =
+        run_gdb("scheduler-locking.gdb", (const char *const[]){demo_path("race"), NULL});
     if (ptrace_refused(&run, "scheduler-locking.gdb")) {
         child_run_free(&run);
         return;
@@ -416,17 +428,21 @@ START_TEST(scheduler_locking_makes_a_lost_update_on_demand)
     row_after(&run, "--- t0 loads counter", "t1", t1_after, sizeof t1_after);
     row_after(&run, "--- both threads stand", "t0", t0_before, sizeof t0_before);
     row_after(&run, "--- t0 loads counter", "t0", t0_after, sizeof t0_after);
-    expect(&run, strcmp(t1_before, t1_after) == 0, "t1 moved while t0 stepped:\n%s\n%s", t1_before, t1_after);
+    expect(&run, strcmp(t1_before, t1_after) == 0, "t1 moved while t0 stepped:\n%s\n%s", t1_before,
+           t1_after);
     expect(&run, strcmp(t0_before, t0_after) != 0, "t0 did not move when stepped: %s", t0_after);
-    expect(&run, strstr(t1_before, "increment_in_a_loop") != NULL, "t1 is not in increment_in_a_loop");
+    expect(&run, strstr(t1_before, "increment_in_a_loop") != NULL,
+           "t1 is not in increment_in_a_loop");
     /* The lost update, made on purpose: both load the same value, both store it + 1. */
     long t0_read = value_after(&run, "t0 read counter = ");
     long t1_read = value_after(&run, "t1 read counter = ");
     long t0_wrote = value_after(&run, "t0 wrote counter = ");
     long t1_wrote = value_after(&run, "t1 wrote counter = ");
-    expect(&run, t0_read > 0 && t1_read == t0_read, "t0 read %ld, t1 read %ld: want the same", t0_read, t1_read);
+    expect(&run, t0_read > 0 && t1_read == t0_read, "t0 read %ld, t1 read %ld: want the same",
+           t0_read, t1_read);
     expect(&run, t0_wrote == t0_read + 1 && t1_wrote == t0_read + 1,
-           "read %ld twice, wrote %ld and %ld: want %ld both times", t0_read, t0_wrote, t1_wrote, t0_read + 1);
+           "read %ld twice, wrote %ld and %ld: want %ld both times", t0_read, t0_wrote, t1_wrote,
+           t0_read + 1);
     child_run_free(&run);
 }
 END_TEST
@@ -436,14 +452,16 @@ END_TEST
 static int stops_of(const child_run *run, const char *name, bool *wrote_2_to_1)
 {
     char header[64];
-    snprintf(header, sizeof header, "\"%s\" hit Hardware access (read/write) watchpoint 1: counter", name);
+    snprintf(header, sizeof header, "\"%s\" hit Hardware access (read/write) watchpoint 1: counter",
+             name);
     int count = 0;
     for (const char *at = strstr(run->out, header); at != NULL; at = strstr(at + 1, header)) {
         count++;
         const char *next = strstr(at + strlen(header), " hit Hardware access");
         size_t length = next != NULL ? (size_t)(next - at) : strlen(at);
         char block[1024];
-        snprintf(block, sizeof block, "%.*s", (int)(length < sizeof block - 1 ? length : sizeof block - 1), at);
+        snprintf(block, sizeof block, "%.*s",
+                 (int)(length < sizeof block - 1 ? length : sizeof block - 1), at);
         if (IN_ORDER(block, "Old value = 2", "New value = 1", "decrement_with_a_window ("))
             *wrote_2_to_1 = true;
     }
@@ -466,14 +484,17 @@ START_TEST(watchpoint_shows_who_reads_and_writes_the_counter)
                "no hardware watchpoint");
         bool t0_wrote = false, t1_wrote = false;
         int t0 = stops_of(&run, "t0", &t0_wrote), t1 = stops_of(&run, "t1", &t1_wrote);
-        expect(&run, t0 == 2 && t1 == 2, "want one read and one write each: t0 %d stops, t1 %d", t0, t1);
+        expect(&run, t0 == 2 && t1 == 2, "want one read and one write each: t0 %d stops, t1 %d", t0,
+               t1);
         expect(&run, t0_wrote || t1_wrote, "no thread was seen writing 1 over 2");
         expect(&run, strstr(run.out, "exited normally") != NULL, "the demo did not end normally");
-        expect(&run, strstr(run.out, "breakpoint already hit") != NULL, "info watchpoints has no count");
+        expect(&run, strstr(run.out, "breakpoint already hit") != NULL,
+               "info watchpoints has no count");
         lost_seen = result_int(&run, "lost") == 1;
-        if (lost_seen)   /* and then the losing write is the one that changes nothing */
-            expect(&run, IN_ORDER(run.out, "New value = 1", "hit Hardware access", "Value = 1",
-                                  "decrement_with_a_window ("),
+        if (lost_seen) /* and then the losing write is the one that changes nothing */
+            expect(&run,
+                   IN_ORDER(run.out, "New value = 1", "hit Hardware access", "Value = 1",
+                            "decrement_with_a_window ("),
                    "lost=1, but the second write of 1 is not shown");
         child_run_free(&run);
     }
@@ -507,7 +528,7 @@ static bool all_threads_asleep(pid_t pid)
         snprintf(stat_path, sizeof stat_path, "%s/%s/stat", dir_path, entry->d_name);
         FILE *f = fopen(stat_path, "r");
         if (f == NULL)
-            continue;   /* a thread that just ended */
+            continue; /* a thread that just ended */
         size_t n = fread(text, 1, sizeof text - 1, f);
         fclose(f);
         text[n] = '\0';
@@ -528,7 +549,8 @@ START_TEST(attach_shows_each_teller_blocked_on_the_other_account)
     char *out = calloc(1, 1);
     size_t length = 0;
     double give_up = lab_now() + 10;
-    while (count_lines_with(out, "| now locking ") < 2 && lab_now() < give_up && read_some(fd, &out, &length, 0.1))
+    while (count_lines_with(out, "| now locking ") < 2 && lab_now() < give_up &&
+           read_some(fd, &out, &length, 0.1))
         ;
     bool both_waiting = count_lines_with(out, "| now locking ") == 2;
     /* Both said they are about to lock; wait until every thread sleeps, 3 looks in a row. */
@@ -555,22 +577,26 @@ START_TEST(attach_shows_each_teller_blocked_on_the_other_account)
         return;
     }
     expect_whole_file_ran(&run);
-    expect(&run, strstr(run.out, "detached") != NULL && still_there, "gdb did not detach and leave the demo be");
+    expect(&run, strstr(run.out, "detached") != NULL && still_there,
+           "gdb did not detach and leave the demo be");
     static const char *const tellers[2][3] = {{"t1", "luoziyao", "t2"}, {"t2", "hepang", "t1"}};
     for (int i = 0; i < 2; i++) {
         const char *name = tellers[i][0], *waits_for = tellers[i][1], *holder = tellers[i][2];
         char *section = thread_section(&run, name);
         expect(&run, section != NULL, "no `thread apply all bt` section for %s", name);
-        expect(&run, IN_ORDER(section, "pthread_mutex_lock (", "wait_for_lock (", "lab_ilock_lock (",
-                              "lock_account (", "transfer_once (", "transfer (", "teller_main ("),
-               "%s is not blocked in pthread_mutex_lock <- ... <- lock_account <- transfer_once", name);
+        expect(&run,
+               IN_ORDER(section, "pthread_mutex_lock (", "wait_for_lock (", "lab_ilock_lock (",
+                        "lock_account (", "transfer_once (", "transfer (", "teller_main ("),
+               "%s is not blocked in pthread_mutex_lock <- ... <- lock_account <- transfer_once",
+               name);
         free(section);
         char line[128];
         snprintf(line, sizeof line, "%s waits for [%s], held by %s\n", name, waits_for, holder);
         expect(&run, strstr(run.out, line) != NULL, "no line '%s'", line);
         /* The C library agrees: the mutex's __owner is the holder's LWP. */
         snprintf(line, sizeof line, "[%s] is held by LWP %ld\n", waits_for, lwp_of(&run, holder));
-        expect(&run, lwp_of(&run, holder) > 0 && strstr(run.out, line) != NULL, "no line '%s'", line);
+        expect(&run, lwp_of(&run, holder) > 0 && strstr(run.out, line) != NULL, "no line '%s'",
+               line);
     }
     child_run_free(&run);
 }
@@ -584,22 +610,29 @@ START_TEST(catchpoint_stops_a_failed_checked_call_before_it_dies)
         return;
     }
     expect_whole_file_ran(&run);
-    expect(&run, strstr(run.out, "fatal: pthread_mutex_lock at demos/mutex.c:") != NULL, "no fatal: line");
-    expect(&run, strstr(run.out, "\"t0\" hit Catchpoint 1 (signal SIGABRT)") != NULL, "the catchpoint did not stop t0");
-    expect(&run, IN_ORDER(run.out, "hit Catchpoint 1", "abort ", "lab_check_at (code=22", "decrement_with_a_window ("),
+    expect(&run, strstr(run.out, "fatal: pthread_mutex_lock at demos/mutex.c:") != NULL,
+           "no fatal: line");
+    expect(&run, strstr(run.out, "\"t0\" hit Catchpoint 1 (signal SIGABRT)") != NULL,
+           "the catchpoint did not stop t0");
+    expect(&run,
+           IN_ORDER(run.out, "hit Catchpoint 1", "abort ", "lab_check_at (code=22",
+                    "decrement_with_a_window ("),
            "the stack is not abort <- lab_check_at <- decrement_with_a_window");
-    expect(&run, LINE_WITH(run.out, "$2 = ", "\"pthread_mutex_lock\"") != NULL, "print call: not pthread_mutex_lock");
+    expect(&run, LINE_WITH(run.out, "$2 = ", "\"pthread_mutex_lock\"") != NULL,
+           "print call: not pthread_mutex_lock");
     expect(&run, LINE_WITH(run.out, "$5 = 22") != NULL, "print code: not 22 (EINVAL)");
-    expect(&run, LINE_WITH(run.out, "lab_pthread_mutex_lock(&counter_lock);") != NULL, "`up` did not show the demo's line");
+    expect(&run, LINE_WITH(run.out, "lab_pthread_mutex_lock(&counter_lock);") != NULL,
+           "`up` did not show the demo's line");
     child_run_free(&run);
 }
 END_TEST
 
 START_TEST(ck_fork_no_lets_gdb_stop_in_a_test)
 {
-    ck_assert_msg(access(suite_path("test_thread"), X_OK) == 0, "no %s: build the tests first (make tests)",
-                  suite_path("test_thread"));
-    child_run run = run_gdb("check-test.gdb", (const char *const[]){suite_path("test_thread"), NULL});
+    ck_assert_msg(access(suite_path("test_thread"), X_OK) == 0,
+                  "no %s: build the tests first (make tests)", suite_path("test_thread"));
+    child_run run =
+        run_gdb("check-test.gdb", (const char *const[]){suite_path("test_thread"), NULL});
     if (ptrace_refused(&run, "check-test.gdb")) {
         child_run_free(&run);
         return;
@@ -607,8 +640,11 @@ START_TEST(ck_fork_no_lets_gdb_stop_in_a_test)
     expect_whole_file_ran(&run);
     expect(&run, strstr(run.out, "\"car-MINT\" hit Breakpoint 1, record_names") != NULL,
            "the test's thread car-MINT did not stop in record_names");
-    expect(&run, LINE_WITH(run.out, "(LWP ", "\"car-MINT\"") != NULL, "info threads does not list car-MINT");
-    expect(&run, IN_ORDER(run.out, "\"car-MINT\" hit", "threads_know_their_names_fn (", "tcase_run_tfun_nofork"),
+    expect(&run, LINE_WITH(run.out, "(LWP ", "\"car-MINT\"") != NULL,
+           "info threads does not list car-MINT");
+    expect(&run,
+           IN_ORDER(run.out, "\"car-MINT\" hit", "threads_know_their_names_fn (",
+                    "tcase_run_tfun_nofork"),
            "main's stack is not the test function, run by Check without a fork");
     child_run_free(&run);
 }
@@ -618,8 +654,13 @@ END_TEST
  * the page's ```gdb blocks is a line of one of the files (the page quotes, never invents). */
 START_TEST(the_page_quotes_only_tested_files)
 {
-    static const char *const tested[] = {"info-threads.gdb", "scheduler-locking.gdb", "watch-race.gdb",
-                                         "deadlock-attach.gdb", "checked-abort.gdb", "check-test.gdb", NULL};
+    static const char *const tested[] = {"info-threads.gdb",
+                                         "scheduler-locking.gdb",
+                                         "watch-race.gdb",
+                                         "deadlock-attach.gdb",
+                                         "checked-abort.gdb",
+                                         "check-test.gdb",
+                                         NULL};
     char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/docs/debugging.md", source_dir());
     FILE *page_file = fopen(path, "r");
@@ -629,7 +670,7 @@ START_TEST(the_page_quotes_only_tested_files)
     fclose(page_file);
     page[page_length] = '\0';
 
-    static char scripts[1 << 16];   /* every file's lines, each surrounded by newlines */
+    static char scripts[1 << 16]; /* every file's lines, each surrounded by newlines */
     size_t used = 0;
     scripts[used++] = '\n';
     snprintf(path, sizeof path, "%s/docs/gdb", source_dir());
@@ -643,7 +684,8 @@ START_TEST(the_page_quotes_only_tested_files)
         for (int i = 0; tested[i] != NULL; i++)
             known = known || strcmp(tested[i], entry->d_name) == 0;
         ck_assert_msg(known, "docs/gdb/%s has no test in tests/test_debugging.c", entry->d_name);
-        ck_assert_msg(strstr(page, entry->d_name) != NULL, "docs/debugging.md does not mention %s", entry->d_name);
+        ck_assert_msg(strstr(page, entry->d_name) != NULL, "docs/debugging.md does not mention %s",
+                      entry->d_name);
         char file_path[sizeof path + 256];
         snprintf(file_path, sizeof file_path, "%s/%s", path, entry->d_name);
         FILE *f = fopen(file_path, "r");
@@ -663,7 +705,8 @@ START_TEST(the_page_quotes_only_tested_files)
     scripts[used] = '\0';
 
     int quoted = 0;
-    for (const char *block = strstr(page, "\n```gdb\n"); block != NULL; block = strstr(block, "\n```gdb\n")) {
+    for (const char *block = strstr(page, "\n```gdb\n"); block != NULL;
+         block = strstr(block, "\n```gdb\n")) {
         block += 8;
         const char *end = strstr(block, "\n```");
         ck_assert_msg(end != NULL, "an unclosed ```gdb block in docs/debugging.md");
@@ -675,7 +718,8 @@ START_TEST(the_page_quotes_only_tested_files)
                 char wanted[520];
                 snprintf(wanted, sizeof wanted, "\n%.*s\n", (int)length, text);
                 ck_assert_msg(strstr(scripts, wanted) != NULL,
-                              "docs/debugging.md quotes a line that no docs/gdb file has: %.*s", (int)length, text);
+                              "docs/debugging.md quotes a line that no docs/gdb file has: %.*s",
+                              (int)length, text);
                 quoted++;
             }
             line = line_end + 1;
@@ -698,9 +742,9 @@ static Suite *debugging_suite(void)
 {
     Suite *suite = suite_create("gdb walkthroughs");
     TCase *tc = tcase_create("walkthroughs");
-    tcase_set_timeout(tc, 90);   /* a gdb run takes under a second; 3 runs at most per test */
+    tcase_set_timeout(tc, 90); /* a gdb run takes under a second; 3 runs at most per test */
     tcase_add_test(tc, the_page_quotes_only_tested_files);
-#if defined(__OPTIMIZE__)   /* release, tsan and asan builds: -O1 or -O2 */
+#if defined(__OPTIMIZE__) /* release, tsan and asan builds: -O1 or -O2 */
     bool optimised = true;
 #else
     bool optimised = false;

@@ -31,14 +31,16 @@ static void assert_arrivals_before_starts(const child_run *run, int heats, int t
         char arrived[64], off[64], bang[64];
         snprintf(arrived, sizeof arrived, "| heat %d: at the start line", heat);
         snprintf(off, sizeof off, "| heat %d: off", heat);
-        snprintf(bang, sizeof bang, "| heat %d: all %d here, I'm the serial thread: BANG!", heat, threads);
+        snprintf(bang, sizeof bang, "| heat %d: all %d here, I'm the serial thread: BANG!", heat,
+                 threads);
         ck_assert_int_eq(count_lines_with(run->out, arrived), threads);
         ck_assert_int_eq(count_lines_with(run->out, off), threads - 1);
         ck_assert_int_eq(count_lines_with(run->out, bang), 1);
         int last_arrival = line_with(run->out, arrived, true);
         int first_off = line_with(run->out, off, false), fired = line_with(run->out, bang, false);
         ck_assert_msg(last_arrival < fired && (first_off < 0 || last_arrival < first_off),
-                      "heat %d: a runner was off before everyone was at the line:\n%s", heat, run->out);
+                      "heat %d: a runner was off before everyone was at the line:\n%s", heat,
+                      run->out);
     }
 }
 

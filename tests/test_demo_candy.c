@@ -9,7 +9,8 @@ static child_run run_candy(int seed, const char *max, bool plain)
 {
     char seed_text[16];
     snprintf(seed_text, sizeof seed_text, "%d", seed);
-    const char *args[] = {"--speed", "100", "--seed", seed_text, "--max", max, plain ? "--plain" : NULL, NULL};
+    const char *args[] = {
+        "--speed", "100", "--seed", seed_text, "--max", max, plain ? "--plain" : NULL, NULL};
     return run_demo_argv("candy", args, RUN_TIMEOUT);
 }
 
@@ -17,7 +18,8 @@ static child_run run_candy(int seed, const char *max, bool plain)
 static void assert_counts_add_up(const child_run *run)
 {
     long long max = result_int(run, "max");
-    long long refills_ok = result_int(run, "refills_ok"), refills_full = result_int(run, "refills_full");
+    long long refills_ok = result_int(run, "refills_ok"),
+              refills_full = result_int(run, "refills_full");
     long long buys_ok = result_int(run, "buys_ok"), buys_empty = result_int(run, "buys_empty");
     long long final = result_int(run, "final");
     ck_assert_int_eq(final, max + refills_ok - buys_ok);
@@ -98,7 +100,7 @@ static long plain_run_overfilled(const child_run *run)
     assert_counts_add_up(run);
     char text[16];
     ck_assert_str_eq(result_text(run, "tray", text, sizeof text), "plain");
-    ck_assert_int_eq(result_int(run, "refills_full"), 0);   /* sem_post never says "full" */
+    ck_assert_int_eq(result_int(run, "refills_full"), 0); /* sem_post never says "full" */
     long long most = result_int(run, "most");
     if (most > 5)
         ck_assert_int_gt(count_lines_with(run->out, "MORE THAN THE TRAY HOLDS"), 0);

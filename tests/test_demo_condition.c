@@ -17,7 +17,7 @@ static void assert_books_balance(const child_run *run)
 {
     long long customers = result_int(run, "customers"), batch = result_int(run, "batch");
     long long released = result_int(run, "released"), violations = result_int(run, "violations");
-    ck_assert_int_eq(released + violations, customers);   /* everybody left, one way or the other */
+    ck_assert_int_eq(released + violations, customers); /* everybody left, one way or the other */
     ck_assert_int_le(result_int(run, "waiters"), customers);
     ck_assert_int_eq(result_int(run, "leftover"), result_int(run, "deliveries") * batch - released);
     ck_assert_int_eq(count_lines_with(run->out, "| takes item #"), released);
@@ -45,7 +45,8 @@ START_TEST(other_sizes_keep_the_invariant)
 {
     static const char *const sizes[][2] = {{"10", "3"}, {"1", "1"}, {"5", "8"}, {"30", "4"}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        const char *args[] = {"--speed", "50", "--customers", sizes[i][0], "--batch", sizes[i][1], NULL};
+        const char *args[] = {"--speed", "50",        "--customers", sizes[i][0],
+                              "--batch", sizes[i][1], NULL};
         child_run run = run_demo_argv("condition", args, RUN_TIMEOUT);
         assert_exit_ok(&run);
         assert_books_balance(&run);
@@ -71,7 +72,7 @@ START_TEST(notify_n_opens_the_gate_for_at_most_a_batch)
         deliveries++;
     }
     ck_assert_int_eq(deliveries, result_int(&run, "deliveries"));
-    ck_assert_int_ge(deliveries, 4);   /* 10 customers, 3 items a delivery */
+    ck_assert_int_ge(deliveries, 4); /* 10 customers, 3 items a delivery */
     child_run_free(&run);
 }
 END_TEST

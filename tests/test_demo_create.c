@@ -12,11 +12,13 @@ START_TEST(all_four_ways_start_and_finish_their_threads)
     ck_assert_int_eq(result_int(&run, "bare"), 2);
     ck_assert_int_eq(result_int(&run, "finished"), 8);
     double elapsed = result_double(&run, "elapsed");
-    ck_assert_msg(elapsed >= 3.99 && elapsed < 16, "elapsed %.2f: want the longest loop (4), not the sum (16)", elapsed);
+    ck_assert_msg(elapsed >= 3.99 && elapsed < 16,
+                  "elapsed %.2f: want the longest loop (4), not the sum (16)", elapsed);
     ck_assert_int_eq(count_lines_with(run.out, "| start loop"), 8);
     ck_assert_int_eq(count_lines_with(run.out, "| loop "), 8);
-    const char *names[] = {"function-0", "function-1", "object-0", "object-1", "subclass-0", "subclass-1"};
-    for (int i = 0; i < 6; i++)   /* its two lines, and its place in enumerate's list */
+    const char *names[] = {"function-0", "function-1", "object-0",
+                           "object-1",   "subclass-0", "subclass-1"};
+    for (int i = 0; i < 6; i++) /* its two lines, and its place in enumerate's list */
         ck_assert_int_eq(count_lines_with(run.out, names[i]), 3);
     ck_assert_int_eq(count_lines_with(run.out, "bare-0"), 2);
     ck_assert_int_eq(count_lines_with(run.out, "bare-1"), 2);
@@ -33,7 +35,7 @@ START_TEST(bare_threads_are_not_counted_listed_or_joined)
     ck_assert_int_eq(result_int(&run, "threads"), 0);
     ck_assert_int_eq(result_int(&run, "bare"), 2);
     ck_assert_int_eq(result_int(&run, "listed"), 1);   /* enumerate(): main alone */
-    ck_assert_int_eq(result_int(&run, "finished"), 2);   /* polled, not joined: all ended */
+    ck_assert_int_eq(result_int(&run, "finished"), 2); /* polled, not joined: all ended */
     ck_assert_ptr_nonnull(strstr(run.out, "active_count() = 1 (bare ones not counted)"));
     ck_assert_ptr_nonnull(strstr(run.out, "| enumerate: main\n"));
     ck_assert_int_eq(count_lines_with(run.out, "no handle to join"), 1);
@@ -61,7 +63,7 @@ START_TEST(each_way_alone_runs_two_threads)
         assert_exit_ok(&run);
         ck_assert_int_eq(result_int(&run, "threads"), 2);
         ck_assert_int_eq(result_int(&run, "finished"), 2);
-        ck_assert_int_eq(count_lines_with(run.out, prefix[i]), 5);   /* + enumerate's line */
+        ck_assert_int_eq(count_lines_with(run.out, prefix[i]), 5); /* + enumerate's line */
         child_run_free(&run);
     }
 }

@@ -10,7 +10,8 @@ static child_run run_daemon_demo(const char *a, const char *b)
     child_run run = run_demo("daemon", "--speed", "20", a, b, NULL);
     assert_exit_ok(&run);
     const char *last = strstr(run.out, "result: ");
-    ck_assert_msg(last != NULL && strchr(last, '\n')[1] == '\0', "result: is not the last line:\n%s", run.out);
+    ck_assert_msg(last != NULL && strchr(last, '\n')[1] == '\0',
+                  "result: is not the last line:\n%s", run.out);
     return run;
 }
 

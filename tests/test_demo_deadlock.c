@@ -13,10 +13,11 @@ static void assert_ran(const child_run *run, bool broken)
 #if defined(__SANITIZE_THREAD__)
     if (broken) {
         ck_assert_msg(!run->timed_out && run->signal == 0, "stdout:\n%s", run->out);
-        ck_assert_msg(strstr(run->err, "ThreadSanitizer: lock-order-inversion") != NULL &&
-                          count_lines_with(run->err, "WARNING: ThreadSanitizer") ==
-                              count_lines_with(run->err, "WARNING: ThreadSanitizer: lock-order-inversion"),
-                      "want the inversion reported, and nothing else; stderr:\n%s", run->err);
+        ck_assert_msg(
+            strstr(run->err, "ThreadSanitizer: lock-order-inversion") != NULL &&
+                count_lines_with(run->err, "WARNING: ThreadSanitizer") ==
+                    count_lines_with(run->err, "WARNING: ThreadSanitizer: lock-order-inversion"),
+            "want the inversion reported, and nothing else; stderr:\n%s", run->err);
         return;
     }
 #else
@@ -36,7 +37,7 @@ static void assert_no_deadlock(const child_run *run)
     char text[16];
     ck_assert_str_eq(result_text(run, "deadlock", text, sizeof text), "no");
     ck_assert_int_eq(result_int(run, "deadlocks"), 0);
-    ck_assert_int_eq(count_lines_with(run->out, "(EDEADLK)"), 0);   /* no wait-for picture */
+    ck_assert_int_eq(count_lines_with(run->out, "(EDEADLK)"), 0); /* no wait-for picture */
 }
 
 START_TEST(fix_none_deadlocks_every_run_and_ends_cleanly)
@@ -53,14 +54,18 @@ START_TEST(fix_none_deadlocks_every_run_and_ends_cleanly)
          * makes a repeat unlikely, only a lock order makes it impossible). */
         long long deadlocks = result_int(&run, "deadlocks");
         ck_assert_int_ge(deadlocks, 1);
-        ck_assert_int_eq(result_int(&run, "transfers_done"), 2);  /* the victim retried and finished */
+        ck_assert_int_eq(result_int(&run, "transfers_done"),
+                         2); /* the victim retried and finished */
         ck_assert_int_ge(result_int(&run, "retries"), deadlocks);
         assert_money_conserved(&run, 15000);
         /* The picture, the same whichever teller found it. */
-        ck_assert_msg(strstr(run.out, "| deadlock: t1 holds [hepang], waits for [luoziyao] (held by t2)\n") &&
-                          strstr(run.out, "|           t2 holds [luoziyao], waits for [hepang] (held by t1)\n"),
-                      "no wait-for picture in:\n%s", run.out);
-        ck_assert_int_eq(count_lines_with(run.out, "gives up (EDEADLK)"), deadlocks);   /* one victim each */
+        ck_assert_msg(
+            strstr(run.out, "| deadlock: t1 holds [hepang], waits for [luoziyao] (held by t2)\n") &&
+                strstr(run.out,
+                       "|           t2 holds [luoziyao], waits for [hepang] (held by t1)\n"),
+            "no wait-for picture in:\n%s", run.out);
+        ck_assert_int_eq(count_lines_with(run.out, "gives up (EDEADLK)"),
+                         deadlocks); /* one victim each */
         ck_assert_int_eq(count_lines_with(run.out, "EDEADLK: backing out"), deadlocks);
         ck_assert_int_eq(count_lines_with(run.out, "| moved 4000: "), 2);
         child_run_free(&run);
@@ -71,9 +76,11 @@ END_TEST
 START_TEST(a_ring_of_three_tellers_is_a_cycle_of_three)
 {
     for (int attempt = 0; attempt < 3; attempt++) {
-        child_run run = run_demo("deadlock", "--threads", "3", "--accounts", "3", "--speed", "20", NULL);
+        child_run run =
+            run_demo("deadlock", "--threads", "3", "--accounts", "3", "--speed", "20", NULL);
         assert_ran(&run, true);
-        ck_assert_int_ge(result_int(&run, "deadlocks"), 1);   /* usually 1; a quick retry can meet it again */
+        ck_assert_int_ge(result_int(&run, "deadlocks"),
+                         1); /* usually 1; a quick retry can meet it again */
         ck_assert_int_eq(result_int(&run, "transfers_done"), 3);
         assert_money_conserved(&run, 25000);
         const char *picture[] = {
@@ -82,7 +89,8 @@ START_TEST(a_ring_of_three_tellers_is_a_cycle_of_three)
             "|           t3 holds [xiaoming], waits for [hepang] (held by t1)\n",
         };
         for (int i = 0; i < 3; i++)
-            ck_assert_msg(strstr(run.out, picture[i]) != NULL, "no '%s' in:\n%s", picture[i], run.out);
+            ck_assert_msg(strstr(run.out, picture[i]) != NULL, "no '%s' in:\n%s", picture[i],
+                          run.out);
         child_run_free(&run);
     }
 }
@@ -90,11 +98,12 @@ END_TEST
 
 START_TEST(fix_none_under_load_finds_deadlocks_and_still_finishes)
 {
-    child_run run = run_demo("deadlock", "--threads", "4", "--accounts", "3", "--transfers", "60", "--speed", "100",
-                             "--quiet", NULL);
+    child_run run = run_demo("deadlock", "--threads", "4", "--accounts", "3", "--transfers", "60",
+                             "--speed", "100", "--quiet", NULL);
     assert_ran(&run, true);
     char text[16];
-    ck_assert_str_eq(result_text(&run, "deadlock", text, sizeof text), "yes");   /* the first round is a ring */
+    ck_assert_str_eq(result_text(&run, "deadlock", text, sizeof text),
+                     "yes"); /* the first round is a ring */
     ck_assert_int_eq(result_int(&run, "transfers_done"), 60);
     assert_money_conserved(&run, 25000);
     child_run_free(&run);
@@ -107,7 +116,7 @@ START_TEST(the_fixes_never_deadlock_in_the_tutorial)
     assert_ran(&run, false);
     assert_no_deadlock(&run);
     ck_assert_int_eq(result_int(&run, "transfers_done"), 2);
-    ck_assert_int_eq(result_int(&run, "retries"), 0);   /* nobody ever had to back out */
+    ck_assert_int_eq(result_int(&run, "retries"), 0); /* nobody ever had to back out */
     assert_money_conserved(&run, 15000);
     child_run_free(&run);
 
@@ -130,8 +139,8 @@ START_TEST(the_fixes_hold_under_load)
         for (int attempt = 0; attempt < 4; attempt++) {
             char seed[16];
             snprintf(seed, sizeof seed, "%d", 100 + attempt);
-            child_run run = run_demo("deadlock", fixes[f], "--threads", "8", "--accounts", "4", "--transfers", "300",
-                                     "--speed", "200", "--seed", seed, NULL);
+            child_run run = run_demo("deadlock", fixes[f], "--threads", "8", "--accounts", "4",
+                                     "--transfers", "300", "--speed", "200", "--seed", seed, NULL);
             assert_ran(&run, false);
             assert_no_deadlock(&run);
             ck_assert_int_eq(result_int(&run, "transfers_done"), 300);
@@ -147,8 +156,9 @@ START_TEST(timeout_0_hangs_for_real)
     const char *args[] = {"--timeout", "0", "--speed", "20", NULL};
     child_run run = run_demo_argv("deadlock", args, 1.5);
     ck_assert_msg(run.timed_out, "it ended (exit %d):\n%s", run.exit_code, run.out);
-    ck_assert_int_eq(count_lines_with(run.out, "| now locking "), 2);   /* both wait for the other... */
-    ck_assert_ptr_null(strstr(run.out, "moved"));                      /* ... and nobody ever moves */
+    ck_assert_int_eq(count_lines_with(run.out, "| now locking "),
+                     2);                          /* both wait for the other... */
+    ck_assert_ptr_null(strstr(run.out, "moved")); /* ... and nobody ever moves */
     ck_assert_ptr_null(strstr(run.out, "result:"));
     child_run_free(&run);
 }
@@ -157,7 +167,7 @@ END_TEST
 static Suite *deadlock_demo_suite(void)
 {
     Suite *suite = suite_create("demo: deadlock");
-    TCase *broken = tcase_create("fix=none");   /* under TSan: caught as a lock-order inversion */
+    TCase *broken = tcase_create("fix=none"); /* under TSan: caught as a lock-order inversion */
     tcase_set_timeout(broken, 60);
     tcase_add_test(broken, fix_none_deadlocks_every_run_and_ends_cleanly);
     tcase_add_test(broken, a_ring_of_three_tellers_is_a_cycle_of_three);

@@ -26,14 +26,17 @@ START_TEST(three_runs_within_their_guaranteed_bounds)
     double threads = result_double(&run, "threads");
     double pool = result_double(&run, "pool");
     /* Lower bounds the sleeps guarantee (0.01: the key's rounding). */
-    ck_assert_msg(sequential >= sum - 0.01, "sequential %.2f < sum of latencies %.2f", sequential, sum);
-    ck_assert_msg(threads >= longest - 0.01, "threads %.2f < longest latency %.2f", threads, longest);
-    ck_assert_msg(pool >= sum / workers - 0.01, "pool %.2f < sum / workers %.2f", pool, sum / workers);
+    ck_assert_msg(sequential >= sum - 0.01, "sequential %.2f < sum of latencies %.2f", sequential,
+                  sum);
+    ck_assert_msg(threads >= longest - 0.01, "threads %.2f < longest latency %.2f", threads,
+                  longest);
+    ck_assert_msg(pool >= sum / workers - 0.01, "pool %.2f < sum / workers %.2f", pool,
+                  sum / workers);
     /* Overlapping waits: far below one after the other. */
     ck_assert_msg(threads < sequential / 3, "threads %.2f vs sequential %.2f", threads, sequential);
     ck_assert_msg(pool < sequential * 0.75, "pool %.2f vs sequential %.2f", pool, sequential);
-    ck_assert_int_eq(count_lines_with(run.out, " OK ("), 60);   /* 20 per run */
-    ck_assert_int_eq(count_lines_with(run.out, "dl-"), 20);      /* one thread per file */
+    ck_assert_int_eq(count_lines_with(run.out, " OK ("), 60); /* 20 per run */
+    ck_assert_int_eq(count_lines_with(run.out, "dl-"), 20);   /* one thread per file */
     child_run_free(&run);
 }
 END_TEST
@@ -55,7 +58,7 @@ START_TEST(a_404_is_reported_and_the_rest_still_arrive)
     assert_exit_ok(&run);
     ck_assert_int_eq(result_int(&run, "failed"), 2);
     ck_assert_int_eq(result_int(&run, "verified"), 18);
-    ck_assert_int_eq(count_lines_with(run.out, "*** Error for BR: HTTP 404"), 3);   /* once per run */
+    ck_assert_int_eq(count_lines_with(run.out, "*** Error for BR: HTTP 404"), 3); /* once per run */
     ck_assert_int_eq(count_lines_with(run.out, "*** Error for US: HTTP 404"), 3);
     ck_assert_int_eq(count_lines_with(run.out, " OK ("), 54);
     child_run_free(&run);
@@ -64,15 +67,17 @@ END_TEST
 
 START_TEST(the_progress_bar_redraws_one_line)
 {
-    child_run run = run_demo("download", "--progress=bar", "--files", "5", "--fail", "ID", "--speed", "40", NULL);
+    child_run run = run_demo("download", "--progress=bar", "--files", "5", "--fail", "ID",
+                             "--speed", "40", NULL);
     assert_exit_ok(&run);
     int redraws = 0;
     for (const char *p = run.out; (p = strstr(p, "\r[")) != NULL; p++)
         redraws++;
     ck_assert_int_eq(redraws, 5);
     ck_assert_ptr_nonnull(strstr(run.out, "]  5/5 "));
-    ck_assert_int_eq(count_lines_with(run.out, "] ["), 0);   /* no "[ 1/5]" lines in bar mode */
-    ck_assert_int_eq(count_lines_with(run.out, "*** Error for ID"), 3);   /* the pool's after the bar */
+    ck_assert_int_eq(count_lines_with(run.out, "] ["), 0); /* no "[ 1/5]" lines in bar mode */
+    ck_assert_int_eq(count_lines_with(run.out, "*** Error for ID"),
+                     3); /* the pool's after the bar */
     child_run_free(&run);
 }
 END_TEST
@@ -138,10 +143,10 @@ START_TEST(the_temporary_directory_is_removed)
 {
     char dir[] = "/tmp/test-download-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    setenv("TMPDIR", dir, 1);   /* this test runs in its own forked process */
+    setenv("TMPDIR", dir, 1); /* this test runs in its own forked process */
     child_run run = run_demo("download", "--files", "3", "--speed", "40", NULL);
     assert_exit_ok(&run);
-    ck_assert_ptr_nonnull(strstr(run.out, dir));   /* it says where the files go */
+    ck_assert_ptr_nonnull(strstr(run.out, dir)); /* it says where the files go */
     ck_assert_int_eq(entries_in(dir), 0);
     child_run_free(&run);
     rmdir(dir);
@@ -153,16 +158,18 @@ START_TEST(ctrl_c_still_removes_the_temporary_directory)
 {
     char dir[] = "/tmp/test-download-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    setenv("TMPDIR", dir, 1);   /* this test runs in its own forked process */
-    pid_t pid = start_demo_quietly("download", (const char *const[]){"--speed", "1", NULL});   /* ~12 s of work */
-    for (int i = 0; i < 500 && entries_in(dir) == 0; i++)   /* until its directory exists */
+    setenv("TMPDIR", dir, 1); /* this test runs in its own forked process */
+    pid_t pid = start_demo_quietly("download",
+                                   (const char *const[]){"--speed", "1", NULL}); /* ~12 s of work */
+    for (int i = 0; i < 500 && entries_in(dir) == 0; i++) /* until its directory exists */
         usleep(10 * 1000);
     ck_assert_int_eq(entries_in(dir), 1);
-    usleep(200 * 1000);   /* some files written */
+    usleep(200 * 1000); /* some files written */
     kill(pid, SIGINT);
     int status = 0;
     ck_assert_msg(wait_for_exit(pid, 5.0, &status), "download did not end within 5 s of Ctrl-C");
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %#x: want exit(130)", status);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %#x: want exit(130)",
+                  status);
     ck_assert_int_eq(entries_in(dir), 0);
     rmdir(dir);
 }

@@ -14,10 +14,11 @@ START_TEST(nobody_runs_a_red_and_every_wait_ends_on_green)
         ck_assert_int_eq(result_int(&run, "cars"), 3);
         ck_assert_int_eq(result_int(&run, "max_running_on_red"), 0);
         long long red_waits = result_int(&run, "red_waits");
-        ck_assert_int_ge(red_waits, 1);   /* red lasts 5 counts; a car looks every count */
+        ck_assert_int_ge(red_waits, 1); /* red lasts 5 counts; a car looks every count */
         ck_assert_int_eq(count_lines_with(run.out, "| sees red light, waiting..."), red_waits);
-        ck_assert_int_eq(count_lines_with(run.out, "| green light is on, start going..."), red_waits);
-        ck_assert_int_eq(count_lines_with(run.out, "red light is on"), 2);   /* once a cycle */
+        ck_assert_int_eq(count_lines_with(run.out, "| green light is on, start going..."),
+                         red_waits);
+        ck_assert_int_eq(count_lines_with(run.out, "red light is on"), 2); /* once a cycle */
         ck_assert_int_eq(count_lines_with(run.out, "ON RED"), 0);
         ck_assert_int_gt(count_lines_with(run.out, "car-MINT   | is running"), 0);
         char mode[16];
@@ -38,7 +39,7 @@ START_TEST(lines_follow_the_order_of_events)
     for (int attempt = 0; attempt < 5; attempt++) {
         child_run run = run_demo("event", "--speed", "50", "--cars", "6", NULL);
         assert_exit_ok(&run);
-        bool green = false;   /* the light starts red: the Event starts clear */
+        bool green = false; /* the light starts red: the Event starts clear */
         int greens = 0, greens_when_stopped[CARS] = {0};
         static const char *const names[CARS] = {"car-MINT ", "car-AUDI ", "car-BENZ ",
                                                 "car-FORD ", "car-JEEP ", "car-FIAT "};
@@ -52,7 +53,8 @@ START_TEST(lines_follow_the_order_of_events)
                 car++;
             if (strstr(text, "lighter    | ") != NULL && strstr(text, "green light") != NULL)
                 green = true, greens++;
-            else if (strstr(text, "lighter    | ") != NULL && strstr(text, "red light is on") != NULL)
+            else if (strstr(text, "lighter    | ") != NULL &&
+                     strstr(text, "red light is on") != NULL)
                 green = false;
             else if (strstr(text, "| is running") != NULL)
                 ck_assert_msg(green, "a car runs after the light turned red: %s", text);
@@ -60,7 +62,8 @@ START_TEST(lines_follow_the_order_of_events)
                 ck_assert_msg(!green, "a car sees red on green: %s", text);
                 greens_when_stopped[car] = greens;
             } else if (strstr(text, "| green light is on, start going") != NULL && car < CARS)
-                ck_assert_msg(greens > greens_when_stopped[car], "a car goes before the green: %s", text);
+                ck_assert_msg(greens > greens_when_stopped[car], "a car goes before the green: %s",
+                              text);
             line = end != NULL ? end + 1 : NULL;
         }
         child_run_free(&run);
@@ -70,7 +73,8 @@ END_TEST
 
 START_TEST(many_cars_and_cycles_still_end_by_themselves)
 {
-    child_run run = run_demo("event", "--speed", "100", "--cars", "20", "--cycles", "3", "--quiet", NULL);
+    child_run run =
+        run_demo("event", "--speed", "100", "--cars", "20", "--cycles", "3", "--quiet", NULL);
     assert_exit_ok(&run);
     ck_assert_int_eq(result_int(&run, "cars"), 20);
     ck_assert_int_eq(result_int(&run, "cycles"), 3);
@@ -89,9 +93,9 @@ START_TEST(polling_burns_far_more_checks_than_waiting)
     long long waited_checks = result_int(&waiting, "checks");
     long long polled_checks = result_int(&polling, "checks");
     /* a waiting car looks once a count; a polling one spins through the whole red */
-    ck_assert_msg(polled_checks > 20 * waited_checks, "polling: %lld checks, waiting: %lld", polled_checks,
-                  waited_checks);
-    ck_assert_int_eq(result_int(&polling, "max_running_on_red"), 0);   /* wasteful, not wrong */
+    ck_assert_msg(polled_checks > 20 * waited_checks, "polling: %lld checks, waiting: %lld",
+                  polled_checks, waited_checks);
+    ck_assert_int_eq(result_int(&polling, "max_running_on_red"), 0); /* wasteful, not wrong */
     ck_assert_int_eq(count_lines_with(polling.out, "| burned "), result_int(&polling, "red_waits"));
     child_run_free(&waiting);
     child_run_free(&polling);

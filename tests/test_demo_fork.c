@@ -50,7 +50,7 @@ START_TEST(the_exit_status_arrives)
     const char *statuses[] = {"0", "1", "42", "255"};
     for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
         child_run run = run_demo("fork", "--exit-status", statuses[i], "--speed", "50", NULL);
-        assert_exit_ok(&run);   /* the child's status is reported, not passed on */
+        assert_exit_ok(&run); /* the child's status is reported, not passed on */
         assert_result_text(&run, "child_exit_status", statuses[i]);
         char said[64];
         snprintf(said, sizeof said, "exited with status %s", statuses[i]);

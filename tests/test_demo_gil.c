@@ -8,17 +8,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#define WORK "2000000"
+#define WORK     "2000000"
 #define INTERVAL "100000"
-#define SLICES 20   /* WORK / INTERVAL: slices per CPU job, each followed by an offer of the GIL */
+#define SLICES   20 /* WORK / INTERVAL: slices per CPU job, each followed by an offer of the GIL */
 
 /* A short run; threads NULL: the default (one per core). */
 static child_run run_gil(const char *threads, const char *handoff)
 {
     char handoff_flag[32];
     snprintf(handoff_flag, sizeof handoff_flag, "--handoff=%s", handoff);
-    const char *args[] = {"--work", WORK, "--switch-interval", INTERVAL, "--speed", "50", handoff_flag,
-                          threads != NULL ? "--threads" : NULL, threads, NULL};
+    const char *args[] = {
+        "--work",  WORK, "--switch-interval", INTERVAL,
+        "--speed", "50", handoff_flag,        threads != NULL ? "--threads" : NULL,
+        threads,   NULL};
     child_run run = run_demo_argv("gil", args, RUN_TIMEOUT);
     assert_exit_ok(&run);
     return run;
@@ -26,9 +28,11 @@ static child_run run_gil(const char *threads, const char *handoff)
 
 static void assert_speedups_positive(const child_run *run)
 {
-    const char *keys[] = {"cpu_speedup_nogil", "cpu_speedup_gil", "io_speedup_nogil", "io_speedup_gil"};
+    const char *keys[] = {"cpu_speedup_nogil", "cpu_speedup_gil", "io_speedup_nogil",
+                          "io_speedup_gil"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        ck_assert_msg(result_double(run, keys[i]) > 0, "%s is not positive:\n%s", keys[i], run->out);
+        ck_assert_msg(result_double(run, keys[i]) > 0, "%s is not positive:\n%s", keys[i],
+                      run->out);
 }
 
 START_TEST(keys_are_present_and_sane)
@@ -36,20 +40,22 @@ START_TEST(keys_are_present_and_sane)
     child_run run = run_gil(NULL, "fair");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     ck_assert_int_eq(result_int(&run, "cores"), cores);
-    ck_assert_int_eq(result_int(&run, "threads"), cores < 64 ? cores : 64);   /* the default */
+    ck_assert_int_eq(result_int(&run, "threads"), cores < 64 ? cores : 64); /* the default */
     ck_assert_int_eq(result_int(&run, "work"), 2000000);
     ck_assert_int_eq(result_int(&run, "switch_interval"), 100000);
     char text[32];
-    ck_assert_str_eq(result_text(&run, "sum", text, sizeof text), "1999999000000");   /* n(n-1)/2 */
+    ck_assert_str_eq(result_text(&run, "sum", text, sizeof text), "1999999000000"); /* n(n-1)/2 */
     ck_assert_str_eq(result_text(&run, "handoff", text, sizeof text), "fair");
     /* the verdict: shown, or said plainly that this machine cannot show it now */
     result_text(&run, "lesson", text, sizeof text);
     ck_assert_msg(strcmp(text, "shown") == 0 || strcmp(text, "machine-busy") == 0 ||
-                      strcmp(text, "one-core") == 0, "lesson=%s", text);
-    ck_assert_int_eq(count_lines_with(run.out, strcmp(text, "machine-busy") == 0
-                                                   ? "too busy to show the lesson"
-                                                   : strcmp(text, "shown") == 0 ? "faster without a GIL"
-                                                                                : "one core or one thread"), 1);
+                      strcmp(text, "one-core") == 0,
+                  "lesson=%s", text);
+    ck_assert_int_eq(
+        count_lines_with(run.out, strcmp(text, "machine-busy") == 0 ? "too busy to show the lesson"
+                                  : strcmp(text, "shown") == 0      ? "faster without a GIL"
+                                                                    : "one core or one thread"),
+        1);
     assert_speedups_positive(&run);
     ck_assert_int_ge(result_int(&run, "gil_switches"), 1);
     /* every job of every way printed its sum, and the table has its two speed-up rows */
@@ -67,7 +73,8 @@ START_TEST(tiny_sums_follow_the_closed_form)
     const char *works[] = {"1", "2", "3", "1001", "65536"};
     const char *sums[] = {"0", "1", "3", "500500", "2147450880"};
     for (size_t i = 0; i < sizeof works / sizeof works[0]; i++) {
-        child_run run = run_demo("gil", "--work", works[i], "--threads", "2", "--speed", "100", "--quiet", NULL);
+        child_run run = run_demo("gil", "--work", works[i], "--threads", "2", "--speed", "100",
+                                 "--quiet", NULL);
         assert_exit_ok(&run);
         char sum[32];
         ck_assert_str_eq(result_text(&run, "sum", sum, sizeof sum), sums[i]);
@@ -105,10 +112,12 @@ static long plain_run_hogged(const child_run *run)
 /* Plain unlock-then-lock: the thread that lets go usually takes the GIL straight back. */
 START_TEST(plain_handoff_lets_one_thread_hog_the_gil)
 {
-    const char *args[] = {"--work", WORK, "--switch-interval", INTERVAL, "--speed", "50",
-                          "--handoff=plain", "--threads", "2", NULL};
+    const char *args[] = {"--work",  WORK, "--switch-interval", INTERVAL,
+                          "--speed", "50", "--handoff=plain",   "--threads",
+                          "2",       NULL};
     ck_assert_msg(run_until_bug_shows("gil", args, plain_run_hogged) > 0,
-                  "plain handoff switched at every offer (>= %d times) in %d runs", SLICES, BUG_TRIES);
+                  "plain handoff switched at every offer (>= %d times) in %d runs", SLICES,
+                  BUG_TRIES);
 }
 END_TEST
 

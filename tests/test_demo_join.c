@@ -18,7 +18,7 @@ START_TEST(ten_sleepers_take_one_sleep_not_ten)
     ck_assert_double_eq(serial, 15);
     ck_assert_msg(elapsed >= 1.49, "elapsed %.2f is shorter than one sleep", elapsed);
     ck_assert_msg(elapsed < serial / 2, "elapsed %.2f: the sleeps did not overlap", elapsed);
-    ck_assert_int_eq(count_lines_with(run.out, "Sleeping 1.5 second"), 11);   /* 10 + slowpoke */
+    ck_assert_int_eq(count_lines_with(run.out, "Sleeping 1.5 second"), 11); /* 10 + slowpoke */
     ck_assert_int_eq(count_lines_with(run.out, "Done Sleeping"), 11);
     child_run_free(&run);
 }
@@ -76,7 +76,8 @@ static void check_remaining_lines(const child_run *run, int *nones)
             } else if (remaining != NULL) {
                 shown = atoi(remaining + strlen("(remaining "));
             }
-            ck_assert_msg(shown == running, "the set shows %d, %d are running: %s", shown, running, text);
+            ck_assert_msg(shown == running, "the set shows %d, %d are running: %s", shown, running,
+                          text);
         }
         line += length + (end != NULL);
     }
@@ -90,7 +91,7 @@ START_TEST(the_set_of_remaining_threads_is_kept_under_a_lock)
         assert_exit_ok(&run);
         int nones;
         check_remaining_lines(&run, &nones);
-        ck_assert_int_ge(nones, 2);   /* the last sleeper out, and the slowpoke */
+        ck_assert_int_ge(nones, 2); /* the last sleeper out, and the slowpoke */
         ck_assert_int_eq(count_lines_with(run.out, "the last one out, all DONE"), nones);
         ck_assert_int_eq(result_int(&run, "remaining"), 0);
         child_run_free(&run);
@@ -110,7 +111,7 @@ START_TEST(join_in_the_start_loop_serialises_the_threads)
     ck_assert_msg(elapsed >= 3.99, "elapsed %.2f: four 1 s sleeps in series take 4 s", elapsed);
     int nones;
     check_remaining_lines(&run, &nones);
-    ck_assert_int_eq(nones, 4 + 1);   /* each sleeper ran alone, then the slowpoke */
+    ck_assert_int_eq(nones, 4 + 1); /* each sleeper ran alone, then the slowpoke */
     /* in series: each "Done" comes before the next "Sleeping" */
     const char *done0 = strstr(run.out, "sleeper-0  | Done");
     const char *sleep1 = strstr(run.out, "sleeper-1  | Sleeping");

@@ -15,7 +15,7 @@ START_TEST(every_thread_reads_back_its_own_values)
         ck_assert_int_eq(result_int(&run, "threads"), 4);
         ck_assert_int_eq(result_int(&run, "rounds"), 3);
         ck_assert_int_eq(result_int(&run, "mixups"), 0);
-        ck_assert_int_eq(result_int(&run, "destructors_run"), 4);   /* one per thread that stored */
+        ck_assert_int_eq(result_int(&run, "destructors_run"), 4); /* one per thread that stored */
         /* 4 threads x 3 rounds x 2 storages, every one of them "its own" */
         ck_assert_int_eq(count_lines_with(run.out, ": its own"), 24);
         ck_assert_int_eq(count_lines_with(run.out, "MIXUP"), 0);
@@ -27,7 +27,8 @@ END_TEST
 
 START_TEST(many_threads_many_rounds_no_mixup)
 {
-    child_run run = run_demo("local", "--threads", "24", "--rounds", "6", "--speed", "100", "--quiet", NULL);
+    child_run run =
+        run_demo("local", "--threads", "24", "--rounds", "6", "--speed", "100", "--quiet", NULL);
     assert_exit_ok(&run);
     ck_assert_int_eq(result_int(&run, "threads"), 24);
     ck_assert_int_eq(result_int(&run, "mixups"), 0);
@@ -44,7 +45,7 @@ static long shared_run_mixups(const child_run *run)
     ck_assert_str_eq(result_text(run, "storage", storage, sizeof storage), "shared");
     long long mixups = result_int(run, "mixups");
     ck_assert_int_eq(count_lines_with(run->out, "MIXUP"), mixups);
-    ck_assert_int_eq(result_int(run, "destructors_run"), 0);   /* no key was used */
+    ck_assert_int_eq(result_int(run, "destructors_run"), 0); /* no key was used */
     return (long)mixups;
 }
 
@@ -59,7 +60,8 @@ END_TEST
 
 START_TEST(one_thread_alone_cannot_mix_up)
 {
-    child_run run = run_demo("local", "--shared", "--threads", "1", "--speed", "50", "--quiet", NULL);
+    child_run run =
+        run_demo("local", "--shared", "--threads", "1", "--speed", "50", "--quiet", NULL);
     assert_exit_ok(&run);
     ck_assert_int_eq(result_int(&run, "mixups"), 0);
     child_run_free(&run);

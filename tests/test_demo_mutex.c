@@ -21,7 +21,8 @@ END_TEST
 START_TEST(loop_mode_is_exact_every_run)
 {
     for (int attempt = 0; attempt < 5; attempt++) {
-        child_run run = run_demo("mutex", "--mode=loop", "--threads", "4", "--iterations", "200000", "--quiet", NULL);
+        child_run run = run_demo("mutex", "--mode=loop", "--threads", "4", "--iterations", "200000",
+                                 "--quiet", NULL);
         assert_exit_ok(&run);
         ck_assert_int_eq(result_int(&run, "expected"), 800000);
         ck_assert_int_eq(result_int(&run, "actual"), 800000);
@@ -47,7 +48,8 @@ START_TEST(trace_shows_one_lock_holder_at_a_time)
      * alternate, each pair from one thread, and the values must count down 8, 7, ... 1. */
     char holder[16] = "";
     int expected_read = 8;
-    for (const char *line = run.out; line != NULL && *line != '\0'; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    for (const char *line = run.out; line != NULL && *line != '\0';
+         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
         char name[16];
         int value;
         if (sscanf(line + 20, " | got the lock, read n = %d", &value) == 1) {
@@ -69,7 +71,7 @@ END_TEST
  * is test_every_demo's). */
 START_TEST(window_mode_refuses_millions_of_iterations)
 {
-    assert_usage_error("mutex", "--iterations", "101", NULL);   /* window mode: 0.1 s each */
+    assert_usage_error("mutex", "--iterations", "101", NULL); /* window mode: 0.1 s each */
     assert_usage_error("mutex", "--mode=window", "--iterations", "1000000", NULL);
 }
 END_TEST

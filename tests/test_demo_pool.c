@@ -18,7 +18,8 @@ static int result_list(const child_run *run, const char *key, double *numbers, i
     for (char *p = text; *p != '\0' && count < max;) {
         char *end;
         numbers[count++] = strtod(p, &end);
-        ck_assert_msg(end != p && (*end == ',' || *end == '\0'), "%s=%s is not a list of numbers", key, text);
+        ck_assert_msg(end != p && (*end == ',' || *end == '\0'), "%s=%s is not a list of numbers",
+                      key, text);
         p = *end == ',' ? end + 1 : end;
     }
     return count;
@@ -43,7 +44,7 @@ START_TEST(all_lessons_keep_their_guarantees)
     assert_exit_ok(&run);
     /* as_completed and map */
     assert_permutation_of_1_to_5(&run, "as_completed_order");
-    assert_result_text(&run, "map_order", "5,4,3,2,1");   /* submission order, whatever the timing */
+    assert_result_text(&run, "map_order", "5,4,3,2,1"); /* submission order, whatever the timing */
     ck_assert(result_double(&run, "as_completed_elapsed") >= 4.99);
     ck_assert(result_double(&run, "map_elapsed") >= 4.99);
     ck_assert_int_le(result_int(&run, "as_completed_workers"), 5);
@@ -52,9 +53,11 @@ START_TEST(all_lessons_keep_their_guarantees)
     double started[5], got[5];
     ck_assert_int_eq(result_list(&run, "loiter_started", started, 5), 5);
     ck_assert_int_eq(result_list(&run, "loiter_got", got, 5), 5);
-    ck_assert_msg(started[4] >= 1.0, "loiter(4) started at %.1f s, before a worker was free", started[4]);
+    ck_assert_msg(started[4] >= 1.0, "loiter(4) started at %.1f s, before a worker was free",
+                  started[4]);
     for (int n = 1; n < 5; n++)
-        ck_assert_msg(got[n] >= got[n - 1], "result %d reached the caller before result %d", n, n - 1);
+        ck_assert_msg(got[n] >= got[n - 1], "result %d reached the caller before result %d", n,
+                      n - 1);
     ck_assert(got[4] >= 4.95);
     ck_assert(result_double(&run, "loiter_elapsed") >= 4.99);
     ck_assert_int_le(result_int(&run, "loiter_workers"), 3);
@@ -71,7 +74,8 @@ START_TEST(all_lessons_keep_their_guarantees)
     result_text(&run, "callback_threads", threads, sizeof threads);
     ck_assert_msg(strlen(threads) > 5 && strcmp(threads + strlen(threads) - 5, ",main") == 0,
                   "callback_threads=%s", threads);
-    ck_assert_int_eq(count_lines_with(run.out, "done-callback: the future is done, its result is 2"), 2);
+    ck_assert_int_eq(
+        count_lines_with(run.out, "done-callback: the future is done, its result is 2"), 2);
     /* failures: the status is the exception; a timeout changes nothing; queued ones cancelled */
     assert_result_text(&run, "failures_exception", "ENOENT");
     assert_result_text(&run, "failures_timeout", "TimeoutError");
@@ -91,8 +95,9 @@ START_TEST(failures_show_exception_cancel_and_timeout)
     ck_assert_int_eq(count_lines_with(run.out, "B.result(timeout=0.5): TimeoutError"), 1);
     ck_assert_int_eq(count_lines_with(run.out, "cancelled D: True, B: False"), 1);
     ck_assert_int_eq(count_lines_with(run.out, "B.result() = 2; C.result(): CancelledError; "
-                                               "D.result(): CancelledError"), 1);
-    ck_assert_int_eq(count_lines_with(run.out, "Sleeping 1 second"), 0);   /* C and D never ran */
+                                               "D.result(): CancelledError"),
+                     1);
+    ck_assert_int_eq(count_lines_with(run.out, "Sleeping 1 second"), 0); /* C and D never ran */
     assert_result_text(&run, "failures_cancelled", "C,D");
     child_run_free(&run);
 }
@@ -125,14 +130,16 @@ START_TEST(wait_each_serialises_the_pool)
     /* each task ended before the next was submitted: submission order, 15 s in all */
     assert_result_text(&run, "as_completed_order", "5,4,3,2,1");
     ck_assert(result_double(&run, "as_completed_elapsed") >= 14.99);
-    ck_assert_int_eq(count_lines_with(run.out, "waiting for its result before submitting the next"), 5);
+    ck_assert_int_eq(count_lines_with(run.out, "waiting for its result before submitting the next"),
+                     5);
     child_run_free(&run);
 }
 END_TEST
 
 START_TEST(two_workers_are_too_few_for_five_tasks)
 {
-    child_run run = run_demo("pool", "--part=as_completed", "--workers", "2", "--speed", "20", NULL);
+    child_run run =
+        run_demo("pool", "--part=as_completed", "--workers", "2", "--speed", "20", NULL);
     assert_exit_ok(&run);
     assert_permutation_of_1_to_5(&run, "as_completed_order");
     /* 5 and 4 first; 1 cannot start before 7 s: the whole takes at least 8 s */
@@ -144,17 +151,20 @@ END_TEST
 
 START_TEST(a_part_prints_only_its_own_keys)
 {
-    static const char *const parts[] = {"as_completed", "map", "loiter", "wait", "callback", "failures"};
-    static const char *const keys[] = {"as_completed_order", "map_order", "loiter_results", "wait_first",
-                                       "callback_calls", "failures_exception"};
+    static const char *const parts[] = {"as_completed", "map",      "loiter",
+                                        "wait",         "callback", "failures"};
+    static const char *const keys[] = {"as_completed_order", "map_order",
+                                       "loiter_results",     "wait_first",
+                                       "callback_calls",     "failures_exception"};
     for (int p = 0; p < 6; p++) {
         char option[32];
         snprintf(option, sizeof option, "--part=%s", parts[p]);
         child_run run = run_demo("pool", option, "--speed", "40", "--quiet", NULL);
         assert_exit_ok(&run);
-        ck_assert_int_eq(count_lines_with(run.out, ""), 1);   /* --quiet: only the result line */
+        ck_assert_int_eq(count_lines_with(run.out, ""), 1); /* --quiet: only the result line */
         for (int k = 0; k < 6; k++)
-            ck_assert_msg(result_has(&run, keys[k]) == (k == p), "--part=%s and key %s", parts[p], keys[k]);
+            ck_assert_msg(result_has(&run, keys[k]) == (k == p), "--part=%s and key %s", parts[p],
+                          keys[k]);
         child_run_free(&run);
     }
 }
@@ -168,7 +178,7 @@ START_TEST(the_loiter_trace_shows_each_start_and_end)
     ck_assert_int_eq(count_lines_with(run.out, "): done."), 5);
     ck_assert_int_eq(count_lines_with(run.out, "| result "), 5);
     ck_assert_ptr_nonnull(strstr(run.out, "result 4: 40"));
-    ck_assert_int_eq(count_lines_with(run.out, "worker-3"), 0);   /* never a fourth worker */
+    ck_assert_int_eq(count_lines_with(run.out, "worker-3"), 0); /* never a fourth worker */
     child_run_free(&run);
 }
 END_TEST

@@ -16,9 +16,9 @@ static void assert_the_story(const child_run *run, int processes)
     assert_result_text(run, "apply", "ok");
     assert_result_text(run, "map", "in_order");
     assert_result_text(run, "crash", "reported");
-    ck_assert_int_eq(result_int(run, "crash_signal"), 6);   /* SIGABRT */
+    ck_assert_int_eq(result_int(run, "crash_signal"), 6); /* SIGABRT */
     assert_result_text(run, "goes_on", "yes");
-    ck_assert_int_eq(result_int(run, "cancelled"), 4);   /* every slow task, none left hanging */
+    ck_assert_int_eq(result_int(run, "cancelled"), 4); /* every slow task, none left hanging */
     ck_assert_int_eq(result_int(run, "children_left"), 0);
     ck_assert_int_eq(result_int(run, "processes"), processes);
     ck_assert(result_double(run, "speedup_gil") > 0);
@@ -37,8 +37,8 @@ static void assert_workers_are_other_processes(const child_run *run)
         const char *text = strstr(line, "| pid ");
         if (text != NULL && (end == NULL || text < end)) {
             const char *name = strstr(line, "] ");
-            ck_assert_msg(name != NULL && strncmp(name + 2, "worker-", 7) == 0, "not a worker: %.60s",
-                          line);
+            ck_assert_msg(name != NULL && strncmp(name + 2, "worker-", 7) == 0,
+                          "not a worker: %.60s", line);
             int pid = 0;
             char said[64] = "";
             sscanf(text, "| pid %d: %63[^\n]", &pid, said);
@@ -50,7 +50,7 @@ static void assert_workers_are_other_processes(const child_run *run)
         }
         line = end != NULL ? end + 1 : NULL;
     }
-    ck_assert_int_ge(workers, 1 + 1 + 5 + 1 + 1);   /* apply, apply_async, map, crash, apply */
+    ck_assert_int_ge(workers, 1 + 1 + 5 + 1 + 1); /* apply, apply_async, map, crash, apply */
     ck_assert_int_gt(aborted, 0);
     ck_assert_int_gt(after, 0);
     ck_assert_int_ne(after, aborted);
@@ -60,7 +60,7 @@ START_TEST(the_whole_story_holds_every_run)
 {
     for (int attempt = 0; attempt < 3; attempt++) {
         child_run run = run_demo("procpool", "--work", "2000000", "--speed", "20", NULL);
-        assert_the_story(&run, (int)result_int(&run, "cores"));   /* the default: one per CPU */
+        assert_the_story(&run, (int)result_int(&run, "cores")); /* the default: one per CPU */
         assert_workers_are_other_processes(&run);
         child_run_free(&run);
     }
@@ -71,8 +71,8 @@ START_TEST(any_number_of_processes)
 {
     const char *counts[] = {"1", "3", "5"};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-        child_run run = run_demo("procpool", "--processes", counts[i], "--work", "1000000", "--speed", "50",
-                                 NULL);
+        child_run run = run_demo("procpool", "--processes", counts[i], "--work", "1000000",
+                                 "--speed", "50", NULL);
         assert_the_story(&run, atoi(counts[i]));
         assert_workers_are_other_processes(&run);
         char said[64];

@@ -31,13 +31,15 @@ START_TEST(all_parts_lose_nothing_for_every_kind_and_seed)
             char kind[32], seed_text[16];
             snprintf(kind, sizeof kind, "--kind=%s", kinds[k]);
             snprintf(seed_text, sizeof seed_text, "%d", seed);
-            child_run run = run_demo("queue", kind, "--seed", seed_text, "--speed", "200", "--quiet", NULL);
+            child_run run =
+                run_demo("queue", kind, "--seed", seed_text, "--speed", "200", "--quiet", NULL);
             assert_nothing_lost(&run, 0);
             /* order: 5, writer/reader: 2 to 5, buns: 9, timeout: 2 (the third put times out) */
             long long produced = result_int(&run, "produced");
             ck_assert(produced >= 5 + 2 + 9 + 2 && produced <= 5 + 5 + 9 + 2);
             assert_result_text(&run, "timeouts", "Full,Empty,3");
-            ck_assert_msg(strncmp(run.out, "result: ", 8) == 0, "--quiet printed more:\n%s", run.out);
+            ck_assert_msg(strncmp(run.out, "result: ", 8) == 0, "--quiet printed more:\n%s",
+                          run.out);
             child_run_free(&run);
         }
     }
@@ -56,9 +58,9 @@ static long bounded_run_waits(const child_run *run)
 START_TEST(a_bounded_shelf_never_holds_more_and_the_lines_wait)
 {
     static const char *const kinds_args[] = {"--kind=fifo", "--kind=lifo", "--kind=priority"};
-    for (int k = 0; k < 3; k++) {   /* the bound holds for every kind */
-        child_run run = run_demo("queue", "--part=buns", kinds_args[k], "--maxsize", "2", "--buns", "15",
-                                 "--speed", "100", NULL);
+    for (int k = 0; k < 3; k++) { /* the bound holds for every kind */
+        child_run run = run_demo("queue", "--part=buns", kinds_args[k], "--maxsize", "2", "--buns",
+                                 "15", "--speed", "100", NULL);
         bounded_run_waits(&run);
         child_run_free(&run);
     }
@@ -74,7 +76,8 @@ START_TEST(writer_and_reader_pass_the_same_random_count)
     for (int seed = 1; seed <= 6; seed++) {
         char seed_text[16];
         snprintf(seed_text, sizeof seed_text, "%d", seed);
-        child_run run = run_demo("queue", "--part=writer", "--seed", seed_text, "--speed", "200", NULL);
+        child_run run =
+            run_demo("queue", "--part=writer", "--seed", seed_text, "--speed", "200", NULL);
         assert_nothing_lost(&run, 0);
         long long loops = result_int(&run, "produced");
         ck_assert(loops >= 2 && loops <= 5);
@@ -82,7 +85,8 @@ START_TEST(writer_and_reader_pass_the_same_random_count)
         ck_assert_int_eq(count_lines_with(run.out, "| consumed object "), loops);
         ck_assert_int_eq(count_lines_with(run.out, "| All done"), 1);
         /* the same seed draws the same count */
-        child_run again = run_demo("queue", "--part=writer", "--seed", seed_text, "--speed", "1000", "--quiet", NULL);
+        child_run again = run_demo("queue", "--part=writer", "--seed", seed_text, "--speed", "1000",
+                                   "--quiet", NULL);
         ck_assert_int_eq(result_int(&again, "produced"), loops);
         child_run_free(&again);
         child_run_free(&run);
@@ -91,7 +95,8 @@ START_TEST(writer_and_reader_pass_the_same_random_count)
 END_TEST
 
 /* The order part for one kind and bound: the order= key and how many puts said Full. */
-static void check_order(const char *kind, const char *maxsize, const char *expected_order, int fulls)
+static void check_order(const char *kind, const char *maxsize, const char *expected_order,
+                        int fulls)
 {
     char kind_arg[32];
     snprintf(kind_arg, sizeof kind_arg, "--kind=%s", kind);
@@ -108,8 +113,8 @@ START_TEST(the_kind_decides_the_order)
 {
     check_order("fifo", "0", "1,2,3,4,5", 0);
     check_order("lifo", "0", "5,4,3,2,1", 0);
-    check_order("priority", "0", "2,4,1,3,5", 0);   /* priorities 3 1 4 1 5: ties in put order */
-    check_order("fifo", "3", "1,2,3", 2);           /* put_nowait on a full queue: Full */
+    check_order("priority", "0", "2,4,1,3,5", 0); /* priorities 3 1 4 1 5: ties in put order */
+    check_order("fifo", "3", "1,2,3", 2);         /* put_nowait on a full queue: Full */
     check_order("lifo", "3", "3,2,1", 2);
     check_order("priority", "3", "2,1,3", 2);
 }
@@ -135,20 +140,26 @@ START_TEST(main_joins_the_queue_before_it_shuts_the_shop)
         /* join returns after the last task_done, which follows the last "eating" line */
         const char *closing = strstr(run.out, "every bun eaten: closing the shop");
         ck_assert_ptr_nonnull(closing);
-        ck_assert_msg(last_line_with(run.out, "| eating bun ") < closing, "closed before the last bun:\n%s", run.out);
-        ck_assert_msg(strstr(run.out, "going home") > closing, "a customer left before closing:\n%s", run.out);
+        ck_assert_msg(last_line_with(run.out, "| eating bun ") < closing,
+                      "closed before the last bun:\n%s", run.out);
+        ck_assert_msg(strstr(run.out, "going home") > closing,
+                      "a customer left before closing:\n%s", run.out);
         /* FIFO: buns are numbered as they go onto the shelf and announced as they are taken,
          * so the story shows them made 1, 2, 3 ... and eaten 1, 2, 3 ..., each made before eaten */
         int made = 0, eaten = 0, number;
-        for (const char *line = run.out; line != NULL; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        for (const char *line = run.out; line != NULL;
+             line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
             const char *bar = strstr(line, "| ");
             if (bar == NULL || bar > strchr(line, '\n'))
                 continue;
             if (sscanf(bar, "| made bun %d", &number) == 1)
-                ck_assert_msg(number == ++made, "bun %d made after bun %d:\n%s", number, made - 1, run.out);
+                ck_assert_msg(number == ++made, "bun %d made after bun %d:\n%s", number, made - 1,
+                              run.out);
             else if (sscanf(bar, "| eating bun %d", &number) == 1) {
-                ck_assert_msg(number == ++eaten, "bun %d eaten after bun %d:\n%s", number, eaten - 1, run.out);
-                ck_assert_msg(number <= made, "bun %d eaten before it was made:\n%s", number, run.out);
+                ck_assert_msg(number == ++eaten, "bun %d eaten after bun %d:\n%s", number,
+                              eaten - 1, run.out);
+                ck_assert_msg(number <= made, "bun %d eaten before it was made:\n%s", number,
+                              run.out);
             }
         }
         ck_assert_int_eq(eaten, 12);
@@ -161,13 +172,13 @@ END_TEST
  * were thrown away. */
 static long no_join_run_lost(const child_run *run)
 {
-    assert_exit_ok(run);   /* the demonstration ran as designed */
+    assert_exit_ok(run); /* the demonstration ran as designed */
     long long produced = result_int(run, "produced");
     long long consumed = result_int(run, "consumed");
     long long lost = result_int(run, "lost");
     ck_assert_int_eq(produced, 12);
     ck_assert_int_eq(result_int(run, "duplicated"), 0);
-    ck_assert_int_eq(consumed + lost, produced);   /* every bun was eaten or thrown away */
+    ck_assert_int_eq(consumed + lost, produced); /* every bun was eaten or thrown away */
     ck_assert_int_eq(count_lines_with(run->out, "thrown away"), 1);
     return (long)lost;
 }
@@ -176,8 +187,8 @@ START_TEST(no_join_throws_buns_away)
 {
     /* 12 buns made in 4 s, at most ~6 eaten by then: the rest are on the shelf */
     const char *args[] = {"--part=buns", "--no-join", "--buns", "12", "--speed", "50", NULL};
-    ck_assert_msg(run_until_bug_shows("queue", args, no_join_run_lost) > 0, "%d runs of --no-join lost no bun",
-                  BUG_TRIES);
+    ck_assert_msg(run_until_bug_shows("queue", args, no_join_run_lost) > 0,
+                  "%d runs of --no-join lost no bun", BUG_TRIES);
 }
 END_TEST
 
@@ -193,7 +204,7 @@ START_TEST(timed_put_and_get_give_up_after_the_wait)
         child_run run = run_demo("queue", "--part=timeout", kind, "--speed", "20", NULL);
         assert_nothing_lost(&run, 0);
         assert_result_text(&run, "timeouts", "Full,Empty,3");
-        ck_assert_int_eq(result_int(&run, "produced"), 2);   /* 1 and 3: 2 never went in */
+        ck_assert_int_eq(result_int(&run, "produced"), 2); /* 1 and 3: 2 never went in */
         ck_assert_int_eq(result_int(&run, "max_size_seen"), 1);
         ck_assert_int_eq(count_lines_with(run.out, "put(2, timeout=1): gave up after 1."), 1);
         ck_assert_int_eq(count_lines_with(run.out, "get(timeout=1): gave up after 1."), 1);

@@ -11,14 +11,16 @@ static long loop_run_lost(const child_run *run)
     long long expected = result_int(run, "expected");
     long long actual = result_int(run, "actual");
     ck_assert_int_eq(expected, 4000000);
-    ck_assert_msg(actual <= expected, "more increments than were done: %lld > %lld", actual, expected);
+    ck_assert_msg(actual <= expected, "more increments than were done: %lld > %lld", actual,
+                  expected);
     ck_assert_int_eq(result_int(run, "lost"), expected - actual);
     return (long)(expected - actual);
 }
 
 START_TEST(tight_loop_loses_updates_in_some_run)
 {
-    const char *args[] = {"--mode=loop", "--threads", "4", "--iterations", "1000000", "--quiet", NULL};
+    const char *args[] = {"--mode=loop", "--threads", "4", "--iterations",
+                          "1000000",     "--quiet",   NULL};
     ck_assert_msg(run_until_bug_shows("race", args, loop_run_lost) > 0,
                   "%d runs of 4 x 1000000 unlocked increments lost nothing", BUG_TRIES);
 }

@@ -14,9 +14,11 @@ static void assert_ran(const child_run *run)
 {
 #if defined(__SANITIZE_THREAD__)
     ck_assert_msg(!run->timed_out && run->signal == 0, "stdout:\n%s", run->out);
-    ck_assert_msg(strstr(run->err, "ThreadSanitizer: unlock of an unlocked mutex (or by a wrong thread)") != NULL &&
-                      count_lines_with(run->err, "WARNING: ThreadSanitizer") == 1,
-                  "want exactly the intruder's unlock reported; stderr:\n%s", run->err);
+    ck_assert_msg(
+        strstr(run->err, "ThreadSanitizer: unlock of an unlocked mutex (or by a wrong thread)") !=
+                NULL &&
+            count_lines_with(run->err, "WARNING: ThreadSanitizer") == 1,
+        "want exactly the intruder's unlock reported; stderr:\n%s", run->err);
 #else
     assert_exit_ok(run);
 #endif
@@ -35,7 +37,8 @@ START_TEST(the_tutorials_two_lessons_with_exact_keys)
     ck_assert_int_eq(count_lines_with(run.out, "| lock acquire...1"), 2);
     ck_assert_int_eq(count_lines_with(run.out, "| lock acquire...2"), 1);
     ck_assert_int_eq(count_lines_with(run.out, "| lock acquire...2 (depth 2)"), 1);
-    ck_assert_int_eq(count_lines_with(run.out, "intruder   | pthread_mutex_unlock from here: EPERM"), 1);
+    ck_assert_int_eq(
+        count_lines_with(run.out, "intruder   | pthread_mutex_unlock from here: EPERM"), 1);
     /* Each thread printed the value it made: under the lock nobody could add meanwhile. */
     for (int value = 1; value <= 10; value++) {
         char line[48];
@@ -49,7 +52,8 @@ END_TEST
 
 START_TEST(a_normal_mutex_times_out_and_the_ilock_explains)
 {
-    child_run run = run_demo("rlock", "--plain=normal", "--timeout", "0.5", "--speed", "20", "--quiet", NULL);
+    child_run run =
+        run_demo("rlock", "--plain=normal", "--timeout", "0.5", "--speed", "20", "--quiet", NULL);
     assert_ran(&run);
     assert_result_text(&run, "plain_second_acquire", "timeout");
     child_run_free(&run);
@@ -57,8 +61,9 @@ START_TEST(a_normal_mutex_times_out_and_the_ilock_explains)
     run = run_demo("rlock", "--plain=ilock", "--speed", "20", NULL);
     assert_ran(&run);
     assert_result_text(&run, "plain_second_acquire", "EDEADLK");
-    ck_assert_msg(strstr(run.out, "| deadlock: main holds [lock], waits for [lock] (held by main)\n") != NULL, "%s",
-                  run.out);
+    ck_assert_msg(
+        strstr(run.out, "| deadlock: main holds [lock], waits for [lock] (held by main)\n") != NULL,
+        "%s", run.out);
     child_run_free(&run);
 }
 END_TEST
@@ -67,11 +72,13 @@ START_TEST(a_recursive_lock_needs_as_many_releases_as_acquires)
 {
     const char *depths[] = {"1", "5", "17"};
     for (int i = 0; i < 3; i++) {
-        child_run run = run_demo("rlock", "--depth", depths[i], "--threads", "2", "--seconds", "0", NULL);
+        child_run run =
+            run_demo("rlock", "--depth", depths[i], "--threads", "2", "--seconds", "0", NULL);
         assert_ran(&run);
         int depth = atoi(depths[i]);
         ck_assert_int_eq(result_int(&run, "recursive_depth"), depth);
-        ck_assert_int_eq(count_lines_with(run.out, "| pthread_mutex_trylock from here: EBUSY"), depth - 1);
+        ck_assert_int_eq(count_lines_with(run.out, "| pthread_mutex_trylock from here: EBUSY"),
+                         depth - 1);
         ck_assert_int_eq(count_lines_with(run.out, "| pthread_mutex_trylock from here: got it"), 1);
         assert_result_text(&run, "foreign_unlock", "EPERM");
         child_run_free(&run);
@@ -106,7 +113,7 @@ END_TEST
 static Suite *rlock_demo_suite(void)
 {
     Suite *suite = suite_create("demo: rlock");
-    TCase *runs = tcase_create("runs");   /* under TSan: the deliberate foreign unlock is reported */
+    TCase *runs = tcase_create("runs"); /* under TSan: the deliberate foreign unlock is reported */
     tcase_set_timeout(runs, 60);
     tcase_add_test(runs, the_tutorials_two_lessons_with_exact_keys);
     tcase_add_test(runs, a_normal_mutex_times_out_and_the_ilock_explains);

@@ -147,7 +147,7 @@ static const struct {
 } bugs[] = {
     {"race", "--mode=loop --threads 2 --iterations 2", "lost", 0},
     {"race", "--threads 3", "lost", 0},
-    {"deadlock", "", "deadlocks", 0},          /* found and broken by the ilock's deadline */
+    {"deadlock", "", "deadlocks", 0},           /* found and broken by the ilock's deadline */
     {"deadlock", "--timeout 0", "deadlock", 0}, /* nobody breaks it: the controller's picture */
     {"deadlock", "--threads 3 --accounts 3 --timeout 0", "deadlock", 0}, /* a ring of three */
     {"semaphore", "--no-limit --people 3 --stalls 2", "max_inside", 2},
@@ -232,8 +232,7 @@ START_TEST(explore_finds_nothing_in_a_fixed_variant_and_says_how_far_it_looked)
     if (fixed[_i].complete) {
         ck_assert_int_eq(count_lines_with(run.out, "schedules with at most 2 preemptions: "), 1);
         ck_assert_int_gt(result_int(&run, "runs"), 10); /* a search, not one run */
-    }
-    else
+    } else
         ck_assert_int_eq(count_lines_with(run.out, "not a proof"), 1);
     child_run_free(&run);
 }
@@ -271,8 +270,8 @@ START_TEST(every_demo_supports_control_or_says_why_not)
         } else {
             ck_assert_msg(run.exit_code == 2 &&
                               strstr(run.err, "cannot run under schedule control: ") != NULL,
-                          "%s: neither in replays[] nor refused (exit %d): %s", name,
-                          run.exit_code, run.err);
+                          "%s: neither in replays[] nor refused (exit %d): %s", name, run.exit_code,
+                          run.err);
         }
         child_run_free(&run);
     }
@@ -450,8 +449,9 @@ START_TEST(bad_schedule_flags_are_usage_errors)
             ck_assert_int_eq(run.exit_code, 2);
             ck_assert_str_eq(run.out, "");
             char expected[128];
-            snprintf(expected, sizeof expected, "%s: %.*s: %s cannot run under schedule control: ",
-                     refused[d], (int)strcspn(flags[f], "="), flags[f], refused[d]);
+            snprintf(expected, sizeof expected,
+                     "%s: %.*s: %s cannot run under schedule control: ", refused[d],
+                     (int)strcspn(flags[f], "="), flags[f], refused[d]);
             ck_assert_msg(strncmp(run.err, expected, strlen(expected)) == 0, "%s", run.err);
             ck_assert_int_eq(count_lines_with(run.err, "schedule control"), 1);
             child_run_free(&run);
@@ -525,7 +525,7 @@ static void replace_all(char **text, const char *from, const char *to)
     char *out = malloc(strlen(*text) + copies * to_length + 1);
     ck_assert_ptr_nonnull(out);
     char *w = out;
-    for (const char *r = *text, *p; ; r = p + from_length) {
+    for (const char *r = *text, *p;; r = p + from_length) {
         p = strstr(r, from);
         size_t keep = p != NULL ? (size_t)(p - r) : strlen(r);
         memcpy(w, r, keep);
@@ -591,8 +591,8 @@ START_TEST(the_key_demos_each_have_a_worked_example)
     size_t size = fread(doc, 1, sizeof doc - 1, file);
     doc[size] = '\0';
     fclose(file);
-    static const char *const key_demos[] = {"race", "mutex", "deadlock", "semaphore", "condition",
-                                            "queue"};
+    static const char *const key_demos[] = {"race",      "mutex",     "deadlock",
+                                            "semaphore", "condition", "queue"};
     for (size_t i = 0; i < sizeof key_demos / sizeof key_demos[0]; i++) {
         char shown[64];
         snprintf(shown, sizeof shown, "$ build/debug/%s ", key_demos[i]);
@@ -618,8 +618,8 @@ static Suite *make_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, explore_finds_the_bug_and_its_schedule_reproduces_it, 0,
                         sizeof bugs / sizeof bugs[0]);
-    tcase_add_loop_test(tc, explore_finds_nothing_in_a_fixed_variant_and_says_how_far_it_looked,
-                        0, sizeof fixed / sizeof fixed[0]);
+    tcase_add_loop_test(tc, explore_finds_nothing_in_a_fixed_variant_and_says_how_far_it_looked, 0,
+                        sizeof fixed / sizeof fixed[0]);
     tcase_add_test(tc, explore_of_a_fixed_variant_says_what_it_tried);
     suite_add_tcase(suite, tc);
     tc = tcase_create("docs");

@@ -10,7 +10,8 @@ static int most_inside_in_story(const char *out, int *enters)
 {
     int most = 0;
     *enters = 0;
-    for (const char *at = strstr(out, "| enters: "); at != NULL; at = strstr(at + 1, "| enters: ")) {
+    for (const char *at = strstr(out, "| enters: "); at != NULL;
+         at = strstr(at + 1, "| enters: ")) {
         int n = 0;
         if (sscanf(at, "| enters: %d inside", &n) == 1) {
             (*enters)++;
@@ -29,7 +30,7 @@ START_TEST(never_more_inside_than_stalls_over_many_seeds)
         snprintf(seed_text, sizeof seed_text, "%d", seed);
         child_run run = run_demo("semaphore", "--speed", "50", "--seed", seed_text, NULL);
         assert_exit_ok(&run);
-        ck_assert_int_eq(result_int(&run, "stalls"), 3);   /* the prose's 3, not the code's 5 */
+        ck_assert_int_eq(result_int(&run, "stalls"), 3); /* the prose's 3, not the code's 5 */
         ck_assert_int_eq(result_int(&run, "people"), 22);
         ck_assert_int_eq(result_int(&run, "served"), 22);
         long long max_inside = result_int(&run, "max_inside");
@@ -57,13 +58,13 @@ START_TEST(a_plain_semaphore_counts_past_its_acquires)
 {
     static const char *const variants[] = {NULL, "--no-limit"};
     for (int v = 0; v < 2; v++) {
-        child_run run = run_demo("semaphore", "--speed", "50", "--people", "4",
-                                 variants[v], NULL);
+        child_run run = run_demo("semaphore", "--speed", "50", "--people", "4", variants[v], NULL);
         assert_exit_ok(&run);
         ck_assert_int_eq(result_int(&run, "rolls_released"), 6);
         ck_assert_int_eq(result_int(&run, "rolls_taken"), 4);
         ck_assert_int_eq(result_int(&run, "rolls_left"), 2);
-        ck_assert_int_eq(count_lines_with(run.out, "cleaner    | puts 3 rolls on the shelf: release(3)"), 2);
+        ck_assert_int_eq(
+            count_lines_with(run.out, "cleaner    | puts 3 rolls on the shelf: release(3)"), 2);
         ck_assert_int_eq(count_lines_with(run.out, "main       | takes roll "), 4);
         ck_assert_int_eq(count_lines_with(run.out, "6 released, 4 acquired: 2 rolls left"), 1);
         /* every roll is taken after a restock put it there: the 4th only after the second */
@@ -82,14 +83,15 @@ START_TEST(other_sizes_keep_the_invariant)
 {
     static const char *const sizes[][2] = {{"5", "22"}, {"1", "10"}, {"4", "3"}, {"10", "60"}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        child_run run = run_demo("semaphore", "--speed", "50", "--quiet", "--stalls", sizes[i][0], "--people",
-                                 sizes[i][1], NULL);
+        child_run run = run_demo("semaphore", "--speed", "50", "--quiet", "--stalls", sizes[i][0],
+                                 "--people", sizes[i][1], NULL);
         assert_exit_ok(&run);
         long long stalls = result_int(&run, "stalls");
         long long people = result_int(&run, "people");
         ck_assert_int_eq(result_int(&run, "served"), people);
         ck_assert_int_le(result_int(&run, "max_inside"), stalls < people ? stalls : people);
-        ck_assert_msg(strncmp(run.out, "result: ", 8) == 0 && strchr(run.out, '\n') == strrchr(run.out, '\n'),
+        ck_assert_msg(strncmp(run.out, "result: ", 8) == 0 &&
+                          strchr(run.out, '\n') == strrchr(run.out, '\n'),
                       "--quiet printed more than the result line:\n%s", run.out);
         child_run_free(&run);
     }
@@ -102,7 +104,7 @@ static long no_limit_run_over_the_limit(const child_run *run)
     assert_exit_ok(run);
     char text[32];
     ck_assert_str_eq(result_text(run, "limit", text, sizeof text), "none");
-    ck_assert_int_eq(result_int(run, "served"), 10);   /* everyone still gets served */
+    ck_assert_int_eq(result_int(run, "served"), 10); /* everyone still gets served */
     long long max_inside = result_int(run, "max_inside");
     if (max_inside > 3)
         ck_assert_int_gt(count_lines_with(run->out, "MORE THAN THE STALLS"), 0);

@@ -10,7 +10,8 @@ static void assert_one_winner(const child_run *run)
     long long fired = result_int(run, "fired");
     long long cancelled = result_int(run, "cancelled");
     ck_assert_int_eq(fired + cancelled, 2);
-    ck_assert_int_eq(count_lines_with(run->out, "reminder: this line only appears"), cancelled ? 0 : 1);
+    ck_assert_int_eq(count_lines_with(run->out, "reminder: this line only appears"),
+                     cancelled ? 0 : 1);
     ck_assert_int_eq(count_lines_with(run->out, "hello, world"), 1);
     ck_assert_msg(result_double(run, "hello_after") >= 4.99, "hello fired early: %.2f",
                   result_double(run, "hello_after"));

@@ -13,16 +13,19 @@
 #include <stdlib.h>
 
 /* An atomic's value, readable in an assertion's message. */
-static int loaded(atomic_int *value) { return atomic_load(value); }
+static int loaded(atomic_int *value)
+{
+    return atomic_load(value);
+}
 
 START_TEST(flag_follows_set_and_clear)
 {
     lab_event event;
     ck_assert_int_eq(lab_event_init(&event), 0);
-    ck_assert(!lab_event_is_set(&event));   /* starts down, as in Python */
+    ck_assert(!lab_event_is_set(&event)); /* starts down, as in Python */
     lab_event_set(&event);
     ck_assert(lab_event_is_set(&event));
-    lab_event_set(&event);                  /* setting twice is harmless */
+    lab_event_set(&event); /* setting twice is harmless */
     ck_assert(lab_event_is_set(&event));
     lab_event_clear(&event);
     ck_assert(!lab_event_is_set(&event));
@@ -38,7 +41,7 @@ START_TEST(waits_return_at_once_while_the_flag_is_up)
     double begin = lab_now();
     lab_event_wait(&event);
     ck_assert_int_eq(lab_event_wait_timeout(&event, 10), 0);
-    ck_assert_int_eq(lab_event_wait_timeout(&event, 0), 0);   /* 0 polls: the flag is up */
+    ck_assert_int_eq(lab_event_wait_timeout(&event, 0), 0); /* 0 polls: the flag is up */
     ck_assert(lab_now() - begin < 1.0);
     ck_assert_int_eq(lab_event_waiting(&event), 0);
     lab_event_destroy(&event);
@@ -55,10 +58,10 @@ START_TEST(timed_wait_on_a_clear_flag_times_out_in_time)
     ck_assert_msg(waited >= 0.05, "gave up after %.3f s, before the 0.05 s timeout", waited);
     ck_assert_msg(waited < 2.0, "a 0.05 s timeout took %.3f s", waited);
     begin = lab_now();
-    ck_assert_int_eq(lab_event_wait_timeout(&event, 0), ETIMEDOUT);   /* 0 polls */
+    ck_assert_int_eq(lab_event_wait_timeout(&event, 0), ETIMEDOUT); /* 0 polls */
     ck_assert_int_eq(lab_event_wait_timeout(&event, -3), EINVAL);   /* never "forever" */
     ck_assert(lab_now() - begin < 1.0);
-    ck_assert_int_eq(lab_event_waiting(&event), 0);   /* the timed-out waiter has left */
+    ck_assert_int_eq(lab_event_waiting(&event), 0); /* the timed-out waiter has left */
     lab_event_destroy(&event);
 }
 END_TEST
@@ -91,8 +94,8 @@ enum { WAITERS = 16 };
 
 typedef struct crowd {
     lab_event event;
-    atomic_int woken_true;    /* waits that returned 0 (Python: True) */
-    atomic_int woken_false;   /* waits that returned ETIMEDOUT (or anything else) */
+    atomic_int woken_true;  /* waits that returned 0 (Python: True) */
+    atomic_int woken_false; /* waits that returned ETIMEDOUT (or anything else) */
 } crowd;
 
 static void *wait_forever(void *arg)
@@ -114,7 +117,7 @@ static void *wait_with_a_long_timeout(void *arg)
 /* Join them all, failing the test (instead of hanging) if a waiter was not woken. */
 static void join_all_within(lab_thread **threads, double seconds)
 {
-    double until = lab_now() + seconds;   /* one limit for all of them */
+    double until = lab_now() + seconds; /* one limit for all of them */
     int stuck = 0;
     for (int i = 0; i < WAITERS; i++)
         if (lab_thread_join_timeout(threads[i], fmax(0, until - lab_now()), NULL) != 0)
@@ -140,7 +143,7 @@ START_TEST(set_wakes_all_sixteen_waiters)
     ck_assert_int_eq(lab_event_init(&c.event), 0);
     lab_thread *threads[WAITERS];
     start_waiters(&c, threads);
-    ck_assert_int_eq(loaded(&c.woken_true), 0);   /* nobody passes a clear flag */
+    ck_assert_int_eq(loaded(&c.woken_true), 0); /* nobody passes a clear flag */
     lab_event_set(&c.event);
     join_all_within(threads, 5);
     ck_assert_int_eq(loaded(&c.woken_true), WAITERS);
@@ -179,7 +182,7 @@ START_TEST(without_a_set_every_timed_waiter_times_out)
     crowd c = {0};
     ck_assert_int_eq(lab_event_init(&c.event), 0);
     lab_event_set(&c.event);
-    lab_event_clear(&c.event);   /* a set before the waits began does not count */
+    lab_event_clear(&c.event); /* a set before the waits began does not count */
     lab_thread *threads[WAITERS];
     for (int i = 0; i < WAITERS; i++)
         threads[i] = lab_thread_start(wait_briefly, &c, LAB_THREAD_NOT_DAEMON, "waiter-%d", i);
@@ -197,7 +200,7 @@ enum { HANDOVERS = 2000 };
 
 typedef struct relay {
     lab_event ping, pong;
-    int hits;   /* written by whoever holds the baton; the events order the writes */
+    int hits; /* written by whoever holds the baton; the events order the writes */
 } relay;
 
 static void *answer_every_ping(void *arg)

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_DEMOS 64
+#define MAX_DEMOS   64
 #define MAX_OPTIONS 24
 
 static char demo_names[MAX_DEMOS][32];
@@ -69,13 +69,14 @@ static int options_from_help(const char *help, help_option *options)
         line = strstr(line + 1, "\n  --");
         if (line == NULL || line > end)
             break;
-        const char *next = strstr(line + 1, "\n  --");   /* this option's text ends there */
+        const char *next = strstr(line + 1, "\n  --"); /* this option's text ends there */
         if (next == NULL || next > end)
             next = end;
         help_option *option = &options[count++];
         sscanf(line + 5, "%39[a-z0-9-]", option->name);
         const char *label_end = line + 5 + strlen(option->name);
-        bool has_meta = label_end[0] == ' ' && label_end[1] >= 'A' && label_end[1] <= 'Z';   /* "--threads N" */
+        bool has_meta =
+            label_end[0] == ' ' && label_end[1] >= 'A' && label_end[1] <= 'Z'; /* "--threads N" */
         if (label_end[0] == '=')
             option->kind = CHOICE;
         else if (!has_meta)
@@ -105,9 +106,10 @@ static void expect_refused(const char *demo, const char *const *args)
     ck_assert_msg(run.out[0] == '\0', "%s%s printed on stdout:\n%s", demo, shown, run.out);
     char prefix[48];
     snprintf(prefix, sizeof prefix, "%s: ", demo);
-    ck_assert_msg(strncmp(run.err, prefix, strlen(prefix)) == 0 && count_lines_with(run.err, "") == 2 &&
-                      strstr(run.err, "\nusage: ") != NULL,
-                  "%s%s: want '%s<reason>' and a usage line on stderr, got:\n%s", demo, shown, prefix, run.err);
+    ck_assert_msg(strncmp(run.err, prefix, strlen(prefix)) == 0 &&
+                      count_lines_with(run.err, "") == 2 && strstr(run.err, "\nusage: ") != NULL,
+                  "%s%s: want '%s<reason>' and a usage line on stderr, got:\n%s", demo, shown,
+                  prefix, run.err);
     child_run_free(&run);
 }
 
@@ -144,39 +146,39 @@ static void option_bad_input(const char *demo, const help_option *option)
     char flag[64], below[96], above[96];
     snprintf(flag, sizeof flag, "--%.39s", option->name);
     switch (option->kind) {
-    case FLAG:
-        snprintf(below, sizeof below, "--%.39s=1", option->name);
-        REFUSED(demo, below);
-        break;
-    case CHOICE:
-        snprintf(below, sizeof below, "--%.39s=bogus", option->name);
-        REFUSED(demo, below);
-        REFUSED(demo, flag);
-        snprintf(above, sizeof above, "--%.39s=", option->name);
-        REFUSED(demo, above);
-        break;
-    case RANGED:
-        snprintf(below, sizeof below, "%.17g", option->min - 1);
-        snprintf(above, sizeof above, "%.17g", option->max * 10 + 1);
-        REFUSED(demo, flag, below);
-        REFUSED(demo, flag, above);
-        /* the edges: max + 1 is the first whole number out; a hair past max or min is the
+        case FLAG:
+            snprintf(below, sizeof below, "--%.39s=1", option->name);
+            REFUSED(demo, below);
+            break;
+        case CHOICE:
+            snprintf(below, sizeof below, "--%.39s=bogus", option->name);
+            REFUSED(demo, below);
+            REFUSED(demo, flag);
+            snprintf(above, sizeof above, "--%.39s=", option->name);
+            REFUSED(demo, above);
+            break;
+        case RANGED:
+            snprintf(below, sizeof below, "%.17g", option->min - 1);
+            snprintf(above, sizeof above, "%.17g", option->max * 10 + 1);
+            REFUSED(demo, flag, below);
+            REFUSED(demo, flag, above);
+            /* the edges: max + 1 is the first whole number out; a hair past max or min is the
          * first real number out (and no whole number, which an integer option refuses) */
-        snprintf(above, sizeof above, "%.17g", option->max + 1);
-        REFUSED(demo, flag, above);
-        snprintf(above, sizeof above, "%.17g", option->max + hair(option->max));
-        REFUSED(demo, flag, above);
-        snprintf(below, sizeof below, "%.17g", option->min - hair(option->min));
-        REFUSED(demo, flag, below);
-        REFUSED(demo, flag, "1e999");
-        REFUSED(demo, flag, "nan");
-        REFUSED(demo, flag, "5x");
-        REFUSED(demo, flag, "abc");
-        __attribute__((fallthrough));   /* and the checks of every value option */
-    case VALUE:
-        REFUSED(demo, flag);
-        REFUSED(demo, flag, "");
-        break;
+            snprintf(above, sizeof above, "%.17g", option->max + 1);
+            REFUSED(demo, flag, above);
+            snprintf(above, sizeof above, "%.17g", option->max + hair(option->max));
+            REFUSED(demo, flag, above);
+            snprintf(below, sizeof below, "%.17g", option->min - hair(option->min));
+            REFUSED(demo, flag, below);
+            REFUSED(demo, flag, "1e999");
+            REFUSED(demo, flag, "nan");
+            REFUSED(demo, flag, "5x");
+            REFUSED(demo, flag, "abc");
+            __attribute__((fallthrough)); /* and the checks of every value option */
+        case VALUE:
+            REFUSED(demo, flag);
+            REFUSED(demo, flag, "");
+            break;
     }
 }
 
@@ -213,9 +215,10 @@ START_TEST(bad_input_is_refused_by_every_demo)
     for (int d = 0; d < demo_count; d++) {
         const char *demo = demo_names[d];
         child_run help = run_args(demo, help_args);
-        ck_assert_msg(help.exit_code == 0 && help.err[0] == '\0', "%s --help: exit %d, stderr %s", demo,
-                      help.exit_code, help.err);
-        ck_assert_msg(strstr(help.out, "usage: ") == help.out, "%s --help starts with: %.40s", demo, help.out);
+        ck_assert_msg(help.exit_code == 0 && help.err[0] == '\0', "%s --help: exit %d, stderr %s",
+                      demo, help.exit_code, help.err);
+        ck_assert_msg(strstr(help.out, "usage: ") == help.out, "%s --help starts with: %.40s", demo,
+                      help.out);
         help_option options[MAX_OPTIONS];
         int count = options_from_help(help.out, options);
         child_run_free(&help);
@@ -247,11 +250,12 @@ START_TEST(ctrl_c_ends_every_demo_promptly)
     load_demo_list();
     for (int d = 0; d < demo_count; d++) {
         pid_t pid = start_demo_quietly(demo_names[d], (const char *const[]){"--speed", "1", NULL});
-        struct timespec settle = {0, 300 * 1000 * 1000};   /* let it start its threads */
+        struct timespec settle = {0, 300 * 1000 * 1000}; /* let it start its threads */
         nanosleep(&settle, NULL);
         kill(pid, SIGINT);
         int status = 0;
-        ck_assert_msg(wait_for_exit(pid, 3.0, &status), "%s did not end within 3 s of Ctrl-C", demo_names[d]);
+        ck_assert_msg(wait_for_exit(pid, 3.0, &status), "%s did not end within 3 s of Ctrl-C",
+                      demo_names[d]);
     }
 }
 END_TEST
@@ -263,7 +267,7 @@ END_TEST
 static void run_starved(void *demo_arg)
 {
     const char *demo = demo_arg;
-    struct rlimit limit = {256u << 20, 256u << 20};   /* 256 MiB: ~25 default stacks */
+    struct rlimit limit = {256u << 20, 256u << 20}; /* 256 MiB: ~25 default stacks */
     setrlimit(RLIMIT_AS, &limit);
     const char *path = demo_path(demo);
     execl(path, path, "--speed", "1000", "--threads", "1000", "--quiet", (char *)NULL);
@@ -273,22 +277,25 @@ static void run_starved(void *demo_arg)
 START_TEST(refused_threads_are_a_clear_runtime_failure)
 {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-    return;   /* the sanitizers reserve terabytes of address space: no RLIMIT_AS for them */
+    return; /* the sanitizers reserve terabytes of address space: no RLIMIT_AS for them */
 #endif
     load_demo_list();
     int tried = 0;
     const char *help_args[] = {"--help", NULL};
     for (int d = 0; d < demo_count; d++) {
         child_run help = run_args(demo_names[d], help_args);
-        bool has_threads = strstr(help.out, "\n  --threads N ") != NULL && strstr(help.out, " to 1000;") != NULL;
+        bool has_threads =
+            strstr(help.out, "\n  --threads N ") != NULL && strstr(help.out, " to 1000;") != NULL;
         child_run_free(&help);
         if (!has_threads)
             continue;
         tried++;
         child_run run = run_in_child(run_starved, demo_names[d], 20);
-        ck_assert_msg(!run.timed_out && run.exit_code == 1, "%s with no room for threads: exit %d, signal %d\n%s",
-                      demo_names[d], run.exit_code, run.signal, run.err);
-        ck_assert_msg(strstr(run.err, "cannot start thread") != NULL, "%s: stderr %s", demo_names[d], run.err);
+        ck_assert_msg(!run.timed_out && run.exit_code == 1,
+                      "%s with no room for threads: exit %d, signal %d\n%s", demo_names[d],
+                      run.exit_code, run.signal, run.err);
+        ck_assert_msg(strstr(run.err, "cannot start thread") != NULL, "%s: stderr %s",
+                      demo_names[d], run.err);
         child_run_free(&run);
     }
     ck_assert_int_gt(tried, 0);

@@ -32,7 +32,7 @@ typedef struct finisher {
     const size_t *order;
     size_t count;
     double delay;
-    int fail_index;   /* this position finishes with status EIO; -1: none */
+    int fail_index; /* this position finishes with status EIO; -1: none */
 } finisher;
 
 static void *finish_in_order(void *arg)
@@ -72,7 +72,7 @@ START_TEST(a_new_future_is_pending)
     ck_assert(!lab_future_done(f) && !lab_future_running(f) && !lab_future_cancelled(f));
     long value = 99;
     ck_assert_int_eq(lab_future_result_timeout(f, 0, &value), ETIMEDOUT);
-    ck_assert_int_eq(value, 99);   /* untouched */
+    ck_assert_int_eq(value, 99); /* untouched */
     ck_assert_int_eq(lab_future_error(f), 0);
     ck_assert(lab_future_set_running(f));
     ck_assert(lab_future_running(f) && !lab_future_done(f));
@@ -80,7 +80,7 @@ START_TEST(a_new_future_is_pending)
     ck_assert(lab_future_done(f) && !lab_future_running(f) && !lab_future_cancelled(f));
     ck_assert_int_eq(lab_future_result_timeout(f, 0, &value), 0);
     ck_assert_int_eq(value, 42);
-    ck_assert_int_eq(lab_future_result(f, NULL), 0);   /* value may be NULL */
+    ck_assert_int_eq(lab_future_result(f, NULL), 0); /* value may be NULL */
     lab_future_free(f);
 }
 END_TEST
@@ -91,7 +91,7 @@ START_TEST(a_failed_task_hands_back_its_status)
     run_now(f, ENOENT, 7);
     long value = -1;
     ck_assert_int_eq(lab_future_result(f, &value), ENOENT);
-    ck_assert_int_eq(value, -1);   /* no value from a failed task */
+    ck_assert_int_eq(value, -1); /* no value from a failed task */
     ck_assert_int_eq(lab_future_error(f), ENOENT);
     ck_assert(lab_future_done(f));
     lab_future_free(f);
@@ -104,7 +104,7 @@ START_TEST(result_times_out_then_gets_the_value)
     double begin = lab_now();
     ck_assert_int_eq(lab_future_result_timeout(f, 0.05, NULL), ETIMEDOUT);
     ck_assert_msg(lab_now() - begin >= 0.05, "gave up after %.3f s", lab_now() - begin);
-    ck_assert(!lab_future_done(f));   /* a timeout changes nothing */
+    ck_assert(!lab_future_done(f)); /* a timeout changes nothing */
     size_t order[] = {0};
     finisher fin = {&f, order, 1, 0.02, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
@@ -120,7 +120,7 @@ START_TEST(result_with_a_long_timeout_returns_when_done)
 {
     lab_future *f = lab_future_new();
     size_t order[] = {0};
-    finisher fin = {&f, order, 1, 0.02, 0};   /* fails with EIO */
+    finisher fin = {&f, order, 1, 0.02, 0}; /* fails with EIO */
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
     ck_assert_int_eq(lab_future_result_timeout(f, 20, NULL), EIO);
     lab_thread_join(t);
@@ -134,23 +134,23 @@ END_TEST
 START_TEST(exception_gives_the_failure_status_and_waits_as_result)
 {
     lab_future *ok = lab_future_new(), *failing = lab_future_new(), *cancelled = lab_future_new();
-    ck_assert_int_eq(lab_future_exception_timeout(ok, 0), ETIMEDOUT);   /* pending: look once */
+    ck_assert_int_eq(lab_future_exception_timeout(ok, 0), ETIMEDOUT); /* pending: look once */
     double begin = lab_now();
     ck_assert_int_eq(lab_future_exception_timeout(ok, 0.03), ETIMEDOUT);
     ck_assert(lab_now() - begin >= lab_real_seconds(0.03) * 0.9);
-    ck_assert(!lab_future_done(ok));   /* a timeout changes nothing */
+    ck_assert(!lab_future_done(ok)); /* a timeout changes nothing */
     ck_assert_int_eq(lab_future_exception_timeout(ok, -1), EINVAL);
     ck_assert_int_eq(lab_future_exception_timeout(ok, NAN), EINVAL);
     ck_assert_int_eq(lab_future_exception_timeout(ok, INFINITY), EINVAL);
     run_now(ok, 0, 7);
-    ck_assert_int_eq(lab_future_exception(ok), 0);   /* None */
+    ck_assert_int_eq(lab_future_exception(ok), 0); /* None */
     ck_assert_int_eq(lab_future_exception_timeout(ok, 0), 0);
     ck_assert(lab_future_cancel(cancelled));
     ck_assert_int_eq(lab_future_exception(cancelled), ECANCELED);
     ck_assert_int_eq(lab_future_exception_timeout(cancelled, 0), ECANCELED);
     /* A waiting exception() wakes when the task fails, and gets its status. */
     size_t order[] = {0};
-    finisher fin = {&failing, order, 1, 0.02, 0};   /* fails with EIO */
+    finisher fin = {&failing, order, 1, 0.02, 0}; /* fails with EIO */
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
     ck_assert_int_eq(lab_future_exception(failing), EIO);
     ck_assert_int_eq(lab_future_exception_timeout(failing, 5), EIO);
@@ -168,11 +168,12 @@ START_TEST(cancel_only_before_the_start)
 {
     lab_future *pending = lab_future_new();
     ck_assert(lab_future_cancel(pending));
-    ck_assert(lab_future_cancelled(pending) && lab_future_done(pending) && !lab_future_running(pending));
-    ck_assert(lab_future_cancel(pending));   /* again: still true, as Python's */
+    ck_assert(lab_future_cancelled(pending) && lab_future_done(pending) &&
+              !lab_future_running(pending));
+    ck_assert(lab_future_cancel(pending)); /* again: still true, as Python's */
     ck_assert_int_eq(lab_future_result_timeout(pending, 0, NULL), ECANCELED);
     ck_assert_int_eq(lab_future_error(pending), 0);
-    ck_assert(!lab_future_set_running(pending));   /* the executor must skip it */
+    ck_assert(!lab_future_set_running(pending)); /* the executor must skip it */
     lab_future_free(pending);
 
     lab_future *running = lab_future_new();
@@ -202,7 +203,7 @@ START_TEST(a_cancel_wakes_a_waiting_result)
 {
     waiting_result w = {lab_future_new(), 1};
     lab_thread *t = lab_thread_start(wait_for_result, &w, LAB_THREAD_NOT_DAEMON, "waiter");
-    lab_sleep(0.02);   /* most likely waiting by now; correct either way */
+    lab_sleep(0.02); /* most likely waiting by now; correct either way */
     ck_assert(lab_future_cancel(w.future));
     lab_thread_join(t);
     ck_assert_int_eq(w.outcome, ECANCELED);
@@ -218,8 +219,8 @@ enum { CROWD = 256, CROWD_WAITERS = 8 };
 
 typedef struct crowd_waiter {
     lab_future **futures;
-    int first;        /* waits for futures first, first + CROWD_WAITERS, ... */
-    int wrong;        /* results that were not 0 with value 10 * position */
+    int first; /* waits for futures first, first + CROWD_WAITERS, ... */
+    int wrong; /* results that were not 0 with value 10 * position */
 } crowd_waiter;
 
 static void *wait_for_my_share(void *arg)
@@ -238,12 +239,13 @@ START_TEST(waiters_sharing_rooms_each_get_their_own_result)
     lab_future **futures = new_futures(CROWD);
     size_t order[CROWD];
     for (size_t i = 0; i < CROWD; i++)
-        order[i] = CROWD - 1 - i;   /* the last waited for finishes first */
+        order[i] = CROWD - 1 - i; /* the last waited for finishes first */
     crowd_waiter waiters[CROWD_WAITERS];
     lab_thread *threads[CROWD_WAITERS];
     for (int t = 0; t < CROWD_WAITERS; t++) {
         waiters[t] = (crowd_waiter){futures, t, 0};
-        threads[t] = lab_thread_start(wait_for_my_share, &waiters[t], LAB_THREAD_NOT_DAEMON, "w%d", t);
+        threads[t] =
+            lab_thread_start(wait_for_my_share, &waiters[t], LAB_THREAD_NOT_DAEMON, "w%d", t);
     }
     finisher fin = {futures, order, CROWD, 0.02, -1};
     lab_thread_join(lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher"));
@@ -262,7 +264,7 @@ START_TEST(a_timed_wait_outlasts_the_wake_ups_of_its_room)
     lab_future **futures = new_futures(CROWD);
     size_t order[CROWD - 1];
     for (size_t i = 0; i < CROWD - 1; i++)
-        order[i] = i + 1;   /* all but futures[0] */
+        order[i] = i + 1; /* all but futures[0] */
     finisher fin = {futures, order, CROWD - 1, 0.01, -1};
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
     double begin = lab_now();
@@ -304,7 +306,8 @@ START_TEST(start_and_cancel_race_one_wins)
         lab_pthread_barrier_wait(&start);
         bool cancel_won = lab_future_cancel(s.future);
         lab_thread_join(t);
-        ck_assert_msg(cancel_won != s.won, "round %d: cancel %d, start %d", round, cancel_won, s.won);
+        ck_assert_msg(cancel_won != s.won, "round %d: cancel %d, start %d", round, cancel_won,
+                      s.won);
         ck_assert(lab_future_done(s.future));
         ck_assert_int_eq(lab_future_result(s.future, NULL), cancel_won ? ECANCELED : 0);
         started += s.won;
@@ -337,7 +340,8 @@ static void record_call(lab_future *future, void *arg)
     lab_pthread_mutex_lock(&t->log->lock);
     if (t->log->calls < 16) {
         t->log->order[t->log->calls] = t->tag;
-        snprintf(t->log->threads[t->log->calls], LAB_THREAD_NAME_MAX, "%s", lab_thread_current_name());
+        snprintf(t->log->threads[t->log->calls], LAB_THREAD_NAME_MAX, "%s",
+                 lab_thread_current_name());
     }
     t->log->calls++;
     lab_pthread_mutex_unlock(&t->log->lock);
@@ -363,7 +367,7 @@ START_TEST(callbacks_run_once_in_order_in_the_finishing_thread)
     ck_assert_int_eq(log.calls, 4);
     ck_assert_int_eq(log.order[3], 4);
     ck_assert_str_eq(log.threads[3], "main");
-    lab_future_cancel(f);   /* nothing to cancel: no callback runs again */
+    lab_future_cancel(f); /* nothing to cancel: no callback runs again */
     ck_assert_int_eq(log.calls, 4);
     lab_future_free(f);
 }
@@ -388,7 +392,7 @@ END_TEST
 /* A callback may use its own future: no lock is held while it runs. */
 static void read_own_result(lab_future *future, void *arg)
 {
-    long *seen = arg;   /* [0] result's outcome, [1] value, [2] done */
+    long *seen = arg; /* [0] result's outcome, [1] value, [2] done */
     seen[0] = lab_future_result_timeout(future, 0, &seen[1]);
     seen[2] = lab_future_done(future);
 }
@@ -402,7 +406,7 @@ START_TEST(a_callback_may_use_its_future)
     finisher fin = {&f, order, 1, 0.01, -1};
     lab_thread_join(lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher"));
     ck_assert_int_eq(seen[0], 0);
-    ck_assert_int_eq(seen[1], 0);   /* position 0 finishes with value 0 * 10 */
+    ck_assert_int_eq(seen[1], 0); /* position 0 finishes with value 0 * 10 */
     ck_assert_int_eq(seen[2], 1);
     lab_future_free(f);
 }
@@ -472,7 +476,7 @@ START_TEST(as_completed_hands_out_finished_ones_first)
     enum { N = 5 };
     lab_future **futures = new_futures(N);
     run_now(futures[3], 0, 3);
-    ck_assert(lab_future_cancel(futures[1]));   /* cancelled counts as done */
+    ck_assert(lab_future_cancel(futures[1])); /* cancelled counts as done */
     lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N);
     size_t order[] = {4, 0, 2};
     finisher fin = {futures, order, 3, 0.01, -1};
@@ -609,7 +613,8 @@ START_TEST(wait_all_completed_times_out_then_completes)
     ck_assert(lab_future_cancel(futures[2]));
     bool done[3];
     double begin = lab_now();
-    ck_assert_int_eq(lab_futures_wait_timeout(futures, 3, LAB_FUTURES_ALL_COMPLETED, 0.05, done), ETIMEDOUT);
+    ck_assert_int_eq(lab_futures_wait_timeout(futures, 3, LAB_FUTURES_ALL_COMPLETED, 0.05, done),
+                     ETIMEDOUT);
     ck_assert(lab_now() - begin >= 0.05);
     ck_assert(done[0] && !done[1] && done[2]);
     size_t order[] = {1};
@@ -626,7 +631,7 @@ START_TEST(wait_first_exception_stops_at_a_failure)
 {
     lab_future **futures = new_futures(4);
     size_t order[] = {0, 2};
-    finisher fin = {futures, order, 2, 0.01, 2};   /* 0 succeeds, then 2 fails */
+    finisher fin = {futures, order, 2, 0.01, 2}; /* 0 succeeds, then 2 fails */
     lab_thread *t = lab_thread_start(finish_in_order, &fin, LAB_THREAD_NOT_DAEMON, "finisher");
     bool done[4];
     ck_assert_uint_eq(lab_futures_wait(futures, 4, LAB_FUTURES_FIRST_EXCEPTION, done), 2);
@@ -661,21 +666,23 @@ START_TEST(bad_durations_are_refused_and_change_nothing)
     for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
         long value = 99;
         ck_assert_int_eq(lab_future_result_timeout(futures[0], bad[b], &value), EINVAL);
-        ck_assert_int_eq(value, 99);   /* not even a done future hands out its value */
+        ck_assert_int_eq(value, 99); /* not even a done future hands out its value */
         ck_assert_int_eq(lab_future_result_timeout(futures[1], bad[b], NULL), EINVAL);
         errno = 0;
         ck_assert_ptr_null(lab_futures_as_completed_new_timeout(futures, 2, bad[b]));
         ck_assert_int_eq(errno, EINVAL);
-        ck_assert_int_eq(lab_futures_wait_timeout(futures, 2, LAB_FUTURES_ALL_COMPLETED, bad[b], done), EINVAL);
-        ck_assert(done[0] && done[1]);   /* untouched */
+        ck_assert_int_eq(
+            lab_futures_wait_timeout(futures, 2, LAB_FUTURES_ALL_COMPLETED, bad[b], done), EINVAL);
+        ck_assert(done[0] && done[1]); /* untouched */
     }
     ck_assert(!lab_future_done(futures[1]));
     long value = 0;
-    ck_assert_int_eq(lab_future_result_timeout(futures[0], 0, &value), 0);   /* 0 polls */
+    ck_assert_int_eq(lab_future_result_timeout(futures[0], 0, &value), 0); /* 0 polls */
     ck_assert_int_eq(value, 5);
     ck_assert_int_eq(lab_futures_wait_timeout(futures, 2, LAB_FUTURES_FIRST_COMPLETED, 0, done), 0);
     ck_assert(done[0] && !done[1]);
-    ck_assert_int_eq(lab_futures_wait_timeout(futures, 2, LAB_FUTURES_ALL_COMPLETED, 0, done), ETIMEDOUT);
+    ck_assert_int_eq(lab_futures_wait_timeout(futures, 2, LAB_FUTURES_ALL_COMPLETED, 0, done),
+                     ETIMEDOUT);
     ck_assert(lab_future_cancel(futures[1]));
     free_futures(futures, 2);
 }

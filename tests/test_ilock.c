@@ -44,7 +44,7 @@ static void *look_at_lock(void *arg)
 
 START_TEST(owner_is_tracked)
 {
-    lab_set_quiet(true);   /* the refused unlock is said */
+    lab_set_quiet(true); /* the refused unlock is said */
     lab_ilock lock;
     ck_assert_int_eq(lab_ilock_init(&lock, "alpha"), 0);
     ck_assert_str_eq(lab_ilock_name(&lock), "alpha");
@@ -56,7 +56,7 @@ START_TEST(owner_is_tracked)
     ck_assert(lab_ilock_owner(&lock, owner, sizeof owner));
     ck_assert_str_eq(owner, "main");
     ck_assert(lab_ilock_held_by_me(&lock));
-    ck_assert_int_eq(lab_ilock_trylock(&lock), EBUSY);   /* its own holder too: not recursive */
+    ck_assert_int_eq(lab_ilock_trylock(&lock), EBUSY); /* its own holder too: not recursive */
 
     probe seen = {.lock = &lock};
     lab_thread_join(lab_thread_start(look_at_lock, &seen, LAB_THREAD_NOT_DAEMON, "peeker"));
@@ -66,13 +66,13 @@ START_TEST(owner_is_tracked)
     ck_assert_int_eq(seen.trylock, EBUSY);
     ck_assert_int_eq(seen.unlock, EPERM);
 
-    ck_assert(lab_ilock_held_by_me(&lock));   /* the refused unlock changed nothing */
+    ck_assert(lab_ilock_held_by_me(&lock)); /* the refused unlock changed nothing */
     ck_assert_int_eq(lab_ilock_unlock(&lock), 0);
     ck_assert(!lab_ilock_owner(&lock, owner, sizeof owner));
     ck_assert_int_eq(lab_ilock_trylock(&lock), 0);
     ck_assert_int_eq(lab_ilock_unlock(&lock), 0);
     lab_ilock_destroy(&lock);
-    lab_set_quiet(false);   /* for the next test, when they share a process (CK_FORK=no) */
+    lab_set_quiet(false); /* for the next test, when they share a process (CK_FORK=no) */
 }
 END_TEST
 
@@ -88,7 +88,8 @@ static void unlock_what_others_hold(void *unused)
     LAB_CHECK(lab_ilock_init(&lock, "hepang"));
     int free_unlock = lab_ilock_unlock(&lock);
     LAB_CHECK(lab_ilock_lock_timeout(&lock, 1));
-    long foreign = (long)lab_thread_join(lab_thread_start(unlock_it, &lock, LAB_THREAD_NOT_DAEMON, "t2"));
+    long foreign =
+        (long)lab_thread_join(lab_thread_start(unlock_it, &lock, LAB_THREAD_NOT_DAEMON, "t2"));
     bool still_mine = lab_ilock_held_by_me(&lock);
     int own = lab_ilock_unlock(&lock);
     lab_result("free=%d foreign=%ld still_mine=%d own=%d", free_unlock, foreign, still_mine, own);
@@ -102,8 +103,12 @@ START_TEST(unlock_by_a_non_owner_is_refused_and_named)
     ck_assert_int_eq(result_int(&run, "foreign"), EPERM);
     ck_assert_int_eq(result_int(&run, "still_mine"), 1);
     ck_assert_int_eq(result_int(&run, "own"), 0);
-    ck_assert_msg(strstr(run.out, "| error: main cannot unlock [hepang]: nobody holds it (EPERM)\n"), "%s", run.out);
-    ck_assert_msg(strstr(run.out, "| error: t2 cannot unlock [hepang]: it is held by main (EPERM)\n"), "%s", run.out);
+    ck_assert_msg(
+        strstr(run.out, "| error: main cannot unlock [hepang]: nobody holds it (EPERM)\n"), "%s",
+        run.out);
+    ck_assert_msg(
+        strstr(run.out, "| error: t2 cannot unlock [hepang]: it is held by main (EPERM)\n"), "%s",
+        run.out);
     child_run_free(&run);
 }
 END_TEST
@@ -111,7 +116,7 @@ END_TEST
 static void *lock_and_end(void *lock)
 {
     LAB_CHECK(lab_ilock_lock_timeout(lock, 1));
-    return NULL;   /* ends holding it */
+    return NULL; /* ends holding it */
 }
 
 static void lock_abandoned(void *unused)
@@ -122,7 +127,7 @@ static void lock_abandoned(void *unused)
     lab_thread_join(lab_thread_start(lock_and_end, &lock, LAB_THREAD_NOT_DAEMON, "t1"));
     char owner[LAB_THREAD_NAME_MAX + 8];
     bool held = lab_ilock_owner(&lock, owner, sizeof owner);
-    int rc = lab_ilock_lock_timeout(&lock, 0.1);   /* waits for a thread that is gone */
+    int rc = lab_ilock_lock_timeout(&lock, 0.1); /* waits for a thread that is gone */
     lab_result("held=%d owner_named=%d rc=%d", held, strcmp(owner, "t1 (ended)") == 0, rc);
 }
 
@@ -133,9 +138,10 @@ START_TEST(a_lock_kept_by_an_ended_thread_names_it)
     ck_assert_int_eq(result_int(&run, "held"), 1);
     ck_assert_int_eq(result_int(&run, "owner_named"), 1);
     ck_assert_int_eq(result_int(&run, "rc"), ETIMEDOUT);
-    ck_assert_msg(strstr(run.out, "| timeout: main holds nothing, waits for [left] (held by t1 (ended))\n") &&
-                      strstr(run.out, "|          t1 ended holding [left]: nobody will ever release it\n"),
-                  "%s", run.out);
+    ck_assert_msg(
+        strstr(run.out, "| timeout: main holds nothing, waits for [left] (held by t1 (ended))\n") &&
+            strstr(run.out, "|          t1 ended holding [left]: nobody will ever release it\n"),
+        "%s", run.out);
     child_run_free(&run);
 }
 END_TEST
@@ -153,7 +159,8 @@ START_TEST(destroying_a_held_lock_aborts)
 {
     child_run run = run_in_child(destroy_held, NULL, 10);
     ck_assert_int_eq(run.signal, SIGABRT);
-    ck_assert_msg(strstr(run.err, "lab_ilock_destroy (the lock is still held)") != NULL, "%s", run.err);
+    ck_assert_msg(strstr(run.err, "lab_ilock_destroy (the lock is still held)") != NULL, "%s",
+                  run.err);
     child_run_free(&run);
 }
 END_TEST
@@ -173,8 +180,9 @@ START_TEST(no_deadline_waits_until_the_lock_is_free)
     lab_ilock lock;
     ck_assert_int_eq(lab_ilock_init(&lock, "slow"), 0);
     ck_assert_int_eq(lab_ilock_lock_timeout(&lock, 1), 0);
-    lab_thread *waiter = lab_thread_start(lock_without_deadline, &lock, LAB_THREAD_NOT_DAEMON, "patient");
-    lab_sleep(0.1);   /* long past any deadline it might wrongly have had */
+    lab_thread *waiter =
+        lab_thread_start(lock_without_deadline, &lock, LAB_THREAD_NOT_DAEMON, "patient");
+    lab_sleep(0.1); /* long past any deadline it might wrongly have had */
     ck_assert(lab_thread_is_alive(waiter));
     ck_assert_int_eq(lab_ilock_unlock(&lock), 0);
     ck_assert_int_eq((long)lab_thread_join(waiter), 0);
@@ -190,10 +198,10 @@ START_TEST(a_bad_duration_is_refused_and_nothing_happens)
     const double bad[] = {-1, -1e-9, -INFINITY, INFINITY, NAN};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_int_eq(lab_ilock_lock_timeout(&lock, bad[i]), EINVAL);
-        ck_assert(!lab_ilock_owner(&lock, NULL, 0));   /* not taken */
+        ck_assert(!lab_ilock_owner(&lock, NULL, 0)); /* not taken */
     }
     ck_assert_int_eq(lab_ilock_lock(&lock), 0);
-    ck_assert_int_eq(lab_ilock_lock_timeout(&lock, -1), EINVAL);   /* refused before EDEADLK */
+    ck_assert_int_eq(lab_ilock_lock_timeout(&lock, -1), EINVAL); /* refused before EDEADLK */
     ck_assert(lab_ilock_held_by_me(&lock));
     ck_assert_int_eq(lab_ilock_unlock(&lock), 0);
     lab_ilock_destroy(&lock);
@@ -208,16 +216,17 @@ static void *poll_once(void *lock)
 /* 0 polls: a free lock is taken, a held one gives its verdict at once. */
 START_TEST(zero_seconds_polls)
 {
-    lab_set_quiet(true);   /* the verdicts are said */
+    lab_set_quiet(true); /* the verdicts are said */
     lab_ilock lock;
     ck_assert_int_eq(lab_ilock_init(&lock, "poll"), 0);
     ck_assert_int_eq(lab_ilock_lock_timeout(&lock, 0), 0);
     ck_assert(lab_ilock_held_by_me(&lock));
-    ck_assert_int_eq(lab_ilock_lock_timeout(&lock, 0), EDEADLK);   /* its own: a deadlock of one */
+    ck_assert_int_eq(lab_ilock_lock_timeout(&lock, 0), EDEADLK); /* its own: a deadlock of one */
     double begin = lab_now();
-    long rc = (long)lab_thread_join(lab_thread_start(poll_once, &lock, LAB_THREAD_NOT_DAEMON, "poller"));
+    long rc =
+        (long)lab_thread_join(lab_thread_start(poll_once, &lock, LAB_THREAD_NOT_DAEMON, "poller"));
     ck_assert_int_eq(rc, ETIMEDOUT);
-    ck_assert(lab_now() - begin < 5);   /* it did not wait for the holder */
+    ck_assert(lab_now() - begin < 5); /* it did not wait for the holder */
     ck_assert(lab_ilock_held_by_me(&lock));
     ck_assert_int_eq(lab_ilock_unlock(&lock), 0);
     lab_ilock_destroy(&lock);
@@ -241,8 +250,9 @@ START_TEST(locking_a_lock_you_hold_is_a_deadlock_of_one_reported_at_once)
     child_run run = run_in_child(relock_own_lock, NULL, 15);
     assert_exit_ok(&run);
     ck_assert_int_eq(result_int(&run, "rc"), EDEADLK);
-    ck_assert(result_double(&run, "waited") < 10);   /* not the 20 s deadline */
-    ck_assert_msg(strstr(run.out, "| deadlock: main holds [x], waits for [x] (held by main)\n"), "%s", run.out);
+    ck_assert(result_double(&run, "waited") < 10); /* not the 20 s deadline */
+    ck_assert_msg(strstr(run.out, "| deadlock: main holds [x], waits for [x] (held by main)\n"),
+                  "%s", run.out);
     ck_assert_msg(strstr(run.out, "main gives up (EDEADLK) at once"), "%s", run.out);
     child_run_free(&run);
 }
@@ -253,18 +263,18 @@ END_TEST
 typedef struct ring_member {
     lab_ilock *first, *second;
     pthread_barrier_t *all_hold;
-    int rc;   /* what waiting for the second lock returned */
+    int rc; /* what waiting for the second lock returned */
 } ring_member;
 
 static void *hold_then_wait(void *arg)
 {
     ring_member *m = arg;
     LAB_CHECK(lab_ilock_lock_timeout(m->first, 5));
-    lab_pthread_barrier_wait(m->all_hold);   /* everyone holds a lock: nobody can go on */
+    lab_pthread_barrier_wait(m->all_hold); /* everyone holds a lock: nobody can go on */
     m->rc = lab_ilock_lock_timeout(m->second, 0.3);
     if (m->rc == 0)
         LAB_CHECK(lab_ilock_unlock(m->second));
-    LAB_CHECK(lab_ilock_unlock(m->first));   /* the victim backs out here: the ring moves */
+    LAB_CHECK(lab_ilock_unlock(m->first)); /* the victim backs out here: the ring moves */
     return NULL;
 }
 
@@ -286,7 +296,8 @@ static void build_a_ring(void *size)
     }
     for (int i = 0; i < n; i++) {
         members[i] = (ring_member){&locks[i], &locks[(i + 1) % n], &all_hold, -1};
-        threads[i] = lab_thread_start(hold_then_wait, &members[i], LAB_THREAD_NOT_DAEMON, "t%d", i + 1);
+        threads[i] =
+            lab_thread_start(hold_then_wait, &members[i], LAB_THREAD_NOT_DAEMON, "t%d", i + 1);
     }
     int victims = 0, went_on = 0, deadlock_events = 0;
     for (int i = 0; i < n; i++) {
@@ -320,8 +331,8 @@ static void check_ring(int n)
     for (int attempt = 0; attempt < 3; attempt++) {
         child_run run = run_in_child(build_a_ring, &n, 20);
         assert_exit_ok(&run);
-        ck_assert_int_eq(result_int(&run, "victims"), 1);      /* exactly one backs out */
-        ck_assert_int_eq(result_int(&run, "went_on"), n - 1);  /* the spared ones get their lock */
+        ck_assert_int_eq(result_int(&run, "victims"), 1);     /* exactly one backs out */
+        ck_assert_int_eq(result_int(&run, "went_on"), n - 1); /* the spared ones get their lock */
         ck_assert_int_eq(result_int(&run, "deadlock_events"), 1);
         assert_ring_picture(&run, n);
         child_run_free(&run);
@@ -394,7 +405,8 @@ static void chain_without_cycle(void *unused)
     LAB_CHECK(lab_ilock_lock_timeout(&chain_a, 1));
     lab_thread *t2 = lab_thread_start(hold_b_wait_for_a, NULL, LAB_THREAD_NOT_DAEMON, "t2");
     bool t2_waits = log_shows_waiting("t2", "A");
-    long t3_rc = (long)lab_thread_join(lab_thread_start(wait_for_b_briefly, NULL, LAB_THREAD_NOT_DAEMON, "t3"));
+    long t3_rc = (long)lab_thread_join(
+        lab_thread_start(wait_for_b_briefly, NULL, LAB_THREAD_NOT_DAEMON, "t3"));
     LAB_CHECK(lab_ilock_unlock(&chain_a));
     long t2_rc = (long)lab_thread_join(t2);
     lab_result("t2_waits=%d t3=%ld t2=%ld", t2_waits, t3_rc, t2_rc);
@@ -414,7 +426,8 @@ START_TEST(a_timeout_without_a_cycle_shows_the_chain_of_waits)
         "|          t3 gives up (ETIMEDOUT) after 0.",
     };
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
-        ck_assert_msg(strstr(run.out, expected[i]) != NULL, "no '%s' in:\n%s", expected[i], run.out);
+        ck_assert_msg(strstr(run.out, expected[i]) != NULL, "no '%s' in:\n%s", expected[i],
+                      run.out);
     ck_assert_int_eq(count_lines_with(run.out, "deadlock"), 0);
     child_run_free(&run);
 }
@@ -423,12 +436,12 @@ END_TEST
 /* ---- no false alarm: many threads, few locks, always taken in one global order ---- */
 
 #define CONTENDERS 8
-#define LOCKS 3
-#define ROUNDS 1500
+#define LOCKS      3
+#define ROUNDS     1500
 
 typedef struct contender {
     lab_ilock *locks;
-    long *counts;       /* counts[i] is protected by locks[i] */
+    long *counts; /* counts[i] is protected by locks[i] */
     int index;
     double timeout;
     int deadlocks, timeouts;
@@ -441,7 +454,7 @@ static void *lock_pairs_in_order(void *arg)
     for (int round = 0; round < ROUNDS;) {
         int a = (int)lab_rng_between(&rng, 0, LOCKS - 1);
         int b = (int)lab_rng_between(&rng, 0, LOCKS - 2);
-        b += b >= a;   /* a different lock */
+        b += b >= a; /* a different lock */
         int low = a < b ? a : b, high = a < b ? b : a;
         int rc = lab_ilock_lock_timeout(&c->locks[low], c->timeout);
         if (rc == 0) {
@@ -449,7 +462,7 @@ static void *lock_pairs_in_order(void *arg)
             if (rc == 0) {
                 c->counts[low]++;
                 c->counts[high]++;
-                sched_yield();   /* let the others pile up behind us */
+                sched_yield(); /* let the others pile up behind us */
                 LAB_CHECK(lab_ilock_unlock(&c->locks[high]));
                 round++;
             }
@@ -463,17 +476,21 @@ static void *lock_pairs_in_order(void *arg)
 
 START_TEST(no_deadlock_is_reported_when_locks_are_taken_in_one_order)
 {
-    lab_set_quiet(true);   /* timeouts are said, and there will be many */
+    lab_set_quiet(true); /* timeouts are said, and there will be many */
     lab_ilock locks[LOCKS];
     long counts[LOCKS] = {0};
     for (int i = 0; i < LOCKS; i++)
-        ck_assert_int_eq(lab_ilock_init(&locks[i], i == 0 ? "first" : i == 1 ? "second" : "third"), 0);
+        ck_assert_int_eq(lab_ilock_init(&locks[i], i == 0   ? "first"
+                                                   : i == 1 ? "second"
+                                                            : "third"),
+                         0);
     contender contenders[CONTENDERS];
     lab_thread *threads[CONTENDERS];
     for (int i = 0; i < CONTENDERS; i++) {
         /* Half of them look for a cycle at nearly every wait (a microsecond deadline). */
         contenders[i] = (contender){locks, counts, i, i % 2 == 0 ? 1e-6 : 5.0, 0, 0};
-        threads[i] = lab_thread_start(lock_pairs_in_order, &contenders[i], LAB_THREAD_NOT_DAEMON, "c%d", i);
+        threads[i] =
+            lab_thread_start(lock_pairs_in_order, &contenders[i], LAB_THREAD_NOT_DAEMON, "c%d", i);
     }
     int deadlocks = 0, timeouts = 0;
     for (int i = 0; i < CONTENDERS; i++) {
@@ -483,7 +500,8 @@ START_TEST(no_deadlock_is_reported_when_locks_are_taken_in_one_order)
     }
     ck_assert_int_eq(deadlocks, 0);
     ck_assert_msg(timeouts > 0, "no wait ever reached its deadline: the walk was not exercised");
-    ck_assert_int_eq(counts[0] + counts[1] + counts[2], 2L * CONTENDERS * ROUNDS);   /* mutual exclusion */
+    ck_assert_int_eq(counts[0] + counts[1] + counts[2],
+                     2L * CONTENDERS * ROUNDS); /* mutual exclusion */
     for (int i = 0; i < LOCKS; i++) {
         ck_assert(!lab_ilock_owner(&locks[i], NULL, 0));
         lab_ilock_destroy(&locks[i]);
@@ -506,7 +524,7 @@ static void *wait_for_logged(void *unused)
 
 START_TEST(the_log_records_wait_acquire_release_in_order)
 {
-    lab_set_quiet(true);   /* t3's refused unlock is said */
+    lab_set_quiet(true); /* t3's refused unlock is said */
     ck_assert_int_eq(lab_ilock_log_start(32), 0);
     ck_assert_int_eq(lab_ilock_init(&logged, "A"), 0);
     ck_assert_int_eq(lab_ilock_lock_timeout(&logged, 1), 0);
@@ -514,19 +532,21 @@ START_TEST(the_log_records_wait_acquire_release_in_order)
     ck_assert(log_shows_waiting("t1", "A"));
     ck_assert_int_eq(lab_ilock_unlock(&logged), 0);
     lab_thread_join(t1);
-    lab_thread *t2 = lab_thread_start(look_at_lock, &(probe){.lock = &logged}, LAB_THREAD_NOT_DAEMON, "t2");
-    lab_thread_join(t2);   /* t2 took it with trylock and released it */
+    lab_thread *t2 =
+        lab_thread_start(look_at_lock, &(probe){.lock = &logged}, LAB_THREAD_NOT_DAEMON, "t2");
+    lab_thread_join(t2); /* t2 took it with trylock and released it */
     ck_assert_int_eq(lab_ilock_lock_timeout(&logged, 1), 0);
-    lab_thread_join(lab_thread_start(look_at_lock, &(probe){.lock = &logged}, LAB_THREAD_NOT_DAEMON, "t3"));
+    lab_thread_join(
+        lab_thread_start(look_at_lock, &(probe){.lock = &logged}, LAB_THREAD_NOT_DAEMON, "t3"));
     lab_ilock_log_stop();
-    ck_assert_int_eq(lab_ilock_unlock(&logged), 0);   /* not recorded */
+    ck_assert_int_eq(lab_ilock_unlock(&logged), 0); /* not recorded */
 
     const struct {
         const char *thread;
         lab_ilock_event_kind kind;
     } expected[] = {
-        {"main", LAB_ILOCK_ACQUIRED}, {"t1", LAB_ILOCK_WAITING},  {"main", LAB_ILOCK_RELEASED},
-        {"t1", LAB_ILOCK_ACQUIRED},   {"t1", LAB_ILOCK_RELEASED}, {"t2", LAB_ILOCK_ACQUIRED},
+        {"main", LAB_ILOCK_ACQUIRED}, {"t1", LAB_ILOCK_WAITING},    {"main", LAB_ILOCK_RELEASED},
+        {"t1", LAB_ILOCK_ACQUIRED},   {"t1", LAB_ILOCK_RELEASED},   {"t2", LAB_ILOCK_ACQUIRED},
         {"t2", LAB_ILOCK_RELEASED},   {"main", LAB_ILOCK_ACQUIRED}, {"t3", LAB_ILOCK_BUSY},
     };
     size_t n = sizeof expected / sizeof expected[0];
@@ -535,16 +555,18 @@ START_TEST(the_log_records_wait_acquire_release_in_order)
     ck_assert_uint_eq(lab_ilock_log_read(events, 32, &dropped), n);
     ck_assert_uint_eq(dropped, 0);
     for (size_t i = 0; i < n; i++) {
-        ck_assert_msg(strcmp(events[i].thread, expected[i].thread) == 0 && events[i].kind == expected[i].kind,
-                      "event %zu: %s %s, want %s %s", i, events[i].thread, lab_ilock_event_name(events[i].kind),
-                      expected[i].thread, lab_ilock_event_name(expected[i].kind));
+        ck_assert_msg(strcmp(events[i].thread, expected[i].thread) == 0 &&
+                          events[i].kind == expected[i].kind,
+                      "event %zu: %s %s, want %s %s", i, events[i].thread,
+                      lab_ilock_event_name(events[i].kind), expected[i].thread,
+                      lab_ilock_event_name(expected[i].kind));
         ck_assert_str_eq(events[i].lock, "A");
-        if (i > 0)   /* each of these happened after the one before it */
+        if (i > 0) /* each of these happened after the one before it */
             ck_assert(events[i].time >= events[i - 1].time);
     }
     ck_assert_str_eq(lab_ilock_event_name(LAB_ILOCK_WAITING), "waiting");
     ck_assert_str_eq(lab_ilock_event_name(LAB_ILOCK_TIMEOUT), "timeout");
-    ck_assert_uint_eq(lab_ilock_log_read(events, 2, NULL), 2);   /* a short array: the first ones */
+    ck_assert_uint_eq(lab_ilock_log_read(events, 2, NULL), 2); /* a short array: the first ones */
     lab_ilock_log_free();
     ck_assert_uint_eq(lab_ilock_log_read(events, 32, &dropped), 0);
     lab_ilock_destroy(&logged);
@@ -568,7 +590,7 @@ START_TEST(a_full_log_keeps_the_first_events_and_counts_the_rest)
     ck_assert_int_eq(events[0].kind, LAB_ILOCK_ACQUIRED);
     ck_assert_int_eq(events[1].kind, LAB_ILOCK_RELEASED);
     ck_assert_int_eq(events[2].kind, LAB_ILOCK_ACQUIRED);
-    ck_assert_int_eq(lab_ilock_log_start(4), 0);   /* a fresh log replaces the full one */
+    ck_assert_int_eq(lab_ilock_log_start(4), 0); /* a fresh log replaces the full one */
     ck_assert_uint_eq(lab_ilock_log_read(events, 8, &dropped), 0);
     ck_assert_uint_eq(dropped, 0);
     lab_ilock_log_free();

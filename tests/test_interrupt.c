@@ -25,7 +25,7 @@ static void interrupted_while_busy(void *signal_number)
      * so the "signals" thread takes it. (Sent from main, not from a helper thread: a thread
      * still joinable when exit() comes would be a leak in ThreadSanitizer's eyes.) */
     kill(getpid(), *(int *)signal_number);
-    lab_sleep(20);   /* the signal ends this early, through exit() */
+    lab_sleep(20); /* the signal ends this early, through exit() */
     printf("slept through it\n");
 }
 

@@ -64,14 +64,14 @@ START_TEST(each_thread_records_its_own_story)
     for (int i = 0; i < 3; i++) {
         char name[16];
         snprintf(name, sizeof name, "w%d", i);
-        ck_assert_str_eq(logs[i + 1].name, name);   /* ids in the order threads started */
+        ck_assert_str_eq(logs[i + 1].name, name); /* ids in the order threads started */
         ck_assert_int_eq(logs[i + 1].id, i + 1);
         const lab_point_log *log = &logs[i + 1];
         ck_assert_uint_eq(log->count, 12);
         ck_assert_uint_eq(log->dropped, 0);
         ck_assert_int_eq(log->events[0].point, LAB_POINT_START);
         ck_assert_int_eq(log->events[11].point, LAB_POINT_END);
-        ck_assert_ptr_eq(log->events[0].object, log->events[11].object);   /* the lab_thread */
+        ck_assert_ptr_eq(log->events[0].object, log->events[11].object); /* the lab_thread */
         for (size_t j = 1; j < 11; j++) {
             ck_assert_int_eq(log->events[j].point, LAB_POINT_MARK);
             ck_assert_ptr_eq(log->events[j].object, label);
@@ -120,7 +120,7 @@ START_TEST(names_are_kept_replaced_and_cut)
     lab_point_name(&b, "a name much longer than thirty-one characters");
     lab_point_object_name(&b, name, sizeof name);
     ck_assert_uint_eq(strlen(name), 31);
-    lab_point_name(NULL, "nothing");   /* ignored */
+    lab_point_name(NULL, "nothing"); /* ignored */
     ck_assert(!lab_point_is_named(NULL));
 }
 END_TEST
@@ -149,7 +149,7 @@ START_TEST(only_named_mutexes_report)
     lab_point_log *logs;
     size_t count = lab_points_collect(&logs);
     ck_assert_uint_eq(count, 1);
-    ck_assert_uint_eq(logs[0].count, 4);   /* uncontended: GET, RELEASE; then SLEEP, WOKE */
+    ck_assert_uint_eq(logs[0].count, 4); /* uncontended: GET, RELEASE; then SLEEP, WOKE */
     ck_assert_int_eq(logs[0].events[0].point, LAB_POINT_GET);
     ck_assert_ptr_eq(logs[0].events[0].object, &named);
     ck_assert_str_eq(logs[0].events[0].kind, "mutex");
@@ -161,7 +161,7 @@ START_TEST(only_named_mutexes_report)
 END_TEST
 
 /* Four threads record while the test thread reads: every copy is a consistent prefix. */
-#define WRITERS 4
+#define WRITERS    4
 #define PER_WRITER 3000
 
 START_TEST(reading_while_threads_record)
@@ -212,7 +212,7 @@ START_TEST(stamps_are_on_the_monotonic_clock)
     double before = lab_now();
     lab_point(LAB_POINT_MARK, label, "test");
     double between = lab_now();
-    lab_sleep(0.02);   /* real seconds at speed 1: the reading measures the TSC's rate */
+    lab_sleep(0.02); /* real seconds at speed 1: the reading measures the TSC's rate */
     lab_thread_join(lab_thread_start(one_mark, NULL, LAB_THREAD_NOT_DAEMON, "marker"));
     lab_point(LAB_POINT_MARK, label, "test");
     double after = lab_now();
@@ -228,7 +228,7 @@ START_TEST(stamps_are_on_the_monotonic_clock)
     ck_assert_msg(first->at >= before - 1e-6 && first->at <= between + 1e-6,
                   "%.9f not in [%.9f, %.9f]", first->at, before, between);
     ck_assert_msg(last->at <= after + 1e-6, "%.9f after %.9f", last->at, after);
-    ck_assert_uint_eq(marker->count, 3);   /* START, the mark, END */
+    ck_assert_uint_eq(marker->count, 3); /* START, the mark, END */
     ck_assert(marker->events[1].at >= first->at);
     ck_assert(last->at >= marker->events[2].at);
     lab_points_free(logs, count);

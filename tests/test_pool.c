@@ -90,7 +90,7 @@ static int record_name(void *arg, long *value)
     return 0;
 }
 
-static int echo(void *arg, long *value);   /* *(long *)arg, below */
+static int echo(void *arg, long *value); /* *(long *)arg, below */
 
 static const int numbers[GATES] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
@@ -102,7 +102,7 @@ START_TEST(submit_returns_at_once_and_result_waits)
     lab_pool *pool = lab_pool_new(2, "worker");
     lab_future *f = lab_pool_submit(pool, gated, (void *)&numbers[3]);
     ck_assert_ptr_nonnull(f);
-    ck_assert(!lab_future_done(f));   /* gate 3 is shut: the task cannot be over */
+    ck_assert(!lab_future_done(f)); /* gate 3 is shut: the task cannot be over */
     ck_assert_int_eq(lab_future_result_timeout(f, 0.02, NULL), ETIMEDOUT);
     gate_open_now(3);
     long value = 0;
@@ -178,8 +178,8 @@ START_TEST(one_task_at_a_time_needs_one_worker)
         lab_future_add_done_callback(f, linger, NULL);
         ck_assert_int_eq(lab_future_result(f, NULL), 0);
         lab_future_free(f);
-        ck_assert_msg(lab_pool_workers_started(pool) == 1, "round %d started a second worker (%s ran it)", i,
-                      name);
+        ck_assert_msg(lab_pool_workers_started(pool) == 1,
+                      "round %d started a second worker (%s ran it)", i, name);
     }
     lab_pool_free(pool);
 }
@@ -191,13 +191,14 @@ START_TEST(bad_durations_are_refused)
     const double bad[] = {-0.5, -1.0, NAN, INFINITY};
     for (int b = 0; b < 4; b++) {
         errno = 0;
-        ck_assert_ptr_null(
-            lab_pool_map_new_timeout(pool, fail_if_odd, (void *)numbers, 3, sizeof numbers[0], bad[b]));
+        ck_assert_ptr_null(lab_pool_map_new_timeout(pool, fail_if_odd, (void *)numbers, 3,
+                                                    sizeof numbers[0], bad[b]));
         ck_assert_int_eq(errno, EINVAL);
     }
-    ck_assert_int_eq(lab_pool_workers_started(pool), 0);   /* nothing was submitted */
-    lab_pool_map *map = lab_pool_map_new_timeout(pool, fail_if_odd, (void *)numbers, 1, sizeof numbers[0], 0);
-    ck_assert_ptr_nonnull(map);   /* 0 is a duration: the results are only looked at */
+    ck_assert_int_eq(lab_pool_workers_started(pool), 0); /* nothing was submitted */
+    lab_pool_map *map =
+        lab_pool_map_new_timeout(pool, fail_if_odd, (void *)numbers, 1, sizeof numbers[0], 0);
+    ck_assert_ptr_nonnull(map); /* 0 is a duration: the results are only looked at */
     lab_pool_map_free(map);
     lab_pool_free(pool);
 }
@@ -214,7 +215,7 @@ START_TEST(the_default_size_is_pythons_and_zero_is_refused)
     char name[LAB_THREAD_NAME_MAX] = "";
     lab_future *f = lab_pool_submit(pool, record_name, name);
     lab_future_result(f, NULL);
-    ck_assert_str_eq(name, "worker-0");   /* the default prefix */
+    ck_assert_str_eq(name, "worker-0"); /* the default prefix */
     lab_future_free(f);
     lab_pool_free(pool);
     errno = 0;
@@ -232,7 +233,7 @@ END_TEST
 /* ---- initializer (ThreadPoolExecutor(initializer=f, initargs=(arg,))) ---- */
 
 static atomic_int initializer_calls;
-static _Thread_local int initialized_with;   /* in each worker: what its initializer got */
+static _Thread_local int initialized_with; /* in each worker: what its initializer got */
 
 static int initialize(void *arg)
 {
@@ -257,19 +258,19 @@ START_TEST(the_initializer_runs_once_in_each_worker_before_its_first_task)
     lab_pool *pool = lab_pool_new_initializer(3, "worker", initialize, (void *)&token);
     enum { N = 9 };
     lab_future *futures[N];
-    for (int i = 0; i < N; i++)   /* all held at gate 0: three workers start */
+    for (int i = 0; i < N; i++) /* all held at gate 0: three workers start */
         futures[i] = lab_pool_submit(pool, report_initialized, (void *)&numbers[0]);
     gate_open_now(0);
     for (int i = 0; i < N; i++) {
         long value = 0;
         ck_assert_int_eq(lab_future_result(futures[i], &value), 0);
-        ck_assert_int_eq(value, token);   /* its worker had run the initializer */
+        ck_assert_int_eq(value, token); /* its worker had run the initializer */
         lab_future_free(futures[i]);
     }
     ck_assert_int_eq(lab_pool_workers_started(pool), 3);
     ck_assert_int_eq(lab_pool_broken(pool), 0);
-    lab_pool_free(pool);   /* joins the workers: a late starter has run its initializer too */
-    ck_assert_int_eq(atomic_load(&initializer_calls), 3);   /* once per worker, not per task */
+    lab_pool_free(pool); /* joins the workers: a late starter has run its initializer too */
+    ck_assert_int_eq(atomic_load(&initializer_calls), 3); /* once per worker, not per task */
 }
 END_TEST
 
@@ -309,10 +310,10 @@ START_TEST(a_failing_initializer_breaks_the_pool)
     }
     ck_assert_int_eq(lab_pool_submit_detached(pool, gated, (void *)&numbers[1]), 0);
     ck_assert(lab_future_cancel(futures[2]));
-    gate_open_now(0);   /* the initializer fails now */
+    gate_open_now(0); /* the initializer fails now */
     ck_assert_int_eq(lab_future_exception_timeout(futures[0], 30), ENOTRECOVERABLE);
     ck_assert_int_eq(lab_future_result(futures[1], NULL), ENOTRECOVERABLE);
-    ck_assert(!lab_future_cancelled(futures[1]));   /* failed, not cancelled: as Python's */
+    ck_assert(!lab_future_cancelled(futures[1])); /* failed, not cancelled: as Python's */
     ck_assert_int_eq(lab_future_result(futures[2], NULL), ECANCELED);
     ck_assert_int_eq(lab_pool_broken(pool), EACCES);
     errno = 0;
@@ -321,7 +322,7 @@ START_TEST(a_failing_initializer_breaks_the_pool)
     ck_assert_int_eq(lab_pool_submit_detached(pool, gated, (void *)&numbers[1]), ENOTRECOVERABLE);
     gate_open_now(1);
     lab_pool_free(pool);
-    ck_assert_int_eq(atomic_load(&tasks_run), 0);   /* nothing ran, the detached one neither */
+    ck_assert_int_eq(atomic_load(&tasks_run), 0); /* nothing ran, the detached one neither */
     ck_assert_int_eq(atomic_load(&initializer_calls), 1);
     ck_assert_int_eq(atomic_load(&callback_runs), 3);
     for (int i = 0; i < 3; i++)
@@ -368,7 +369,7 @@ START_TEST(as_completed_follows_the_order_tasks_finish_in)
     lab_futures_as_completed *it = lab_futures_as_completed_new(futures, N);
     size_t index;
     for (int i = 0; i < N; i++) {
-        gate_open_now(order[i]);   /* only this task can finish now */
+        gate_open_now(order[i]); /* only this task can finish now */
         ck_assert_int_eq(lab_futures_as_completed_next(it, &index), 0);
         ck_assert_uint_eq(index, (size_t)order[i]);
         long value;
@@ -476,13 +477,14 @@ END_TEST
 START_TEST(map_reports_a_failure_in_its_place)
 {
     lab_pool *pool = lab_pool_new(2, "worker");
-    lab_pool_map *map = lab_pool_map_new_timeout(pool, fail_if_odd, (void *)numbers, 4, sizeof numbers[0], 10);
+    lab_pool_map *map =
+        lab_pool_map_new_timeout(pool, fail_if_odd, (void *)numbers, 4, sizeof numbers[0], 10);
     long value = -1;
     ck_assert_int_eq(lab_pool_map_next(map, &value), 0);
     ck_assert_int_eq(value, 0);
     ck_assert_int_eq(lab_pool_map_next(map, &value), ENOENT);
     ck_assert_int_eq(lab_future_error(lab_pool_map_future(map, 1)), ENOENT);
-    ck_assert_int_eq(lab_pool_map_next(map, &value), 0);   /* the caller may go on */
+    ck_assert_int_eq(lab_pool_map_next(map, &value), 0); /* the caller may go on */
     ck_assert_int_eq(value, 2);
     ck_assert_int_eq(lab_pool_map_next(map, &value), ENOENT);
     ck_assert_int_eq(lab_pool_map_next(map, &value), LAB_FUTURE_END);
@@ -497,7 +499,8 @@ START_TEST(map_times_out_from_the_call_then_goes_on)
     gates_close_all();
     lab_pool *pool = lab_pool_new(2, "worker");
     double begin = lab_now();
-    lab_pool_map *map = lab_pool_map_new_timeout(pool, gated, (void *)numbers, 2, sizeof numbers[0], 0.05);
+    lab_pool_map *map =
+        lab_pool_map_new_timeout(pool, gated, (void *)numbers, 2, sizeof numbers[0], 0.05);
     long value;
     ck_assert_int_eq(lab_pool_map_next(map, &value), ETIMEDOUT);
     ck_assert(lab_now() - begin >= 0.05);
@@ -506,7 +509,7 @@ START_TEST(map_times_out_from_the_call_then_goes_on)
     /* Past the map's deadline lab_pool_map_next only looks: let both items finish first. */
     lab_future_result(lab_pool_map_future(map, 0), NULL);
     lab_future_result(lab_pool_map_future(map, 1), NULL);
-    ck_assert_int_eq(lab_pool_map_next(map, &value), 0);   /* the same result, tried again */
+    ck_assert_int_eq(lab_pool_map_next(map, &value), 0); /* the same result, tried again */
     ck_assert_int_eq(value, 0);
     ck_assert_int_eq(lab_pool_map_next(map, &value), 0);
     ck_assert_int_eq(value, 10);
@@ -522,7 +525,7 @@ START_TEST(freeing_a_map_early_cancels_what_has_not_started)
     lab_pool *pool = lab_pool_new(1, "worker");
     lab_pool_map *map = lab_pool_map_new(pool, gated, (void *)numbers, 6, sizeof numbers[0]);
     while (!lab_future_running(lab_pool_map_future(map, 0)))
-        lab_sleep(0.001);   /* item 0 holds the only worker; 1..5 are queued */
+        lab_sleep(0.001); /* item 0 holds the only worker; 1..5 are queued */
     lab_pool_map_free(map);
     for (int i = 0; i < 6; i++)
         gate_open_now(i);
@@ -552,7 +555,7 @@ START_TEST(sleeping_workers_all_wake_for_a_batch)
     gates_close_all();
     lab_pool *pool = lab_pool_new(4, "worker");
     lab_future *warm[4];
-    for (int i = 0; i < 4; i++)   /* four workers started, each held at its gate */
+    for (int i = 0; i < 4; i++) /* four workers started, each held at its gate */
         warm[i] = lab_pool_submit(pool, gated, (void *)&numbers[i]);
     ck_assert_int_eq(lab_pool_workers_started(pool), 4);
     for (int i = 0; i < 4; i++)
@@ -561,7 +564,7 @@ START_TEST(sleeping_workers_all_wake_for_a_batch)
         ck_assert_int_eq(lab_future_result(warm[i], NULL), 0);
         lab_future_free(warm[i]);
     }
-    lab_sleep(0.02);   /* all four are back asleep by now; correct either way */
+    lab_sleep(0.02); /* all four are back asleep by now; correct either way */
     atomic_store(&gathered, 0);
     lab_pool_map *map = lab_pool_map_new(pool, gather_four, (void *)numbers, 4, sizeof numbers[0]);
     long all_four;
@@ -586,13 +589,13 @@ START_TEST(a_queued_task_can_be_cancelled_and_never_runs)
     lab_future *second = lab_pool_submit(pool, gated, (void *)&numbers[1]);
     while (!lab_future_running(first))
         lab_sleep(0.001);
-    ck_assert(!lab_future_cancel(first));   /* running: too late */
-    ck_assert(lab_future_cancel(second));   /* still queued: called off */
+    ck_assert(!lab_future_cancel(first)); /* running: too late */
+    ck_assert(lab_future_cancel(second)); /* still queued: called off */
     ck_assert(lab_future_cancelled(second) && lab_future_done(second));
     ck_assert_int_eq(lab_future_result(second, NULL), ECANCELED);
     gate_open_now(0);
     gate_open_now(1);
-    lab_pool_free(pool);   /* waits for the worker: the queue has been worked through */
+    lab_pool_free(pool); /* waits for the worker: the queue has been worked through */
     ck_assert_int_eq(atomic_load(&tasks_run), 1);
     ck_assert_int_eq(lab_future_result_timeout(first, 0, NULL), 0);
     lab_future_free(first);
@@ -621,7 +624,7 @@ START_TEST(a_done_callback_runs_once_in_the_worker)
     lab_future *f = lab_pool_submit(pool, gated, (void *)&numbers[0]);
     lab_future_add_done_callback(f, note_callback, &before);
     gate_open_now(0);
-    lab_pool_shutdown(pool, true);   /* the task, and its callbacks, are over */
+    lab_pool_shutdown(pool, true); /* the task, and its callbacks, are over */
     ck_assert_int_eq(atomic_load(&before.calls), 1);
     ck_assert_str_eq(before.thread, "worker-0");
     lab_future_add_done_callback(f, note_callback, &after);
@@ -652,7 +655,7 @@ START_TEST(shutdown_with_wait_waits_for_every_task)
         ck_assert(lab_future_done(futures[i]));
         lab_future_free(futures[i]);
     }
-    lab_pool_shutdown(pool, true);   /* again: harmless */
+    lab_pool_shutdown(pool, true); /* again: harmless */
     lab_pool_free(pool);
 }
 END_TEST
@@ -665,7 +668,7 @@ START_TEST(shutdown_without_wait_returns_and_the_queue_still_runs)
     lab_future *futures[3];
     for (int i = 0; i < 3; i++)
         futures[i] = lab_pool_submit(pool, gated, (void *)&numbers[i]);
-    lab_pool_shutdown(pool, false);   /* returns although every task is held at its gate */
+    lab_pool_shutdown(pool, false); /* returns although every task is held at its gate */
     ck_assert_int_eq(atomic_load(&tasks_run), 0);
     ck_assert(!lab_future_done(futures[2]));
     for (int i = 0; i < 3; i++)
@@ -694,13 +697,13 @@ START_TEST(shutdown_cancel_futures_cancels_only_what_has_not_started)
     }
     ck_assert_int_eq(lab_pool_submit_detached(pool, gated, (void *)&numbers[3]), 0);
     double give_up = lab_now() + 10;
-    while (!lab_future_running(futures[0]) && lab_now() < give_up)   /* the first one starts */
+    while (!lab_future_running(futures[0]) && lab_now() < give_up) /* the first one starts */
         lab_sleep(0.001);
     ck_assert(lab_future_running(futures[0]));
-    ck_assert_uint_eq(lab_pool_shutdown_cancel(pool, false), 3);   /* 2 futures + 1 detached */
+    ck_assert_uint_eq(lab_pool_shutdown_cancel(pool, false), 3); /* 2 futures + 1 detached */
     ck_assert(lab_future_cancelled(futures[1]) && lab_future_cancelled(futures[2]));
     ck_assert_int_eq(lab_future_exception(futures[2]), ECANCELED);
-    ck_assert_int_eq(atomic_load(&callback_runs), 2);   /* run by the cancel, in this thread */
+    ck_assert_int_eq(atomic_load(&callback_runs), 2); /* run by the cancel, in this thread */
     ck_assert(!lab_future_done(futures[0]));
     errno = 0;
     ck_assert_ptr_null(lab_pool_submit(pool, gated, (void *)&numbers[0]));
@@ -737,12 +740,12 @@ static void submit_then_end(void *how)
 {
     lab_pool *pool = lab_pool_new(2, "worker");
     for (int i = 0; i < 6; i++)
-        lab_future_free(lab_pool_submit(pool, nap_then_mark, NULL));   /* fire and forget */
+        lab_future_free(lab_pool_submit(pool, nap_then_mark, NULL)); /* fire and forget */
     for (int i = 0; i < 4; i++)
         lab_pool_submit_detached(pool, nap_then_mark, NULL);
     if (strcmp(how, "main_exit") == 0)
         lab_main_exit(0);
-    exit(0);   /* what returning from main does */
+    exit(0); /* what returning from main does */
 }
 
 static void assert_every_task_ran_at(const char *how)
@@ -786,14 +789,14 @@ static void exit_from_a_daemon(void *where)
 {
     static const int codes[] = {3, 4};
     lab_pool *pool = lab_pool_new(1, "worker");
-    lab_future_free(lab_pool_submit(pool, gated, (void *)&numbers[0]));   /* never opens */
+    lab_future_free(lab_pool_submit(pool, gated, (void *)&numbers[0])); /* never opens */
     lab_pool *other = lab_pool_new(1, "other");
     if (strcmp(where, "daemon") == 0)
         lab_thread_start(exit_now, (void *)&codes[0], LAB_THREAD_DAEMON, "signals");
     else
         lab_future_free(lab_pool_submit(other, exit_from_task, (void *)&codes[1]));
-    lab_future_free(lab_pool_submit(other, nap_then_mark, NULL));   /* queued behind it */
-    lab_sleep(60);   /* the exit comes first */
+    lab_future_free(lab_pool_submit(other, nap_then_mark, NULL)); /* queued behind it */
+    lab_sleep(60);                                                /* the exit comes first */
     _exit(1);
 }
 
@@ -806,7 +809,7 @@ START_TEST(exit_from_a_daemon_thread_or_a_task_does_not_wait)
         ck_assert_msg(!run.timed_out && run.exit_code == 3 + k, "%s: exit %d%s", wheres[k],
                       run.exit_code, run.timed_out ? " (timed out)" : "");
         if (k == 1)
-            ck_assert_str_eq(run.out, "");   /* the task queued behind never ran */
+            ck_assert_str_eq(run.out, ""); /* the task queued behind never ran */
         child_run_free(&run);
     }
 }
@@ -820,7 +823,8 @@ START_TEST(submit_after_shutdown_is_refused)
     ck_assert_ptr_null(lab_pool_submit(pool, fail_if_odd, (void *)&numbers[0]));
     ck_assert_int_eq(errno, ESHUTDOWN);
     errno = 0;
-    ck_assert_ptr_null(lab_pool_map_new_timeout(pool, fail_if_odd, (void *)numbers, 3, sizeof numbers[0], 1));
+    ck_assert_ptr_null(
+        lab_pool_map_new_timeout(pool, fail_if_odd, (void *)numbers, 3, sizeof numbers[0], 1));
     ck_assert_int_eq(errno, ESHUTDOWN);
     ck_assert_int_eq(lab_pool_workers_started(pool), 0);
     lab_pool_free(pool);
@@ -884,7 +888,7 @@ START_TEST(a_hundred_thousand_tiny_tasks_on_two_workers_lose_nothing)
         long value = -1;
         ck_assert_int_eq(lab_future_result_timeout(futures[i], 0, &value), 0);
         ck_assert_int_eq(value, i);
-        ck_assert_int_eq(atomic_load(&tiny_callbacks[i]), 1);   /* completed exactly once */
+        ck_assert_int_eq(atomic_load(&tiny_callbacks[i]), 1); /* completed exactly once */
         lab_future_free(futures[i]);
     }
     ck_assert_int_le(lab_pool_workers_started(pool), 2);
@@ -901,7 +905,7 @@ static int count_detached(void *arg, long *value)
 {
     atomic_fetch_add(&detached_runs[(long *)arg - tiny_args], 1);
     *value = 0;
-    return (long *)arg - tiny_args == 7 ? EIO : 0;   /* a failure nobody hears of */
+    return (long *)arg - tiny_args == 7 ? EIO : 0; /* a failure nobody hears of */
 }
 
 START_TEST(detached_tasks_run_once_and_shutdown_waits_for_them)
@@ -946,7 +950,7 @@ START_TEST(detached_and_plain_tasks_keep_submission_order)
     }
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(lab_future_result(futures[i], NULL), 0);
-    lab_pool_free(pool);   /* the last detached task is over too */
+    lab_pool_free(pool); /* the last detached task is over too */
     for (int i = 1; i < 6; i++)
         ck_assert_int_eq(ran_at[i], ran_at[i - 1] + 1);
     for (int i = 0; i < 3; i++)
@@ -989,7 +993,8 @@ START_TEST(concurrent_submitters_lose_nothing)
     static const int bases[4] = {0, 1000, 2000, 3000};
     lab_thread *threads[4];
     for (int t = 0; t < 4; t++)
-        threads[t] = lab_thread_start(submit_a_thousand, (void *)&bases[t], LAB_THREAD_NOT_DAEMON, "sub-%d", t);
+        threads[t] = lab_thread_start(submit_a_thousand, (void *)&bases[t], LAB_THREAD_NOT_DAEMON,
+                                      "sub-%d", t);
     for (int t = 0; t < 4; t++)
         lab_thread_join(threads[t]);
     lab_pool_free(shared_pool);
@@ -1045,7 +1050,7 @@ static Suite *pool_suite(void)
     suite_add_tcase(suite, shutdown);
 
     TCase *plain_exit = tcase_create("exit with a live pool");
-    tcase_set_tags(plain_exit, "misuse");   /* unjoined workers: a thread leak to TSan */
+    tcase_set_tags(plain_exit, "misuse"); /* unjoined workers: a thread leak to TSan */
     tcase_set_timeout(plain_exit, 60);
     tcase_add_test(plain_exit, tasks_still_queued_at_exit_run_to_the_end);
     suite_add_tcase(suite, plain_exit);

@@ -33,7 +33,7 @@ static int64_t square(const void *arg, size_t size)
     return n * n;
 }
 
-static int touched;   /* a global: each process has its own */
+static int touched; /* a global: each process has its own */
 
 static int64_t touch_a_global(const void *arg, size_t size)
 {
@@ -98,7 +98,7 @@ static void assert_no_child_left(void)
 START_TEST(new_refuses_fewer_than_one_process)
 {
     errno = 0;
-    ck_assert_ptr_null(lab_procpool_new(0));   /* Python: ValueError */
+    ck_assert_ptr_null(lab_procpool_new(0)); /* Python: ValueError */
     ck_assert_int_eq(errno, EINVAL);
     errno = 0;
     ck_assert_ptr_null(lab_procpool_new(-3));
@@ -120,8 +120,8 @@ START_TEST(apply_runs_in_another_process_with_its_own_memory)
     ck_assert_int_ne(value, getpid());
     ck_assert(value == pids[0] || value == pids[1]);
     ck_assert_int_eq(lab_procpool_apply(pool, touch_a_global, NULL, 0, &value), 0);
-    ck_assert_int_ge(value, 1);    /* the worker's copy changed */
-    ck_assert_int_eq(touched, 0);   /* ours did not */
+    ck_assert_int_ge(value, 1);   /* the worker's copy changed */
+    ck_assert_int_eq(touched, 0); /* ours did not */
     int64_t n = 12;
     ck_assert_int_eq(lab_procpool_apply(pool, square, &n, sizeof n, &value), 0);
     ck_assert_int_eq(value, 144);
@@ -140,7 +140,7 @@ START_TEST(arguments_are_copied_at_submission)
     pair p = {.a = 40, .b = 2};
     lab_procpool_result *r;
     ck_assert_int_eq(lab_procpool_apply_async(pool, add_pair, &p, sizeof p, &r), 0);
-    p.a = 1000;   /* too late to matter: the task has its own copy */
+    p.a = 1000; /* too late to matter: the task has its own copy */
     int64_t value = 0;
     ck_assert_int_eq(lab_procpool_result_get(r, &value), 0);
     ck_assert_int_eq(value, 42);
@@ -150,7 +150,7 @@ START_TEST(arguments_are_copied_at_submission)
     ck_assert_int_eq(lab_procpool_apply_async(pool, NULL, &p, sizeof p, &r), EINVAL);
     ck_assert_int_eq(lab_procpool_apply_async(pool, add_pair, NULL, sizeof p, &r), EINVAL);
     ck_assert_int_eq(lab_procpool_apply(pool, add_pair, big, LAB_PROCPOOL_ARG_MAX, &value), 0);
-    ck_assert_int_eq(value, -1);   /* a full-size argument arrives with its size */
+    ck_assert_int_eq(value, -1); /* a full-size argument arrives with its size */
     lab_procpool_free(pool);
     assert_no_child_left();
 }
@@ -163,20 +163,20 @@ START_TEST(apply_async_ready_and_get_with_a_timeout)
     double slow = 0.3;
     lab_procpool_result *r;
     ck_assert_int_eq(lab_procpool_apply_async(pool, loiter, &slow, sizeof slow, &r), 0);
-    ck_assert(!lab_procpool_result_ready(r));   /* 0.3 s of sleep cannot be over yet */
+    ck_assert(!lab_procpool_result_ready(r)); /* 0.3 s of sleep cannot be over yet */
     int64_t value = -1;
     const double bad[] = {-1, NAN, INFINITY, -INFINITY};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_int_eq(lab_procpool_result_get_timeout(r, bad[i], &value), EINVAL);
     double begin = lab_now();
-    ck_assert_int_eq(lab_procpool_result_get_timeout(r, 0, &value), ETIMEDOUT);   /* polls */
+    ck_assert_int_eq(lab_procpool_result_get_timeout(r, 0, &value), ETIMEDOUT); /* polls */
     ck_assert(lab_now() - begin < 0.2);
     ck_assert_int_eq(lab_procpool_result_get_timeout(r, 0.02, &value), ETIMEDOUT);
-    ck_assert_int_eq(value, -1);   /* untouched on error */
+    ck_assert_int_eq(value, -1); /* untouched on error */
     ck_assert_int_eq(lab_procpool_result_get_timeout(r, 30, &value), 0);
     ck_assert_int_eq(value, 3000);
     ck_assert(lab_procpool_result_ready(r));
-    ck_assert_int_eq(lab_procpool_result_get(r, &value), 0);   /* get again: the same */
+    ck_assert_int_eq(lab_procpool_result_get(r, &value), 0); /* get again: the same */
     ck_assert_int_eq(value, 3000);
     ck_assert_int_eq(lab_procpool_result_wait_status(r), -1);
     ck_assert_int_ne(lab_procpool_result_pid(r), 0);
@@ -214,7 +214,7 @@ START_TEST(close_refuses_new_work_and_join_waits_for_the_queue)
 {
     lab_procpool *pool = lab_procpool_new(2);
     ck_assert_ptr_nonnull(pool);
-    ck_assert_int_eq(lab_procpool_join(pool), EINVAL);   /* Python: ValueError, still running */
+    ck_assert_int_eq(lab_procpool_join(pool), EINVAL); /* Python: ValueError, still running */
     pid_t pids[2];
     ck_assert_uint_eq(lab_procpool_pids(pool, pids, 2), 2);
     enum { QUEUED = 6 };
@@ -223,14 +223,14 @@ START_TEST(close_refuses_new_work_and_join_waits_for_the_queue)
     for (int i = 0; i < QUEUED; i++)
         ck_assert_int_eq(lab_procpool_apply_async(pool, loiter, &nap, sizeof nap, &r[i]), 0);
     lab_procpool_close(pool);
-    lab_procpool_close(pool);   /* again: nothing */
+    lab_procpool_close(pool); /* again: nothing */
     lab_procpool_result *late;
     ck_assert_int_eq(lab_procpool_apply_async(pool, loiter, &nap, sizeof nap, &late), ESHUTDOWN);
     int64_t value;
     ck_assert_int_eq(lab_procpool_apply(pool, loiter, &nap, sizeof nap, &value), ESHUTDOWN);
     ck_assert_int_eq(lab_procpool_join(pool), 0);
-    ck_assert_int_eq(lab_procpool_join(pool), 0);   /* again: at once */
-    for (int i = 0; i < QUEUED; i++) {   /* the queue was done before the workers went */
+    ck_assert_int_eq(lab_procpool_join(pool), 0); /* again: at once */
+    for (int i = 0; i < QUEUED; i++) {            /* the queue was done before the workers went */
         ck_assert(lab_procpool_result_ready(r[i]));
         ck_assert_int_eq(lab_procpool_result_get(r[i], &value), 0);
         ck_assert_int_eq(value, 200);
@@ -251,10 +251,11 @@ START_TEST(terminate_cancels_the_work_and_leaves_no_child)
     ck_assert_uint_eq(lab_procpool_pids(pool, pids, 3), 3);
     enum { TASKS = 7 };
     lab_procpool_result *r[TASKS];
-    double forever = 3600;   /* an hour: only terminate ends these */
+    double forever = 3600; /* an hour: only terminate ends these */
     for (int i = 0; i < TASKS; i++)
-        ck_assert_int_eq(lab_procpool_apply_async(pool, loiter, &forever, sizeof forever, &r[i]), 0);
-    lab_sleep(0.05);   /* let some start */
+        ck_assert_int_eq(lab_procpool_apply_async(pool, loiter, &forever, sizeof forever, &r[i]),
+                         0);
+    lab_sleep(0.05); /* let some start */
     double begin = lab_now();
     lab_procpool_terminate(pool);
     ck_assert_msg(lab_now() - begin < 5.0, "terminate took %.3f s", lab_now() - begin);
@@ -262,17 +263,18 @@ START_TEST(terminate_cancels_the_work_and_leaves_no_child)
         ck_assert_msg(gone(pids[i]), "worker %d is still there", (int)pids[i]);
     assert_no_child_left();
     for (int i = 0; i < TASKS; i++) {
-        ck_assert(lab_procpool_result_ready(r[i]));   /* never left hanging */
+        ck_assert(lab_procpool_result_ready(r[i])); /* never left hanging */
         ck_assert_int_eq(lab_procpool_result_get_timeout(r[i], 0, NULL), ECANCELED);
         int status = lab_procpool_result_wait_status(r[i]);
-        if (status != -1)   /* it was running: killed by terminate's SIGKILL */
+        if (status != -1) /* it was running: killed by terminate's SIGKILL */
             ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
         lab_procpool_result_free(r[i]);
     }
     lab_procpool_result *late;
-    ck_assert_int_eq(lab_procpool_apply_async(pool, loiter, &forever, sizeof forever, &late), ESHUTDOWN);
+    ck_assert_int_eq(lab_procpool_apply_async(pool, loiter, &forever, sizeof forever, &late),
+                     ESHUTDOWN);
     ck_assert_int_eq(lab_procpool_join(pool), 0);
-    lab_procpool_terminate(pool);   /* again: nothing left to do */
+    lab_procpool_terminate(pool); /* again: nothing left to do */
     lab_procpool_free(pool);
 }
 END_TEST
@@ -298,9 +300,9 @@ START_TEST(terminate_lets_a_blocked_get_go)
     getter g = {.rc = -1};
     ck_assert_int_eq(lab_procpool_apply_async(pool, loiter, &forever, sizeof forever, &g.r), 0);
     lab_thread *t = lab_thread_start(get_it, &g, LAB_THREAD_NOT_DAEMON, "getter");
-    lab_sleep(0.05);   /* let it block (if it has not, it gets ECANCELED all the same) */
+    lab_sleep(0.05); /* let it block (if it has not, it gets ECANCELED all the same) */
     lab_procpool_terminate(pool);
-    ck_assert(lab_thread_join_timeout(t, 10, NULL) == 0);   /* bounded: never a hang */
+    ck_assert(lab_thread_join_timeout(t, 10, NULL) == 0); /* bounded: never a hang */
     ck_assert_int_eq(g.rc, ECANCELED);
     lab_procpool_result_free(g.r);
     lab_procpool_free(pool);
@@ -317,10 +319,11 @@ START_TEST(free_without_close_terminates)
     double forever = 3600;
     lab_procpool_result *r;
     ck_assert_int_eq(lab_procpool_apply_async(pool, loiter, &forever, sizeof forever, &r), 0);
-    lab_procpool_free(pool);   /* as `with Pool() as p:` ends: terminate */
+    lab_procpool_free(pool); /* as `with Pool() as p:` ends: terminate */
     ck_assert(gone(pids[0]) && gone(pids[1]));
     assert_no_child_left();
-    ck_assert_int_eq(lab_procpool_result_get(r, NULL), ECANCELED);   /* the handle outlives the pool */
+    ck_assert_int_eq(lab_procpool_result_get(r, NULL),
+                     ECANCELED); /* the handle outlives the pool */
     lab_procpool_result_free(r);
 }
 END_TEST
@@ -339,7 +342,7 @@ START_TEST(a_task_that_aborts_or_exits_is_reported_and_the_pool_goes_on)
         ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
         pid_t dead = lab_procpool_result_pid(r);
         ck_assert_int_ne(dead, 0);
-        ck_assert(gone(dead));   /* reaped: not even a zombie */
+        ck_assert(gone(dead)); /* reaped: not even a zombie */
         lab_procpool_result_free(r);
 
         ck_assert_int_eq(lab_procpool_apply_async(pool, exit_with_3, NULL, 0, &r), 0);
@@ -348,11 +351,11 @@ START_TEST(a_task_that_aborts_or_exits_is_reported_and_the_pool_goes_on)
         ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 3);
         lab_procpool_result_free(r);
 
-        int64_t n = round, value = 0;   /* and the pool still works */
+        int64_t n = round, value = 0; /* and the pool still works */
         ck_assert_int_eq(lab_procpool_apply(pool, square, &n, sizeof n, &value), 0);
         ck_assert_int_eq(value, n * n);
     }
-    ck_assert_int_eq(lab_procpool_started(pool), 2 + 6);   /* one replacement per death */
+    ck_assert_int_eq(lab_procpool_started(pool), 2 + 6); /* one replacement per death */
     lab_procpool_close(pool);
     ck_assert_int_eq(lab_procpool_join(pool), 0);
     lab_procpool_free(pool);
@@ -370,7 +373,7 @@ START_TEST(a_worker_killed_from_outside_is_reported_and_replaced)
     pid_t pid;
     ck_assert_uint_eq(lab_procpool_pids(pool, &pid, 1), 1);
     lab_sleep(0.05);
-    ck_assert_int_eq(kill(pid, SIGKILL), 0);   /* kill -9, as an OOM killer would */
+    ck_assert_int_eq(kill(pid, SIGKILL), 0); /* kill -9, as an OOM killer would */
     ck_assert_int_eq(lab_procpool_result_get_timeout(r, 30, NULL), EOWNERDEAD);
     int status = lab_procpool_result_wait_status(r);
     ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
@@ -408,7 +411,7 @@ static int64_t tag(const void *arg, size_t size)
 typedef struct submitter {
     lab_procpool *pool;
     int number;
-    int wrong, failed;   /* written by the submitter, read after the join */
+    int wrong, failed; /* written by the submitter, read after the join */
 } submitter;
 
 static void *submit_and_collect(void *arg)
@@ -443,7 +446,8 @@ START_TEST(every_result_arrives_exactly_once)
     lab_thread *threads[SUBMITTERS];
     for (int i = 0; i < SUBMITTERS; i++) {
         s[i] = (submitter){.pool = pool, .number = i};
-        threads[i] = lab_thread_start(submit_and_collect, &s[i], LAB_THREAD_NOT_DAEMON, "submitter-%d", i);
+        threads[i] =
+            lab_thread_start(submit_and_collect, &s[i], LAB_THREAD_NOT_DAEMON, "submitter-%d", i);
     }
     /* map from the test thread at the same time */
     int64_t args[EACH], values[EACH];
@@ -458,7 +462,7 @@ START_TEST(every_result_arrives_exactly_once)
         ck_assert_int_eq(s[i].failed, 0);
         ck_assert_int_eq(s[i].wrong, 0);
     }
-    ck_assert_int_eq(lab_procpool_started(pool), 3);   /* nobody died */
+    ck_assert_int_eq(lab_procpool_started(pool), 3); /* nobody died */
     lab_procpool_close(pool);
     ck_assert_int_eq(lab_procpool_join(pool), 0);
     lab_procpool_free(pool);

@@ -24,7 +24,7 @@ START_TEST(the_owner_acquires_again_and_counts)
     ck_assert(!lab_rlock_is_owned(&rlock));
     ck_assert_uint_eq(lab_rlock_count(&rlock), 0);
     lab_rlock_acquire(&rlock);
-    lab_rlock_acquire(&rlock);   /* a plain Lock would hang here */
+    lab_rlock_acquire(&rlock); /* a plain Lock would hang here */
     ck_assert_int_eq(lab_rlock_try_acquire(&rlock), 0);
     ck_assert_int_eq(lab_rlock_acquire_timeout(&rlock, 0), 0);
     ck_assert_int_eq(lab_rlock_acquire_timeout(&rlock, 1), 0);
@@ -43,12 +43,12 @@ START_TEST(release_at_count_zero_is_refused)
 {
     lab_rlock rlock;
     ck_assert_int_eq(lab_rlock_init(&rlock), 0);
-    ck_assert_int_eq(lab_rlock_release(&rlock), EPERM);   /* RuntimeError: un-acquired */
+    ck_assert_int_eq(lab_rlock_release(&rlock), EPERM); /* RuntimeError: un-acquired */
     lab_rlock_acquire(&rlock);
     ck_assert_int_eq(lab_rlock_release(&rlock), 0);
-    ck_assert_int_eq(lab_rlock_release(&rlock), EPERM);   /* one release too many */
+    ck_assert_int_eq(lab_rlock_release(&rlock), EPERM); /* one release too many */
     ck_assert_uint_eq(lab_rlock_count(&rlock), 0);
-    ck_assert_int_eq(lab_rlock_try_acquire(&rlock), 0);   /* and it still works */
+    ck_assert_int_eq(lab_rlock_try_acquire(&rlock), 0); /* and it still works */
     ck_assert_int_eq(lab_rlock_release(&rlock), 0);
     lab_rlock_destroy(&rlock);
 }
@@ -86,16 +86,16 @@ START_TEST(only_the_owner_may_release)
     lab_rlock_acquire(&rlock);
     outsider o = {.rlock = &rlock};
     lab_thread_join(lab_thread_start(look_from_outside, &o, LAB_THREAD_NOT_DAEMON, "outsider"));
-    ck_assert_int_eq(o.release_rc, EPERM);   /* Python: RuntimeError */
+    ck_assert_int_eq(o.release_rc, EPERM); /* Python: RuntimeError */
     ck_assert_int_eq(o.try_rc, EAGAIN);
     ck_assert_int_eq(o.poll_rc, ETIMEDOUT);
     ck_assert_int_eq(o.bad_rc, EINVAL);
     ck_assert_int_eq(o.timed_rc, ETIMEDOUT);
     ck_assert_msg(o.timed_waited >= 0.05, "gave up after %.3f s", o.timed_waited);
     ck_assert_msg(o.timed_waited < 2.0, "a 0.05 s timeout took %.3f s", o.timed_waited);
-    ck_assert_uint_eq(o.count_seen, 0);   /* not its lock */
+    ck_assert_uint_eq(o.count_seen, 0); /* not its lock */
     ck_assert(!o.owned_seen);
-    ck_assert_uint_eq(lab_rlock_count(&rlock), 2);   /* the refused release changed nothing */
+    ck_assert_uint_eq(lab_rlock_count(&rlock), 2); /* the refused release changed nothing */
     ck_assert_int_eq(lab_rlock_release(&rlock), 0);
     ck_assert_int_eq(lab_rlock_release(&rlock), 0);
     lab_rlock_destroy(&rlock);
@@ -109,7 +109,7 @@ START_TEST(timed_acquire_follows_the_rule_for_time)
     const double bad[] = {-1, -0.001, NAN, INFINITY, -INFINITY};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_int_eq(lab_rlock_acquire_timeout(&rlock, bad[i]), EINVAL);
-    ck_assert(!lab_rlock_is_owned(&rlock));   /* refused: nothing taken */
+    ck_assert(!lab_rlock_is_owned(&rlock)); /* refused: nothing taken */
     ck_assert_int_eq(lab_rlock_acquire_timeout(&rlock, 0), 0);
     ck_assert_int_eq(lab_rlock_release(&rlock), 0);
     lab_rlock_destroy(&rlock);
@@ -143,13 +143,13 @@ START_TEST(others_get_it_only_after_the_final_release)
     lab_sleep(0.02);
     ck_assert_int_eq(lab_rlock_release(&rlock), 0);
     ck_assert_int_eq(lab_rlock_release(&rlock), 0);
-    lab_sleep(0.05);   /* had an inner release freed it, the waiter would have it by now */
+    lab_sleep(0.05); /* had an inner release freed it, the waiter would have it by now */
     ck_assert(!atomic_load(&w.got));
     ck_assert_uint_eq(lab_rlock_count(&rlock), 1);
-    ck_assert_int_eq(lab_rlock_release(&rlock), 0);   /* the final one */
+    ck_assert_int_eq(lab_rlock_release(&rlock), 0); /* the final one */
     ck_assert_int_eq((intptr_t)lab_thread_join(t), 0);
     ck_assert(atomic_load(&w.got));
-    ck_assert_uint_eq(w.count_then, 1);   /* a fresh count for the new owner */
+    ck_assert_uint_eq(w.count_then, 1); /* a fresh count for the new owner */
     lab_rlock_destroy(&rlock);
 }
 END_TEST
@@ -178,7 +178,7 @@ enum { WORKERS = 8, ROUNDS = 1000 };
 
 typedef struct shared {
     lab_rlock rlock;
-    long counter;            /* protected by rlock: a plain long on purpose */
+    long counter; /* protected by rlock: a plain long on purpose */
     atomic_int inside, most_inside, errors;
 } shared;
 
@@ -213,12 +213,12 @@ static void *nest_and_count(void *arg)
         while (now > seen && !atomic_compare_exchange_weak(&s->most_inside, &seen, now))
             ;
         for (int d = 1; d < depth; d++)
-            enter(w);   /* the owner again: never blocks */
+            enter(w); /* the owner again: never blocks */
         if (lab_rlock_count(&s->rlock) != (unsigned long)depth)
             atomic_fetch_add(&s->errors, 1);
         long read = s->counter;
         if (i % 50 == 0)
-            sched_yield();   /* a window: only the lock keeps others out */
+            sched_yield(); /* a window: only the lock keeps others out */
         s->counter = read + 1;
         for (int d = 1; d < depth; d++)
             if (lab_rlock_release(&s->rlock) != 0)
@@ -246,7 +246,7 @@ START_TEST(one_owner_at_a_time_under_contention)
     ck_assert_int_eq(atomic_load(&s.most_inside), 1);
     ck_assert_int_eq(s.counter, (long)WORKERS * ROUNDS);
     ck_assert(!lab_rlock_is_owned(&s.rlock));
-    ck_assert_int_eq(lab_rlock_try_acquire(&s.rlock), 0);   /* free at the end */
+    ck_assert_int_eq(lab_rlock_try_acquire(&s.rlock), 0); /* free at the end */
     ck_assert_int_eq(lab_rlock_release(&s.rlock), 0);
     lab_rlock_destroy(&s.rlock);
 }

@@ -45,10 +45,11 @@ START_TEST(between_stays_in_bounds_and_reaches_both_ends)
         seen[value - 2]++;
     }
     for (int i = 0; i < 6; i++)
-        ck_assert_msg(seen[i] > 700 && seen[i] < 1300, "value %d drawn %d times of 6000", i + 2, seen[i]);
+        ck_assert_msg(seen[i] > 700 && seen[i] < 1300, "value %d drawn %d times of 6000", i + 2,
+                      seen[i]);
     ck_assert_int_eq(lab_rng_between(&rng, 5, 5), 5);
-    ck_assert_int_eq(lab_rng_between(&rng, 9, 3), 9);   /* empty range: lo */
-    lab_rng_between(&rng, LONG_MIN, LONG_MAX);           /* the whole range: no division by zero */
+    ck_assert_int_eq(lab_rng_between(&rng, 9, 3), 9); /* empty range: lo */
+    lab_rng_between(&rng, LONG_MIN, LONG_MAX);        /* the whole range: no division by zero */
 }
 END_TEST
 

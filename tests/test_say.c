@@ -37,7 +37,7 @@ START_TEST(lines_carry_elapsed_time_and_thread_name)
     ck_assert_str_eq(rest1, "main       | hello 5");
     ck_assert_str_eq(rest2, "car-MINT   | sees red light");
     ck_assert(t1 >= 0 && t2 >= t1);
-    ck_assert_int_eq(run.out[8], ']');   /* "[%7.3f]": the column stays put */
+    ck_assert_int_eq(run.out[8], ']'); /* "[%7.3f]": the column stays put */
     child_run_free(&run);
 }
 END_TEST
@@ -68,7 +68,7 @@ static void story_after_the_result(void *unused)
     lab_rng_set_seed(7);
     say("before");
     lab_result("done=1");
-    say("a daemon still talking at exit");   /* must not land after the result line */
+    say("a daemon still talking at exit"); /* must not land after the result line */
     lab_print("nor this");
 }
 
@@ -95,7 +95,7 @@ static int line_columns(const char *line, size_t length)
         if (c == '\033') {
             while (i < length && line[i] != 'm')
                 i++;
-        } else if (c >= 0xe4 && c <= 0xe9) {   /* U+4000..U+9FFF: wide */
+        } else if (c >= 0xe4 && c <= 0xe9) { /* U+4000..U+9FFF: wide */
             total += 2;
             i += 2;
         } else if ((c & 0xc0) != 0x80) {
@@ -134,14 +134,14 @@ START_TEST(long_lines_are_cut_short_and_marked)
     child_run run = run_in_child(say_a_very_long_line, NULL, 10);
     assert_exit_ok(&run);
     assert_all_fit(run.out);
-    ck_assert_int_eq(count_lines_with(run.out, "..."), 3);   /* say, lab_print, lab_result */
+    ck_assert_int_eq(count_lines_with(run.out, "..."), 3); /* say, lab_print, lab_result */
     const char *result = strstr(run.out, "\nresult: ");
     ck_assert_ptr_nonnull(result);
-    ck_assert_int_eq(strlen(result + 1), LAB_LINE_MAX);   /* never wrapped, cut at the same size */
+    ck_assert_int_eq(strlen(result + 1), LAB_LINE_MAX); /* never wrapped, cut at the same size */
     int xs = 0;
     for (const char *p = run.out; p < result; p++)
         xs += *p == 'x';
-    ck_assert_int_eq(xs, 2 * (LAB_LINE_MAX - 4));   /* the text is cut before it is wrapped */
+    ck_assert_int_eq(xs, 2 * (LAB_LINE_MAX - 4)); /* the text is cut before it is wrapped */
     child_run_free(&run);
 }
 END_TEST
@@ -156,11 +156,13 @@ static void say_long_sentences(void *unused)
     (void)unused;
     lab_thread_set_current_name("car-MINT");
     say("%s", sentence);
-    say("中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文");
+    say("中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中"
+        "文中文中文中文中文中文中文中文");
     lab_print("    %s", sentence);
     lab_print("a table\nof lines");
-    lab_result("long=%s", "yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes"
-                          " yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes");
+    lab_result("long=%s",
+               "yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes"
+               " yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes yes");
 }
 
 START_TEST(long_story_lines_wrap_under_the_text)
@@ -177,13 +179,13 @@ START_TEST(long_story_lines_wrap_under_the_text)
     for (line = strchr(line, '\n') + 1; strncmp(line, "                     | ", 23) == 0;
          line = strchr(line, '\n') + 1) {
         const char *end = strchr(line, '\n');
-        ck_assert_int_ne(line[23], ' ');   /* the text starts right under the text */
-        snprintf(joined + strlen(joined), sizeof joined - strlen(joined), " %.*s", (int)(end - line - 23),
-                 line + 23);
+        ck_assert_int_ne(line[23], ' '); /* the text starts right under the text */
+        snprintf(joined + strlen(joined), sizeof joined - strlen(joined), " %.*s",
+                 (int)(end - line - 23), line + 23);
         continued++;
     }
     ck_assert_int_ge(continued, 1);
-    ck_assert_str_eq(joined, sentence);   /* broken at spaces only: no word cut */
+    ck_assert_str_eq(joined, sentence); /* broken at spaces only: no word cut */
     /* wide characters count two columns: 60 of them make 120 columns, two lines */
     ck_assert_int_eq(line[0], '[');
     line = strchr(line, '\n') + 1;
@@ -204,7 +206,7 @@ static void sleep_then_say(void *unused)
 {
     (void)unused;
     lab_set_speed(1000);
-    lab_sleep(200);   /* 0.2 real seconds */
+    lab_sleep(200); /* 0.2 real seconds */
     say("later");
 }
 
@@ -225,7 +227,7 @@ static void *write_many_lines(void *arg)
 {
     long id = (long)arg;
     lab_rng rng = lab_rng_stream((uint64_t)id);
-    for (int k = 0; k < LINES_EACH; k++) {   /* lengths vary so that writes overlap unevenly */
+    for (int k = 0; k < LINES_EACH; k++) { /* lengths vary so that writes overlap unevenly */
         int pad = (int)lab_rng_between(&rng, 0, 200);
         say("line %d of writer %ld %.*s|", k, id, pad,
             "================================================================================"
@@ -240,7 +242,8 @@ static void many_writers(void *unused)
     (void)unused;
     lab_thread *threads[WRITERS];
     for (long i = 0; i < WRITERS; i++)
-        threads[i] = lab_thread_start(write_many_lines, (void *)i, LAB_THREAD_NOT_DAEMON, "w%ld", i);
+        threads[i] =
+            lab_thread_start(write_many_lines, (void *)i, LAB_THREAD_NOT_DAEMON, "w%ld", i);
     for (int i = 0; i < WRITERS; i++)
         lab_thread_join(threads[i]);
 }
@@ -275,14 +278,14 @@ START_TEST(lines_never_tear_under_eight_threads)
     int total = 0;
     double last_stamp = 0;
     for (char *line = run.out; *line != '\0';) {
-        ck_assert_int_eq(line[0], '[');   /* a record starts with its stamp */
+        ck_assert_int_eq(line[0], '['); /* a record starts with its stamp */
         double stamp = -1;
         ck_assert_int_eq(sscanf(line, "[%lf]", &stamp), 1);
         ck_assert_msg(stamp >= last_stamp, "stamp %.3f after %.3f", stamp, last_stamp);
         last_stamp = stamp;
         size_t used = 0;
         const char *from = line;
-        do {   /* this line and the text of its continuation lines, without blanks */
+        do { /* this line and the text of its continuation lines, without blanks */
             char *end = strchr(line, '\n');
             ck_assert_ptr_nonnull(end);
             ck_assert_int_le(end - line, LAB_COLUMNS);
@@ -295,7 +298,7 @@ START_TEST(lines_never_tear_under_eight_threads)
         record[used] = '\0';
         int id = -1, k = -1;
         ck_assert_msg(record_is_whole(record, &id, &k), "torn record: %s", record);
-        ck_assert_int_eq(k, next_line[id]);   /* each writer's lines, once each, in order */
+        ck_assert_int_eq(k, next_line[id]); /* each writer's lines, once each, in order */
         next_line[id]++;
         total++;
     }
@@ -328,7 +331,7 @@ static char *say_on_a_terminal(const char *no_color)
     while (used < sizeof text - 1 && poll(&fd, 1, 5000) > 0) {
         ssize_t n = read(master, text + used, sizeof text - 1 - used);
         if (n <= 0)
-            break;   /* EIO once the child has exited */
+            break; /* EIO once the child has exited */
         used += (size_t)n;
     }
     text[used] = '\0';
@@ -341,7 +344,7 @@ START_TEST(colour_on_a_terminal_unless_no_color)
 {
     ck_assert_ptr_nonnull(strstr(say_on_a_terminal(NULL), "\033["));
     ck_assert_ptr_null(strstr(say_on_a_terminal("1"), "\033["));
-    ck_assert_ptr_nonnull(strstr(say_on_a_terminal(""), "\033["));   /* empty means unset */
+    ck_assert_ptr_nonnull(strstr(say_on_a_terminal(""), "\033[")); /* empty means unset */
     ck_assert_ptr_nonnull(strstr(say_on_a_terminal("1"), "car        | hello"));
 }
 END_TEST
@@ -392,7 +395,7 @@ static void many_names_speak(void *when)
 
 START_TEST(colours_by_order_of_appearance_then_cycle)
 {
-    setenv("NO_COLOR", "1", 1);   /* --color=always wins over NO_COLOR, as with git */
+    setenv("NO_COLOR", "1", 1); /* --color=always wins over NO_COLOR, as with git */
     lab_color always = LAB_COLOR_ALWAYS;
     child_run run = run_in_child(many_names_speak, &always, 10);
     unsetenv("NO_COLOR");
@@ -400,13 +403,13 @@ START_TEST(colours_by_order_of_appearance_then_cycle)
     int codes[32];
     int n = colour_codes(run.out, codes, 32);
     ck_assert_int_eq(n, LAB_PALETTE_SIZE + 4);
-    ck_assert_int_eq(codes[0], -1);   /* main keeps the terminal's own colour */
+    ck_assert_int_eq(codes[0], -1); /* main keeps the terminal's own colour */
     for (int i = 1; i <= LAB_PALETTE_SIZE; i++)
         for (int j = 1; j < i; j++)
             ck_assert_msg(codes[i] != codes[j], "names %d and %d share colour %d", i, j, codes[i]);
-    ck_assert_int_eq(codes[LAB_PALETTE_SIZE + 1], codes[1]);   /* then the palette cycles */
+    ck_assert_int_eq(codes[LAB_PALETTE_SIZE + 1], codes[1]); /* then the palette cycles */
     ck_assert_int_eq(codes[LAB_PALETTE_SIZE + 2], codes[2]);
-    ck_assert_int_eq(codes[LAB_PALETTE_SIZE + 3], codes[1]);   /* a name keeps its colour */
+    ck_assert_int_eq(codes[LAB_PALETTE_SIZE + 3], codes[1]); /* a name keeps its colour */
     child_run_free(&run);
 }
 END_TEST
@@ -436,8 +439,9 @@ START_TEST(palette_reads_on_light_and_dark_screens)
         ck_assert_int_le(codes[i], 231);
         double l = luminance_of(codes[i]);
         double on_white = 1.05 / (l + 0.05), on_black = (l + 0.05) / 0.05;
-        ck_assert_msg(on_white >= 3.5 && on_black >= 3.5, "colour %d: contrast %.2f on white, %.2f on black",
-                      codes[i], on_white, on_black);
+        ck_assert_msg(on_white >= 3.5 && on_black >= 3.5,
+                      "colour %d: contrast %.2f on white, %.2f on black", codes[i], on_white,
+                      on_black);
     }
     child_run_free(&run);
 }

@@ -438,7 +438,8 @@ static void timed_lock(void *unused)
 {
     (void)unused;
     control("main,holder"); /* the holder takes A first */
-    lab_thread *holder = lab_thread_start(hold_a_for_three_seconds, NULL, LAB_THREAD_NOT_DAEMON, "holder");
+    lab_thread *holder =
+        lab_thread_start(hold_a_for_three_seconds, NULL, LAB_THREAD_NOT_DAEMON, "holder");
     struct timespec soon = lab_deadline(1.0), later = lab_deadline(5.0);
     int first = lab_sched_mutex_timedlock(&lock_a, &soon, __FILE__, __LINE__);
     double gave_up_at = lab_elapsed();
@@ -474,8 +475,9 @@ static void semaphore_wait(void *unused)
     (void)unused;
     LAB_CHECK_ERRNO(sem_init(&ready, 0, 0));
     control("default");
-    lab_thread *poster = lab_thread_start(post_after_two_seconds, NULL, LAB_THREAD_NOT_DAEMON, "poster");
-    lab_sem_wait(&ready);   /* blocks under control, not in the kernel */
+    lab_thread *poster =
+        lab_thread_start(post_after_two_seconds, NULL, LAB_THREAD_NOT_DAEMON, "poster");
+    lab_sem_wait(&ready); /* blocks under control, not in the kernel */
     printf("%.3f\n", lab_elapsed());
     lab_thread_join(poster);
 }

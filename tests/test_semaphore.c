@@ -17,11 +17,11 @@
 START_TEST(init_refuses_a_negative_value)
 {
     lab_semaphore sem;
-    ck_assert_int_eq(lab_semaphore_init(&sem, -1), EINVAL);   /* Python: ValueError */
+    ck_assert_int_eq(lab_semaphore_init(&sem, -1), EINVAL); /* Python: ValueError */
     ck_assert_int_eq(lab_semaphore_init(&sem, 0), 0);
     ck_assert_int_eq(lab_semaphore_value(&sem), 0);
     lab_semaphore_destroy(&sem);
-    ck_assert_int_eq(lab_semaphore_init(&sem, 1), 0);   /* Python's default Semaphore() */
+    ck_assert_int_eq(lab_semaphore_init(&sem, 1), 0); /* Python's default Semaphore() */
     ck_assert_int_eq(lab_semaphore_value(&sem), 1);
     lab_semaphore_destroy(&sem);
 }
@@ -33,7 +33,7 @@ START_TEST(try_acquire_takes_what_is_there_and_no_more)
     ck_assert_int_eq(lab_semaphore_init(&sem, 2), 0);
     ck_assert_int_eq(lab_semaphore_try_acquire(&sem), 0);
     ck_assert_int_eq(lab_semaphore_try_acquire(&sem), 0);
-    ck_assert_int_eq(lab_semaphore_try_acquire(&sem), EAGAIN);   /* acquire(False) -> False */
+    ck_assert_int_eq(lab_semaphore_try_acquire(&sem), EAGAIN); /* acquire(False) -> False */
     ck_assert_int_eq(lab_semaphore_value(&sem), 0);
     ck_assert_int_eq(lab_semaphore_release(&sem, 1), 0);
     ck_assert_int_eq(lab_semaphore_try_acquire(&sem), 0);
@@ -48,7 +48,7 @@ START_TEST(release_without_acquire_makes_the_count_grow)
     ck_assert_int_eq(lab_semaphore_init(&sem, 0), 0);
     ck_assert_int_eq(lab_semaphore_release(&sem, 1), 0);
     ck_assert_int_eq(lab_semaphore_release(&sem, 1), 0);
-    ck_assert_int_eq(lab_semaphore_release(&sem, 5), 0);   /* release(n), Python 3.9 */
+    ck_assert_int_eq(lab_semaphore_release(&sem, 5), 0); /* release(n), Python 3.9 */
     ck_assert_int_eq(lab_semaphore_value(&sem), 7);
     for (int i = 0; i < 7; i++)
         ck_assert_int_eq(lab_semaphore_try_acquire(&sem), 0);
@@ -61,13 +61,13 @@ START_TEST(release_refuses_n_below_one_and_overflow)
 {
     lab_semaphore sem;
     ck_assert_int_eq(lab_semaphore_init(&sem, 2), 0);
-    ck_assert_int_eq(lab_semaphore_release(&sem, 0), EINVAL);   /* Python: ValueError */
+    ck_assert_int_eq(lab_semaphore_release(&sem, 0), EINVAL); /* Python: ValueError */
     ck_assert_int_eq(lab_semaphore_release(&sem, -3), EINVAL);
     ck_assert_int_eq(lab_semaphore_value(&sem), 2);
     lab_semaphore_destroy(&sem);
 
     ck_assert_int_eq(lab_semaphore_init(&sem, INT_MAX - 1), 0);
-    ck_assert_int_eq(lab_semaphore_release(&sem, 2), EOVERFLOW);   /* C's int has a limit */
+    ck_assert_int_eq(lab_semaphore_release(&sem, 2), EOVERFLOW); /* C's int has a limit */
     ck_assert_int_eq(lab_semaphore_value(&sem), INT_MAX - 1);
     ck_assert_int_eq(lab_semaphore_release(&sem, 1), 0);
     ck_assert_int_eq(lab_semaphore_value(&sem), INT_MAX);
@@ -85,9 +85,9 @@ START_TEST(timed_acquire_follows_the_rule_for_time)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_int_eq(lab_semaphore_acquire_timeout(&sem, bad[i]), EINVAL);
     ck_assert_int_eq(lab_semaphore_value(&sem), 1);
-    ck_assert_int_eq(lab_semaphore_acquire_timeout(&sem, 0), 0);   /* 0 polls: takes it */
+    ck_assert_int_eq(lab_semaphore_acquire_timeout(&sem, 0), 0); /* 0 polls: takes it */
     double begin = lab_now();
-    ck_assert_int_eq(lab_semaphore_acquire_timeout(&sem, 0), ETIMEDOUT);   /* never sleeps */
+    ck_assert_int_eq(lab_semaphore_acquire_timeout(&sem, 0), ETIMEDOUT); /* never sleeps */
     ck_assert(lab_now() - begin < 1.0);
     begin = lab_now();
     ck_assert_int_eq(lab_semaphore_acquire_timeout(&sem, 0.05), ETIMEDOUT);
@@ -110,11 +110,12 @@ START_TEST(a_release_wakes_a_timed_and_a_blocking_acquire)
 {
     lab_semaphore sem;
     ck_assert_int_eq(lab_semaphore_init(&sem, 0), 0);
-    lab_thread *helper = lab_thread_start(release_after_a_pause, &sem, LAB_THREAD_NOT_DAEMON, "releaser");
-    ck_assert_int_eq(lab_semaphore_acquire_timeout(&sem, 10), 0);   /* well before the limit */
+    lab_thread *helper =
+        lab_thread_start(release_after_a_pause, &sem, LAB_THREAD_NOT_DAEMON, "releaser");
+    ck_assert_int_eq(lab_semaphore_acquire_timeout(&sem, 10), 0); /* well before the limit */
     ck_assert_int_eq((intptr_t)lab_thread_join(helper), 0);
     helper = lab_thread_start(release_after_a_pause, &sem, LAB_THREAD_NOT_DAEMON, "releaser");
-    lab_semaphore_acquire(&sem);   /* blocks until the helper releases */
+    lab_semaphore_acquire(&sem); /* blocks until the helper releases */
     ck_assert_int_eq((intptr_t)lab_thread_join(helper), 0);
     ck_assert_int_eq(lab_semaphore_value(&sem), 0);
     lab_semaphore_destroy(&sem);
@@ -155,7 +156,7 @@ START_TEST(release_n_lets_n_waiters_through)
         threads[i] = lab_thread_start(acquire_once, &g, LAB_THREAD_NOT_DAEMON, "acq%d", i);
     ck_assert_int_eq(lab_semaphore_release(&g.sem, 3), 0);
     ck_assert_int_eq(wait_through(&g, 3), 3);
-    lab_sleep(0.05);   /* whoever got through extra would have by now; none may */
+    lab_sleep(0.05); /* whoever got through extra would have by now; none may */
     ck_assert_int_eq(atomic_load(&g.through), 3);
     ck_assert_int_eq(lab_semaphore_value(&g.sem), 0);
     ck_assert_int_eq(lab_semaphore_release(&g.sem, 2), 0);
@@ -179,7 +180,7 @@ typedef struct room {
 
 typedef struct worker {
     room *room;
-    int style;   /* 0: blocking, 1: try in a loop, 2: timed */
+    int style; /* 0: blocking, 1: try in a loop, 2: timed */
 } worker;
 
 static void note_most(atomic_int *most, int now)
@@ -206,7 +207,7 @@ static void *enter_and_leave(void *arg)
         note_most(&r->most_inside, atomic_fetch_add(&r->inside, 1) + 1);
         atomic_fetch_add(&r->entries, 1);
         if (i % 64 == 0)
-            sched_yield();   /* let others pile up at the door */
+            sched_yield(); /* let others pile up at the door */
         atomic_fetch_sub(&r->inside, 1);
         if (lab_semaphore_release(&r->sem, 1) != 0)
             atomic_fetch_add(&r->bad, 1);
@@ -222,7 +223,8 @@ START_TEST(never_more_holders_than_permits)
     lab_thread *threads[WORKERS];
     for (int i = 0; i < WORKERS; i++) {
         workers[i] = (worker){.room = &r, .style = i % 3};
-        threads[i] = lab_thread_start(enter_and_leave, &workers[i], LAB_THREAD_NOT_DAEMON, "w%d", i);
+        threads[i] =
+            lab_thread_start(enter_and_leave, &workers[i], LAB_THREAD_NOT_DAEMON, "w%d", i);
     }
     for (int i = 0; i < WORKERS; i++)
         lab_thread_join(threads[i]);
@@ -230,7 +232,7 @@ START_TEST(never_more_holders_than_permits)
     ck_assert_int_ge(atomic_load(&r.most_inside), 1);
     ck_assert_int_eq(atomic_load(&r.entries), (long)WORKERS * ROUNDS);
     ck_assert_int_eq(atomic_load(&r.bad), 0);
-    ck_assert_int_eq(lab_semaphore_value(&r.sem), PERMITS);   /* every permit came back */
+    ck_assert_int_eq(lab_semaphore_value(&r.sem), PERMITS); /* every permit came back */
     lab_semaphore_destroy(&r.sem);
 }
 END_TEST
@@ -242,14 +244,14 @@ enum { PRODUCERS = 4, CONSUMERS = 4, ITEMS = 2000 };
 typedef struct counter_use {
     lab_semaphore made;
     atomic_long produced, consumed;
-    atomic_int overdrawn;   /* consumed ran ahead of produced: must stay 0 */
+    atomic_int overdrawn; /* consumed ran ahead of produced: must stay 0 */
 } counter_use;
 
 static void *produce(void *arg)
 {
     counter_use *c = arg;
     for (int i = 0; i < ITEMS; i++) {
-        atomic_fetch_add(&c->produced, 1);   /* made first, then announced */
+        atomic_fetch_add(&c->produced, 1); /* made first, then announced */
         if (lab_semaphore_release(&c->made, 1) != 0)
             atomic_fetch_add(&c->overdrawn, 1);
     }
@@ -276,7 +278,8 @@ START_TEST(a_semaphore_counts_items_between_threads)
     for (int i = 0; i < CONSUMERS; i++)
         threads[i] = lab_thread_start(consume, &c, LAB_THREAD_NOT_DAEMON, "consumer-%d", i);
     for (int i = 0; i < PRODUCERS; i++)
-        threads[CONSUMERS + i] = lab_thread_start(produce, &c, LAB_THREAD_NOT_DAEMON, "producer-%d", i);
+        threads[CONSUMERS + i] =
+            lab_thread_start(produce, &c, LAB_THREAD_NOT_DAEMON, "producer-%d", i);
     for (int i = 0; i < PRODUCERS + CONSUMERS; i++)
         lab_thread_join(threads[i]);
     ck_assert_int_eq(atomic_load(&c.overdrawn), 0);

@@ -74,7 +74,7 @@ START_TEST(threads_know_their_names)
     lab_thread *thread =
         lab_thread_start(record_names, &seen, LAB_THREAD_NOT_DAEMON, "car-%s", "MINT");
     ck_assert_str_eq(lab_thread_name(thread), "car-MINT");
-    ck_assert_ptr_eq(lab_thread_join(thread), &seen);   /* join hands back fn's result */
+    ck_assert_ptr_eq(lab_thread_join(thread), &seen); /* join hands back fn's result */
     ck_assert_str_eq(seen.own, "car-MINT");
     ck_assert_str_eq(seen.kernel, "car-MINT");
     ck_assert_str_eq(lab_thread_current_name(), "main");
@@ -84,10 +84,10 @@ END_TEST
 START_TEST(long_names_are_whole_for_say_and_short_for_the_kernel)
 {
     seen_names seen = {0};
-    lab_thread_join(lab_thread_start(record_names, &seen, LAB_THREAD_NOT_DAEMON,
-                                     "a-rather-long-thread-name"));
+    lab_thread_join(
+        lab_thread_start(record_names, &seen, LAB_THREAD_NOT_DAEMON, "a-rather-long-thread-name"));
     ck_assert_str_eq(seen.own, "a-rather-long-thread-name");
-    ck_assert_str_eq(seen.kernel, "a-rather-long-t");   /* 15 characters */
+    ck_assert_str_eq(seen.kernel, "a-rather-long-t"); /* 15 characters */
 }
 END_TEST
 
@@ -110,7 +110,8 @@ START_TEST(registry_counts_and_lists_live_threads_in_start_order)
     ck_assert_str_eq(names[0], "main");
     ck_assert_str_eq(names[1], "waiter-0");
     ck_assert_str_eq(names[3], "waiter-2");
-    ck_assert_uint_eq(lab_thread_enumerate(names, 2), 4);   /* the count even when the array is short */
+    ck_assert_uint_eq(lab_thread_enumerate(names, 2),
+                      4); /* the count even when the array is short */
     gate_open_now();
     for (int i = 0; i < 3; i++)
         lab_thread_join(threads[i]);
@@ -164,7 +165,7 @@ START_TEST(is_alive_turns_false_when_fn_returns)
     for (int i = 0; i < 1000 && lab_thread_is_alive(thread); i++)
         lab_sleep(0.001);
     ck_assert(!lab_thread_is_alive(thread));
-    ck_assert_int_eq(lab_thread_active_count(), 1);   /* not live, though not joined yet */
+    ck_assert_int_eq(lab_thread_active_count(), 1); /* not live, though not joined yet */
     lab_thread_join(thread);
 }
 END_TEST
@@ -174,11 +175,11 @@ END_TEST
 /* What a thread sees of itself, recorded for the test thread to check. */
 typedef struct self_view {
     const lab_thread *current;
-    unsigned long ident;        /* pthread_self() */
-    long native_id;             /* gettid() */
-    bool daemon;                /* lab_thread_is_daemon(lab_thread_current()) */
-    bool child_daemon;          /* of a thread it starts with LAB_THREAD_INHERIT */
-    size_t stack;               /* its own stack size (pthread_getattr_np) */
+    unsigned long ident; /* pthread_self() */
+    long native_id;      /* gettid() */
+    bool daemon;         /* lab_thread_is_daemon(lab_thread_current()) */
+    bool child_daemon;   /* of a thread it starts with LAB_THREAD_INHERIT */
+    size_t stack;        /* its own stack size (pthread_getattr_np) */
 } self_view;
 
 static void *look_at_myself(void *arg)
@@ -210,16 +211,18 @@ static void *start_an_inheriting_child(void *arg)
 START_TEST(daemon_is_read_back_and_inherited_as_python_does)
 {
     self_view views[2] = {{0}};
-    lab_thread *daemon = lab_thread_start(start_an_inheriting_child, &views[0], LAB_THREAD_DAEMON, "d");
-    lab_thread *plain = lab_thread_start(start_an_inheriting_child, &views[1], LAB_THREAD_NOT_DAEMON, "p");
+    lab_thread *daemon =
+        lab_thread_start(start_an_inheriting_child, &views[0], LAB_THREAD_DAEMON, "d");
+    lab_thread *plain =
+        lab_thread_start(start_an_inheriting_child, &views[1], LAB_THREAD_NOT_DAEMON, "p");
     ck_assert(lab_thread_is_daemon(daemon));
     ck_assert(!lab_thread_is_daemon(plain));
     lab_thread_join(daemon);
     lab_thread_join(plain);
-    ck_assert(views[0].daemon && views[0].child_daemon);     /* a daemon's child is a daemon */
+    ck_assert(views[0].daemon && views[0].child_daemon); /* a daemon's child is a daemon */
     ck_assert(!views[1].daemon && !views[1].child_daemon);
     ck_assert(!lab_thread_is_daemon(lab_thread_main()));
-    self_view child = {0};   /* main's INHERIT: main is not a daemon */
+    self_view child = {0}; /* main's INHERIT: main is not a daemon */
     lab_thread *thread = lab_thread_start(look_at_myself, &child, LAB_THREAD_INHERIT, "m");
     ck_assert(!lab_thread_is_daemon(thread));
     lab_thread_join(thread);
@@ -231,12 +234,12 @@ START_TEST(ident_and_native_id_are_what_the_thread_itself_sees)
     gate_reset();
     self_view views[2] = {{0}};
     lab_thread *threads[2];
-    for (int i = 0; i < 2; i++)   /* both alive at once: their ids must differ */
+    for (int i = 0; i < 2; i++) /* both alive at once: their ids must differ */
         threads[i] = lab_thread_start(look_at_myself, &views[i], LAB_THREAD_NOT_DAEMON, "id-%d", i);
     long native[2];
     unsigned long ident[2];
     for (int i = 0; i < 2; i++) {
-        native[i] = lab_thread_native_id(threads[i]);   /* known as soon as start returned */
+        native[i] = lab_thread_native_id(threads[i]); /* known as soon as start returned */
         ident[i] = lab_thread_ident(threads[i]);
     }
     for (int i = 0; i < 2; i++)
@@ -245,7 +248,7 @@ START_TEST(ident_and_native_id_are_what_the_thread_itself_sees)
         ck_assert_uint_eq(ident[i], views[i].ident);
         ck_assert_int_eq(native[i], views[i].native_id);
         ck_assert_int_ne(native[i], getpid());
-        ck_assert_ptr_eq(views[i].current, threads[i]);   /* current_thread() is its handle */
+        ck_assert_ptr_eq(views[i].current, threads[i]); /* current_thread() is its handle */
     }
     ck_assert_uint_ne(ident[0], ident[1]);
     ck_assert_int_ne(native[0], native[1]);
@@ -288,7 +291,7 @@ START_TEST(a_bare_pthread_is_unknown_to_the_registry)
     LAB_CHECK(pthread_join(bare, NULL));
     ck_assert_ptr_null(view.current);
     ck_assert_str_eq(view.name, "?");
-    ck_assert_int_eq(view.active, 1);   /* only main: the bare thread is not counted */
+    ck_assert_int_eq(view.active, 1); /* only main: the bare thread is not counted */
     ck_assert_uint_eq(view.ident, (unsigned long)bare);
     ck_assert_int_gt(view.native_id, 0);
 }
@@ -296,7 +299,7 @@ END_TEST
 
 START_TEST(stack_size_applies_to_threads_started_afterwards)
 {
-    ck_assert_uint_eq(lab_thread_stack_size(), 0);   /* the system's default */
+    ck_assert_uint_eq(lab_thread_stack_size(), 0); /* the system's default */
     self_view before = {0}, small = {0}, after = {0};
     lab_thread_join(lab_thread_start(look_at_myself, &before, LAB_THREAD_NOT_DAEMON, "default"));
     const size_t wanted = 256 * 1024;
@@ -307,7 +310,7 @@ START_TEST(stack_size_applies_to_threads_started_afterwards)
     ck_assert_int_eq(lab_thread_set_stack_size(1), EINVAL);
     ck_assert_int_eq(lab_thread_set_stack_size(PTHREAD_STACK_MIN - 1), EINVAL);
     ck_assert_uint_eq(lab_thread_stack_size(), wanted);
-    ck_assert_int_eq(lab_thread_set_stack_size(0), 0);   /* back to the default */
+    ck_assert_int_eq(lab_thread_set_stack_size(0), 0); /* back to the default */
     lab_thread_join(lab_thread_start(look_at_myself, &after, LAB_THREAD_NOT_DAEMON, "again"));
     ck_assert_msg(small.stack >= wanted && small.stack < before.stack,
                   "asked %zu, got %zu (default %zu)", wanted, small.stack, before.stack);
@@ -325,7 +328,8 @@ static void *rename_then_wait(void *arg)
 START_TEST(a_thread_that_renames_itself_is_listed_by_its_new_name)
 {
     gate_reset();
-    lab_thread *thread = lab_thread_start(rename_then_wait, "after", LAB_THREAD_NOT_DAEMON, "before");
+    lab_thread *thread =
+        lab_thread_start(rename_then_wait, "after", LAB_THREAD_NOT_DAEMON, "before");
     char names[4][LAB_THREAD_NAME_MAX] = {{0}};
     for (int tries = 0; tries < 5000 && strcmp(names[1], "after") != 0; tries++) {
         lab_thread_enumerate(names, 4);
@@ -334,7 +338,7 @@ START_TEST(a_thread_that_renames_itself_is_listed_by_its_new_name)
     gate_open_now();
     lab_thread_join(thread);
     ck_assert_str_eq(names[1], "after");
-    lab_thread_set_current_name("boss");   /* main renamed: its handle says so too */
+    lab_thread_set_current_name("boss"); /* main renamed: its handle says so too */
     ck_assert_str_eq(lab_thread_name(lab_thread_main()), "boss");
     ck_assert_str_eq(lab_thread_current_name(), "boss");
     lab_thread_set_current_name("main");
@@ -414,7 +418,7 @@ static bool refuse_new_threads(void)
 #elif defined(__aarch64__)
     const unsigned arch = AUDIT_ARCH_AARCH64;
 #else
-    const unsigned arch = 0;   /* unknown: the filter allows everything, the test says so */
+    const unsigned arch = 0; /* unknown: the filter allows everything, the test says so */
 #endif
     struct sock_filter code[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -467,7 +471,7 @@ static void join_twice(void *unused)
     gate_reset();
     lab_thread *thread = lab_thread_start(wait_at_gate, NULL, LAB_THREAD_DAEMON, "twice");
     lab_thread_start(join_it, thread, LAB_THREAD_DAEMON, "joiner");
-    lab_sleep(0.05);   /* let the joiner claim it first */
+    lab_sleep(0.05); /* let the joiner claim it first */
     lab_thread_join(thread);
 }
 
@@ -490,9 +494,9 @@ static void child_sees_only_itself(void *unused)
     printf("active=%d alive=%d\n", lab_thread_active_count(), lab_thread_is_alive(left_behind));
     char names[4][LAB_THREAD_NAME_MAX];
     printf("live=%zu first=%s\n", lab_thread_enumerate(names, 4), names[0]);
-    printf("joined=%p\n", lab_thread_join(left_behind));   /* at once: it is not here */
+    printf("joined=%p\n", lab_thread_join(left_behind)); /* at once: it is not here */
     fflush(stdout);
-    lab_main_exit(5);   /* must not wait for the parent's thread */
+    lab_main_exit(5); /* must not wait for the parent's thread */
 }
 
 START_TEST(a_forked_child_has_only_the_forking_thread)
@@ -501,8 +505,9 @@ START_TEST(a_forked_child_has_only_the_forking_thread)
     left_behind = lab_thread_start(wait_at_gate, &gate_open, LAB_THREAD_NOT_DAEMON, "parents");
     child_run run = run_in_child(child_sees_only_itself, NULL, 10);
     gate_open_now();
-    ck_assert_ptr_eq(lab_thread_join(left_behind), &gate_open);   /* the parent's is still real */
-    ck_assert_msg(!run.timed_out && run.exit_code == 5, "exit %d, timed out %d", run.exit_code, run.timed_out);
+    ck_assert_ptr_eq(lab_thread_join(left_behind), &gate_open); /* the parent's is still real */
+    ck_assert_msg(!run.timed_out && run.exit_code == 5, "exit %d, timed out %d", run.exit_code,
+                  run.timed_out);
     ck_assert_str_eq(run.out, "active=1 alive=0\nlive=1 first=main\njoined=(nil)\n");
     child_run_free(&run);
 }
@@ -551,7 +556,8 @@ static void *fork_and_report(void *arg)
 START_TEST(a_child_forked_by_a_worker_is_named_after_it)
 {
     fork_report report = {{0}};
-    lab_thread *forker = lab_thread_start(fork_and_report, &report, LAB_THREAD_NOT_DAEMON, "forker");
+    lab_thread *forker =
+        lab_thread_start(fork_and_report, &report, LAB_THREAD_NOT_DAEMON, "forker");
     ck_assert_ptr_eq(lab_thread_join(forker), &report);
     ck_assert_str_eq(report.text, "first=forker me=forker live=1 active=1");
 }
@@ -568,7 +574,7 @@ static void *talk_nonstop(void *unused)
 START_TEST(fork_while_another_thread_says_never_hangs_the_child)
 {
     atomic_store(&stop_talking, false);
-    int null = open("/dev/null", O_WRONLY);   /* say() writes to fd 1: keep the run's output clean */
+    int null = open("/dev/null", O_WRONLY); /* say() writes to fd 1: keep the run's output clean */
     ck_assert_int_ge(null, 0);
     dup2(null, STDOUT_FILENO);
     lab_thread *talker = lab_thread_start(talk_nonstop, NULL, LAB_THREAD_NOT_DAEMON, "talker");
@@ -577,7 +583,7 @@ START_TEST(fork_while_another_thread_says_never_hangs_the_child)
         pid_t pid = fork();
         ck_assert_int_ne(pid, -1);
         if (pid == 0) {
-            say("the child can still talk");   /* would block forever on a copied, held lock */
+            say("the child can still talk"); /* would block forever on a copied, held lock */
             _exit(0);
         }
         int status;

@@ -19,19 +19,24 @@
 static int lock_object, thread_a, thread_b;
 static const char *const done_label = "done";
 
-#define EV(t, p, o, k) \
-    {.at = (t), .object = (o), .kind = (k), .file = "x.c", .line = 1, .point = (p)}
+#define EV(t, p, o, k)                                                                \
+    {                                                                                 \
+        .at = (t), .object = (o), .kind = (k), .file = "x.c", .line = 1, .point = (p) \
+    }
 
 START_TEST(model_of_a_contended_lock)
 {
     lab_point_name(&lock_object, "L");
     lab_point_event main_events[] = {
-        EV(1.2, LAB_POINT_WAIT, &thread_a, "thread"), EV(4.1, LAB_POINT_GET, &thread_a, "thread"),
+        EV(1.2, LAB_POINT_WAIT, &thread_a, "thread"),
+        EV(4.1, LAB_POINT_GET, &thread_a, "thread"),
         EV(4.3, LAB_POINT_MARK, done_label, "demo"),
     };
     lab_point_event a_events[] = {
-        EV(1.0, LAB_POINT_START, &thread_a, "thread"), EV(2.0, LAB_POINT_GET, &lock_object, "lock"),
-        EV(2.1, LAB_POINT_SLEEP, NULL, "sleep"),      EV(3.0, LAB_POINT_WOKE, NULL, "sleep"),
+        EV(1.0, LAB_POINT_START, &thread_a, "thread"),
+        EV(2.0, LAB_POINT_GET, &lock_object, "lock"),
+        EV(2.1, LAB_POINT_SLEEP, NULL, "sleep"),
+        EV(3.0, LAB_POINT_WOKE, NULL, "sleep"),
         EV(3.5, LAB_POINT_RELEASE, &lock_object, "lock"),
         EV(4.0, LAB_POINT_END, &thread_a, "thread"),
     };
@@ -47,7 +52,7 @@ START_TEST(model_of_a_contended_lock)
         {.id = 1, .name = "A", .count = 6, .events = a_events},
         {.id = 2, .name = "B", .count = 5, .events = b_events},
     };
-    lab_timeline *tl = lab_timeline_build(logs, 3, 0.0, 2.0, 5.0);   /* speed 2: times x2 */
+    lab_timeline *tl = lab_timeline_build(logs, 3, 0.0, 2.0, 5.0); /* speed 2: times x2 */
     ck_assert_uint_eq(tl->row_count, 3);
     ck_assert_double_eq_tol(tl->end, 10.0, 1e-9);
 
@@ -57,7 +62,7 @@ START_TEST(model_of_a_contended_lock)
     ck_assert_int_eq(b->spans[1].state, LAB_STATE_WAITING);
     ck_assert_str_eq(b->spans[1].object, "L");
     ck_assert_str_eq(b->spans[1].kind, "lock");
-    ck_assert_int_eq(b->spans[1].owner, 1);   /* A held it */
+    ck_assert_int_eq(b->spans[1].owner, 1); /* A held it */
     ck_assert_double_eq_tol(b->spans[1].begin, 5.0, 1e-9);
     ck_assert_double_eq_tol(b->spans[1].end, 7.2, 1e-9);
     char text[128];
@@ -65,16 +70,16 @@ START_TEST(model_of_a_contended_lock)
     ck_assert_str_eq(text, "lock L (held by A)");
 
     const lab_row *a = &tl->rows[1];
-    ck_assert_uint_eq(a->span_count, 3);   /* running, sleeping, running */
+    ck_assert_uint_eq(a->span_count, 3); /* running, sleeping, running */
     ck_assert_int_eq(a->spans[1].state, LAB_STATE_SLEEPING);
 
     const lab_row *m = &tl->rows[0];
     ck_assert_double_eq(m->begin, 0);
     ck_assert(!m->ended);
-    ck_assert_str_eq(m->spans[1].object, "A");   /* the join names the thread */
+    ck_assert_str_eq(m->spans[1].object, "A"); /* the join names the thread */
     ck_assert_double_eq_tol(m->spans[m->span_count - 1].end, 10.0, 1e-9);
 
-    ck_assert_uint_eq(tl->flow_count, 2);   /* A -> B (the lock), A -> main (the join) */
+    ck_assert_uint_eq(tl->flow_count, 2); /* A -> B (the lock), A -> main (the join) */
     ck_assert_int_eq(tl->flows[0].from_row, 1);
     ck_assert_int_eq(tl->flows[0].to_row, 2);
     ck_assert_double_eq_tol(tl->flows[0].from, 7.0, 1e-9);
@@ -123,7 +128,7 @@ static int most_inside(const lab_timeline *tl, const char *object)
     for (size_t i = 0; i < tl->hold_count; i++) {
         if (strcmp(tl->holds[i].object, object) != 0)
             continue;
-        int inside = 0;   /* holds open at the instant hold i begins */
+        int inside = 0; /* holds open at the instant hold i begins */
         for (size_t j = 0; j < tl->hold_count; j++)
             inside += strcmp(tl->holds[j].object, object) == 0 &&
                       tl->holds[j].begin <= tl->holds[i].begin &&
@@ -144,8 +149,8 @@ static bool waits_form_a_cycle(const lab_timeline *tl)
             const lab_row *b = &tl->rows[x->owner];
             for (size_t j = 0; j < b->span_count; j++) {
                 const lab_span *y = &b->spans[j];
-                if (y->state == LAB_STATE_WAITING && y->owner == (int)a &&
-                    y->begin < x->end && x->begin < y->end)
+                if (y->state == LAB_STATE_WAITING && y->owner == (int)a && y->begin < x->end &&
+                    x->begin < y->end)
                     return true;
             }
         }
@@ -171,11 +176,11 @@ START_TEST(a_semaphore_lets_two_inside)
     lab_timeline *tl = lab_timeline_build(logs, 4, 0, 1, 4);
     ck_assert_uint_eq(tl->hold_count, 3);
     ck_assert_int_eq(most_inside(tl, "toilet"), 2);
-    ck_assert_uint_eq(tl->flow_count, 1);   /* a let c in */
+    ck_assert_uint_eq(tl->flow_count, 1); /* a let c in */
     ck_assert_int_eq(tl->flows[0].from_row, 1);
     ck_assert_int_eq(tl->flows[0].to_row, 3);
-    ck_assert_str_eq(tl->rows[3].spans[1].object, "toilet");   /* after a running instant */
-    ck_assert_int_eq(tl->rows[3].spans[1].owner, -1);   /* no single owner for permits */
+    ck_assert_str_eq(tl->rows[3].spans[1].object, "toilet"); /* after a running instant */
+    ck_assert_int_eq(tl->rows[3].spans[1].owner, -1);        /* no single owner for permits */
     ck_assert(!waits_form_a_cycle(tl));
     lab_timeline_free(tl);
 }
@@ -200,9 +205,11 @@ START_TEST(a_deadlock_shows_as_crossed_waits)
     lab_timeline_chart(tl, "deadlock", out, 100, false);
     fclose(out);
     ck_assert_int_eq(count_lines_with(chart, "t1 at the end: waiting since 1.200 for lock "
-                                             "account B (held by t2)"), 1);
+                                             "account B (held by t2)"),
+                     1);
     ck_assert_int_eq(count_lines_with(chart, "t2 at the end: waiting since 1.300 for lock "
-                                             "account A (held by t1)"), 1);
+                                             "account A (held by t1)"),
+                     1);
     free(chart);
     lab_timeline_free(tl);
 }
@@ -218,21 +225,37 @@ START_TEST(an_objects_own_mutex_stays_off_the_chart)
     lab_point_name(&light, "light");
     lab_point_event car[] = {
         EV(1.0, LAB_POINT_START, &thread_a, "thread"),
-        {.at = 1.1, .object = &light, .kind = "mutex", .file = "common/event.c", .line = 1,
+        {.at = 1.1,
+         .object = &light,
+         .kind = "mutex",
+         .file = "common/event.c",
+         .line = 1,
          .point = LAB_POINT_WAIT},
-        {.at = 1.2, .object = &light, .kind = "mutex", .file = "common/event.c", .line = 1,
+        {.at = 1.2,
+         .object = &light,
+         .kind = "mutex",
+         .file = "common/event.c",
+         .line = 1,
          .point = LAB_POINT_GET},
         EV(1.3, LAB_POINT_WAIT, &light, "event"),
-        {.at = 2.0, .object = &light, .kind = "mutex", .file = "common/event.c", .line = 1,
+        {.at = 2.0,
+         .object = &light,
+         .kind = "mutex",
+         .file = "common/event.c",
+         .line = 1,
          .point = LAB_POINT_GET},
         EV(2.1, LAB_POINT_GET, &light, "event"),
         EV(3.0, LAB_POINT_END, &thread_a, "thread"),
     };
     lab_point_event lighter[] = {
-        {.at = 1.9, .object = &light, .kind = "mutex", .file = "common/event.c", .line = 1,
+        {.at = 1.9,
+         .object = &light,
+         .kind = "mutex",
+         .file = "common/event.c",
+         .line = 1,
          .point = LAB_POINT_GET},
         EV(1.95, LAB_POINT_RELEASE, &light, "event"),
-        EV(4.0, LAB_POINT_WAIT, &reused, "result"),   /* thread B's memory, later */
+        EV(4.0, LAB_POINT_WAIT, &reused, "result"), /* thread B's memory, later */
         EV(4.5, LAB_POINT_GET, &reused, "result"),
     };
     lab_point_event b[] = {EV(0.5, LAB_POINT_START, &reused, "thread"),
@@ -242,16 +265,16 @@ START_TEST(an_objects_own_mutex_stays_off_the_chart)
                             {.id = 2, .name = "B", .count = 2, .events = b}};
     lab_timeline *tl = lab_timeline_build(logs, 3, 0, 1, 5);
     const lab_row *row = &tl->rows[1];
-    ck_assert_uint_eq(row->span_count, 3);   /* running, the event, running */
+    ck_assert_uint_eq(row->span_count, 3); /* running, the event, running */
     ck_assert_str_eq(row->spans[1].kind, "event");
     ck_assert_double_eq_tol(row->spans[1].begin, 1.3, 1e-9);
     ck_assert_double_eq_tol(row->spans[1].end, 2.1, 1e-9);
     ck_assert_int_eq(row->spans[1].owner, -1);
     ck_assert_uint_eq(tl->hold_count, 0);
-    ck_assert_uint_eq(tl->flow_count, 1);   /* main set the light */
+    ck_assert_uint_eq(tl->flow_count, 1); /* main set the light */
     ck_assert_int_eq(tl->flows[0].from_row, 0);
     const lab_row *m = &tl->rows[0];
-    ck_assert_str_eq(m->spans[1].object, "result#1");   /* not "B" */
+    ck_assert_str_eq(m->spans[1].object, "result#1"); /* not "B" */
     lab_timeline_free(tl);
 }
 END_TEST
@@ -423,13 +446,20 @@ static const char *json_value(const char *p)
 {
     p = json_space(p);
     switch (*p) {
-    case '{': return json_items(p, '}', true);
-    case '[': return json_items(p, ']', false);
-    case '"': return json_string(p);
-    case 't': return strncmp(p, "true", 4) == 0 ? p + 4 : NULL;
-    case 'f': return strncmp(p, "false", 5) == 0 ? p + 5 : NULL;
-    case 'n': return strncmp(p, "null", 4) == 0 ? p + 4 : NULL;
-    default: return json_number(p);
+        case '{':
+            return json_items(p, '}', true);
+        case '[':
+            return json_items(p, ']', false);
+        case '"':
+            return json_string(p);
+        case 't':
+            return strncmp(p, "true", 4) == 0 ? p + 4 : NULL;
+        case 'f':
+            return strncmp(p, "false", 5) == 0 ? p + 5 : NULL;
+        case 'n':
+            return strncmp(p, "null", 4) == 0 ? p + 4 : NULL;
+        default:
+            return json_number(p);
     }
 }
 
@@ -491,7 +521,7 @@ static bool parse_event(const char *line, trace_event *e)
 typedef struct trace {
     trace_event events[MAX_EVENTS];
     size_t count;
-    int threads;            /* thread_name metadata */
+    int threads; /* thread_name metadata */
 } trace;
 
 static int by_ts(const void *a, const void *b)
@@ -499,7 +529,7 @@ static int by_ts(const void *a, const void *b)
     const trace_event *x = a, *y = b;
     if (x->ts != y->ts)
         return x->ts < y->ts ? -1 : 1;
-    return (x->ph == 'b') - (y->ph == 'b');   /* at one instant, an end before a begin */
+    return (x->ph == 'b') - (y->ph == 'b'); /* at one instant, an end before a begin */
 }
 
 /* Check the trace's structure; return how many holds of `lock` it shows. */
@@ -533,7 +563,7 @@ static int check_trace(const char *path, trace *t, const char *lock)
             continue;
         ck_assert_msg(e->tid > 0 && e->tid < 256 && named[e->tid], "tid %d has no thread_name",
                       e->tid);
-        if (e->ph == 'X') {   /* per thread: in time order, back to back, never overlapping */
+        if (e->ph == 'X') { /* per thread: in time order, back to back, never overlapping */
             ck_assert(e->dur >= 0);
             ck_assert_msg(e->ts >= last_end[e->tid] - 0.01, "tid %d: %s at %.3f overlaps %.3f",
                           e->tid, e->name, e->ts, last_end[e->tid]);
@@ -546,8 +576,8 @@ static int check_trace(const char *path, trace *t, const char *lock)
         if ((e->ph == 'b' || e->ph == 'e') && strcmp(e->name, lock) == 0)
             holds[hold_events++] = *e;
     }
-    ck_assert_int_eq(begins, ends);      /* every begin has its end */
-    ck_assert_int_eq(starts, finishes);  /* every flow has both ends */
+    ck_assert_int_eq(begins, ends);     /* every begin has its end */
+    ck_assert_int_eq(starts, finishes); /* every flow has both ends */
     for (size_t i = 0; i < t->count; i++) {
         if (t->events[i].ph != 's')
             continue;
@@ -573,12 +603,12 @@ START_TEST(mutex_files_are_valid_and_show_the_lesson)
     snprintf(svg, sizeof svg, "%s/mutex.svg", dir);
     snprintf(trace_flag, sizeof trace_flag, "--trace=%s", json);
     snprintf(svg_flag, sizeof svg_flag, "--timeline=%s", svg);
-    child_run run = run_demo("mutex", "--threads", "4", "--speed", "50", trace_flag, svg_flag,
-                             NULL);
+    child_run run =
+        run_demo("mutex", "--threads", "4", "--speed", "50", trace_flag, svg_flag, NULL);
     assert_exit_ok(&run);
     assert_result_text(&run, "lost", "0");
     static trace t;
-    ck_assert_int_eq(check_trace(json, &t, "counter lock"), 4);   /* one hold per thread */
+    ck_assert_int_eq(check_trace(json, &t, "counter lock"), 4); /* one hold per thread */
     ck_assert_int_eq(t.threads, 5);
     char command[256];
     snprintf(command, sizeof command, "xmllint --noout '%s'", svg);
@@ -587,11 +617,11 @@ START_TEST(mutex_files_are_valid_and_show_the_lesson)
     int rows = 0;
     for (const char *p = text; (p = strstr(p, "<g class=\"row\"")) != NULL; p++)
         rows++;
-    ck_assert_int_eq(rows, 5);   /* main and t0..t3 */
+    ck_assert_int_eq(rows, 5); /* main and t0..t3 */
     ck_assert_ptr_nonnull(strstr(text, "counter lock"));
     free(text);
     struct stat status;
-    ck_assert_int_ne(stat(strcat(json, ".tmp"), &status), 0);   /* no leftover */
+    ck_assert_int_ne(stat(strcat(json, ".tmp"), &status), 0); /* no leftover */
     child_run_free(&run);
     remove_dir();
 }
@@ -634,7 +664,7 @@ START_TEST(unwritable_files_are_usage_errors)
     assert_usage_error("mutex", "--timeline=x.txt", NULL);
     assert_usage_error("mutex", "--trace=x.svg", NULL);
     assert_usage_error("mutex", "--trace=/tmp/", NULL);
-    assert_usage_error("mutex", "--timeline", "x.svg", NULL);   /* the file needs the "=" */
+    assert_usage_error("mutex", "--timeline", "x.svg", NULL); /* the file needs the "=" */
 }
 END_TEST
 
@@ -644,7 +674,7 @@ START_TEST(a_failure_at_exit_leaves_no_file)
     char json[128], temporary[140], flag[160];
     snprintf(json, sizeof json, "%s/x.json", dir);
     snprintf(temporary, sizeof temporary, "%s.tmp", json);
-    ck_assert_int_eq(mkdir(temporary, 0700), 0);   /* the temporary file cannot be made */
+    ck_assert_int_eq(mkdir(temporary, 0700), 0); /* the temporary file cannot be made */
     snprintf(flag, sizeof flag, "--trace=%s", json);
     child_run run = run_demo("mutex", "--threads", "2", "--speed", "50", flag, NULL);
     ck_assert_int_eq(run.exit_code, 1);
@@ -677,7 +707,7 @@ START_TEST(the_chart_width_follows_columns)
 {
     setenv("COLUMNS", "120", 1);
     ck_assert_int_eq(lab_timeline_columns(), 120);
-    setenv("COLUMNS", "12x", 1);   /* not a number: the terminal's, or 100 without one */
+    setenv("COLUMNS", "12x", 1); /* not a number: the terminal's, or 100 without one */
     int fallback = lab_timeline_columns();
     ck_assert(fallback == 100 || isatty(STDERR_FILENO));
     unsetenv("COLUMNS");

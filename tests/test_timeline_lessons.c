@@ -111,9 +111,12 @@ static points read_points(const char *path)
         if (object != NULL && kind != LAB_POINT_MARK && strchr(object, '@') == NULL)
             lab_point_name(object, object);
         double at = strtod(field[0], NULL);
-        log->events[log->count++] = (lab_point_event){
-            .at = at, .object = object, .kind = intern(field[4]), .file = intern(field[6]),
-            .line = 0, .point = kind};
+        log->events[log->count++] = (lab_point_event){.at = at,
+                                                      .object = object,
+                                                      .kind = intern(field[4]),
+                                                      .file = intern(field[6]),
+                                                      .line = 0,
+                                                      .point = kind};
         p.end = at > p.end ? at : p.end;
     }
     fclose(file);
@@ -219,8 +222,8 @@ static int most_sleeping(const lab_timeline *tl, const char *prefix)
                     continue;
                 for (size_t j = 0; j < tl->rows[b].span_count; j++) {
                     const lab_span *y = &tl->rows[b].spans[j];
-                    open += y->state == LAB_STATE_SLEEPING && y->begin <= x->begin &&
-                            y->end > x->begin;
+                    open +=
+                        y->state == LAB_STATE_SLEEPING && y->begin <= x->begin && y->end > x->begin;
                 }
             }
             most = open > most ? open : most;
@@ -240,8 +243,8 @@ static bool waits_form_a_cycle(const lab_timeline *tl, char *who, size_t size)
             const lab_row *b = &tl->rows[x->owner];
             for (size_t j = 0; j < b->span_count; j++) {
                 const lab_span *y = &b->spans[j];
-                if (y->state == LAB_STATE_WAITING && y->owner == (int)a &&
-                    y->begin < x->end && x->begin < y->end) {
+                if (y->state == LAB_STATE_WAITING && y->owner == (int)a && y->begin < x->end &&
+                    x->begin < y->end) {
                     snprintf(who, size, "%s waits for %s held by %s; %s waits for %s held by %s",
                              tl->rows[a].name, x->object, b->name, b->name, y->object,
                              tl->rows[a].name);
@@ -265,11 +268,11 @@ static bool wait_mismatch(const points *p, char *text, size_t size)
             if (strcmp(e->kind, "mutex") == 0 || e->point == LAB_POINT_MARK)
                 continue;
             bool ends = e->point == LAB_POINT_GET || e->point == LAB_POINT_TIMEOUT;
-            if (open != NULL && (e->point == LAB_POINT_WAIT || (ends && e->object != open->object))) {
+            if (open != NULL &&
+                (e->point == LAB_POINT_WAIT || (ends && e->object != open->object))) {
                 snprintf(text, size, "%s: WAIT %s %s at %.3f, then %s %s %s at %.3f",
                          p->logs[i].name, open->kind, (const char *)open->object, open->at,
-                         lab_point_kind_name(e->point), e->kind, (const char *)e->object,
-                         e->at);
+                         lab_point_kind_name(e->point), e->kind, (const char *)e->object, e->at);
                 return true;
             }
             if (e->point == LAB_POINT_WAIT)
@@ -303,11 +306,11 @@ START_TEST(semaphore_never_more_than_the_stalls_inside)
 {
     make_dir();
     const char *stalls = stalls_counts[_i];
-    const char *args[] = {"--stalls", stalls, "--people", "10", "--seed", "7", "--speed", "20",
-                          "--quiet", NULL};
+    const char *args[] = {"--stalls", stalls,    "--people", "10",      "--seed",
+                          "7",        "--speed", "20",       "--quiet", NULL};
     points p = run_recorded("semaphore", args, NULL);
     lab_timeline *tl = model_of(&p);
-    ck_assert_int_eq(holds_of(tl, "stalls"), 10);   /* everybody went in once */
+    ck_assert_int_eq(holds_of(tl, "stalls"), 10); /* everybody went in once */
     int inside = most_inside(tl, "stalls");
     ck_assert_msg(inside >= 1 && inside <= atoi(stalls), "%d inside with %s stalls", inside,
                   stalls);
@@ -325,11 +328,11 @@ START_TEST(semaphore_no_limit_lets_everybody_in)
     make_dir();
     /* Slower, so that 4 of 10 people being inside at once does not need a fast machine:
      * each stays 0.5 s class at least, 100 ms real at speed 5. */
-    const char *args[] = {"--no-limit", "--people", "10", "--seed", "7", "--speed", "5",
-                          "--quiet", NULL};
+    const char *args[] = {"--no-limit", "--people", "10",      "--seed", "7",
+                          "--speed",    "5",        "--quiet", NULL};
     points p = run_recorded("semaphore", args, NULL);
     lab_timeline *tl = model_of(&p);
-    ck_assert_int_eq(holds_of(tl, "stalls"), 0);   /* the broken program never asks */
+    ck_assert_int_eq(holds_of(tl, "stalls"), 0); /* the broken program never asks */
     int staying = most_sleeping(tl, "person-");
     ck_assert_msg(staying > 3, "only %d staying at once without the semaphore", staying);
     lab_timeline_free(tl);
@@ -371,7 +374,7 @@ END_TEST
 typedef struct task {
     const lab_row *row;
     double begin, end;
-    int n;   /* loiter(n): the sleep's length, rounded down */
+    int n; /* loiter(n): the sleep's length, rounded down */
 } task;
 
 START_TEST(pool_loiter_matches_the_table)
@@ -393,24 +396,25 @@ START_TEST(pool_loiter_matches_the_table)
             if (row->spans[s].state == LAB_STATE_SLEEPING) {
                 ck_assert_int_lt(count, 8);
                 const lab_span *span = &row->spans[s];
-                tasks[count++] = (task){row, span->begin, span->end,
-                                        (int)(span->end - span->begin + 1e-6)};
+                tasks[count++] =
+                    (task){row, span->begin, span->end, (int)(span->end - span->begin + 1e-6)};
             }
     }
     ck_assert_int_eq(workers, 3);
-    ck_assert_int_eq(count, 4);   /* loiter(0) does not sleep */
+    ck_assert_int_eq(count, 4); /* loiter(0) does not sleep */
     task *by_n[5] = {NULL};
     for (int i = 0; i < count; i++) {
         ck_assert_msg(tasks[i].n >= 1 && tasks[i].n <= 4 && by_n[tasks[i].n] == NULL,
                       "a sleep of %.3f s", tasks[i].end - tasks[i].begin);
         by_n[tasks[i].n] = &tasks[i];
     }
-    for (int n = 1; n <= 3; n++)   /* 1, 2, 3 start together: before the first ends */
-        ck_assert_msg(by_n[n]->begin < by_n[1]->end, "loiter(%d) began at %.3f", n,
-                      by_n[n]->begin);
+    for (int n = 1; n <= 3; n++) /* 1, 2, 3 start together: before the first ends */
+        ck_assert_msg(by_n[n]->begin < by_n[1]->end, "loiter(%d) began at %.3f", n, by_n[n]->begin);
     /* 4 waits for a free worker: the one whose loiter(1) ended first. */
-    ck_assert_msg(by_n[4]->begin >= by_n[1]->end, "loiter(4) began at %.3f, loiter(1) ended "
-                  "at %.3f", by_n[4]->begin, by_n[1]->end);
+    ck_assert_msg(by_n[4]->begin >= by_n[1]->end,
+                  "loiter(4) began at %.3f, loiter(1) ended "
+                  "at %.3f",
+                  by_n[4]->begin, by_n[1]->end);
     ck_assert_ptr_eq(by_n[4]->row, by_n[1]->row);
     ck_assert_int_le(most_sleeping(tl, "worker-"), 3);
     lab_timeline_free(tl);
@@ -439,7 +443,7 @@ START_TEST(queue_every_bun_put_is_got_once)
         }
         if (customer) {
             customers++;
-            gets += got - 1;   /* the last: shutdown's news that no bun will come */
+            gets += got - 1; /* the last: shutdown's news that no bun will come */
         }
     }
     ck_assert_int_eq(customers, 2);
@@ -475,13 +479,13 @@ static char *normalised(const char *path)
         bool sleeps = false;
         for (const char *t = strstr(name, "<title>"); t != NULL && t < end;
              t = strstr(t + 1, "<title>")) {
-            t += strlen("<title>") + name_length + 2;   /* "name: " */
+            t += strlen("<title>") + name_length + 2; /* "name: " */
             char what[96];
             snprintf(what, sizeof what, "%.*s", (int)strcspn(t, "<"), t);
             char *cut = strstr(what, " (held by ");
             if (cut == NULL)
                 cut = strstr(what, " timed out");
-            if (cut == NULL) {   /* " 0.123-4.567 s (file:line)": the last " <digit>" */
+            if (cut == NULL) { /* " 0.123-4.567 s (file:line)": the last " <digit>" */
                 for (char *s = what + strlen(what); s > what; s--)
                     if (s[-1] == ' ' && s[0] >= '0' && s[0] <= '9') {
                         cut = s - 1;
@@ -532,7 +536,8 @@ START_TEST(normalised_form_of_a_picture)
           "<rect><title>t1: lock counter lock (held by t2) 0.0-0.1 s (x.c:2)</title></rect>\n"
           "<rect><title>t1: sleeping 0.1-0.2 s (x.c:2)</title></rect>\n"
           "<rect><title>t1: future future#12 timed out 0.2-0.3 s (x.c:2)</title></rect>\n"
-          "</g>\n</svg>\n", f);
+          "</g>\n</svg>\n",
+          f);
     fclose(f);
     char *form = normalised(path);
     ck_assert_str_eq(form, "main\nt1 sleeps\nwaits: [future future#] [join] [lock counter lock]\n");
@@ -549,11 +554,11 @@ typedef struct picture_run {
 
 static int read_picture_runs(const char *root, picture_run *runs, int most)
 {
-    char path[4300];   /* the root (up to 4200) and the file name */
+    char path[4300]; /* the root (up to 4200) and the file name */
     snprintf(path, sizeof path, "%s/tests/tools/timelines.txt", root);
     FILE *file = fopen(path, "r");
     if (file == NULL)
-        return 0;   /* every_demo_has_a_picture says so */
+        return 0; /* every_demo_has_a_picture says so */
     int n = 0;
     char line[512];
     while (fgets(line, sizeof line, file) != NULL && n < most) {
@@ -579,8 +584,8 @@ static void repository_root(char *root, size_t size)
     self[n > 0 ? n : 0] = '\0';
     char *slash = strrchr(self, '/');
     if (slash != NULL)
-        *slash = '\0';   /* build/<variant>/tests */
-    snprintf(root, size, "%s/../../..", self);   /* (no ck_assert: also used before tests) */
+        *slash = '\0';                         /* build/<variant>/tests */
+    snprintf(root, size, "%s/../../..", self); /* (no ck_assert: also used before tests) */
 }
 
 static picture_run picture_runs[64];
@@ -632,7 +637,8 @@ START_TEST(committed_picture_is_current)
     char *old = normalised(committed), *now = normalised(fresh);
     ck_assert_msg(strcmp(old, now) == 0,
                   "docs/timelines/%s.svg is out of date: run make timelines\n"
-                  "committed:\n%snow:\n%s", run->demo, old, now);
+                  "committed:\n%snow:\n%s",
+                  run->demo, old, now);
     free(old);
     free(now);
     char text[512];
@@ -657,7 +663,7 @@ static Suite *make_timeline_lessons_suite(void)
     suite_add_tcase(suite, lessons);
     TCase *pictures = tcase_create("pictures");
     tcase_set_timeout(pictures, 60);
-    load_picture_runs();   /* before any test forks: the loop runs one demo per line */
+    load_picture_runs(); /* before any test forks: the loop runs one demo per line */
     tcase_add_test(pictures, normalised_form_of_a_picture);
     tcase_add_test(pictures, every_demo_has_a_picture);
     tcase_add_loop_test(pictures, committed_picture_is_current, 0, picture_run_count);

@@ -13,7 +13,7 @@
 
 typedef struct firing {
     atomic_int calls;
-    double at;                    /* lab_now() of the first call */
+    double at; /* lab_now() of the first call */
     char thread[LAB_THREAD_NAME_MAX];
 } firing;
 
@@ -31,7 +31,7 @@ START_TEST(a_timer_fires_once_after_its_delay_on_its_thread)
     firing f = {0};
     double begin = lab_now();
     lab_timer *t = lab_timer_start(0.05, note_firing, &f, "timer-%d", 1);
-    lab_timer_join(t);   /* the thread ends after the call */
+    lab_timer_join(t); /* the thread ends after the call */
     ck_assert_int_eq(atomic_load(&f.calls), 1);
     ck_assert_msg(f.at - begin >= 0.05, "fired after %.3f s, before its delay", f.at - begin);
     ck_assert_str_eq(f.thread, "timer-1");
@@ -57,7 +57,7 @@ START_TEST(a_cancelled_timer_never_fires_and_ends_at_once)
     double begin = lab_now();
     lab_timer *t = lab_timer_start(30, note_firing, &f, "timer");
     ck_assert(lab_timer_cancel(t));
-    ck_assert(lab_timer_cancel(t));   /* still prevented */
+    ck_assert(lab_timer_cancel(t)); /* still prevented */
     ck_assert(!lab_timer_fired(t));
     lab_timer_join(t);
     /* The join did not sit out the 30 s: cancel woke the timer thread. */

@@ -38,10 +38,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TRIES 3
+#define TRIES     3
 #define MAX_LINES 2000
 #define MAX_RULES 8
-#define MAX_ARGS 32
+#define MAX_ARGS  32
 
 /* Empty now: every page carries its transcript (NULL ends the table). */
 static const char *const pages_without_transcript[] = {NULL};
@@ -165,7 +165,7 @@ static bool contains_any(const char *text, const char *const *needles, int count
         if (needles[i][strlen(needles[i]) - 1] == '=')
             continue; /* a key: mask_keys' */
         else if (needles[i][0] == '^' ? strncmp(text, needles[i] + 1, strlen(needles[i] + 1)) == 0
-                                 : strstr(text, needles[i]) != NULL)
+                                      : strstr(text, needles[i]) != NULL)
             return true;
     return false;
 }
@@ -184,7 +184,7 @@ static char *normalise_text(const char *text, bool all_digits)
             if (*d == '.' && isdigit((unsigned char)d[1])) {
                 for (d++; isdigit((unsigned char)*d); d++)
                     ;
-                o += sprintf(o, "#.#");   /* never longer: "#.#" is 3, a decimal at least 3 */
+                o += sprintf(o, "#.#"); /* never longer: "#.#" is 3, a decimal at least 3 */
             } else if (all_digits) {
                 *o++ = '#';
             } else {
@@ -244,7 +244,7 @@ static void tell(const char *out, const spec *s, story *story)
             snprintf(thread, sizeof thread, "%.*s", length, name);
             snprintf(joined, sizeof joined, "%s", bar + 3);
         } else {
-            snprintf(thread, sizeof thread, "main");   /* headings, tables, result: */
+            snprintf(thread, sizeof thread, "main"); /* headings, tables, result: */
             snprintf(joined, sizeof joined, "%s", line);
         }
         pending = true;
@@ -276,15 +276,16 @@ static bool differ(const story *page, const story *run, char *why, size_t size)
     for (int i = 0; i < n; i++)
         if (strcmp(page->lines[i].thread, run->lines[i].thread) != 0 ||
             strcmp(page->lines[i].text, run->lines[i].text) != 0) {
-            snprintf(why, size, "the page has  %s | %s\n  the run has   %s | %s", page->lines[i].thread,
-                     page->lines[i].text, run->lines[i].thread, run->lines[i].text);
+            snprintf(why, size, "the page has  %s | %s\n  the run has   %s | %s",
+                     page->lines[i].thread, page->lines[i].text, run->lines[i].thread,
+                     run->lines[i].text);
             return true;
         }
     if (page->count != run->count) {
         const story *longer = page->count > run->count ? page : run;
         snprintf(why, size, "%s has %d more line(s), from  %s | %s",
-                 longer == page ? "the page" : "the run", longer->count - n, longer->lines[n].thread,
-                 longer->lines[n].text);
+                 longer == page ? "the page" : "the run", longer->count - n,
+                 longer->lines[n].thread, longer->lines[n].text);
         return true;
     }
     return false;
@@ -337,7 +338,8 @@ START_TEST(every_page_transcript_is_what_its_program_prints)
         if (page == NULL || !parse_spec(page, &s)) {
             if (!excused)
                 snprintf(failures + strlen(failures), sizeof failures - strlen(failures),
-                         "%s: no transcript (<!-- transcript: ARGS -->, see tests/tools/transcripts.sh)\n",
+                         "%s: no transcript (<!-- transcript: ARGS -->, see "
+                         "tests/tools/transcripts.sh)\n",
                          path);
         } else {
             check_page(demo, page, failures, sizeof failures);
@@ -355,8 +357,8 @@ END_TEST
 START_TEST(the_comparison_forgives_timing_and_nothing_else)
 {
     spec s;
-    ck_assert(parse_spec("x\n<!-- transcript: --seed 1 ; vary: pid ; vary: t= ; drop: computing -->\n",
-                         &s));
+    ck_assert(parse_spec(
+        "x\n<!-- transcript: --seed 1 ; vary: pid ; vary: t= ; drop: computing -->\n", &s));
     ck_assert_str_eq(s.args[0], "--seed");
     ck_assert_str_eq(s.args[2], "--color=never");
     ck_assert_ptr_null(s.args[3]);
@@ -369,14 +371,15 @@ START_TEST(the_comparison_forgives_timing_and_nothing_else)
                        "[  0.005] t2         | computing 5%\n"
                        "result: n=2 t=1.50 seed=1\n";
     const char *same = "[  0.001] main       | start\n"
-                       "[  0.002] t2         | b\n"      /* another interleaving */
+                       "[  0.002] t2         | b\n"        /* another interleaving */
                        "[  0.003] t1         | a 1.71 s\n" /* another time */
                        "[  0.004] t1         | c, a long line wrapped\n"
                        "[  0.004] main       | pid 98765 ends\n"
                        "result: n=2 t=12 seed=1\n";
     const char *const others[] = {
         "[  0.001] main       | start\n[  0.002] t1         | c, a long line wrapped\n"
-        "[  0.002] t1         | a 1.50 s\n[  0.002] t2         | b\n[  0.004] main       | pid 1 ends\n"
+        "[  0.002] t1         | a 1.50 s\n[  0.002] t2         | b\n[  0.004] main       | pid 1 "
+        "ends\n"
         "result: n=2 t=1.50 seed=1\n", /* t1's own order changed */
         "[  0.001] main       | start\n[  0.002] t1         | a 1.50 s\n[  0.002] t2         | b\n"
         "[  0.003] t1         | c, a long line wrapped\n[  0.004] main       | pid 1 ends\n"

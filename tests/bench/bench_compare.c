@@ -1135,7 +1135,7 @@ static void report_sweep(FILE *md, FILE *dat)
             }
             double ratio = median(key[w], "GLib") / median(key[w], "threadlab");
             bool met = ratio >= 1.0;
-            if (!isnan(ratio))   /* NAN: not measured (--only) */
+            if (!isnan(ratio)) /* NAN: not measured (--only) */
                 met ? goals_met++ : goals_missed++;
             printf(" %7.2fx%s", ratio, met ? " " : "!");
             fprintf(md, " | %.2fx %s", ratio, met ? "met" : "MISSED");

@@ -11,7 +11,7 @@ static volatile long racy_counter;
 static long locked_counter;
 static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_long atomic_counter;
-static pthread_barrier_t start_line;   /* all threads and main: the clock starts when all are ready */
+static pthread_barrier_t start_line; /* all threads and main: the clock starts when all are ready */
 
 typedef struct variant {
     const char *name;
@@ -60,7 +60,7 @@ static double time_it(const variant *v, int threads)
     /* The clock starts before main reaches the start line: once the threads are released,
      * main may not run again until they are done (2 CPUs), and would then time nothing. */
     double begin = lab_now();
-    lab_pthread_barrier_wait(&start_line);   /* everyone is ready: they start together, now */
+    lab_pthread_barrier_wait(&start_line); /* everyone is ready: they start together, now */
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);
     double seconds = lab_now() - begin;
@@ -79,8 +79,8 @@ int main(void)
             double seconds = time_it(&variants[v], threads);
             if (v == 0)
                 atomic_seconds = seconds;
-            printf("%-10s %8d %14.2f %13.2fx", variants[v].name, threads, seconds * 1e9 / INCREMENTS,
-                   seconds / atomic_seconds);
+            printf("%-10s %8d %14.2f %13.2fx", variants[v].name, threads,
+                   seconds * 1e9 / INCREMENTS, seconds / atomic_seconds);
             if (variants[v].body == racy)
                 printf("   (lost %ld of %ld)", INCREMENTS - racy_counter, INCREMENTS);
             printf("\n");

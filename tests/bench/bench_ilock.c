@@ -8,14 +8,14 @@
 #include "ilock.h"
 #include "ilock_log.h"
 
-#define PAIRS 4000000L          /* per round, one thread */
-#define LOGGED_PAIRS 100000L    /* per round with the log on (each pair records two events) */
-#define FOUGHT_PAIRS 200000L    /* per thread per round, two threads */
-#define ROUNDS 5
+#define PAIRS        4000000L /* per round, one thread */
+#define LOGGED_PAIRS 100000L  /* per round with the log on (each pair records two events) */
+#define FOUGHT_PAIRS 200000L  /* per thread per round, two threads */
+#define ROUNDS       5
 
 static pthread_mutex_t bare = PTHREAD_MUTEX_INITIALIZER;
 static lab_ilock instrumented;
-static long shared_count;   /* protected by whichever lock the variant uses */
+static long shared_count; /* protected by whichever lock the variant uses */
 
 static void *bare_pairs(void *arg)
 {
@@ -32,7 +32,7 @@ static void *ilock_pairs(void *arg)
 {
     long n = *(long *)arg;
     for (long i = 0; i < n; i++) {
-        LAB_CHECK(lab_ilock_lock_timeout(&instrumented, 10));   /* a deadline that never passes */
+        LAB_CHECK(lab_ilock_lock_timeout(&instrumented, 10)); /* a deadline that never passes */
         shared_count++;
         LAB_CHECK(lab_ilock_unlock(&instrumented));
     }
@@ -62,7 +62,7 @@ typedef struct variant {
     long pairs;
     int threads;
     bool logged;
-    double best_ns;   /* per pair, best round */
+    double best_ns; /* per pair, best round */
 } variant;
 
 int main(void)
@@ -78,8 +78,9 @@ int main(void)
     size_t count = sizeof variants / sizeof variants[0];
     for (int round = 0; round < ROUNDS; round++) {
         for (size_t v = 0; v < count; v++) {
-            double ns = time_it(variants[v].body, variants[v].pairs, variants[v].threads, variants[v].logged) * 1e9 /
-                        (double)(variants[v].pairs * variants[v].threads);
+            double ns = time_it(variants[v].body, variants[v].pairs, variants[v].threads,
+                                variants[v].logged) *
+                        1e9 / (double)(variants[v].pairs * variants[v].threads);
             if (round == 0 || ns < variants[v].best_ns)
                 variants[v].best_ns = ns;
         }
@@ -87,8 +88,9 @@ int main(void)
     printf("%-12s %8s %16s %12s\n", "variant", "threads", "ns/lock+unlock", "vs bare");
     for (size_t v = 0; v < count; v++) {
         double bare_ns = variants[variants[v].threads == 1 ? 0 : 3].best_ns;
-        printf("%-12s %8d %16.1f %11.2fx%s\n", variants[v].name, variants[v].threads, variants[v].best_ns,
-               variants[v].best_ns / bare_ns, v == 1 ? "   <- the cost when nobody waits" : "");
+        printf("%-12s %8d %16.1f %11.2fx%s\n", variants[v].name, variants[v].threads,
+               variants[v].best_ns, variants[v].best_ns / bare_ns,
+               v == 1 ? "   <- the cost when nobody waits" : "");
     }
     lab_ilock_destroy(&instrumented);
     return 0;

@@ -16,12 +16,12 @@
  * for the lock (docs/timeline.md quotes the figures). */
 #include "lab.h"
 
-#define BATCH 2000      /* iterations per thread: 4000 events fit in one thread's buffer */
-#define BATCHES 60      /* threads per measurement */
-#define FOUGHT 200000L  /* pairs per thread in the two-thread measurement */
-#define ROUNDS 5
+#define BATCH       2000    /* iterations per thread: 4000 events fit in one thread's buffer */
+#define BATCHES     60      /* threads per measurement */
+#define FOUGHT      200000L /* pairs per thread in the two-thread measurement */
+#define ROUNDS      5
 #define QUEUE_ITEMS 200000L
-#define STOP ((void *)(uintptr_t)-1)
+#define STOP        ((void *)(uintptr_t)-1)
 
 static pthread_mutex_t named = PTHREAD_MUTEX_INITIALIZER;
 static volatile long sink;
@@ -31,8 +31,8 @@ typedef enum { COMPILED_OUT, OFF, ON } build;
 
 typedef struct batch {
     build how;
-    bool lock;          /* the lock loop, else the point loop */
-    double seconds;     /* the loop's time, measured on the thread */
+    bool lock;      /* the lock loop, else the point loop */
+    double seconds; /* the loop's time, measured on the thread */
 } batch;
 
 static void *run_batch(void *arg)
@@ -41,7 +41,7 @@ static void *run_batch(void *arg)
     double begin = lab_now();
     if (b->lock && b->how == COMPILED_OUT) {
         for (int i = 0; i < BATCH; i++) {
-            LAB_CHECKED_(pthread_mutex_lock, &named);   /* what LAB_NO_POINTS leaves */
+            LAB_CHECKED_(pthread_mutex_lock, &named); /* what LAB_NO_POINTS leaves */
             sink++;
             LAB_CHECKED_(pthread_mutex_unlock, &named);
         }
@@ -179,9 +179,11 @@ int main(void)
         printf("%-14s %12.1f %8.3fx   %12.2f %8.3fx\n", names[how], lock[how],
                lock[how] / lock[COMPILED_OUT], point[how], point[how] / point[COMPILED_OUT]);
     printf("two threads on the named lock (%ld pairs each): off %.1f ns, on %.1f ns per pair "
-           "(%.3fx)\n", FOUGHT, fought[0], fought[1], fought[1] / fought[0]);
+           "(%.3fx)\n",
+           FOUGHT, fought[0], fought[1], fought[1] / fought[0]);
     printf("queue of 64, 2 producers + 2 consumers (%ld items): off %.1f ns, on %.1f ns per item "
-           "(%.3fx)\n", QUEUE_ITEMS, queued[0], queued[1], queued[1] / queued[0]);
+           "(%.3fx)\n",
+           QUEUE_ITEMS, queued[0], queued[1], queued[1] / queued[0]);
     printf("goal (issue 13): off <= 1.02x; on < 1.10x for the queue and for mutex --mode=loop "
            "(bench_points_demo.sh)\n");
     return 0;
