@@ -132,7 +132,8 @@ exit_problem() {   # exit_problem STATUS ERR_FILE
     0) ;;
     124 | 137) echo "hang: still running after ${3:-$limit} s, killed (a wait that is never woken?)" ;;
     *) if [ "$1" -gt 128 ]; then echo "killed by signal $(($1 - 128)) ($(kill -l $(($1 - 128)) 2>/dev/null))"; else
-        echo "exit $1: $(head -n 1 "$2")"; fi ;;
+        first=$(head -n 1 "$2")
+        echo "exit $1 (a runtime failure)${first:+: $first}"; fi ;;
     esac
 }
 
@@ -141,7 +142,16 @@ check_run() {
     local out=$1 err=$2 status=$3 seed=$4 expr=$5
     local problem
     problem=$(exit_problem "$status" "$err")
-    [ -z "$problem" ] || { echo "$problem"; return; }
+    if [ -n "$problem" ]; then
+        # A runtime failure that still printed its result line: say which guarantee broke too.
+        if [ "$status" = 1 ] && [ "$(grep -c '^result: ' "$out")" -eq 1 ]; then
+            local more
+            more=$(check_run "$out" "$err" 0 "$seed" "$expr")
+            [ -z "$more" ] || problem="$problem; $more"
+        fi
+        echo "$problem"
+        return
+    fi
     local count last
     count=$(grep -c '^result: ' "$out")
     last=$(tail -n 1 "$out")
