@@ -440,7 +440,7 @@ if grep -q -- '--explore' "$work/ref.help"; then
         # shellcheck disable=SC2086
         timeout -k 2 "$limit" "$program" $args --explore="$budget" >"$work/explore.out" 2>"$work/explore.err" </dev/null
         status=$?
-        shown="'$name${args:+ $args} --explore=$budget'"
+        run_shown="'$name${args:+ $args} --explore=$budget'"
         ref_failed=$(result_key "$work/ref.explore" failed)
         invariant=$(sed -n 's/^explore: checks \(.*\) in schedules with.*/\1/p' "$work/ref.explore")
         problem=$(exit_problem "$status" "$work/explore.err")
@@ -449,20 +449,20 @@ if grep -q -- '--explore' "$work/ref.help"; then
         runs_done=$(result_key "$work/explore.out" runs)
         why=$(sed -n 's/^explore: the shortest replay found ([^)]*): //p' "$work/explore.out")
         if [ -n "$problem" ]; then
-            fail "explore: $shown: $problem"
+            fail "explore: $run_shown: $problem"
             again_demo "${args:+$args }--explore=$budget"
         elif ! [[ $failed_runs =~ ^[0-9]+$ ]]; then
-            fail "explore: $shown printed no explorer result (failed=, runs=): $(tail -n 1 "$work/explore.out")"
+            fail "explore: $run_shown printed no explorer result (failed=, runs=): $(tail -n 1 "$work/explore.out")"
             again_demo "${args:+$args }--explore=$budget"
         elif [ "${ref_failed:-0}" = 0 ] && [ "$failed_runs" = 0 ]; then
-            pass "explore: $shown: $(grep -m 1 -E '^explore: (all|[0-9]+ schedules)' "$work/explore.out" | sed 's/^explore: //')"
+            pass "explore: $run_shown: $(grep -m 1 -E '^explore: (all|[0-9]+ schedules)' "$work/explore.out" | sed 's/^explore: //')"
         elif [ "${ref_failed:-0}" = 0 ]; then
-            fail "explore: $shown: schedule --schedule=$schedule breaks $invariant: ${why:-see its run}; the reference keeps it in every schedule searched"
+            fail "explore: $run_shown: schedule --schedule=$schedule breaks $invariant: ${why:-see its run}; the reference keeps it in every schedule searched"
             again_demo "${args:+$args }--seed 1 --schedule=$schedule"
         elif [ "$failed_runs" != 0 ]; then
-            pass "explore: $shown: finds the lesson's bug, as the reference does: --schedule=$schedule: $why"
+            pass "explore: $run_shown: finds the lesson's bug, as the reference does: --schedule=$schedule: $why"
         else   # the lesson is the bug, and this version fixed it: fine, and worth saying
-            pass "explore: $shown: no schedule breaks $invariant in $runs_done runs, where the reference's does (--schedule=$(result_key "$work/ref.explore" schedule)): your version fixed the lesson's bug"
+            pass "explore: $run_shown: no schedule breaks $invariant in $runs_done runs, where the reference's does (--schedule=$(result_key "$work/ref.explore" schedule)): your version fixed the lesson's bug"
         fi
     done <"$work/explore"
 else
