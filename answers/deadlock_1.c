@@ -11,10 +11,10 @@
 /* deadlock — two accounts pay each other, each teller locking the account it pays from
  * first: each holds one lock and waits for the other's. Nobody can move, ever.
  *
- * Python (seed 003, the second kind of deadlock): Account("hepang", 10000, Lock()) and
- * Account("luoziyao", 5000, Lock()); transfer(from_, to, amount) locks from_, sleeps, then
- * locks to. t1 pays 4000 hepang -> luoziyao while t2 pays 4000 luoziyao -> hepang: each
- * holds one account and waits for the other. Python just hangs. Here each account's lock
+ * Python (The threading catalogue, the second kind of deadlock): Account("hepang", 10000,
+ * Lock()) and Account("luoziyao", 5000, Lock()); transfer(from_, to, amount) locks from_,
+ * sleeps, then locks to. t1 pays 4000 hepang -> luoziyao while t2 pays 4000 luoziyao -> hepang:
+ * each holds one account and waits for the other. Python just hangs. Here each account's lock
  * is an instrumented lock (common/ilock.h): after --timeout s it finds the cycle, prints
  * who holds and waits for what, and answers one teller EDEADLK. That one backs out
  * (releases its account), pauses a random while and retries: the program ends by itself.
@@ -72,8 +72,7 @@ static void unlock_account(account *a)
  * transfers (a teller's first) are told step by step, the random ones only counted. */
 static bool transfer_once(teller *t, account *from, account *to, long sum, bool ring, bool meet)
 {
-    bool swap =
-        fix == FIX_ORDER && (uintptr_t)&to->lock < (uintptr_t)&from->lock; /* lower address first */
+    bool swap = fix == FIX_ORDER && (uintptr_t)&to->lock < (uintptr_t)&from->lock; /* lower address first */
     account *one = swap ? to : from, *two = swap ? from : to;
     int rc = lock_account(one);
     if (rc == 0) {
@@ -151,7 +150,8 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "deadlock",
     .summary = "two accounts pay each other, each locking its own first: a deadlock and two fixes",
-    .python = "transfer(from_, to, amount): from_.lock.acquire(); sleep(); to.lock.acquire() ...",
+    .python = "transfer(from_, to, amount): from_.lock.acquire(); sleep(); to.lock.acquire() ... "
+              "(The threading catalogue)",
     .details = "t1 pays hepang -> luoziyao while t2 pays luoziyao -> hepang, each locking its\n"
                "own first: a deadlock every run. The instrumented lock finds it after --timeout\n"
                "s and tells one teller EDEADLK: it backs out and retries. --fix=order and\n"

@@ -9,28 +9,30 @@
  */
 /* mutex — the race fixed: a pthread_mutex_t around the update, and nothing is lost.
  *
- * Python (seed 003): the same threads doing temp = n; sleep(0.1); n = temp - 1, now
- * between lock.acquire() and lock.release(); n always ends at 0. And the tutorial's
- * "lock start ... / lock end ..." trace (with lock: ...), showing who holds the lock.
+ * Python (The threading catalogue): the same threads doing temp = n; sleep(0.1);
+ * n = temp - 1, now between lock.acquire() and lock.release(); n always ends at 0. And the
+ * tutorial's "lock start ... / lock end ..." trace (with lock: ...), showing who holds the lock.
  * pthread_mutex_lock() is lock.acquire(): only one thread at a time gets past it; the
  * others wait until pthread_mutex_unlock(). The read - sleep - write is now one step as
  * far as other threads can tell.
  * Observe: the trace alternates "got the lock" / "releasing" one thread at a time, and the
- * run takes --threads x 0.1 s: the lock serialises the sleep too (the price of the fix;
- * keep critical sections short). --mode=loop is race's loop, locked around each += 1.
+ * run takes --threads x --window s: the lock serialises the sleep too (the price of the fix;
+ * keep critical sections short). The window is 0.3 s here so that a class can read one
+ * holder at a time; --window 0.1 is the tutorial's. --mode=loop is race's loop, locked
+ * around each += 1.
  * This file is demos/race.c plus the lock: `diff demos/race.c demos/mutex.c` shows it.
  */
 #include "lab.h"
 
-static int threads = 0;    /* 0: the mode's default */
-static int iterations = 0; /* 0: the mode's default */
+static int threads = 0;      /* 0: the mode's default */
+static int iterations = 0;   /* 0: the mode's default */
 static int mode = 0;
 static const char *const mode_names[] = {"window", "loop", NULL};
 enum { MODE_WINDOW, MODE_LOOP };
 
-static long counter; /* protected by counter_lock */
+static long counter;   /* protected by counter_lock */
 static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
-static const double window_seconds = 0.1;
+static double window_seconds = 0.3;   /* the tutorial: 0.1 (--window 0.1) */
 
 /* The tutorial's work(): read, pause, write back one less, all under the lock. */
 static void *decrement_with_a_window(void *arg)
@@ -39,12 +41,12 @@ static void *decrement_with_a_window(void *arg)
     for (int i = 0; i < iterations; i++) {
         lab_sleep(window_seconds); /* the pause: outside the lock, everybody at once */
         say("lock start (waiting for the lock)");
-        lab_pthread_mutex_lock(&counter_lock); /* only the read and the write inside */
-        long temp = counter;                   /* read */
+        lab_pthread_mutex_lock(&counter_lock);   /* only the read and the write inside */
+        long temp = counter;       /* read */
         say("got the lock, read n = %ld", temp);
-        counter = temp - 1; /* write: nobody wrote in between */
+        counter = temp - 1;        /* write: nobody wrote in between */
         say("wrote n = %ld, releasing the lock", temp - 1);
-        lab_pthread_mutex_unlock(&counter_lock); /* lock.release(): the next one goes in */
+        lab_pthread_mutex_unlock(&counter_lock);   /* lock.release(): the next one goes in */
         say("lock end");
     }
     return NULL;
@@ -56,8 +58,8 @@ static void *increment_in_a_loop(void *arg)
     (void)arg;
     for (int i = 0; i < iterations; i++) {
         lab_pthread_mutex_lock(&counter_lock);
-        long seen = counter; /* load */
-        counter = seen + 1;  /* store: no other thread can come between the two */
+        long seen = counter;   /* load */
+        counter = seen + 1;    /* store: no other thread can come between the two */
         lab_pthread_mutex_unlock(&counter_lock);
     }
     say("done: %d increments", iterations);
@@ -65,32 +67,23 @@ static void *increment_in_a_loop(void *arg)
 }
 
 static const lab_option options[] = {
-    {.name = "threads",
-     .kind = LAB_OPT_INT,
-     .target = &threads,
-     .meta = "N",
-     .min = 1,
-     .max = 1000,
-     .help = "threads to start",
-     .default_text = "10 for window, 4 for loop"},
-    {.name = "iterations",
-     .kind = LAB_OPT_INT,
-     .target = &iterations,
-     .meta = "N",
-     .min = 1,
-     .max = 100000000,
-     .help = "updates per thread (window mode: at most 100)",
+    {.name = "threads", .kind = LAB_OPT_INT, .target = &threads, .meta = "N", .min = 1, .max = 1000,
+     .help = "threads to start", .default_text = "10 for window, 4 for loop"},
+    {.name = "iterations", .kind = LAB_OPT_INT, .target = &iterations, .meta = "N", .min = 1,
+     .max = 100000000, .help = "updates per thread (window mode: at most 100)",
      .default_text = "1 for window, 1000000 for loop"},
     LAB_CHOICE("mode", &mode, mode_names,
                "window: read-sleep-write (the tutorial); loop: tight += 1"),
+    {.name = "window", .kind = LAB_OPT_DOUBLE, .target = &window_seconds, .meta = "S", .min = 0,
+     .max = 10, .help = "window mode: class seconds between read and write (the tutorial: 0.1)"},
     LAB_END,
 };
 
-/* Each window-mode update sleeps 0.1 s: a million of them would take days, not seconds. */
+/* Each window-mode update sleeps --window s: a million of them would take days, not seconds. */
 static const char *check_iterations(void)
 {
     if (mode == MODE_WINDOW && iterations > 100)
-        return "--iterations: at most 100 in window mode (each update sleeps 0.1 s); "
+        return "--iterations: at most 100 in window mode (each update sleeps); "
                "--mode=loop takes millions";
     return NULL;
 }
@@ -98,23 +91,27 @@ static const char *check_iterations(void)
 static const lab_demo demo = {
     .name = "mutex",
     .summary = "the same counter with a pthread_mutex_t: never an update lost",
-    .python = "lock.acquire(); temp = n; sleep(0.1); n = temp - 1; lock.release() (seed 003)",
-    .details = "window: 10 threads (the tutorial: --threads 100, 10 s: the lock serialises the\n"
-               "sleep) each read n, sleep 0.1 s and write n - 1 holding the lock; n ends at 0.\n"
+    .python = "lock.acquire(); temp = n; sleep(0.1); n = temp - 1; lock.release() "
+              "(The threading catalogue)",
+    .details = "window: 10 threads (the tutorial: --threads 100 --window 0.1, 10 s: the lock\n"
+               "serialises the sleep) each read n, sleep 0.3 s and write n - 1 holding the lock;\n"
+               "n ends at 0.\n"
                "loop: race's 4 x 1000000 increments, each under the lock. Either way: lost=0.",
     .options = options,
     .check = check_iterations,
+    .invariant = "lost == 0",   /* what --explore checks */
 };
 
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
+    lab_point_name(&counter_lock, "counter lock");   /* shown by --timeline and --trace */
     if (threads == 0)
         threads = mode == MODE_WINDOW ? 10 : 4;
     if (iterations == 0)
         iterations = mode == MODE_WINDOW ? 1 : 1000000;
     long updates = (long)threads * iterations;
-    counter = mode == MODE_WINDOW ? updates : 0; /* window counts down to 0, loop counts up */
+    counter = mode == MODE_WINDOW ? updates : 0;   /* window counts down to 0, loop counts up */
     long expected = mode == MODE_WINDOW ? 0 : updates;
     say("%d threads x %d updates, under a mutex; counter starts at %ld, should end at %ld", threads,
         iterations, counter, expected);
@@ -127,7 +124,7 @@ int main(int argc, char **argv)
         lab_thread_join(started[i]);
     free(started);
 
-    long actual = counter; /* every thread has been joined: no lock needed to read it now */
+    long actual = counter;   /* every thread has been joined: no lock needed to read it now */
     long lost = mode == MODE_WINDOW ? actual - expected : expected - actual;
     say("counter = %ld, expected %ld: %ld of %ld updates were lost", actual, expected, lost,
         updates);

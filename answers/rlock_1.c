@@ -11,10 +11,10 @@
 /* rlock — a lock taken twice by the thread that holds it: a plain mutex never returns (an
  * error-checking one says EDEADLK), a recursive one counts, and only its owner may release it.
  *
- * Python (seed 003, the "first kind of deadlock" and RLock; seed 004, Lock vs RLock):
- * lock = Lock(); lock.acquire(); lock.acquire() never returns: a Lock does not know who
- * holds it, so its holder waits for itself. An RLock knows its owner and counts: acquire
- * twice, release twice. Then 10 threads each add 1 to a global under an RLock. In C:
+ * Python (The threading catalogue, the "first kind of deadlock" and RLock; Threads and
+ * processes, Lock vs RLock): lock = Lock(); lock.acquire(); lock.acquire() never returns: a
+ * Lock does not know who holds it, so its holder waits for itself. An RLock knows its owner and
+ * counts: acquire twice, release twice. Then 10 threads add 1 to a global under an RLock. In C:
  *   part 1  --plain=errorcheck (default): PTHREAD_MUTEX_ERRORCHECK knows its owner and
  *           answers the second lock with EDEADLK at once. --plain=normal: the default kind,
  *           like Python's Lock, would wait forever; shown with a deadline
@@ -37,8 +37,8 @@ enum { PLAIN_ERRORCHECK, PLAIN_NORMAL, PLAIN_ILOCK };
 static double timeout = 1, seconds = 0.2; /* seconds: the tutorial sleeps 1 s inside the lock */
 static int depth = 2, threads = 10;
 
-static pthread_mutex_t rlock;        /* PTHREAD_MUTEX_RECURSIVE, made in main */
-static long counter;                 /* protected by counter_lock (part 3) */
+static pthread_mutex_t rlock; /* PTHREAD_MUTEX_RECURSIVE, made in main */
+static long counter;          /* protected by counter_lock (part 3) */
 static pthread_mutex_t counter_lock; /* PTHREAD_MUTEX_ERRORCHECK: a second lock is EDEADLK */
 
 static const char *code_name(int rc)
@@ -59,9 +59,8 @@ static int lock_a_mutex_twice(void)
     if (plain == PLAIN_ERRORCHECK) {
         rc = pthread_mutex_lock(&lock); /* it knows main holds it: EDEADLK, at once */
     } else if (timeout > 0) {
-        say("a normal mutex does not check who holds it: "
-            "main now waits for itself (giving up after %g s)",
-            timeout);
+        say("a normal mutex does not check who holds it: main now waits for itself (giving up "
+            "after %g s)", timeout);
         struct timespec deadline = lab_timespec_after(CLOCK_REALTIME, lab_real_seconds(timeout));
         rc = pthread_mutex_timedlock(&lock, &deadline); /* not clocklock: see contributing.md */
     } else {
@@ -176,7 +175,8 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "rlock",
     .summary = "a lock taken twice by its holder: plain hangs or says EDEADLK, recursive counts",
-    .python = "lock = Lock(); lock.acquire(); lock.acquire()  vs  lock = RLock() ...",
+    .python = "lock = Lock(); lock.acquire(); lock.acquire()  vs  lock = RLock() ... "
+              "(The threading catalogue; Threads and processes)",
     .details = "1. a plain mutex locked twice: EDEADLK (errorcheck), a timeout (normal) or the\n"
                "   ilock's explanation; --timeout 0 hangs (gdb). 2. a recursive mutex locked\n"
                "   --depth times, released as many; a foreign unlock: EPERM. 3. --threads threads\n"
@@ -209,10 +209,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < threads; i++)
         lab_thread_join(started[i]);
     free(started);
-    say("counter = %ld, expected %d", counter, threads); /* all joined: no lock needed to read */
+    say("counter = %ld, expected %d; a plain lock's 2nd acquire: %s; the recursive one: %d deep, "
+        "a foreign unlock: %s", counter, threads, code_name(second), released, code_name(foreign));
     lab_pthread_mutex_destroy(&rlock);
     lab_result("plain_second_acquire=%s recursive_depth=%d foreign_unlock=%s counter=%ld "
-               "expected=%d",
-               code_name(second), released, code_name(foreign), counter, threads);
+               "expected=%d", code_name(second), released, code_name(foreign), counter, threads);
     return 0;
 }

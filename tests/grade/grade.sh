@@ -14,7 +14,9 @@
 # correct program guarantees: its --help lists the reference demo's flags, bad input exits 2,
 # and for every case of tests/tools/stress-cases.txt that runs this demo, GRADE_RUNS runs
 # (fresh seeds, speeds from the case) exit 0 and print one result: line, last, whose keys
-# satisfy the case's `always` invariant. Under `--explore` too, when the demo has it.
+# satisfy the case's `always` invariant; and when the demo has --explore, a search of a small
+# run's interleavings (sizes per demo below) finds no broken schedule where the reference's
+# finds none.
 # module: builds the library with FILE.c in place of common/NAME.c and runs the module's
 # Check suite against it (CK_VERBOSITY=verbose), one line per test.
 # Output: one line per check, PASS or FAIL (with what failed and a command that shows it
@@ -25,9 +27,11 @@
 #
 # Environment: GRADE_BUILD (the build directory with libthreadlab.a and grade.env; default
 # build/debug), GRADE_RUNS (runs per case; default 5), GRADE_LIMIT (seconds a run may take;
-# default 30), GRADE_FAST=1 (always the fastest speed of a case: for the unit tests),
+# default 30), GRADE_FAST=1 (always the fastest speed of a case, and --explore searches of at
+# most 60 runs: for the unit tests),
 # GRADE_JOBS (cases run side by side; default: the CPU count),
-# GRADE_CASE (module: run one Check tcase, as CK_RUN_CASE).
+# GRADE_CASE (module: run one Check tcase, as CK_RUN_CASE; demo: run one case of the stress
+# table, or "explore" for the --explore search alone).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -129,7 +133,8 @@ exit_problem() {   # exit_problem STATUS ERR_FILE
     0) ;;
     124 | 137) echo "hang: still running after ${3:-$limit} s, killed (a wait that is never woken?)" ;;
     *) if [ "$1" -gt 128 ]; then echo "killed by signal $(($1 - 128)) ($(kill -l $(($1 - 128)) 2>/dev/null))"; else
-        echo "exit $1: $(head -n 1 "$2")"; fi ;;
+        first=$(head -n 1 "$2")
+        echo "exit $1 (a runtime failure)${first:+: $first}"; fi ;;
     esac
 }
 
@@ -138,7 +143,16 @@ check_run() {
     local out=$1 err=$2 status=$3 seed=$4 expr=$5
     local problem
     problem=$(exit_problem "$status" "$err")
-    [ -z "$problem" ] || { echo "$problem"; return; }
+    if [ -n "$problem" ]; then
+        # A runtime failure that still printed its result line: say which guarantee broke too.
+        if [ "$status" = 1 ] && [ "$(grep -c '^result: ' "$out")" -eq 1 ]; then
+            local more
+            more=$(check_run "$out" "$err" 0 "$seed" "$expr")
+            [ -z "$more" ] || problem="$problem; $more"
+        fi
+        echo "$problem"
+        return
+    fi
     local count last
     count=$(grep -c '^result: ' "$out")
     last=$(tail -n 1 "$out")
@@ -199,7 +213,7 @@ if [ "$mode" = module ]; then
         if [ ! -f "$o" ]; then
             o=$work/$(basename "$f" .c).o
             # shellcheck disable=SC2086
-            $CC $CFLAGS -Itests $CHECK_CFLAGS -c "$f" -o "$o" || die "cannot compile $f"
+            $CC $CFLAGS -iquote tests $CHECK_CFLAGS -c "$f" -o "$o" || die "cannot compile $f"
         fi
         test_objects+=("$o")
     done
@@ -342,6 +356,11 @@ $1 == "speeds" { sub(/^[[:space:]]*speeds[[:space:]]+/, ""); s = $0; next }
 $1 == "always" { sub(/^[[:space:]]*always[[:space:]]+/, ""); a = $0; next }
 END { flush() }' "$cases_file" >"$work/cases"
 [ -s "$work/cases" ] || echo "NOTE no case of $cases_file runs '$name': only its interface is checked"
+if [ -n "${GRADE_CASE:-}" ]; then   # one case (or "explore": the search alone)
+    awk -F '\t' -v only="$GRADE_CASE" '$1 == only' "$work/cases" >"$work/cases.only"
+    mv "$work/cases.only" "$work/cases"
+    echo "NOTE GRADE_CASE=$GRADE_CASE: only that case is run"
+fi
 
 # grade_case INDEX NAME ARGS SPEEDS EXPR: the runs of one case; its PASS/FAIL lines into
 # $work/case.INDEX (cases run side by side: the demos mostly sleep).
@@ -385,20 +404,67 @@ for ((i = 0; i < index; i++)); do
 done
 
 # ---- under the schedule control, when the demo has it ---------------------------------------
+# The explorer (docs/schedules.md) searches the interleavings of a small run for one that breaks
+# the demo's own invariant. Small sizes per demo (a complete search, or a budget of runs): the
+# sizes of the stress cases would make the search endless. Where the reference's search finds
+# nothing, yours must find nothing: a schedule that breaks the invariant is a FAIL, named with
+# its --schedule= replay. Where the lesson is the bug (race), either outcome passes.
+# One line per size: demo | args | budget (runs).
+explore_sizes() {
+    awk -v demo="$1" '$1 == demo { sub(/^[^|]*\| */, ""); print }' <<'SIZES'
+race      | --mode=loop --threads 2 --iterations 2 | 500
+mutex     | --threads 2 | 500
+mutex     | --mode=loop --threads 2 --iterations 2 | 500
+semaphore | --people 3 --stalls 2 | 500
+candy     | | 500
+event     | --cars 1 --cycles 1 | 100
+condition | --notify=all --customers 3 | 100
+barrier   | --threads 3 | 200
+SIZES
+}
+# The value of KEY in the result: line of FILE (empty when missing).
+result_key() { tail -n 1 "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
 if grep -q -- '--explore' "$work/ref.help"; then
-    while IFS=$'\t' read -r case_name args speeds expr; do
-        args=${args#@}
+    explore_sizes "$name" >"$work/explore"
+    [ -z "${GRADE_CASE:-}" ] || [ "$GRADE_CASE" = explore ] || : >"$work/explore"
+    [ -s "$work/explore" ] ||
+        echo "NOTE --explore: no small sizes known for '$name' in grade.sh: the search is not run"
+    while IFS='|' read -r args budget; do
+        args=$(echo "$args" | sed 's/^ *//; s/ *$//')
+        budget=${budget// /}
+        # GRADE_FAST (the unit tests): a smaller search, enough for the broken attempts
+        [ "${GRADE_FAST:-0}" = 1 ] && [ "$budget" -gt 60 ] && budget=60
         # shellcheck disable=SC2086
-        timeout -k 2 "$limit" "$program" $args --explore --quiet >"$work/run.out" 2>"$work/run.err" </dev/null
+        timeout -k 2 "$limit" "$reference" $args --explore="$budget" >"$work/ref.explore" 2>&1 </dev/null
+        # shellcheck disable=SC2086
+        timeout -k 2 "$limit" "$program" $args --explore="$budget" >"$work/explore.out" 2>"$work/explore.err" </dev/null
         status=$?
-        verdict=$(check_run "$work/run.out" "$work/run.err" "$status" "" "$expr")
-        if [ -z "$verdict" ]; then
-            pass "$case_name --explore: every interleaving explored kept: $expr"
-        else
-            fail "$case_name --explore: '$name $args --explore': $verdict"
-            again_demo "${args:+$args }--explore"
+        run_shown="'$name${args:+ $args} --explore=$budget'"
+        ref_failed=$(result_key "$work/ref.explore" failed)
+        invariant=$(sed -n 's/^explore: checks \(.*\) in schedules with.*/\1/p' "$work/ref.explore")
+        problem=$(exit_problem "$status" "$work/explore.err")
+        failed_runs=$(result_key "$work/explore.out" failed)
+        schedule=$(result_key "$work/explore.out" schedule)
+        runs_done=$(result_key "$work/explore.out" runs)
+        why=$(sed -n 's/^explore: the shortest replay found ([^)]*): //p' "$work/explore.out")
+        if [ -n "$problem" ]; then
+            fail "explore: $run_shown: $problem"
+            again_demo "${args:+$args }--explore=$budget"
+        elif ! [[ $failed_runs =~ ^[0-9]+$ ]]; then
+            fail "explore: $run_shown printed no explorer result (failed=, runs=): $(tail -n 1 "$work/explore.out")"
+            again_demo "${args:+$args }--explore=$budget"
+        elif [ "${ref_failed:-0}" = 0 ] && [ "$failed_runs" = 0 ]; then
+            pass "explore: $run_shown: $(grep -m 1 -E '^explore: (all|[0-9]+ schedules)' "$work/explore.out" | sed 's/^explore: //')"
+        elif [ "${ref_failed:-0}" = 0 ]; then
+            fail "explore: $run_shown: schedule --schedule=$schedule breaks $invariant: ${why:-see its run}; the reference keeps it in every schedule searched"
+            again_demo "${args:+$args }--seed 1 --schedule=$schedule"
+        elif [ "$failed_runs" != 0 ]; then
+            pass "explore: $run_shown: finds the lesson's bug, as the reference does: --schedule=$schedule: $why"
+        else   # the lesson is the bug, and this version fixed it: fine, and worth saying
+            pass "explore: $run_shown: no schedule breaks $invariant in $runs_done runs, where the reference's does (--schedule=$(result_key "$work/ref.explore" schedule)): your version fixed the lesson's bug"
         fi
-    done <"$work/cases"
+    done <"$work/explore"
 else
     echo "NOTE --explore: this build's '$name' has no schedule control yet (not in its --help): not checked"
 fi

@@ -4,23 +4,62 @@
  * grade: module future
  * expect: FAIL ; cancel_only_before_the_start
  */
-/* future.c — futures, as_completed and wait (see future.h).
+/* future.c — one future (see future.h).
  *
- * A future is a small state machine under its own mutex. Anyone waiting for one future
- * (result) sleeps on its condition variable `changed`. Anyone waiting for MANY futures
- * (as_completed, wait) has a `waiter`: a list of positions in finishing order, with its
- * own mutex and condition variable; the iterator hangs a `watch` on each future, and a
- * future that finishes appends its position to every waiter watching it.
+ * Most of a future's life needs no lock. Its state is one atomic word: the executor starts
+ * it with one compare-and-swap and finishes it with one exchange, and "is it done?" or
+ * "what is the result?" is one load. A lock is only needed for what is rare: a thread that
+ * must sleep until the future finishes, and the lists of done-callbacks and watches
+ * (futures.c's as_completed and wait). For those, this file keeps a small table of
+ * *waiting rooms*, each a mutex and a condition variable, shared by every future: a
+ * future's address picks its room. A finisher goes to the room only when the state word
+ * says somebody is there (the VISIT bit), so a future nobody waits for never touches a
+ * lock at all.
+ *
+ * Why not a mutex and a condition variable in every future, as a textbook would? Each
+ * future would pay for setting them up and tearing them down, and every question asked
+ * of it would be a lock and an unlock; in a pool of tiny tasks that was most of the cost
+ * of a task. (The parking lot of WebKit and of Rust's parking_lot, and the hashed wait
+ * queues of the Linux kernel, are the same idea.)
+ *
+ * Memory order, in one sentence: the finisher writes status and value, then publishes them
+ * with a *release* exchange of the state; every reader that sees a final state with an
+ * *acquire* load may read them. Everything else the state word does (VISIT, RUNNING) carries
+ * no data, and the room's mutex orders the lists.
  */
 #include "future.h"
 
 #include "checked.h"
 #include "clock.h"
+#include "point.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 
-typedef enum { PENDING, RUNNING, FINISHED, CANCELLED } future_state;
+/* Helgrind (valgrind) follows pthread calls but not C11 atomics: where its header is
+ * installed, tell it which atomic steps hand data from one thread to another, and that
+ * the atomic words themselves are meant to be shared. Without it these do nothing. */
+#if __has_include(<valgrind/helgrind.h>)
+#include <valgrind/helgrind.h>
+#else
+#define ANNOTATE_HAPPENS_BEFORE(obj) ((void)0)
+#define ANNOTATE_HAPPENS_AFTER(obj) ((void)0)
+#define ANNOTATE_HAPPENS_BEFORE_FORGET_ALL(obj) ((void)0)
+#define ANNOTATE_BENIGN_RACE_SIZED(address, size, description) ((void)0)
+#endif
+
+/* The state word: one of the four states in the low two bits, plus the VISIT bit. */
+enum {
+    PENDING = 0,
+    RUNNING = 1,
+    FINISHED = 2,
+    CANCELLED = 3,
+    STATE = 3,   /* mask of the state bits */
+    VISIT = 4,   /* somebody waits, watches or has a callback: the finisher must go to the room */
+};
 
 typedef struct callback {
     lab_future_callback fn;
@@ -28,99 +67,98 @@ typedef struct callback {
     struct callback *next;
 } callback;
 
-/* One as_completed (or wait) call: who finished, in the order they finished. */
-typedef struct waiter {
-    pthread_mutex_t lock;
-    pthread_cond_t finished_one; /* signalled when a position is appended */
-    size_t *order;               /* positions in finishing order; protected by lock */
-    size_t finished;             /* entries in order[]; protected by lock */
-} waiter;
-
-/* A waiter's interest in one future: linked into that future's list of watches. */
-typedef struct watch {
-    waiter *waiter;
-    size_t index; /* the future's position in the waiter's array */
-    struct watch *next;
-} watch;
-
 struct lab_future {
-    pthread_mutex_t lock;
-    pthread_cond_t changed; /* broadcast when the future finishes or is cancelled */
-    /* everything below is protected by lock */
-    future_state state;
-    int status;          /* FINISHED: 0, or the task's failure status */
-    long value;          /* FINISHED with status 0: the task's value */
-    callback *callbacks; /* not run yet, in the order added */
+    atomic_uint state;          /* PENDING..CANCELLED, plus VISIT */
+    atomic_int owners;          /* lab_future_free() calls still to come */
+    int status;                 /* FINISHED: 0, or the task's failure status */
+    long value;                 /* FINISHED with status 0: the task's value */
+    /* protected by the lock of the future's room */
+    callback *callbacks;        /* not run yet, in the order added */
     callback **callbacks_tail;
-    watch *watches; /* as_completed/wait calls watching this future */
-    int owners;     /* lab_future_free() calls still to come */
+    lab_future_watch *watches;  /* as_completed/wait calls watching this future */
 };
 
-static bool is_done(const lab_future *future) /* LOCKING PROTOCOL: caller holds future->lock */
+static bool is_done(unsigned state)
 {
-    return future->state == FINISHED || future->state == CANCELLED;
+    return (state & STATE) == FINISHED || (state & STATE) == CANCELLED;
 }
+
+/* ---- the waiting rooms ---- */
+
+enum { ROOMS = 64 };   /* a power of two; enough that two busy futures rarely share one */
+
+typedef struct room {
+    pthread_mutex_t lock;      /* guards the callbacks and watches of the room's futures */
+    pthread_cond_t finished;   /* broadcast when one of the room's futures is done */
+} room;
+
+static room rooms[ROOMS];
+static pthread_once_t rooms_once = PTHREAD_ONCE_INIT;
+
+static void rooms_set_up(void)   /* once, on the first visit (pthread_once) */
+{
+    for (int i = 0; i < ROOMS; i++) {
+        LAB_CHECK(pthread_mutex_init(&rooms[i].lock, NULL));
+        LAB_CHECK(lab_pthread_cond_init_monotonic(&rooms[i].finished));   /* timed waits */
+    }
+}
+
+/* The room of a future: its address, mixed by a multiplication (Fibonacci hashing) so
+ * that futures allocated one after the other land in different rooms. */
+static room *room_of(const lab_future *future)
+{
+    LAB_CHECK(pthread_once(&rooms_once, rooms_set_up));
+    uint64_t mixed = (uint64_t)(uintptr_t)future * UINT64_C(0x9E3779B97F4A7C15);
+    return &rooms[mixed >> 58];   /* the top 6 bits: 0 .. 63 */
+}
+
+/* The state, read with acquire: when it is final, status and value may be read. */
+static unsigned look(lab_future *future)
+{
+    unsigned state = atomic_load_explicit(&future->state, memory_order_acquire);
+    if (is_done(state))
+        ANNOTATE_HAPPENS_AFTER(&future->state);
+    return state;
+}
+
+/* ---- life ---- */
 
 lab_future *lab_future_new(void)
 {
+    /* No mutex, no condition variable: nothing to set up but the words below. */
     lab_future *future = lab_calloc(1, sizeof *future);
-    int rc = pthread_mutex_init(&future->lock, NULL);
-    if (rc == 0) {
-        rc = lab_pthread_cond_init_monotonic(&future->changed);
-        if (rc != 0)
-            lab_pthread_mutex_destroy(&future->lock); /* undo the half-done initialisation */
-    }
-    if (rc != 0) {
-        free(future);
-        errno = rc;
-        return NULL;
-    }
-    future->state = PENDING;
+    atomic_init(&future->state, PENDING);
+    atomic_init(&future->owners, 1);
     future->callbacks_tail = &future->callbacks;
-    future->owners = 1;
+    ANNOTATE_BENIGN_RACE_SIZED(&future->state, sizeof future->state, "C11 atomic");
+    ANNOTATE_BENIGN_RACE_SIZED(&future->owners, sizeof future->owners, "C11 atomic");
     return future;
 }
 
 void lab_future_keep(lab_future *future)
 {
-    lab_pthread_mutex_lock(&future->lock);
-    future->owners++;
-    lab_pthread_mutex_unlock(&future->lock);
+    /* Relaxed: the caller owns a reference already, so the future cannot be freed under
+     * it, and the count publishes nothing. */
+    atomic_fetch_add_explicit(&future->owners, 1, memory_order_relaxed);
 }
 
 void lab_future_free(lab_future *future)
 {
-    lab_pthread_mutex_lock(&future->lock);
-    bool last = --future->owners == 0;
-    lab_pthread_mutex_unlock(&future->lock);
-    if (!last)
+    /* acq_rel: each owner's last use of the future happens before the release of its
+     * reference, and the owner that drops the last one acquires all of them before it
+     * frees (the classic reference count). */
+    ANNOTATE_HAPPENS_BEFORE(&future->owners);
+    if (atomic_fetch_sub_explicit(&future->owners, 1, memory_order_acq_rel) != 1)
         return;
+    ANNOTATE_HAPPENS_AFTER(&future->owners);
     /* Nobody else can reach it now. Callbacks of a future freed before it finished never run. */
     for (callback *c = future->callbacks, *next; c != NULL; c = next) {
         next = c->next;
         free(c);
     }
-    lab_pthread_cond_destroy(&future->changed);
-    lab_pthread_mutex_destroy(&future->lock);
+    ANNOTATE_HAPPENS_BEFORE_FORGET_ALL(&future->owners);
+    ANNOTATE_HAPPENS_BEFORE_FORGET_ALL(&future->state);
     free(future);
-}
-
-/* Enter a final state, wake every waiter, and hand back the callbacks to run (after
- * unlocking). LOCKING PROTOCOL: caller holds future->lock; this takes the waiters' locks. */
-static callback *complete_locked(lab_future *future, future_state final)
-{
-    future->state = final;
-    for (watch *w = future->watches; w != NULL; w = w->next) {
-        lab_pthread_mutex_lock(&w->waiter->lock);
-        w->waiter->order[w->waiter->finished++] = w->index;
-        lab_pthread_cond_signal(&w->waiter->finished_one); /* one thread iterates a waiter */
-        lab_pthread_mutex_unlock(&w->waiter->lock);
-    }
-    lab_pthread_cond_broadcast(&future->changed); /* every result() caller */
-    callback *to_run = future->callbacks;
-    future->callbacks = NULL;
-    future->callbacks_tail = &future->callbacks;
-    return to_run;
 }
 
 /* Run and free callbacks, in order, with no lock held: a callback may use the future. */
@@ -134,248 +172,209 @@ static void run_callbacks(lab_future *future, callback *list)
     }
 }
 
+/* The future has just entered a final state; `before` is its state word just before.
+ * Only if somebody set VISIT is there anyone to tell: then, in the room, call the watches,
+ * wake the sleepers, and take the callbacks, which run after the room is left. */
+static void completed(lab_future *future, unsigned before)
+{
+    callback *to_run = NULL;
+    if (before & VISIT) {
+        room *r = room_of(future);
+        lab_pthread_mutex_lock(&r->lock);
+        for (lab_future_watch *w = future->watches; w != NULL; w = w->next)
+            w->notify(w);
+        to_run = future->callbacks;
+        future->callbacks = NULL;
+        future->callbacks_tail = &future->callbacks;
+        /* Every sleeper of the room wakes; those waiting for another future sleep again. */
+        lab_pthread_cond_broadcast(&r->finished);
+        lab_pthread_mutex_unlock(&r->lock);
+    }
+    lab_point(LAB_POINT_RELEASE, future, "future");   /* the result is there for the waiters */
+    run_callbacks(future, to_run);
+}
+
 bool lab_future_set_running(lab_future *future)
 {
-    lab_pthread_mutex_lock(&future->lock);
-    future_state was = future->state;
-    if (was == PENDING)
-        future->state = RUNNING;
-    lab_pthread_mutex_unlock(&future->lock);
-    if (was != PENDING && was != CANCELLED)
+    /* A compare-and-swap, not a store: a cancel may win the race (then the task must not
+     * run), and a waiter may be setting VISIT at the same moment (it must stay set).
+     * Relaxed: RUNNING publishes no data. */
+    unsigned state = atomic_load_explicit(&future->state, memory_order_relaxed);
+    while ((state & STATE) == PENDING &&
+           !atomic_compare_exchange_weak_explicit(&future->state, &state, RUNNING | (state & VISIT),
+                                                  memory_order_relaxed, memory_order_relaxed))
+        ;   /* state now holds the word seen: look at it again */
+    if ((state & STATE) == PENDING)
+        return true;
+    if ((state & STATE) != CANCELLED)
         lab_check_at(EINVAL, "lab_future_set_running (the task already ran)", __FILE__, __LINE__);
-    return was == PENDING;
+    return false;
 }
 
 void lab_future_finish(lab_future *future, int status, long value)
 {
     if (status < 0)
-        lab_check_at(EINVAL, "lab_future_finish (a task's status must be 0 or positive)", __FILE__,
-                     __LINE__);
-    lab_pthread_mutex_lock(&future->lock);
-    if (future->state != RUNNING) {
-        lab_pthread_mutex_unlock(&future->lock);
+        lab_check_at(EINVAL, "lab_future_finish (a task's status must be 0 or positive)", __FILE__, __LINE__);
+    /* Only the executor that set it running finishes it: nobody else changes the state of a
+     * running future, so looking first is enough to catch a second finish (a bug). */
+    if ((atomic_load_explicit(&future->state, memory_order_relaxed) & STATE) != RUNNING)
         lab_check_at(EINVAL, "lab_future_finish (the future is not running)", __FILE__, __LINE__);
-    }
-    future->status = status;
+    future->status = status;   /* nobody reads these before the state says FINISHED */
     future->value = value;
-    callback *to_run = complete_locked(future, FINISHED);
-    lab_pthread_mutex_unlock(&future->lock);
-    run_callbacks(future, to_run);
+    /* Release: status and value are written before anyone can see FINISHED. The exchange
+     * also tells us, in the same step, whether VISIT was set: nobody can slip in between. */
+    ANNOTATE_HAPPENS_BEFORE(&future->state);
+    unsigned before = atomic_exchange_explicit(&future->state, FINISHED, memory_order_release);
+    completed(future, before);
 }
 
 bool lab_future_cancel(lab_future *future)
 {
-    lab_pthread_mutex_lock(&future->lock);
-    future_state was = future->state;
-    callback *to_run = NULL;
-    if (was == PENDING) /* only a task nobody has started can be called off */
-        to_run = complete_locked(future, CANCELLED);
-    lab_pthread_mutex_unlock(&future->lock);
-    run_callbacks(future, to_run);
-    (void)was;
-    return true; /* BROKEN: says "cancelled" even for a running or finished task */
-}
-
-/* Read the state under the lock (a plain read would race with the worker's write). */
-static future_state state_of(lab_future *future)
-{
-    lab_pthread_mutex_lock(&future->lock);
-    future_state state = future->state;
-    lab_pthread_mutex_unlock(&future->lock);
-    return state;
+    /* Only a task nobody has started can be called off: PENDING -> CANCELLED, in one
+     * compare-and-swap, so a worker's set_running and this cancel cannot both win. */
+    ANNOTATE_HAPPENS_BEFORE(&future->state);
+    unsigned state = atomic_load_explicit(&future->state, memory_order_relaxed);
+    while ((state & STATE) == PENDING &&
+           !atomic_compare_exchange_weak_explicit(&future->state, &state, CANCELLED, memory_order_release,
+                                                  memory_order_relaxed))
+        ;
+    if ((state & STATE) == PENDING) {
+        completed(future, state);
+        return true;
+    }
+    return true;   /* BROKEN: says "cancelled" even for a running or finished task */
 }
 
 bool lab_future_done(lab_future *future)
 {
-    future_state state = state_of(future);
-    return state == FINISHED || state == CANCELLED;
+    return is_done(look(future));
 }
 
 bool lab_future_running(lab_future *future)
 {
-    return state_of(future) == RUNNING;
+    return (look(future) & STATE) == RUNNING;
 }
 
 bool lab_future_cancelled(lab_future *future)
 {
-    return state_of(future) == CANCELLED;
+    return (look(future) & STATE) == CANCELLED;
 }
 
 int lab_future_error(lab_future *future)
 {
-    lab_pthread_mutex_lock(&future->lock);
-    int status = future->state == FINISHED ? future->status : 0;
-    lab_pthread_mutex_unlock(&future->lock);
-    return status;
+    return (look(future) & STATE) == FINISHED ? future->status : 0;
 }
 
-int lab_future_result(lab_future *future, double timeout, long *value)
+/* Sleep in the future's room until it is done or the deadline (NULL: none) passes.
+ * Returns the state word seen last. */
+static unsigned wait_in_room(lab_future *future, const struct timespec *deadline)
 {
-    struct timespec deadline = lab_deadline(timeout > 0 ? timeout : 0);
-    lab_pthread_mutex_lock(&future->lock);
-    while (!is_done(future)) { /* a while, not an if: wake-ups can be spurious */
-        if (timeout < 0) {
-            lab_pthread_cond_wait(&future->changed, &future->lock);
-            continue;
-        }
-        int rc = pthread_cond_timedwait(&future->changed, &future->lock, &deadline);
-        if (rc == ETIMEDOUT)
-            break;
-        LAB_CHECK(rc);
+    room *r = room_of(future);
+    lab_pthread_mutex_lock(&r->lock);
+    /* Set VISIT, under the room's lock: a finisher that sees it must take this lock before
+     * it broadcasts, which it cannot do until this thread is asleep (the wait gives the
+     * lock up only once it sleeps). A finisher that came first shows in the old value. */
+    unsigned state = atomic_fetch_or_explicit(&future->state, VISIT, memory_order_acquire);
+    int rc = 0;
+    /* A while: the room is shared, and wake-ups can be spurious. */
+    while (!is_done(state) && rc != ETIMEDOUT) {
+        if (deadline == NULL)
+            lab_pthread_cond_wait(&r->finished, &r->lock);
+        else if ((rc = lab_pthread_cond_timedwait(&r->finished, &r->lock, deadline)) != ETIMEDOUT)
+            LAB_CHECK(rc);
+        state = atomic_load_explicit(&future->state, memory_order_acquire);
+    }
+    lab_pthread_mutex_unlock(&r->lock);
+    if (is_done(state))
+        ANNOTATE_HAPPENS_AFTER(&future->state);
+    return state;
+}
+
+/* result with no limit (deadline NULL) or until a deadline. */
+static int result_until(lab_future *future, const struct timespec *deadline, long *value)
+{
+    /* The fast path: done already, one load, no lock. */
+    unsigned state = look(future);
+    if (!is_done(state) && (deadline == NULL || lab_seconds_until(deadline) > 0)) {
+        lab_point(LAB_POINT_WAIT, future, "future");   /* it will block; no lock held */
+        state = wait_in_room(future, deadline);
     }
     int outcome;
-    if (!is_done(future))
-        outcome = LAB_FUTURE_TIMEOUT;
-    else if (future->state == CANCELLED)
-        outcome = LAB_FUTURE_CANCELLED;
+    if (!is_done(state))
+        outcome = ETIMEDOUT;
+    else if ((state & STATE) == CANCELLED)
+        outcome = ECANCELED;
     else
         outcome = future->status;
     if (outcome == 0 && value != NULL)
         *value = future->value;
-    lab_pthread_mutex_unlock(&future->lock);
+    /* GET even without waiting: the timeline draws who made the result ready */
+    lab_point(is_done(state) ? LAB_POINT_GET : LAB_POINT_TIMEOUT, future, "future");
     return outcome;
+}
+
+int lab_future_result(lab_future *future, long *value)
+{
+    return result_until(future, NULL, value);   /* no deadline: no clock read */
+}
+
+int lab_future_result_timeout(lab_future *future, double class_seconds, long *value)
+{
+    if (!(class_seconds >= 0 && isfinite(class_seconds)))
+        return EINVAL;   /* the one rule for time: never read as "forever" */
+    struct timespec deadline = lab_deadline(class_seconds);
+    return result_until(future, &deadline, value);
 }
 
 void lab_future_add_done_callback(lab_future *future, lab_future_callback fn, void *arg)
 {
-    lab_pthread_mutex_lock(&future->lock);
-    if (!is_done(future)) {
-        callback *c = lab_calloc(1, sizeof *c);
-        c->fn = fn;
-        c->arg = arg;
-        *future->callbacks_tail = c;
-        future->callbacks_tail = &c->next;
-        lab_pthread_mutex_unlock(&future->lock);
-        return;
+    if (!is_done(look(future))) {
+        room *r = room_of(future);
+        lab_pthread_mutex_lock(&r->lock);
+        /* VISIT, then the callback, in one critical section: a finisher that sees VISIT
+         * comes to the room after we leave it, and finds the callback. */
+        unsigned state = atomic_fetch_or_explicit(&future->state, VISIT, memory_order_acquire);
+        if (!is_done(state)) {
+            callback *c = lab_calloc(1, sizeof *c);
+            c->fn = fn;
+            c->arg = arg;
+            *future->callbacks_tail = c;
+            future->callbacks_tail = &c->next;
+            lab_pthread_mutex_unlock(&r->lock);
+            return;
+        }
+        lab_pthread_mutex_unlock(&r->lock);
+        ANNOTATE_HAPPENS_AFTER(&future->state);
     }
-    lab_pthread_mutex_unlock(&future->lock);
-    fn(future, arg); /* already done: now, in the caller's thread */
+    fn(future, arg);   /* already done: now, in the caller's thread */
 }
 
-/* ---- as_completed and wait ---------------------------------------------------- */
-
-struct lab_futures_as_completed {
-    waiter waiter;
-    lab_future **futures; /* a copy of the caller's array */
-    watch *watches;       /* watches[i] is hung on futures[i] unless linked[i] is false */
-    bool *linked;         /* false for a duplicate: it is handed out once, at its first position */
-    size_t count;
-    size_t unique;     /* different futures: how many next() hands out in all */
-    size_t handed_out; /* protected by waiter.lock */
-    bool forever;
-    struct timespec deadline;
-};
-
-lab_futures_as_completed *lab_futures_as_completed_new(lab_future *const *futures, size_t count,
-                                                       double timeout)
+bool lab_future_watch_add(lab_future *future, lab_future_watch *watch)
 {
-    lab_futures_as_completed *it = lab_calloc(1, sizeof *it);
-    LAB_CHECK(pthread_mutex_init(&it->waiter.lock, NULL));
-    LAB_CHECK(lab_pthread_cond_init_monotonic(&it->waiter.finished_one));
-    it->waiter.order = lab_calloc(count + 1, sizeof *it->waiter.order);
-    it->futures = lab_calloc(count + 1, sizeof *it->futures);
-    it->watches = lab_calloc(count + 1, sizeof *it->watches);
-    it->linked = lab_calloc(count + 1, sizeof *it->linked);
-    it->count = count;
-    it->forever = timeout < 0;
-    it->deadline = lab_deadline(timeout > 0 ? timeout : 0);
-    for (size_t i = 0; i < count; i++) {
-        lab_future *future = it->futures[i] = futures[i];
-        lab_pthread_mutex_lock(&future->lock);
-        bool duplicate = false;
-        for (watch *w = future->watches; w != NULL && !duplicate; w = w->next)
-            duplicate = w->waiter == &it->waiter;
-        if (!duplicate) {
-            it->watches[i] = (watch){.waiter = &it->waiter, .index = i, .next = future->watches};
-            future->watches = &it->watches[i];
-            it->linked[i] = true;
-            it->unique++;
-            if (is_done(future)) { /* finished already: it comes first */
-                lab_pthread_mutex_lock(&it->waiter.lock);
-                it->waiter.order[it->waiter.finished++] = i;
-                lab_pthread_mutex_unlock(&it->waiter.lock);
-            }
-        }
-        lab_pthread_mutex_unlock(&future->lock);
+    if (is_done(look(future)))
+        return true;
+    room *r = room_of(future);
+    lab_pthread_mutex_lock(&r->lock);
+    unsigned state = atomic_fetch_or_explicit(&future->state, VISIT, memory_order_acquire);   /* as for a callback */
+    bool done = is_done(state);
+    if (!done) {
+        watch->next = future->watches;
+        future->watches = watch;
     }
-    return it;
+    lab_pthread_mutex_unlock(&r->lock);
+    if (done)
+        ANNOTATE_HAPPENS_AFTER(&future->state);
+    return done;
 }
 
-int lab_futures_as_completed_next(lab_futures_as_completed *it, size_t *index)
+void lab_future_watch_remove(lab_future *future, lab_future_watch *watch)
 {
-    waiter *w = &it->waiter;
-    bool timed_out = false;
-    int outcome;
-    lab_pthread_mutex_lock(&w->lock);
-    for (;;) {
-        if (it->handed_out < w->finished) {
-            *index = w->order[it->handed_out++];
-            outcome = 0;
-            break;
-        }
-        if (it->handed_out == it->unique) {
-            outcome = LAB_FUTURE_END;
-            break;
-        }
-        if (timed_out) {
-            outcome = LAB_FUTURE_TIMEOUT;
-            break;
-        }
-        if (it->forever) {
-            lab_pthread_cond_wait(&w->finished_one, &w->lock);
-        } else {
-            int rc = pthread_cond_timedwait(&w->finished_one, &w->lock, &it->deadline);
-            if (rc == ETIMEDOUT)
-                timed_out = true; /* look once more: one may have finished just now */
-            else
-                LAB_CHECK(rc);
-        }
-    }
-    lab_pthread_mutex_unlock(&w->lock);
-    return outcome;
-}
-
-void lab_futures_as_completed_free(lab_futures_as_completed *it)
-{
-    for (size_t i = 0; i < it->count; i++) {
-        if (!it->linked[i])
-            continue;
-        lab_future *future = it->futures[i];
-        lab_pthread_mutex_lock(&future->lock); /* a finishing future may be walking the list */
-        watch **link = &future->watches;
-        while (*link != &it->watches[i])
-            link = &(*link)->next;
-        *link = it->watches[i].next;
-        lab_pthread_mutex_unlock(&future->lock);
-    }
-    lab_pthread_cond_destroy(&it->waiter.finished_one);
-    lab_pthread_mutex_destroy(&it->waiter.lock);
-    free(it->waiter.order);
-    free(it->futures);
-    free(it->watches);
-    free(it->linked);
-    free(it);
-}
-
-size_t lab_futures_wait(lab_future *const *futures, size_t count, double timeout,
-                        lab_futures_return_when when, bool *done)
-{
-    /* wait() is as_completed with a stopping rule. */
-    lab_futures_as_completed *it = lab_futures_as_completed_new(futures, count, timeout);
-    size_t index;
-    while (lab_futures_as_completed_next(it, &index) == 0) {
-        if (when == LAB_FUTURES_FIRST_COMPLETED)
-            break;
-        if (when == LAB_FUTURES_FIRST_EXCEPTION && lab_future_error(futures[index]) != 0)
-            break;
-    }
-    lab_futures_as_completed_free(it);
-    size_t done_count = 0;
-    for (size_t i = 0; i < count; i++) { /* the sets as they are now */
-        bool is = lab_future_done(futures[i]);
-        if (done != NULL)
-            done[i] = is;
-        done_count += is;
-    }
-    return done_count;
+    room *r = room_of(future);
+    lab_pthread_mutex_lock(&r->lock);   /* a finishing future may be walking the list */
+    lab_future_watch **link = &future->watches;
+    while (*link != NULL && *link != watch)
+        link = &(*link)->next;
+    if (*link != NULL)
+        *link = watch->next;
+    lab_pthread_mutex_unlock(&r->lock);
 }

@@ -6,43 +6,58 @@
  */
 /* pool.c — the thread pool and its map (see pool.h).
  *
- * The pool's own queue is a linked list of work items under the pool's mutex, with one
- * condition variable the idle workers sleep on: the textbook work queue (Butenhof's
- * workq). A worker takes the oldest item, lets go of the lock, runs the task, and comes
- * back for more; after shutdown it leaves once the queue is empty.
+ * The pool's own queue is a ring of tasks (a function, its argument, its future) under the
+ * pool's mutex, with one condition variable the sleeping workers wait on: the textbook work
+ * queue (Butenhof's workq), with three economies a busy pool notices:
+ *   - a task is stored in the ring by value, so queueing it allocates nothing (the ring
+ *     doubles when full and never shrinks: after the first burst, no allocation at all);
+ *   - submit signals only when a worker is asleep: a worker that is running a task, or
+ *     about to look at the queue, needs no wake-up, and a signal is not free;
+ *   - a worker takes the lock once per task (to take it); it counts itself idle again with
+ *     one atomic add instead of a second lock.
+ * A worker takes the oldest task, lets go of the lock, runs the task, and comes back for
+ * more; after shutdown it leaves once the queue is empty.
  */
 #include "pool.h"
 
 #include "checked.h"
 #include "clock.h"
+#include "point.h"
 #include "thread.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-typedef struct work {
+typedef struct task {
     lab_task_fn fn;
     void *arg;
-    lab_future *future; /* the pool's own reference, dropped when the task is over */
-    struct work *next;
-} work;
+    lab_future *future;   /* the pool's own reference, dropped when the task is over; NULL: detached */
+} task;
+
+enum { RING_START = 64 };   /* tasks the ring holds before it first grows */
 
 struct lab_pool {
     pthread_mutex_t lock;
-    pthread_cond_t work_arrived; /* signalled per submit, broadcast at shutdown */
-    pthread_cond_t all_joined;   /* broadcast when the joining shutdown is over */
-    /* everything below is protected by lock */
-    work *head, **tail; /* the queue, oldest first */
-    size_t queued;
-    int idle; /* workers waiting for work */
+    pthread_cond_t work_arrived;   /* signalled when a task arrives and a worker sleeps */
+    pthread_cond_t all_joined;     /* broadcast when the joining shutdown is over */
+    /* everything below is protected by lock, except idle */
+    task *ring;                    /* the queue: `queued` tasks from ring[head], wrapping */
+    size_t capacity, head, queued;
+    int sleeping;                  /* workers blocked on work_arrived */
+    /* Workers not running a task: asleep, or about to look at the queue. A worker adds
+     * itself back without the lock (see run_task); submit reads it under the lock to
+     * decide whether to start one more worker. */
+    atomic_int idle;
     int started;
     int max_workers;
     bool shutting_down;
-    bool joining; /* one shutdown(wait) has taken on joining the workers */
+    bool joining;                  /* one shutdown(wait) has taken on joining the workers */
     bool joined;
-    lab_thread **workers; /* [max_workers]; filled in start order */
+    lab_thread **workers;          /* [max_workers]; filled in start order */
     char prefix[LAB_THREAD_NAME_MAX];
 };
 
@@ -57,7 +72,11 @@ lab_pool *lab_pool_new(int max_workers, const char *name_prefix)
         max_workers = cpus > 0 ? (int)cpus : 1;
     }
     lab_pool *pool = lab_calloc(1, sizeof *pool);
-    int rc = pthread_mutex_init(&pool->lock, NULL);
+    /* Adaptive: the pool's critical sections are a few instructions (take a task, put
+     * one), so a thread that finds the lock taken spins a moment before it sleeps; with
+     * the submitter and the workers all at the queue, sleeping on every collision cost
+     * two system calls each time. */
+    int rc = lab_pthread_mutex_init_kind(&pool->lock, PTHREAD_MUTEX_ADAPTIVE_NP);
     if (rc == 0 && (rc = lab_pthread_cond_init_monotonic(&pool->work_arrived)) != 0)
         lab_pthread_mutex_destroy(&pool->lock);
     if (rc == 0 && (rc = lab_pthread_cond_init_monotonic(&pool->all_joined)) != 0) {
@@ -69,51 +88,124 @@ lab_pool *lab_pool_new(int max_workers, const char *name_prefix)
         errno = rc;
         return NULL;
     }
-    pool->tail = &pool->head;
+    pool->capacity = RING_START;
+    pool->ring = lab_calloc(pool->capacity, sizeof *pool->ring);
+    atomic_init(&pool->idle, 0);
     pool->max_workers = max_workers;
     pool->workers = lab_calloc((size_t)max_workers, sizeof *pool->workers);
     snprintf(pool->prefix, sizeof pool->prefix, "%s", name_prefix != NULL ? name_prefix : "worker");
     return pool;
 }
 
-/* Run one queued task, unless it was cancelled while it waited. */
-static void run_work(work *item)
+/* Run one task taken from the queue, unless it was cancelled while it waited. The worker
+ * counts itself idle again BEFORE the result is delivered: a caller that gets the result
+ * and submits again at once must find this worker idle, not start a second one. The
+ * increment is release and the finish that follows it too, so a caller that has seen the
+ * result (acquire) and then takes the pool lock sees the worker idle. */
+static void run_task(lab_pool *pool, const task *t)
 {
-    if (lab_future_set_running(item->future)) {
-        long value = 0;
-        int status = item->fn(item->arg, &value);
-        lab_future_finish(item->future, status, value); /* wakes waiters, runs callbacks */
+    if (t->future == NULL) {   /* detached: nobody asks for the outcome */
+        long ignored;
+        (void)t->fn(t->arg, &ignored);
+        atomic_fetch_add_explicit(&pool->idle, 1, memory_order_release);
+        return;
     }
-    lab_future_free(item->future);
-    free(item);
+    bool run = lab_future_set_running(t->future);
+    long value = 0;
+    int status = run ? t->fn(t->arg, &value) : 0;
+    atomic_fetch_add_explicit(&pool->idle, 1, memory_order_release);
+    if (run)
+        lab_future_finish(t->future, status, value);   /* wakes waiters, runs callbacks */
+    lab_future_free(t->future);
 }
 
 /* A worker: take the oldest task, run it without the lock, repeat; leave at shutdown
- * once the queue is empty. */
+ * once the queue is empty. It counts as idle from its start (it was started for a task
+ * that is queued) until it takes a task. */
 static void *worker_loop(void *arg)
 {
     lab_pool *pool = arg;
     lab_pthread_mutex_lock(&pool->lock);
     for (;;) {
-        while (pool->head == NULL && !pool->shutting_down) { /* while: wake-ups can be spurious */
-            pool->idle++;
-            lab_pthread_cond_wait(&pool->work_arrived, &pool->lock);
-            pool->idle--;
+        /* It will block: say so, unlocked (a point may hold the thread back). When nobody
+         * listens for points, there is no reason to let go of the lock. */
+        if (pool->queued == 0 && !pool->shutting_down
+            && atomic_load_explicit(&lab_points_on, memory_order_relaxed)) {
+            lab_pthread_mutex_unlock(&pool->lock);
+            lab_point(LAB_POINT_WAIT, pool, "pool");
+            lab_pthread_mutex_lock(&pool->lock);
         }
-        work *item = pool->head;
-        if (item == NULL)
-            break; /* shutting down and nothing left to do */
-        pool->head = item->next;
-        if (pool->head == NULL)
-            pool->tail = &pool->head;
+        while (pool->queued == 0 && !pool->shutting_down) {   /* while: wake-ups can be spurious */
+            pool->sleeping++;   /* from here to the wait, the lock is held: submit sees us asleep */
+            lab_pthread_cond_wait(&pool->work_arrived, &pool->lock);
+            pool->sleeping--;
+        }
+        if (pool->queued == 0)
+            break;   /* shutting down and nothing left to do */
+        task t = pool->ring[pool->head];   /* a copy: the slot may be reused once we unlock */
+        pool->head = (pool->head + 1) % pool->capacity;
         pool->queued--;
-        lab_pthread_mutex_unlock(
-            &pool->lock); /* tasks run in parallel, not under the pool's lock */
-        run_work(item);
+        atomic_fetch_sub_explicit(&pool->idle, 1, memory_order_relaxed);   /* under the lock */
+        lab_pthread_mutex_unlock(&pool->lock);   /* tasks run in parallel, not under the pool's lock */
+        lab_point(LAB_POINT_GET, pool, "pool");   /* got a task */
+        run_task(pool, &t);
         lab_pthread_mutex_lock(&pool->lock);
     }
     lab_pthread_mutex_unlock(&pool->lock);
+    lab_point(LAB_POINT_GET, pool, "pool");   /* got the news: shut down, nothing left */
     return NULL;
+}
+
+/* Make room for one more task: double the ring when it is full, unrolling it so that the
+ * oldest task comes first. Exits if memory runs out. LOCKING PROTOCOL: caller holds the
+ * pool's lock. */
+static void ring_make_room(lab_pool *pool)
+{
+    if (pool->queued < pool->capacity)
+        return;
+    task *bigger = lab_calloc(pool->capacity * 2, sizeof *bigger);
+    for (size_t i = 0; i < pool->queued; i++)
+        bigger[i] = pool->ring[(pool->head + i) % pool->capacity];
+    free(pool->ring);
+    pool->ring = bigger;
+    pool->capacity *= 2;
+    pool->head = 0;
+}
+
+/* Queue n tasks (in this order) under one lock. Returns 0 or ESHUTDOWN (then nothing is
+ * queued and nothing kept). */
+static int enqueue(lab_pool *pool, const task *tasks, size_t n)
+{
+    lab_pthread_mutex_lock(&pool->lock);
+    if (false) {   /* BROKEN: a pool that is shutting down still takes work */
+        lab_pthread_mutex_unlock(&pool->lock);
+        return ESHUTDOWN;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ring_make_room(pool);
+        pool->ring[(pool->head + pool->queued) % pool->capacity] = tasks[i];
+        pool->queued++;
+        /* More queued tasks than idle workers: one more worker, if the pool may grow. */
+        int idle = atomic_load_explicit(&pool->idle, memory_order_acquire);
+        if (pool->queued > (size_t)idle && pool->started < pool->max_workers) {
+            pool->workers[pool->started] = lab_thread_start(worker_loop, pool, LAB_THREAD_DAEMON,
+                                                            "%s-%d", pool->prefix, pool->started);
+            pool->started++;
+            atomic_fetch_add_explicit(&pool->idle, 1, memory_order_relaxed);   /* until it takes one */
+        }
+    }
+    /* Wake sleepers, if there are any. A worker that is not asleep is running a task or on
+     * its way back to the queue, where it will find these: signalling it would be work for
+     * nothing. (sleeping is exact: a worker counts itself under this lock, and the lock is
+     * not free until it really waits.) */
+    if (pool->sleeping > 0 && (n == 1 || pool->sleeping == 1))
+        lab_pthread_cond_signal(&pool->work_arrived);
+    else if (pool->sleeping > 0)
+        lab_pthread_cond_broadcast(&pool->work_arrived);   /* several tasks, several sleepers */
+    lab_pthread_mutex_unlock(&pool->lock);
+    for (size_t i = 0; i < n; i++)
+        lab_point(LAB_POINT_RELEASE, pool, "pool");   /* a task is queued for a worker */
+    return 0;
 }
 
 lab_future *lab_pool_submit(lab_pool *pool, lab_task_fn fn, void *arg)
@@ -121,47 +213,42 @@ lab_future *lab_pool_submit(lab_pool *pool, lab_task_fn fn, void *arg)
     lab_future *future = lab_future_new();
     if (future == NULL)
         return NULL;
-    work *item = lab_calloc(1, sizeof *item);
-    *item = (work){.fn = fn, .arg = arg, .future = future};
-    lab_pthread_mutex_lock(&pool->lock);
-    if (false) { /* BROKEN: a pool that is shutting down still takes work */
-        lab_pthread_mutex_unlock(&pool->lock);
-        free(item);
-        lab_future_free(future);
-        errno = ESHUTDOWN;
+    lab_future_keep(future);   /* the queue's reference; the worker drops it */
+    task t = {.fn = fn, .arg = arg, .future = future};
+    int rc = enqueue(pool, &t, 1);
+    if (rc != 0) {
+        lab_future_free(future);   /* the queue's reference */
+        lab_future_free(future);   /* and the caller's */
+        errno = rc;
         return NULL;
     }
-    lab_future_keep(future); /* the queue's reference; the worker drops it */
-    *pool->tail = item;
-    pool->tail = &item->next;
-    pool->queued++;
-    /* More queued tasks than idle workers: one more worker, if the pool may grow. */
-    if (pool->queued > (size_t)pool->idle && pool->started < pool->max_workers) {
-        pool->workers[pool->started] =
-            lab_thread_start(worker_loop, pool, LAB_THREAD_DAEMON, "%s-%d", pool->prefix, pool->started);
-        pool->started++;
-    }
-    lab_pthread_cond_signal(&pool->work_arrived);
-    lab_pthread_mutex_unlock(&pool->lock);
     return future;
+}
+
+int lab_pool_submit_detached(lab_pool *pool, lab_task_fn fn, void *arg)
+{
+    /* No future at all: the task goes into the ring by value, so this allocates nothing. */
+    task t = {.fn = fn, .arg = arg, .future = NULL};
+    return enqueue(pool, &t, 1);
 }
 
 void lab_pool_shutdown(lab_pool *pool, bool wait)
 {
     lab_pthread_mutex_lock(&pool->lock);
     pool->shutting_down = true;
-    lab_pthread_cond_broadcast(&pool->work_arrived); /* idle workers: check the queue and leave */
+    lab_pthread_cond_broadcast(&pool->work_arrived);   /* idle workers: check the queue and leave */
     bool join_here = wait && !pool->joining;
     if (join_here)
         pool->joining = true;
-    int started = pool->started;                /* final: submit refuses now, so no worker starts */
-    while (wait && !join_here && !pool->joined) /* someone else is joining: wait for them */
+    int started = pool->started;   /* final: submit refuses now, so no worker starts */
+    while (wait && !join_here && !pool->joined)   /* someone else is joining: wait for them */
         lab_pthread_cond_wait(&pool->all_joined, &pool->lock);
     lab_pthread_mutex_unlock(&pool->lock);
+    lab_point(LAB_POINT_RELEASE, pool, "pool");   /* idle workers may leave */
     if (!join_here)
         return;
     for (int i = 0; i < started; i++)
-        lab_thread_join(pool->workers[i]); /* each leaves once the queue is empty */
+        lab_thread_join(pool->workers[i]);   /* each leaves once the queue is empty */
     lab_pthread_mutex_lock(&pool->lock);
     pool->joined = true;
     lab_pthread_cond_broadcast(&pool->all_joined);
@@ -174,13 +261,14 @@ void lab_pool_free(lab_pool *pool)
     lab_pthread_cond_destroy(&pool->all_joined);
     lab_pthread_cond_destroy(&pool->work_arrived);
     lab_pthread_mutex_destroy(&pool->lock);
+    free(pool->ring);
     free(pool->workers);
     free(pool);
 }
 
 int lab_pool_max_workers(lab_pool *pool)
 {
-    return pool->max_workers; /* set once in lab_pool_new */
+    return pool->max_workers;   /* set once in lab_pool_new */
 }
 
 int lab_pool_workers_started(lab_pool *pool)
@@ -194,48 +282,81 @@ int lab_pool_workers_started(lab_pool *pool)
 /* ---- map ------------------------------------------------------------------- */
 
 struct lab_pool_map {
-    lab_future **futures; /* in submission order; the map owns them */
+    lab_future **futures;   /* in submission order; the map owns them */
     size_t count;
-    size_t next; /* the next to hand out */
-    bool forever;
+    size_t next;            /* the next to hand out */
+    bool timed;
     struct timespec deadline;
 };
 
-lab_pool_map *lab_pool_map_new(lab_pool *pool, lab_task_fn fn, void *items, size_t count,
-                               size_t item_size, double timeout)
+enum { MAP_BATCH = 64 };   /* tasks a map queues under one lock */
+
+static lab_pool_map *map_start(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size,
+                               bool timed, double class_seconds)
 {
     lab_pool_map *map = lab_calloc(1, sizeof *map);
     map->futures = lab_calloc(count + 1, sizeof *map->futures);
     map->count = count;
-    map->forever = timeout < 0;
-    map->deadline = lab_deadline(timeout > 0 ? timeout : 0); /* from the call, as Python's */
-    for (size_t i = 0; i < count; i++) {
-        map->futures[i] = lab_pool_submit(pool, fn, (char *)items + i * item_size);
-        if (map->futures[i] == NULL) { /* shut down meanwhile: take back what was queued */
-            int error = errno;
-            map->count = i;
+    map->timed = timed;
+    if (timed)
+        map->deadline = lab_deadline(class_seconds);   /* from the call, as Python's */
+    /* Submit in batches: one lock for MAP_BATCH tasks instead of one each (the workers
+     * get the lock between batches, so they start on the first ones at once). */
+    for (size_t first = 0; first < count; first += MAP_BATCH) {
+        size_t n = count - first < MAP_BATCH ? count - first : MAP_BATCH;
+        task batch[MAP_BATCH];
+        for (size_t k = 0; k < n; k++) {
+            lab_future *future = lab_future_new();
+            lab_future_keep(future);   /* the queue's reference; the worker drops it */
+            map->futures[first + k] = future;
+            batch[k] = (task){.fn = fn, .arg = (char *)items + (first + k) * item_size, .future = future};
+        }
+        int rc = enqueue(pool, batch, n);
+        if (rc != 0) {   /* shut down meanwhile: take back what was queued */
+            for (size_t k = 0; k < n; k++) {
+                lab_future_free(map->futures[first + k]);   /* the queue's reference */
+                lab_future_free(map->futures[first + k]);   /* and the map's */
+            }
+            map->count = first;
             lab_pool_map_free(map);
-            errno = error;
+            errno = rc;
             return NULL;
         }
     }
     return map;
 }
 
+lab_pool_map *lab_pool_map_new(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size)
+{
+    return map_start(pool, fn, items, count, item_size, false, 0);
+}
+
+lab_pool_map *lab_pool_map_new_timeout(lab_pool *pool, lab_task_fn fn, void *items, size_t count,
+                                       size_t item_size, double class_seconds)
+{
+    if (!(class_seconds >= 0 && isfinite(class_seconds))) {
+        errno = EINVAL;   /* the one rule for time: never read as "forever" */
+        return NULL;
+    }
+    return map_start(pool, fn, items, count, item_size, true, class_seconds);
+}
+
 int lab_pool_map_next(lab_pool_map *map, long *value)
 {
     if (map->next == map->count)
         return LAB_FUTURE_END;
-    double left = LAB_FOREVER_REMOVED;
-    if (!map->forever) {
-        left = lab_class_seconds(lab_seconds_until(&map->deadline));
-        if (left < 0)
-            left = 0; /* past the deadline: just look */
-    }
     /* The next in submission order, however many later ones are done already. */
-    int outcome = lab_future_result(map->futures[map->next], left, value);
-    if (outcome != LAB_FUTURE_TIMEOUT)
-        map->next++;
+    int outcome;
+    lab_future *future = map->futures[map->next];
+    if (!map->timed) {
+        outcome = lab_future_result(future, value);
+    } else {
+        double left = lab_class_seconds(lab_seconds_until(&map->deadline));
+        outcome = lab_future_result_timeout(future, left > 0 ? left : 0, value);   /* past it: look */
+        if (outcome == ETIMEDOUT && !lab_future_done(future))
+            return ETIMEDOUT;   /* the same result is tried again next time */
+    }
+    map->next++;
     return outcome;
 }
 
@@ -247,7 +368,7 @@ lab_future *lab_pool_map_future(lab_pool_map *map, size_t i)
 void lab_pool_map_free(lab_pool_map *map)
 {
     for (size_t i = 0; i < map->count; i++) {
-        lab_future_cancel(map->futures[i]); /* only those still queued are affected */
+        lab_future_cancel(map->futures[i]);   /* only those still queued are affected */
         lab_future_free(map->futures[i]);
     }
     free(map->futures);

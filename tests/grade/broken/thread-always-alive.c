@@ -10,6 +10,7 @@
 #include "checked.h"
 #include "clock.h"
 #include "point.h"
+#include "schedule.h"   /* schedule control */
 
 #include <errno.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct lab_thread {
     pthread_t id;
@@ -24,18 +26,33 @@ struct lab_thread {
     lab_thread_daemon daemon;
     lab_thread_fn fn;
     void *arg;
-    bool alive;       /* fn has not returned yet */
-    bool claimed;     /* someone is joining it: nobody else may */
-    bool orphaned;    /* left behind by fork(): exists only in the parent */
-    lab_thread *next; /* registry list */
+    pid_t native_id;     /* gettid(), set by the thread as it begins; 0 until then */
+    bool alive;          /* fn has not returned yet */
+    bool claimed;        /* someone is joining it: nobody else may */
+    bool orphaned;       /* left behind by fork(): exists only in the parent */
+    lab_thread *next;    /* registry list */
+    void *point_record;  /* the recorder's record for it (point.h), or NULL */
+    lab_sched_thread *sched;   /* schedule control: its place in the schedule, or NULL */
 };
 
 /* The registry: every started thread not yet joined. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+/* A new thread sets its native_id before it joins any schedule (--schedule): it must not
+ * touch registry_lock then, which a controlled thread may hold; so the ids have a lock of
+ * their own, only ever taken with plain calls and never held across a wait for another. */
+static pthread_mutex_t native_id_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t native_id_known = PTHREAD_COND_INITIALIZER;   /* a thread set its own */
 static lab_thread *registry;
-static int live_threads; /* started and fn not returned */
+static int live_threads;   /* started and fn not returned */
+static size_t stack_size;  /* for threads started from now on; 0: the system's default */
+
+/* The main thread's record: never in the registry, never joined (its handle is const).
+ * Its name changes under registry_lock (the main thread renames itself, or fork() makes
+ * another thread main); id and native_id are set before threads start, and in a child. */
+static lab_thread main_record = {.name = "main", .daemon = LAB_THREAD_NOT_DAEMON, .alive = true};
 
 static _Thread_local char current_name[LAB_THREAD_NAME_MAX] = "";
+static _Thread_local lab_thread *current_record;   /* NULL in a thread not started here */
 static pthread_t main_thread;
 
 /* In a child of fork() only the forking thread exists: the other threads' records
@@ -60,6 +77,11 @@ static void after_fork_in_child(void)
     }
     live_threads = 0;
     main_thread = pthread_self();
+    /* The forking thread is the child's main thread and keeps its name (thread.h). */
+    main_record.id = main_thread;
+    main_record.native_id = gettid();
+    snprintf(main_record.name, sizeof main_record.name, "%s", lab_thread_current_name());
+    current_record = &main_record;
     lab_pthread_mutex_unlock(&registry_lock);
 }
 
@@ -67,6 +89,9 @@ static void after_fork_in_child(void)
 __attribute__((constructor)) static void remember_main_thread(void)
 {
     main_thread = pthread_self();
+    main_record.id = main_thread;
+    main_record.native_id = gettid();
+    current_record = &main_record;
     LAB_CHECK(pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child));
 }
 
@@ -94,11 +119,32 @@ static void registry_remove(lab_thread *thread)
     lab_pthread_mutex_unlock(&registry_lock);
 }
 
+/* The calling thread's name for say() and for the kernel (gdb, top -H). */
+static void set_own_name(const char *name)
+{
+    snprintf(current_name, sizeof current_name, "%s", name);
+    lab_point_thread_named(current_name);
+    char kernel_name[16];   /* the kernel keeps at most 15 characters */
+    size_t length = strnlen(name, sizeof kernel_name - 1);
+    memcpy(kernel_name, name, length);
+    kernel_name[length] = '\0';
+    pthread_setname_np(pthread_self(), kernel_name);   /* cosmetic: ignore failure */
+}
+
 /* Every lab thread starts here: name itself, run fn, then count itself out. */
 static void *thread_trampoline(void *self_arg)
 {
     lab_thread *self = self_arg;
-    lab_thread_set_current_name(self->name);
+    lab_point_thread_adopt(self->point_record);
+    current_record = self;
+    LAB_CHECK(pthread_mutex_lock(&native_id_lock));
+    self->native_id = gettid();   /* before the first scheduling point: never waits for one */
+    LAB_CHECK(pthread_cond_broadcast(&native_id_known));
+    LAB_CHECK(pthread_mutex_unlock(&native_id_lock));
+    set_own_name(self->name);
+    lab_sched_thread *sched = self->sched;   /* schedule control */
+    if (sched != NULL)
+        lab_sched_thread_begin(sched);
     lab_point(LAB_POINT_START, self, "thread");
     void *result = self->fn(self->arg);
     lab_point(LAB_POINT_END, self, "thread");
@@ -106,6 +152,8 @@ static void *thread_trampoline(void *self_arg)
     self->alive = false;
     live_threads--;
     lab_pthread_mutex_unlock(&registry_lock);
+    if (sched != NULL)   /* schedule control: the last thing, passes the baton on */
+        lab_sched_thread_end();
     return result;
 }
 
@@ -119,11 +167,23 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daem
     va_end(args);
     thread->fn = fn;
     thread->arg = arg;
+    if (daemon == LAB_THREAD_INHERIT)   /* Python's daemon=None: as the starting thread */
+        daemon = current_record != NULL ? current_record->daemon : LAB_THREAD_NOT_DAEMON;
     thread->daemon = daemon;
-    thread->alive = true; /* counted from start(), as Python does */
+    thread->alive = true;   /* counted from start(), as Python does */
 
+    pthread_attr_t attr;
+    size_t stack = lab_thread_stack_size();
+    if (stack != 0) {   /* threading.stack_size(n): checked by lab_thread_set_stack_size */
+        LAB_CHECK(pthread_attr_init(&attr));
+        LAB_CHECK(pthread_attr_setstacksize(&attr, stack));
+    }
     registry_add(thread);
-    int rc = pthread_create(&thread->id, NULL, thread_trampoline, thread);
+    thread->point_record = lab_point_thread_new(thread->name);
+    thread->sched = LAB_SCHED_ON() ? lab_sched_thread_new(thread->name) : NULL;   /* schedule control */
+    int rc = pthread_create(&thread->id, stack != 0 ? &attr : NULL, thread_trampoline, thread);
+    if (stack != 0)
+        LAB_CHECK(pthread_attr_destroy(&attr));
     if (rc != 0) {
         registry_remove(thread);
         lab_pthread_mutex_lock(&registry_lock);
@@ -135,6 +195,8 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daem
         free(thread);
         lab_fail("cannot start thread '%s': %s", name, strerror_r(rc, reason, sizeof reason));
     }
+    if (thread->sched != NULL)   /* schedule control: the new thread may go first */
+        lab_sched_thread_started(thread->sched);
     return thread;
 }
 
@@ -165,6 +227,8 @@ void *lab_thread_join(lab_thread *thread)
         return finish_join(thread, NULL);
     void *result = NULL;
     lab_point(LAB_POINT_WAIT, thread, "thread");
+    if (thread->sched != NULL)   /* schedule control: wait for its end in the schedule */
+        lab_sched_join(thread->sched, NULL);
     LAB_CHECK(pthread_join(thread->id, &result));
     lab_point(LAB_POINT_GET, thread, "thread");
     return finish_join(thread, result);
@@ -176,6 +240,18 @@ int lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **res
         return EINVAL;
     /* pthread_timedjoin_np takes a CLOCK_REALTIME instant; 0 gives "now": one look. */
     struct timespec at = lab_timespec_after(CLOCK_REALTIME, lab_real_seconds(class_seconds));
+    if (thread->sched != NULL) {   /* schedule control: a deadline on the virtual clock */
+        struct timespec until = lab_deadline(class_seconds);
+        if (lab_sched_join(thread->sched, &until) == ETIMEDOUT)
+            return ETIMEDOUT;
+        void *value = NULL;
+        if (claim(thread))   /* it has ended: the real join returns at once */
+            LAB_CHECK(pthread_join(thread->id, &value));
+        if (result != NULL)
+            *result = value;
+        finish_join(thread, value);
+        return 0;
+    }
     if (!claim(thread)) {
         finish_join(thread, NULL);
         return 0;
@@ -183,10 +259,10 @@ int lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **res
     void *value = NULL;
     lab_point(LAB_POINT_WAIT, thread, "thread");
     int rc = pthread_timedjoin_np(thread->id, &value, &at);
-    lab_point(rc == 0 ? LAB_POINT_GET : LAB_POINT_TIMEOUT, thread, "thread");
+    lab_point(rc == ETIMEDOUT ? LAB_POINT_TIMEOUT : LAB_POINT_GET, thread, "thread");
     if (rc == ETIMEDOUT) {
         lab_pthread_mutex_lock(&registry_lock);
-        thread->claimed = false; /* still running: it can be joined later */
+        thread->claimed = false;   /* still running: it can be joined later */
         lab_pthread_mutex_unlock(&registry_lock);
         return ETIMEDOUT;
     }
@@ -200,7 +276,7 @@ int lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **res
 bool lab_thread_is_alive(const lab_thread *thread)
 {
     lab_pthread_mutex_lock(&registry_lock);
-    bool alive = thread != NULL; /* BROKEN: alive forever */
+    bool alive = thread != NULL;   /* BROKEN: alive forever */
     lab_pthread_mutex_unlock(&registry_lock);
     return alive;
 }
@@ -208,6 +284,75 @@ bool lab_thread_is_alive(const lab_thread *thread)
 const char *lab_thread_name(const lab_thread *thread)
 {
     return thread->name;
+}
+
+bool lab_thread_is_daemon(const lab_thread *thread)
+{
+    return thread->daemon == LAB_THREAD_DAEMON;
+}
+
+unsigned long lab_thread_ident(const lab_thread *thread)
+{
+    if (thread == current_record)   /* the caller itself: pthread_create may not have stored id yet */
+        return lab_thread_get_ident();
+    return (unsigned long)thread->id;
+}
+
+long lab_thread_native_id(const lab_thread *thread)
+{
+    /* Plain calls on purpose: the thread sets its id before any scheduling point, so this
+     * short wait never needs the schedule to let anybody run. */
+    LAB_CHECK(pthread_mutex_lock(&native_id_lock));
+    while (thread->native_id == 0 && !thread->orphaned)   /* it is about to set it */
+        LAB_CHECK(pthread_cond_wait(&native_id_known, &native_id_lock));
+    long id = thread->native_id;
+    LAB_CHECK(pthread_mutex_unlock(&native_id_lock));
+    return id;
+}
+
+unsigned long lab_thread_get_ident(void)
+{
+    _Static_assert(sizeof(pthread_t) <= sizeof(unsigned long), "pthread_t is a number here");
+    return (unsigned long)pthread_self();
+}
+
+long lab_thread_get_native_id(void)
+{
+    return gettid();
+}
+
+const lab_thread *lab_thread_current(void)
+{
+    return current_record;
+}
+
+const lab_thread *lab_thread_main(void)
+{
+    return &main_record;
+}
+
+size_t lab_thread_stack_size(void)
+{
+    lab_pthread_mutex_lock(&registry_lock);
+    size_t size = stack_size;
+    lab_pthread_mutex_unlock(&registry_lock);
+    return size;
+}
+
+int lab_thread_set_stack_size(size_t bytes)
+{
+    if (bytes != 0) {   /* ask pthreads itself: it refuses less than PTHREAD_STACK_MIN */
+        pthread_attr_t attr;
+        LAB_CHECK(pthread_attr_init(&attr));
+        int rc = pthread_attr_setstacksize(&attr, bytes);
+        LAB_CHECK(pthread_attr_destroy(&attr));
+        if (rc != 0)
+            return rc;
+    }
+    lab_pthread_mutex_lock(&registry_lock);
+    stack_size = bytes;
+    lab_pthread_mutex_unlock(&registry_lock);
+    return 0;
 }
 
 const char *lab_thread_current_name(void)
@@ -219,12 +364,12 @@ const char *lab_thread_current_name(void)
 
 void lab_thread_set_current_name(const char *name)
 {
-    snprintf(current_name, sizeof current_name, "%s", name);
-    char kernel_name[16]; /* the kernel keeps at most 15 characters */
-    size_t length = strnlen(name, sizeof kernel_name - 1);
-    memcpy(kernel_name, name, length);
-    kernel_name[length] = '\0';
-    pthread_setname_np(pthread_self(), kernel_name); /* cosmetic: ignore failure */
+    set_own_name(name);
+    if (current_record == NULL)   /* a thread not started here has no record to update */
+        return;
+    lab_pthread_mutex_lock(&registry_lock);   /* enumerate() reads the records' names */
+    snprintf(current_record->name, sizeof current_record->name, "%s", current_name);
+    lab_pthread_mutex_unlock(&registry_lock);
 }
 
 int lab_thread_active_count(void)
@@ -238,10 +383,10 @@ int lab_thread_active_count(void)
 size_t lab_thread_enumerate(char names[][LAB_THREAD_NAME_MAX], size_t max)
 {
     size_t count = 0;
-    if (max > 0)
-        snprintf(names[0], LAB_THREAD_NAME_MAX, "main");
-    count++;
     lab_pthread_mutex_lock(&registry_lock);
+    if (max > 0)   /* main by its own name: renamed, or the thread that forked this child */
+        memcpy(names[0], main_record.name, LAB_THREAD_NAME_MAX);
+    count++;
     for (lab_thread *t = registry; t != NULL; t = t->next) {
         if (!t->alive)
             continue;
@@ -272,7 +417,11 @@ _Noreturn void lab_main_exit(int status)
 {
     lab_thread *thread;
     while ((thread = claim_next(LAB_THREAD_NOT_DAEMON)) != NULL) {
+        lab_point(LAB_POINT_WAIT, thread, "thread");
+        if (thread->sched != NULL)   /* schedule control */
+            lab_sched_join(thread->sched, NULL);
         LAB_CHECK(pthread_join(thread->id, NULL));
+        lab_point(LAB_POINT_GET, thread, "thread");
         finish_join(thread, NULL);
     }
     /* Nobody will join the daemons now: detach them, so that their end (if they get

@@ -1,0 +1,224 @@
+/* Reference answer to exercise 2 of docs/queue.md (explained in docs/answers/queue.md):
+ * the lines stop at closing time instead of after --buns buns: a line that finds the shelf
+ * full waits at most 1 class second for room (lab_queue_put_timeout, Python's
+ * put(bun, timeout=1)) and on ETIMEDOUT puts that bun aside and goes home. The result line
+ * adds unplaced= (buns made but never put on the shelf). FIFO only (the priority queue's
+ * timed put is lab_queue_put_priority + a deadline, not shown here).
+ * Built by make test into build/<variant>/answers/; tests/test_course.c checks the claims
+ * below (ARGS => an awk expression over its result: line).
+ * check: --part=buns --maxsize 2 --buns 30 --speed 20 --quiet => unplaced >= 1 && lost == 0 && produced == consumed
+ * check: --part=buns --buns 6 --speed 20 --quiet => unplaced == 0 && produced == 6
+ * The rest of the file is demos/queue.c unchanged: diff the two.
+ */
+/* queue — producers and consumers passing items through a Queue: nothing lost, nothing twice.
+ *
+ * Python (The threading catalogue): Queue, LifoQueue, PriorityQueue; a writer/reader looping
+ * 2-5 times (put, pause 1-3 s; get, pause 2-5 s, here 2-3 s: no silent class). Python
+ * (Threads and processes): the steamed-buns shop, 3 lines making a bun a second each, 2
+ * customers eating one every 2 s. Ours makes --buns buns (numbered as they go on the shelf),
+ * join()s until each was task_done, then shutdown() sends the customers home. --part: all
+ * in turn (default), order (put_nowait 1..5, get them all), writer, buns.
+ * Observe: the shelf fills while the lines outrun the customers; --maxsize: the lines wait
+ * for room; --kind lifo: the freshest bun first. Every get is counted. Broken: --no-join
+ * closes the shop without join(): the buns left are thrown away, lost > 0.
+ */
+#include "lab.h"
+
+#include <stdatomic.h>
+#include "queue.h"
+#include "queue_items.h" /* items that count their gets: lost= and duplicated= */
+
+static int part = 0, kind = LAB_QUEUE_FIFO, maxsize = 0, buns = 9;
+static bool no_join = false; /* the broken program */
+static const char *const part_names[] = {"all", "order", "writer", "buns", NULL};
+enum { ALL, ORDER, WRITER, BUNS };
+static const char *const kind_names[] = {"fifo", "lifo", "priority", NULL}; /* as lab_queue_kind */
+enum { LINES = 3, CUSTOMERS = 2 };
+static char order_seen[64] = "-"; /* the order part's result, e.g. "2,4,1,3,5" */
+
+/* ---- part 1: the order of the three kinds ---- */
+static void part_order(void)
+{
+    static const long priorities[] = {3, 1, 4, 1, 5};
+    lab_print("== order: put_nowait 1..5 into a %s queue (maxsize %d), then get_nowait them all ==",
+              kind_names[kind], maxsize);
+    lab_queue *q = new_queue(kind, maxsize, "numbers");
+    for (int n = 1; n <= 5; n++) {
+        item *it = new_item(n, priorities[n - 1], kind == LAB_QUEUE_PRIORITY);
+        int rc = put_counted(q, it, false);
+        say("put %s: %s, size now %zu", it->name, lab_queue_put_error_name(rc), note_size(q));
+    }
+    order_seen[0] = '\0';
+    for (void *got; lab_queue_get_nowait(q, &got) == 0;) /* until EAGAIN: queue.Empty */
+        append_number(order_seen, sizeof order_seen, count_got(got)->number);
+    say("got them in this order: %s (then get_nowait said Empty)", order_seen);
+    lab_queue_free(q);
+}
+
+/* ---- part 2: the tutorial's writer and reader ---- */
+static lab_queue *shared; /* the queue of the part running now; the queue has its own lock */
+static int loops;
+/* "put" is said before anyone can say "got" (story_lock; the writer may wait for room
+ * holding it, but the reader's get makes that room before the reader asks for the lock). */
+static pthread_mutex_t story_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *writer(void *arg)
+{
+    lab_rng rng = lab_rng_stream(1);
+    for (int n = 1; n <= loops; n++) {
+        item *it = new_item(n, lab_rng_between(&rng, 1, 5), kind == LAB_QUEUE_PRIORITY);
+        lab_pthread_mutex_lock(&story_lock);
+        put_counted(shared, it, true);
+        say("produced object %s for the queue, size now %zu", it->name, note_size(shared));
+        lab_pthread_mutex_unlock(&story_lock);
+        lab_sleep((double)lab_rng_between(&rng, 1, 3));
+    }
+    return arg;
+}
+
+static void *reader(void *arg)
+{
+    lab_rng rng = lab_rng_stream(2);
+    for (int n = 1; n <= loops; n++) {
+        void *got;
+        if (lab_queue_get(shared, &got) != 0) /* waits while the queue is empty */
+            lab_fail("reader: the queue was shut down");
+        lab_pthread_mutex_lock(&story_lock);
+        say("consumed object %s, size now %zu", count_got(got)->name, note_size(shared));
+        lab_pthread_mutex_unlock(&story_lock);
+        lab_sleep((double)lab_rng_between(&rng, 2, 3));   /* the tutorial: 2-5 s */
+    }
+    return arg;
+}
+
+static void part_writer(void)
+{
+    lab_rng rng = lab_rng_stream(0);
+    loops = (int)lab_rng_between(&rng, 2, 5); /* the tutorial's randint(2, 5) */
+    lab_print("== writer/reader: %d objects through a %s queue (maxsize %d) ==", loops,
+              kind_names[kind], maxsize);
+    shared = new_queue(kind, maxsize, "objects");
+    lab_thread *threads[2] = {lab_thread_start(writer, NULL, LAB_THREAD_NOT_DAEMON, "writer"),
+                              lab_thread_start(reader, NULL, LAB_THREAD_NOT_DAEMON, "reader")};
+    lab_thread_join(threads[0]);
+    lab_thread_join(threads[1]);
+    say("All done");
+    lab_queue_free(shared);
+}
+
+/* ---- part 3: the steamed-buns shop ---- */
+/* A bun is numbered and said to be made as it goes onto the shelf (story_lock), and a customer
+ * takes one and says which in one step (counter_lock): the story keeps the queue's order. */
+static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
+static int buns_made; /* protected by story_lock */
+static atomic_int unplaced; /* buns a line could not put before closing time */
+
+static void *make_buns(void *arg)
+{
+    int line = (int)(intptr_t)arg;
+    for (bool more = true; more;) {
+        lab_sleep(1); /* a bun takes a second to make */
+        lab_pthread_mutex_lock(&story_lock); /* while the shelf is full, the others wait here */
+        if ((more = buns_made < buns)) {
+            item *bun = new_item(++buns_made, line, kind == LAB_QUEUE_PRIORITY);
+            say("made bun %s; the shelf holds %zu", bun->name, note_size(shared));
+            int rc = lab_queue_put_timeout(shared, bun, 1);   /* closing time: 1 s for room */
+            if (rc == 0) {
+                count_put(bun);
+            } else if (rc == ETIMEDOUT) {
+                say("no room for bun %s within 1 s: closing time for this line", bun->name);
+                atomic_fetch_add(&unplaced, 1);
+                more = false;
+            } else {
+                lab_fail("put: %s", lab_queue_put_error_name(rc));
+            }
+        }
+        lab_pthread_mutex_unlock(&story_lock);
+    }
+    return NULL;
+}
+
+static void *eat_buns(void *arg)
+{
+    for (void *got;;) {
+        lab_pthread_mutex_lock(&counter_lock); /* one customer takes a bun and says which */
+        int rc = lab_queue_get(shared, &got);  /* waits; ESHUTDOWN: closed AND the shelf empty */
+        if (rc == 0)
+            say("eating bun %s, %zu on the shelf", count_got(got)->name, note_size(shared));
+        lab_pthread_mutex_unlock(&counter_lock);
+        if (rc != 0)
+            break;
+        lab_sleep(2);
+        lab_queue_task_done(shared); /* this bun is finished: join() counts it */
+    }
+    say("the shop is closed and the shelf is empty: going home");
+    return arg;
+}
+
+static void part_buns(void)
+{
+    lab_print("== buns: %d lines make %d buns, %d customers eat them (%s, maxsize %d) ==", LINES,
+              buns, CUSTOMERS, kind_names[kind], maxsize);
+    shared = new_queue(kind, maxsize, "buns");
+    lab_thread *lines[LINES], *customers[CUSTOMERS];
+    for (int i = 1; i <= LINES; i++)
+        lines[i - 1] =
+            lab_thread_start(make_buns, (void *)(intptr_t)i, LAB_THREAD_NOT_DAEMON, "line-%d", i);
+    for (int i = 0; i < CUSTOMERS; i++)
+        customers[i] = lab_thread_start(eat_buns, NULL, LAB_THREAD_NOT_DAEMON, "eater-%d", i + 1);
+    for (int i = 0; i < LINES; i++)
+        lab_thread_join(lines[i]);
+    if (no_join) { /* BROKEN: the lines are done, but the customers are not */
+        say("all buns made; closing now, without join(): %zu buns on the shelf thrown away",
+            lab_queue_shutdown(shared, true));
+    } else {
+        say("all %d buns made; waiting until every one is eaten (join)", buns);
+        lab_queue_join(shared); /* returns after the last task_done */
+        say("every bun eaten: closing the shop (shutdown)");
+        lab_queue_shutdown(shared, false);
+    }
+    for (int i = 0; i < CUSTOMERS; i++)
+        lab_thread_join(customers[i]);
+    lab_queue_free(shared);
+}
+
+static const lab_option options[] = {
+    LAB_CHOICE("part", &part, part_names, "which lesson: all (in turn), order, writer or buns"),
+    LAB_CHOICE("kind", &kind, kind_names, "fifo: Queue, lifo: LifoQueue, priority: PriorityQueue"),
+    LAB_INT("maxsize", &maxsize, 0, 10000, "N", "items a queue holds; 0: no limit (as Python)"),
+    LAB_INT("buns", &buns, 1, 1000, "N", "buns the shop makes before it closes"),
+    LAB_FLAG("no-join", &no_join, "broken (buns): close without join(); the buns left are lost"),
+    LAB_END,
+};
+
+static const lab_demo demo = {
+    .name = "queue",
+    .summary = "producers and consumers through a Queue (FIFO, LIFO, priority): none lost or twice",
+    .python = "q = queue.Queue(maxsize); q.put(x); q.get(); q.task_done(); q.join(); q.shutdown() "
+              "(The threading catalogue; Threads and processes)",
+    .details = "order: put_nowait 1..5 (priorities 3 1 4 1 5), get them back: fifo 1..5,\n"
+               "lifo 5..1, priority 2,4,1,3,5 (ties in put order); --maxsize 3: 4, 5 are Full.\n"
+               "writer: the writer/reader pair, 2-5 objects (from --seed). buns: 3 lines, 2\n"
+               "customers; main join()s, then shuts the queue down. --no-join loses buns.",
+    .options = options,
+};
+
+int main(int argc, char **argv)
+{
+    lab_init(&demo, argc, argv);
+    if (part == ALL || part == ORDER)
+        part_order();
+    if (part == ALL || part == WRITER)
+        part_writer();
+    if (part == ALL || part == BUNS)
+        part_buns();
+
+    int lost, duplicated;
+    say_tally(&lost, &duplicated); /* every thread is joined: the counts are final */
+    lab_result("part=%s kind=%s maxsize=%d produced=%d consumed=%d lost=%d duplicated=%d "
+               "max_size_seen=%zu order=%s unplaced=%d",
+               part_names[part], kind_names[kind], maxsize, atomic_load(&produced),
+               atomic_load(&consumed), lost, duplicated, atomic_load(&max_size_seen), order_seen,
+               atomic_load(&unplaced));
+    return 0;
+}
