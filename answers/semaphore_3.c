@@ -10,7 +10,7 @@
  */
 /* semaphore — the toilet with N stalls: a bounded semaphore lets at most N people in at once.
  *
- * Python (seed 003): semaphore = threading.BoundedSemaphore(5); 22 threads each do
+ * Python (The threading catalogue): semaphore = threading.BoundedSemaphore(5); 22 threads each do
  * semaphore.acquire(); time.sleep(3); print(...); semaphore.release(). The prose tells it
  * as a toilet with 3 stalls (its code used 5): the default here is the prose's 3, try
  * --stalls 5 for the code's. lab_bsem (common/bsem.h) is the BoundedSemaphore.
@@ -106,7 +106,7 @@ static const lab_demo demo = {
     .name = "semaphore",
     .summary = "the toilet: a BoundedSemaphore lets at most N of 22 people in at once",
     .python = "semaphore = threading.BoundedSemaphore(5); semaphore.acquire(); sleep(3); "
-              "semaphore.release() (seed 003)",
+              "semaphore.release() (The threading catalogue)",
     .details =
         "--people threads queue for --stalls stalls (the tutorial: 22 people; its prose says 3 "
         "stalls,\n"

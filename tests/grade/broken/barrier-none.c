@@ -6,7 +6,7 @@
  */
 /* barrier — runners wait at the start line, then all start together.
  *
- * Python (seed 003's table of threading objects): Barrier — "a number of threads must reach
+ * Python (The threading catalogue's table of threading objects): Barrier — "a number of threads must reach
  * it before any of them goes on". b = threading.Barrier(5, action=fire_pistol); each runner
  * calls b.wait(); the fifth arrival releases all five, and one of them runs the action.
  * In C: pthread_barrier_init(&b, NULL, 5), then pthread_barrier_wait(&b) in each thread. It
@@ -112,7 +112,7 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "barrier",
     .summary = "runners wait at the start line (pthread_barrier_t) and all start together",
-    .python = "start_line = threading.Barrier(5, action=fire_pistol); start_line.wait() (seed 003)",
+    .python = "start_line = threading.Barrier(5, action=fire_pistol); start_line.wait() (The threading catalogue)",
     .details =
         "Each runner walks to the start line (0.2 to 1.5 s), waits there for all the others, then "
         "runs.\n"

@@ -7,7 +7,7 @@
  */
 /* candy — the candy machine: a bounded semaphore is the tray; refilling a full tray fails.
  *
- * Python (seed 003): candytray = BoundedSemaphore(MAX) with MAX = 5 bars, full at start. A
+ * Python (The threading catalogue): candytray = BoundedSemaphore(MAX) with MAX = 5 bars, full at start. A
  * producer refills (candytray.release()) nloops = randrange(2, 6) times; a consumer buys
  * (candytray.acquire(False)) randrange(nloops, nloops + MAX + 2) times; each pauses
  * randrange(3) seconds between actions, and each action runs under one lock.
@@ -130,7 +130,7 @@ static const lab_demo demo = {
     .summary = "the candy machine: a BoundedSemaphore tray; refilling a full tray fails, buying "
                "from an empty one skips",
     .python = "candytray = BoundedSemaphore(5); candytray.release() -> ValueError; "
-              "candytray.acquire(False) (seed 003)",
+              "candytray.acquire(False) (The threading catalogue)",
     .details =
         "A producer refills 2-5 times, a consumer buys that many to max + 1 more (seeded), "
         "pausing\n"

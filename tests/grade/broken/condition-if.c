@@ -7,7 +7,7 @@
 /* condition — the shop: customers wait on a Condition until an item is in stock; the keeper
  * lets them through in groups with notify(n).
  *
- * Python (seeds 003, 004): a Condition is a lock plus a wait pool. cond.wait_for(predicate)
+ * Python (The threading catalogue; Threads and processes): a Condition is a lock plus a wait pool. cond.wait_for(predicate)
  * waits until the predicate is true, looking again after every wake-up; cond.notify(n)
  * wakes n waiters at once, notify_all() every one; wait and notify run inside `with cond:`.
  * Here --customers threads each want one item; every tick the keeper puts --batch items on
@@ -137,7 +137,7 @@ static const lab_demo demo = {
     .summary =
         "the shop: customers wait_for stock on a Condition; notify(n) lets them through in groups",
     .python = "with cond: cond.wait_for(lambda: stock > 0) ... with cond: stock += n; "
-              "cond.notify(n) (seeds 003, 004)",
+              "cond.notify(n) (The threading catalogue; Threads and processes)",
     .details =
         "--customers threads each want one item. Every second the keeper delivers --batch items "
         "and\n"

@@ -7,7 +7,7 @@
 /* deadlock — two accounts pay each other, each teller locking the account it pays from
  * first: each holds one lock and waits for the other's. Nobody can move, ever.
  *
- * Python (seed 003, the second kind of deadlock): Account("hepang", 10000, Lock()) and
+ * Python (The threading catalogue, the second kind of deadlock): Account("hepang", 10000, Lock()) and
  * Account("luoziyao", 5000, Lock()); transfer(from_, to, amount) locks from_, sleeps, then
  * locks to. t1 pays 4000 hepang -> luoziyao while t2 pays 4000 luoziyao -> hepang: each
  * holds one account and waits for the other. Python just hangs. Here each account's lock

@@ -6,7 +6,7 @@
  */
 /* event — the traffic light: one thread sets and clears an Event, cars wait on it.
  *
- * Python (seed 003): a `lighter` thread counts 0, 1, 2 ... once a second: green (event.set())
+ * Python (The threading catalogue): a `lighter` thread counts 0, 1, 2 ... once a second: green (event.set())
  * for counts 0-5, red (event.clear()) for 6-10, then green again from 0. A car thread loops:
  * if event.is_set() it is running (for a second), else it prints "sees red light,
  * waiting...", blocks in event.wait() and prints "green light is on, start going...".
@@ -161,7 +161,7 @@ static const lab_demo demo = {
     .name = "event",
     .summary = "the traffic light: a lighter thread sets and clears an Event, cars wait on red",
     .python = "event = threading.Event(); event.set() / event.clear() / event.is_set() / "
-              "event.wait() (seed 003)",
+              "event.wait() (The threading catalogue)",
     .details = "The lighter counts once a tick: green for 0-5, red for 6-10, --cycles times, then\n"
                "ends on green and closes the road. --cars cars (car-MINT first) run on green and\n"
                "wait() on red. max_running_on_red counts drives licensed by a red answer: 0 by\n"

@@ -6,7 +6,7 @@
  */
 /* fork — processes vs threads: a child process changes its own copy, a thread the shared one.
  *
- * Python (seed 004): os.fork() returns twice, 0 in the child and the child's pid in the
+ * Python (Threads and processes): os.fork() returns twice, 0 in the child and the child's pid in the
  * parent; multiprocessing.Process(target=f).start() runs f in a child process (on Linux by
  * fork()) and p.join() waits for it; p.exitcode is then its exit status.
  * fork() gives the child a copy of the parent's memory: from then on each has its own

@@ -6,7 +6,7 @@
  */
 /* gil — why Python threads do not speed up CPU-bound work, made visible in C.
  *
- * Python (seeds 003, 004): in CPython a thread must hold the global interpreter lock (GIL)
+ * Python (The threading catalogue; Threads and processes): in CPython a thread must hold the global interpreter lock (GIL)
  * to run Python code: one thread computes at a time, however many cores. A computing thread
  * lets go of it now and then (every 100 "ticks" in Python 2; since 3.2, when another has
  * waited a switch interval, 5 ms) and around I/O (sleep, read, recv...): threads overlap

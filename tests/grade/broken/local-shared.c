@@ -6,7 +6,7 @@
  */
 /* local — thread-local data: one name, a separate value in every thread.
  *
- * Python (seed 004): mydata = threading.local(); each thread sets mydata.x and reads it back
+ * Python (Threads and processes): mydata = threading.local(); each thread sets mydata.x and reads it back
  * later; it always finds its own value, never one set by another thread under the same name
  * (a local is like a dictionary of per-thread attribute dictionaries, looked up by thread).
  * C has two ways to give every thread its own copy of a variable:
@@ -115,7 +115,7 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "local",
     .summary = "thread-local data: every thread sees only the value it stored itself",
-    .python = "mydata = threading.local(); mydata.x = ...; ... mydata.x (seed 004)",
+    .python = "mydata = threading.local(); mydata.x = ...; ... mydata.x (Threads and processes)",
     .details =
         "Each thread stores its own value under one name, sleeps while the others store theirs,\n"
         "then reads it back, --rounds times; a value stored by another thread is a mixup.\n"

@@ -6,7 +6,7 @@
  */
 /* mutex — the race fixed: a pthread_mutex_t around the update, and nothing is lost.
  *
- * Python (seed 003): the same threads doing temp = n; sleep(0.1); n = temp - 1, now
+ * Python (The threading catalogue): the same threads doing temp = n; sleep(0.1); n = temp - 1, now
  * between lock.acquire() and lock.release(); n always ends at 0. And the tutorial's
  * "lock start ... / lock end ..." trace (with lock: ...), showing who holds the lock.
  * pthread_mutex_lock() is lock.acquire(): only one thread at a time gets past it; the
@@ -93,7 +93,7 @@ static const char *check_iterations(void)
 static const lab_demo demo = {
     .name = "mutex",
     .summary = "the same counter with a pthread_mutex_t: never an update lost",
-    .python = "lock.acquire(); temp = n; sleep(0.1); n = temp - 1; lock.release() (seed 003)",
+    .python = "lock.acquire(); temp = n; sleep(0.1); n = temp - 1; lock.release() (The threading catalogue)",
     .details = "window: 10 threads (the tutorial: --threads 100, 10 s: the lock serialises the\n"
                "sleep) each read n, sleep 0.1 s and write n - 1 holding the lock; n ends at 0.\n"
                "loop: race's 4 x 1000000 increments, each under the lock. Either way: lost=0.",

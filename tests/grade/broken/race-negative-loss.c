@@ -6,7 +6,7 @@
  */
 /* race — a counter shared by many threads with no lock: updates get lost.
  *
- * Python (seed 003, the mutex example with its lock taken out): 100 threads (here 10, or
+ * Python (The threading catalogue, the mutex example with its lock taken out): 100 threads (here 10, or
  * --threads 100) each do   temp = n; time.sleep(0.1); n = temp - 1   on a global n that
  * starts at the number of threads. They all read n before any of them writes it back, so
  * each write overwrites the others' and n ends one below its start instead of 0.
@@ -92,7 +92,7 @@ static const char *check_iterations(void)
 static const lab_demo demo = {
     .name = "race",
     .summary = "many threads update one counter with no lock, and updates get lost",
-    .python = "temp = n; time.sleep(0.1); n = temp - 1 in 100 threads, without the Lock (seed 003)",
+    .python = "temp = n; time.sleep(0.1); n = temp - 1 in 100 threads, without the Lock (The threading catalogue)",
     .details = "window: 10 threads (the tutorial: --threads 100) each read n, sleep 0.1 s and\n"
                "write n - 1; n starts at 10 and should end at 0.\n"
                "loop: 4 threads each do counter += 1 a million times; it should end at 4000000.\n"

@@ -7,7 +7,7 @@
 /* rlock — a lock taken twice by the thread that holds it: a plain mutex never returns (an
  * error-checking one says EDEADLK), a recursive one counts, and only its owner may release it.
  *
- * Python (seed 003, the "first kind of deadlock" and RLock; seed 004, Lock vs RLock):
+ * Python (The threading catalogue, the "first kind of deadlock" and RLock; Threads and processes, Lock vs RLock):
  * lock = Lock(); lock.acquire(); lock.acquire() never returns: a Lock does not know who
  * holds it, so its holder waits for itself. An RLock knows its owner and counts: acquire
  * twice, release twice. Then 10 threads each add 1 to a global under an RLock. In C:

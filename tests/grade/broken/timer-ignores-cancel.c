@@ -7,7 +7,7 @@
 /* timer — run a function later: Timer(5, hello) fires 5 s after start(); a timer
  * cancelled before its time never runs.
  *
- * Python (seed 004): t = Timer(5.0, fun); t.start() prints the time before and after
+ * Python (Threads and processes): t = Timer(5.0, fun); t.start() prints the time before and after
  * start() — the same second: start() returns at once — and "hello, world" appears 5 s
  * later. Seed 003's object table: a Timer is "a Thread that waits before it runs".
  * C has no Timer. lab_timer (common/timer.h) is a thread that waits on a condition
@@ -54,7 +54,7 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "timer",
     .summary = "Timer(5, hello) fires 5 s after start(); a timer cancelled in time never runs",
-    .python = "t = threading.Timer(5.0, hello); t.start(); t.cancel() (seed 004)",
+    .python = "t = threading.Timer(5.0, hello); t.start(); t.cancel() (Threads and processes)",
     .details =
         "Two timers start together: hello after --delay (5 s) and a reminder after 0.6 x delay (3 "
         "s).\n"
