@@ -72,7 +72,8 @@ static void unlock_account(account *a)
  * transfers (a teller's first) are told step by step, the random ones only counted. */
 static bool transfer_once(teller *t, account *from, account *to, long sum, bool ring, bool meet)
 {
-    bool swap = fix == FIX_ORDER && (uintptr_t)&to->lock < (uintptr_t)&from->lock; /* lower address first */
+    bool swap =
+        fix == FIX_ORDER && (uintptr_t)&to->lock < (uintptr_t)&from->lock; /* lower address first */
     account *one = swap ? to : from, *two = swap ? from : to;
     int rc = lock_account(one);
     if (rc == 0) {
@@ -183,7 +184,8 @@ int main(int argc, char **argv)
     lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
     for (int i = 0; i < threads; i++) {
         tellers[i] = (teller){.index = i, .rng = lab_rng_stream((uint64_t)i)};
-        started[i] = lab_thread_start(teller_main, &tellers[i], LAB_THREAD_NOT_DAEMON, "t%d", i + 1);
+        started[i] =
+            lab_thread_start(teller_main, &tellers[i], LAB_THREAD_NOT_DAEMON, "t%d", i + 1);
     }
     int done = 0, retries = 0, deadlocks = 0;
     for (int i = 0; i < threads; i++) {

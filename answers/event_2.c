@@ -33,18 +33,18 @@
 #include <time.h>
 
 static int cycles = 2, cars = 3;
-static double tick = 0.5;   /* class seconds per count; the tutorial's is 1 */
+static double tick = 0.5;                    /* class seconds per count; the tutorial's is 1 */
 static bool busy = false, impatient = false; /* the two broken programs */
 static const double patience_ticks = 2;
 
-static lab_event green_light;    /* set: green; clear: red */
+static lab_event green_light; /* set: green; clear: red */
 /* Held while the light changes or a car looks, and the line says so: lines in event order. */
 static pthread_mutex_t story_lock = PTHREAD_MUTEX_INITIALIZER;
-static atomic_bool road_closed;  /* the lighter's last word: cars go home */
+static atomic_bool road_closed; /* the lighter's last word: cars go home */
 
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
-static int on_red_now, max_running_on_red, red_waits;   /* protected by stats_lock */
-static long checks;                                     /* protected by stats_lock */
+static int on_red_now, max_running_on_red, red_waits; /* protected by stats_lock */
+static long checks;                                   /* protected by stats_lock */
 
 /* The tutorial's lighter(): 0-5 green, 6-10 red, for --cycles cycles, then green for good. */
 static void *lighter(void *arg)
@@ -55,7 +55,7 @@ static void *lighter(void *arg)
             lab_pthread_mutex_lock(&story_lock);
             if (count == 0) {
                 int waiting = lab_event_waiting(&green_light);
-                lab_event_set(&green_light);   /* wakes every waiting car at once */
+                lab_event_set(&green_light); /* wakes every waiting car at once */
                 say("count %d: green light is on (cycle %d of %d), releasing %d waiting car%s",
                     count, cycle, cycles, waiting, waiting == 1 ? "" : "s");
             } else if (count == 6) {
@@ -70,10 +70,11 @@ static void *lighter(void *arg)
     }
     lab_pthread_mutex_lock(&story_lock);
     int waiting = lab_event_waiting(&green_light);
-    lab_event_set(&green_light);   /* end on green: no car is left waiting */
+    lab_event_set(&green_light); /* end on green: no car is left waiting */
     atomic_store(&road_closed, true);
     say("count 0: green light for good, releasing %d waiting car%s; the lighter stops, "
-        "the road closes", waiting, waiting == 1 ? "" : "s");
+        "the road closes",
+        waiting, waiting == 1 ? "" : "s");
     lab_pthread_mutex_unlock(&story_lock);
     return NULL;
 }
@@ -100,17 +101,17 @@ static bool wait_at_red(long *my_checks)
 {
     if (busy) {
         long burned = 0;
-        while (!lab_event_is_set(&green_light)) {   /* still polls the whole red phase */
+        while (!lab_event_is_set(&green_light)) { /* still polls the whole red phase */
             burned++;
-            sched_yield();   /* gives the CPU away only if another thread is ready to run */
+            sched_yield(); /* gives the CPU away only if another thread is ready to run */
         }
         *my_checks += burned;
         say("burned %ld checks of the light while waiting", burned);
         return true;
     }
-    if (impatient)   /* the bug: ETIMEDOUT means "still red", and it goes anyway */
+    if (impatient) /* the bug: ETIMEDOUT means "still red", and it goes anyway */
         return lab_event_wait_timeout(&green_light, patience_ticks * tick) == 0;
-    lab_event_wait(&green_light);   /* sleeps, no CPU, until set() */
+    lab_event_wait(&green_light); /* sleeps, no CPU, until set() */
     return true;
 }
 
@@ -123,9 +124,9 @@ static void *car(void *arg)
     bool running = false;
     while (!atomic_load(&road_closed)) {
         my_checks++;
-        lab_pthread_mutex_lock(&story_lock);   /* look, and say what it saw */
+        lab_pthread_mutex_lock(&story_lock); /* look, and say what it saw */
         bool green = lab_event_is_set(&green_light);
-        if (!green || !running)   /* "is running" when it starts, not at every tick */
+        if (!green || !running) /* "is running" when it starts, not at every tick */
             say(green ? "is running" : "sees red light, waiting...");
         lab_pthread_mutex_unlock(&story_lock);
         if ((running = green)) {
@@ -134,8 +135,8 @@ static void *car(void *arg)
         }
         my_waits++;
         if (wait_at_red(&my_checks)) {
-            lab_pthread_mutex_lock(&story_lock);   /* after the lighter's "green" line */
-            say("green light is on, start going...");   /* and looks again at the top */
+            lab_pthread_mutex_lock(&story_lock);      /* after the lighter's "green" line */
+            say("green light is on, start going..."); /* and looks again at the top */
             lab_pthread_mutex_unlock(&story_lock);
         } else {
             say("tired of waiting: goes although the light is red!");
@@ -178,7 +179,7 @@ static const lab_demo demo = {
                "wait() on red; max_running_on_red (drives licensed by a red answer) is 0. --busy\n"
                "polls is_set() (watch the checks and CPU time); --impatient drives on red.",
     .options = options,
-    .invariant = "max_running_on_red == 0",   /* what --explore checks */
+    .invariant = "max_running_on_red == 0", /* what --explore checks */
     .check = refuse_both_variants,
 };
 
@@ -189,7 +190,9 @@ int main(int argc, char **argv)
     lab_point_name(&green_light, "green light");
     say("%d cycle%s of green (counts 0-5) and red (6-10), a count every %g s; %d car%s%s", cycles,
         cycles == 1 ? "" : "s", tick, cars, cars == 1 ? "" : "s",
-        busy ? "; cars poll the light (--busy)" : impatient ? "; impatient cars" : "");
+        busy        ? "; cars poll the light (--busy)"
+        : impatient ? "; impatient cars"
+                    : "");
     lab_thread *light = lab_thread_start(lighter, NULL, LAB_THREAD_NOT_DAEMON, "lighter");
     lab_event_wait(&green_light); /* the cars come once the light is on */
     lab_thread **started = lab_calloc((size_t)cars, sizeof *started);
@@ -204,12 +207,14 @@ int main(int argc, char **argv)
         lab_thread_join(started[i]);
     free(started);
 
-    double cpu = (double)clock() / CLOCKS_PER_SEC;   /* CPU time of every thread together */
-    say("%d stops at a red light; the cars looked at the light %ld times; %.2f s of CPU",
-        red_waits, checks, cpu);
+    double cpu = (double)clock() / CLOCKS_PER_SEC; /* CPU time of every thread together */
+    say("%d stops at a red light; the cars looked at the light %ld times; %.2f s of CPU", red_waits,
+        checks, cpu);
     lab_result("cycles=%d cars=%d red_waits=%d max_running_on_red=%d checks=%ld cpu=%.2f mode=%s",
                cycles, cars, red_waits, max_running_on_red, checks, cpu,
-               busy ? "busy" : impatient ? "impatient" : "wait");
+               busy        ? "busy"
+               : impatient ? "impatient"
+                           : "wait");
     lab_event_destroy(&green_light);
     return 0;
 }

@@ -37,7 +37,7 @@ static bool join_in_loop = false;
 /* The names of the threads still running; protected by remaining_lock, like the lines
  * printed about it (so that they come out in the order of the changes). */
 static pthread_mutex_t remaining_lock = PTHREAD_MUTEX_INITIALIZER;
-static const char **remaining;   /* [threads + 1]: one slot per thread, NULL when free */
+static const char **remaining; /* [threads + 1]: one slot per thread, NULL when free */
 static int remaining_count;
 
 /* Add name, and say so in the same locked step. */
@@ -79,7 +79,7 @@ static void remaining_remove_and_show(const char *name)
 static void *do_something(void *arg)
 {
     (void)arg;
-    const char *me = lab_thread_current_name();   /* this thread's own, lasting text */
+    const char *me = lab_thread_current_name(); /* this thread's own, lasting text */
     remaining_add_and_say(me);
     lab_sleep(seconds);
     remaining_remove_and_show(me);
@@ -93,11 +93,11 @@ static double start_and_join_all(void)
     double begin = lab_now();
     for (int i = 0; i < threads; i++) {
         started[i] = lab_thread_start(do_something, NULL, LAB_THREAD_NOT_DAEMON, "sleeper-%d", i);
-        if (join_in_loop)   /* the mistake: wait for this one before starting the next */
+        if (join_in_loop) /* the mistake: wait for this one before starting the next */
             lab_thread_join(started[i]);
     }
     for (int i = 0; i < threads && !join_in_loop; i++)
-        lab_thread_join(started[i]);   /* blocks until sleeper i has ended */
+        lab_thread_join(started[i]); /* blocks until sleeper i has ended */
     free(started);
     return lab_class_seconds(lab_now() - begin);
 }
@@ -108,13 +108,13 @@ static bool join_with_timeout_gives_up(void)
     lab_thread *slow = lab_thread_start(do_something, NULL, LAB_THREAD_NOT_DAEMON, "slowpoke");
     double limit = seconds / 3;
     say("join(timeout=%.2f) on %s...", limit, lab_thread_name(slow));
-    if (lab_thread_join_timeout(slow, limit, NULL) == 0) {   /* only if the machine stalled */
+    if (lab_thread_join_timeout(slow, limit, NULL) == 0) { /* only if the machine stalled */
         say("it had already ended");
         return false;
-    }   /* ETIMEDOUT: the join gave up; the handle is still valid */
+    } /* ETIMEDOUT: the join gave up; the handle is still valid */
     say("join gave up: %s is still alive (is_alive() = %s); joining without a limit",
         lab_thread_name(slow), lab_thread_is_alive(slow) ? "True" : "False");
-    lab_thread_join(slow);   /* now it has ended: nothing more to say than main's summary */
+    lab_thread_join(slow); /* now it has ended: nothing more to say than main's summary */
     return true;
 }
 
@@ -151,22 +151,25 @@ static const lab_option options[] = {
 
 static const lab_demo demo = {
     .name = "join",
-    .summary = "10 threads sleep 1.5 s each; joined, the whole takes ~1.5 s, not 15 s; join with a timeout",
-    .python = "t = Thread(target=do_something, args=[1.5]); t.start(); ... t.join(); t.join(timeout); "
-              "a Lock-protected set of remaining threads (Threads and pools; The threading "
-              "catalogue; Threads and processes)",
-    .details = "Part one starts --threads sleepers and joins each; the elapsed time is about one sleep.\n"
-               "Each keeps a shared set of the running threads up to date under a lock; the last\n"
-               "one out sees it empty. --join-in-loop joins each thread before starting the next:\n"
-               "the sleeps run in series. Part two joins a slow thread with a timeout of a third of\n"
-               "its sleep: the join returns while it is still alive, then a plain join waits.",
+    .summary = "10 threads sleep 1.5 s each; joined, the whole takes ~1.5 s, not 15 s; join with a "
+               "timeout",
+    .python =
+        "t = Thread(target=do_something, args=[1.5]); t.start(); ... t.join(); t.join(timeout); "
+        "a Lock-protected set of remaining threads (Threads and pools; The threading "
+        "catalogue; Threads and processes)",
+    .details =
+        "Part one starts --threads sleepers and joins each; the elapsed time is about one sleep.\n"
+        "Each keeps a shared set of the running threads up to date under a lock; the last\n"
+        "one out sees it empty. --join-in-loop joins each thread before starting the next:\n"
+        "the sleeps run in series. Part two joins a slow thread with a timeout of a third of\n"
+        "its sleep: the join returns while it is still alive, then a plain join waits.",
     .options = options,
 };
 
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    remaining = lab_calloc((size_t)threads + 1, sizeof *remaining);   /* + the slowpoke */
+    remaining = lab_calloc((size_t)threads + 1, sizeof *remaining); /* + the slowpoke */
     double elapsed = start_and_join_all();
     double serial = threads * seconds;
     say("Finished in %.2f second(s); one after the other it would take %.2f", elapsed, serial);
@@ -176,7 +179,7 @@ int main(int argc, char **argv)
     bool *joined = lab_calloc((size_t)threads, sizeof *joined);
     naps = lab_calloc((size_t)threads, sizeof *naps);
     for (int i = 0; i < threads; i++) {
-        naps[i] = (i + 1) * 2.0 * seconds / threads;   /* the last one sleeps 2 x the deadline */
+        naps[i] = (i + 1) * 2.0 * seconds / threads; /* the last one sleeps 2 x the deadline */
         started[i] = lab_thread_start(nap, &naps[i], LAB_THREAD_NOT_DAEMON, "napper-%d", i);
     }
     double begin = lab_now();
@@ -186,7 +189,7 @@ int main(int argc, char **argv)
         in_time, waited);
     for (int i = 0; i < threads; i++)
         if (!joined[i])
-            lab_thread_join(started[i]);   /* the rest, without a limit */
+            lab_thread_join(started[i]); /* the rest, without a limit */
     free(started);
     free(joined);
     free(naps);

@@ -38,7 +38,7 @@ static int do_something(void *arg, long *value)
     int seconds = *(const int *)arg;
     say("Sleeping %d second...", seconds);
     lab_sleep(seconds);
-    if (seconds == 3) {   /* the exercise: this task fails, as a raised exception would */
+    if (seconds == 3) { /* the exercise: this task fails, as a raised exception would */
         say("Done Sleeping %d second... and failing: EIO", seconds);
         return EIO;
     }
@@ -66,7 +66,7 @@ static void lesson_as_completed(void)
     for (size_t i; lab_futures_as_completed_next(finished, &i) == 0;) { /* as each finishes */
         long value = secs[i];
         int rc = lab_future_result(futures[i], &value); /* done already: no waiting */
-        if (rc != 0) {   /* the task's error, handed back as its result */
+        if (rc != 0) { /* the task's error, handed back as its result */
             say("as_completed -> the %d s task failed: %s", secs[i], strerror(rc));
             failed = secs[i];
         } else {
@@ -141,7 +141,7 @@ static void lesson_wait(void)
     double begin = lab_now();
     submit_all(pool, do_something, pages, 3, futures);
     bool done[3]; /* the done set; the rest is the not-done set */
-    lab_futures_wait(futures, 3, LAB_FUTURES_FIRST_EXCEPTION, done);   /* the exercise */
+    lab_futures_wait(futures, 3, LAB_FUTURES_FIRST_EXCEPTION, done); /* the exercise */
     double first = since(begin);
     char done_text[32], not_done_text[32];
     split_sets(pages, done, 3, done_text, not_done_text, sizeof done_text);
@@ -151,7 +151,8 @@ static void lesson_wait(void)
     double all = since(begin);
     say("wait(ALL_COMPLETED) returned after %.2f s: every task is done; main", all);
     add_keys("wait_first=%s wait_first_elapsed=%.2f wait_not_done=%s wait_all_elapsed=%.2f "
-             "wait_workers=%d", done_text, first, not_done_text[0] ? not_done_text : "none", all,
+             "wait_workers=%d",
+             done_text, first, not_done_text[0] ? not_done_text : "none", all,
              lab_pool_workers_started(pool));
     free_all(futures, 3, pool);
 }
@@ -186,7 +187,8 @@ static void lesson_callback(void)
 static const char *check_options(void)
 {
     return wait_each && part != ALL && part != AS_COMPLETED
-               ? "--wait-each goes with --part=as_completed (or all)" : NULL;
+               ? "--wait-each goes with --part=as_completed (or all)"
+               : NULL;
 }
 
 static const lab_option options[] = {

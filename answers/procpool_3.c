@@ -27,7 +27,7 @@ static int64_t nap(const void *arg, size_t size)
 
 typedef struct as_completed {
     lab_procpool_result **results;
-    bool *handed;   /* handed[i]: result i already handed back */
+    bool *handed; /* handed[i]: result i already handed back */
     int count, left;
 } as_completed;
 
@@ -43,7 +43,7 @@ static int as_completed_next(as_completed *it)
                 return i;
             }
         }
-        lab_sleep(tick);   /* nothing ready yet: look again in a tick */
+        lab_sleep(tick); /* nothing ready yet: look again in a tick */
     }
     return -1;
 }
@@ -79,10 +79,12 @@ int main(int argc, char **argv)
     int values = 0;
     for (int i; (i = as_completed_next(&it)) != -1;) {
         int64_t value = 0;
-        int rc = lab_procpool_result_get(results[i], &value);   /* ready: returns at once */
+        int rc = lab_procpool_result_get(results[i], &value); /* ready: returns at once */
         values += rc == 0 ? (int)value : 0;
-        say("as_completed -> task %d (nap(%g)): %s", i, seconds[i], rc == 0 ? "done" : strerror(rc));
-        snprintf(order + strlen(order), sizeof order - strlen(order), "%s%d", order[0] ? "," : "", i);
+        say("as_completed -> task %d (nap(%g)): %s", i, seconds[i],
+            rc == 0 ? "done" : strerror(rc));
+        snprintf(order + strlen(order), sizeof order - strlen(order), "%s%d", order[0] ? "," : "",
+                 i);
     }
     for (int i = 0; i < TASKS; i++)
         lab_procpool_result_free(results[i]);

@@ -84,7 +84,7 @@ static void *reader(void *arg)
         lab_pthread_mutex_lock(&story_lock);
         say("consumed object %s, size now %zu", count_got(got)->name, note_size(shared));
         lab_pthread_mutex_unlock(&story_lock);
-        lab_sleep((double)lab_rng_between(&rng, 2, 3));   /* the tutorial: 2-5 s */
+        lab_sleep((double)lab_rng_between(&rng, 2, 3)); /* the tutorial: 2-5 s */
     }
     return arg;
 }
@@ -108,14 +108,14 @@ static void part_writer(void)
 /* A bun is numbered and said to be made as it goes onto the shelf (story_lock), and a customer
  * takes one and says which in one step (counter_lock): the story keeps the queue's order. */
 static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
-static int buns_made; /* protected by story_lock */
+static int buns_made;     /* protected by story_lock */
 static int sentinels = 2; /* one per customer (CUSTOMERS) */
 
 static void *make_buns(void *arg)
 {
     int line = (int)(intptr_t)arg;
     for (bool more = true; more;) {
-        lab_sleep(1); /* a bun takes a second to make */
+        lab_sleep(1);                        /* a bun takes a second to make */
         lab_pthread_mutex_lock(&story_lock); /* while the shelf is full, the others wait here */
         if ((more = buns_made < buns)) {
             item *bun = new_item(++buns_made, line, kind == LAB_QUEUE_PRIORITY);
@@ -137,7 +137,7 @@ static void *eat_buns(void *arg)
         lab_pthread_mutex_unlock(&counter_lock);
         if (rc != 0)
             break;
-        if (got == NULL) {   /* the sentinel: mark it done (join counts it too), go home */
+        if (got == NULL) { /* the sentinel: mark it done (join counts it too), go home */
             lab_queue_task_done(shared);
             say("got a sentinel");
             break;
@@ -169,7 +169,7 @@ static void part_buns(void)
         say("all %d buns made; waiting until every one is eaten (join)", buns);
         lab_queue_join(shared); /* returns after the last task_done */
         say("every bun eaten: %d sentinel(s) for %d customers", sentinels, CUSTOMERS);
-        for (int i = 0; i < sentinels; i++)   /* the pre-3.13 way: one NULL per customer */
+        for (int i = 0; i < sentinels; i++) /* the pre-3.13 way: one NULL per customer */
             LAB_CHECK(kind == LAB_QUEUE_PRIORITY ? lab_queue_put_priority(shared, NULL, LONG_MAX)
                                                  : lab_queue_put(shared, NULL));
     }

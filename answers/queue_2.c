@@ -86,7 +86,7 @@ static void *reader(void *arg)
         lab_pthread_mutex_lock(&story_lock);
         say("consumed object %s, size now %zu", count_got(got)->name, note_size(shared));
         lab_pthread_mutex_unlock(&story_lock);
-        lab_sleep((double)lab_rng_between(&rng, 2, 3));   /* the tutorial: 2-5 s */
+        lab_sleep((double)lab_rng_between(&rng, 2, 3)); /* the tutorial: 2-5 s */
     }
     return arg;
 }
@@ -110,19 +110,19 @@ static void part_writer(void)
 /* A bun is numbered and said to be made as it goes onto the shelf (story_lock), and a customer
  * takes one and says which in one step (counter_lock): the story keeps the queue's order. */
 static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
-static int buns_made; /* protected by story_lock */
+static int buns_made;       /* protected by story_lock */
 static atomic_int unplaced; /* buns a line could not put before closing time */
 
 static void *make_buns(void *arg)
 {
     int line = (int)(intptr_t)arg;
     for (bool more = true; more;) {
-        lab_sleep(1); /* a bun takes a second to make */
+        lab_sleep(1);                        /* a bun takes a second to make */
         lab_pthread_mutex_lock(&story_lock); /* while the shelf is full, the others wait here */
         if ((more = buns_made < buns)) {
             item *bun = new_item(++buns_made, line, kind == LAB_QUEUE_PRIORITY);
             say("made bun %s; the shelf holds %zu", bun->name, note_size(shared));
-            int rc = lab_queue_put_timeout(shared, bun, 1);   /* closing time: 1 s for room */
+            int rc = lab_queue_put_timeout(shared, bun, 1); /* closing time: 1 s for room */
             if (rc == 0) {
                 count_put(bun);
             } else if (rc == ETIMEDOUT) {

@@ -30,13 +30,13 @@
 
 #include <stdatomic.h>
 
-static int threads = 0;      /* 0: the mode's default */
-static int iterations = 0;   /* 0: the mode's default */
+static int threads = 0;    /* 0: the mode's default */
+static int iterations = 0; /* 0: the mode's default */
 static int mode = 0;
 static const char *const mode_names[] = {"window", "loop", NULL};
 enum { MODE_WINDOW, MODE_LOOP };
 
-static _Atomic long counter;   /* shared by every thread; every update is one atomic step */
+static _Atomic long counter; /* shared by every thread; every update is one atomic step */
 static const double window_seconds = 0.1;
 
 /* The tutorial's work(): read, pause, write back one less. */
@@ -44,8 +44,8 @@ static void *decrement_with_a_window(void *arg)
 {
     (void)arg;
     for (int i = 0; i < iterations; i++) {
-        lab_sleep(window_seconds);                      /* the pause, before the update */
-        long before = atomic_fetch_sub(&counter, 1);   /* read and write in one step */
+        lab_sleep(window_seconds);                   /* the pause, before the update */
+        long before = atomic_fetch_sub(&counter, 1); /* read and write in one step */
         say("n was %ld, now %ld", before, before - 1);
     }
     return NULL;
@@ -56,18 +56,29 @@ static void *increment_in_a_loop(void *arg)
 {
     (void)arg;
     for (int i = 0; i < iterations; i++) {
-        lab_point(LAB_POINT_MARK, "read counter", "race");   /* --schedule may switch here */
-        atomic_fetch_add(&counter, 1);   /* load, add, store: one indivisible step */
+        lab_point(LAB_POINT_MARK, "read counter", "race"); /* --schedule may switch here */
+        atomic_fetch_add(&counter, 1); /* load, add, store: one indivisible step */
     }
     say("done: %d increments", iterations);
     return NULL;
 }
 
 static const lab_option options[] = {
-    {.name = "threads", .kind = LAB_OPT_INT, .target = &threads, .meta = "N", .min = 1, .max = 1000,
-     .help = "threads to start", .default_text = "10 for window, 4 for loop"},
-    {.name = "iterations", .kind = LAB_OPT_INT, .target = &iterations, .meta = "N", .min = 1,
-     .max = 100000000, .help = "updates per thread (window mode: at most 100)",
+    {.name = "threads",
+     .kind = LAB_OPT_INT,
+     .target = &threads,
+     .meta = "N",
+     .min = 1,
+     .max = 1000,
+     .help = "threads to start",
+     .default_text = "10 for window, 4 for loop"},
+    {.name = "iterations",
+     .kind = LAB_OPT_INT,
+     .target = &iterations,
+     .meta = "N",
+     .min = 1,
+     .max = 100000000,
+     .help = "updates per thread (window mode: at most 100)",
      .default_text = "1 for window, 1000000 for loop"},
     LAB_CHOICE("mode", &mode, mode_names,
                "window: read-sleep-write (the tutorial); loop: tight += 1"),
@@ -94,7 +105,7 @@ static const lab_demo demo = {
                "The result line says how many updates were lost. Run it a few times: it changes.",
     .options = options,
     .check = check_iterations,
-    .invariant = "lost == 0",   /* what --explore checks */
+    .invariant = "lost == 0", /* what --explore checks */
 };
 
 int main(int argc, char **argv)
@@ -105,7 +116,7 @@ int main(int argc, char **argv)
     if (iterations == 0)
         iterations = mode == MODE_WINDOW ? 1 : 1000000;
     long updates = (long)threads * iterations;
-    counter = mode == MODE_WINDOW ? updates : 0;   /* window counts down to 0, loop counts up */
+    counter = mode == MODE_WINDOW ? updates : 0; /* window counts down to 0, loop counts up */
     long expected = mode == MODE_WINDOW ? 0 : updates;
     say("%d threads x %d updates, no lock; counter starts at %ld, should end at %ld", threads,
         iterations, counter, expected);

@@ -37,8 +37,8 @@ enum { PLAIN_ERRORCHECK, PLAIN_NORMAL, PLAIN_ILOCK };
 static double timeout = 1, seconds = 0.2; /* seconds: the tutorial sleeps 1 s inside the lock */
 static int depth = 2, threads = 10;
 
-static pthread_mutex_t rlock; /* PTHREAD_MUTEX_RECURSIVE, made in main */
-static long counter;          /* protected by counter_lock (part 3) */
+static pthread_mutex_t rlock;        /* PTHREAD_MUTEX_RECURSIVE, made in main */
+static long counter;                 /* protected by counter_lock (part 3) */
 static pthread_mutex_t counter_lock; /* PTHREAD_MUTEX_ERRORCHECK: a second lock is EDEADLK */
 
 static const char *code_name(int rc)
@@ -60,7 +60,8 @@ static int lock_a_mutex_twice(void)
         rc = pthread_mutex_lock(&lock); /* it knows main holds it: EDEADLK, at once */
     } else if (timeout > 0) {
         say("a normal mutex does not check who holds it: main now waits for itself (giving up "
-            "after %g s)", timeout);
+            "after %g s)",
+            timeout);
         struct timespec deadline = lab_timespec_after(CLOCK_REALTIME, lab_real_seconds(timeout));
         rc = pthread_mutex_timedlock(&lock, &deadline); /* not clocklock: see contributing.md */
     } else {
@@ -114,7 +115,8 @@ static void *try_to_take_it(void *unused)
 
 static int in_another_thread(void *(*fn)(void *), const char *name)
 {
-    return (int)(long)lab_thread_join(lab_thread_start(fn, NULL, LAB_THREAD_NOT_DAEMON, "%s", name));
+    return (int)(long)lab_thread_join(
+        lab_thread_start(fn, NULL, LAB_THREAD_NOT_DAEMON, "%s", name));
 }
 
 /* Part 2: take it depth times, then release it until another thread can take it.
@@ -210,9 +212,11 @@ int main(int argc, char **argv)
         lab_thread_join(started[i]);
     free(started);
     say("counter = %ld, expected %d; a plain lock's 2nd acquire: %s; the recursive one: %d deep, "
-        "a foreign unlock: %s", counter, threads, code_name(second), released, code_name(foreign));
+        "a foreign unlock: %s",
+        counter, threads, code_name(second), released, code_name(foreign));
     lab_pthread_mutex_destroy(&rlock);
     lab_result("plain_second_acquire=%s recursive_depth=%d foreign_unlock=%s counter=%ld "
-               "expected=%d", code_name(second), released, code_name(foreign), counter, threads);
+               "expected=%d",
+               code_name(second), released, code_name(foreign), counter, threads);
     return 0;
 }

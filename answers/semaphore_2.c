@@ -35,16 +35,16 @@
 static int stalls = 3;
 static int people = 22;
 static bool no_limit = false;
-static const double shortest_stay = 0.5, longest_stay = 1.5;   /* class seconds */
-static const double arrival_gap = 0.1;   /* the tutorial starts all at once: a blur of lines */
+static const double shortest_stay = 0.5, longest_stay = 1.5; /* class seconds */
+static const double arrival_gap = 0.1; /* the tutorial starts all at once: a blur of lines */
 
-static lab_bsem stall_permits;   /* one permit per stall */
+static lab_bsem stall_permits; /* one permit per stall */
 
 static pthread_mutex_t book_lock = PTHREAD_MUTEX_INITIALIZER;
-static bool *is_inside;   /* per person; the four below too: protected by book_lock */
+static bool *is_inside; /* per person; the four below too: protected by book_lock */
 static int inside, max_inside, served;
-static int *occupant;      /* per stall: the person in it, or -1; protected by book_lock */
-static int stall_clashes;  /* people who found every stall taken; protected by book_lock */
+static int *occupant;     /* per stall: the person in it, or -1; protected by book_lock */
+static int stall_clashes; /* people who found every stall taken; protected by book_lock */
 
 /* The names of everybody inside, into text. Caller holds book_lock. */
 static void list_inside(char *text, size_t size)
@@ -62,18 +62,19 @@ static void walk_in(int id)
     lab_pthread_mutex_lock(&book_lock);
     is_inside[id] = true;
     inside++;
-    int stall = -1;   /* the first free stall: looked for and taken in one critical section */
+    int stall = -1; /* the first free stall: looked for and taken in one critical section */
     for (int s = 0; s < stalls && stall < 0; s++)
         if (occupant[s] < 0)
             stall = s;
     if (stall >= 0)
         occupant[stall] = id;
     else
-        stall_clashes++;   /* only without the semaphore */
+        stall_clashes++; /* only without the semaphore */
     if (inside > max_inside)
         max_inside = inside;
     list_inside(names, sizeof names);
-    say("enters stall %d: %d inside%s:%s", stall + 1, inside, inside > stalls ? " (MORE THAN THE STALLS!)" : "", names);
+    say("enters stall %d: %d inside%s:%s", stall + 1, inside,
+        inside > stalls ? " (MORE THAN THE STALLS!)" : "", names);
     lab_pthread_mutex_unlock(&book_lock);
 }
 
@@ -83,7 +84,7 @@ static void walk_out(int id, double stayed)
     is_inside[id] = false;
     for (int s = 0; s < stalls; s++)
         if (occupant[s] == id)
-            occupant[s] = -1;   /* the stall is free again */
+            occupant[s] = -1; /* the stall is free again */
     inside--;
     served++;
     say("leaves after %.1f s (%d inside)", stayed, inside);
@@ -98,11 +99,11 @@ static void *use_a_stall(void *arg)
     double stay = lab_rng_uniform(&rng, shortest_stay, longest_stay);
     say("waits for a stall");
     if (!no_limit)
-        lab_bsem_acquire(&stall_permits);   /* blocks while every stall is taken */
-    walk_in(id);                            /* counted only once a permit is held */
+        lab_bsem_acquire(&stall_permits); /* blocks while every stall is taken */
+    walk_in(id);                          /* counted only once a permit is held */
     lab_sleep(stay);
-    walk_out(id, stay);                     /* uncounted before the permit goes back */
-    if (!no_limit)   /* EOVERFLOW here would be a bug (we took a permit): abort, file:line */
+    walk_out(id, stay); /* uncounted before the permit goes back */
+    if (!no_limit)      /* EOVERFLOW here would be a bug (we took a permit): abort, file:line */
         LAB_CHECK(lab_bsem_release(&stall_permits));
     return NULL;
 }
@@ -125,7 +126,7 @@ static const lab_demo demo = {
                "too many is refused, as Python's ValueError. --no-limit drops the semaphore:\n"
                "everybody is inside at once.",
     .options = options,
-    .invariant = "max_inside <= stalls",   /* what --explore checks */
+    .invariant = "max_inside <= stalls", /* what --explore checks */
 };
 
 int main(int argc, char **argv)
@@ -137,27 +138,31 @@ int main(int argc, char **argv)
     occupant = lab_calloc((size_t)stalls, sizeof *occupant);
     for (int s = 0; s < stalls; s++)
         occupant[s] = -1;
-    say("%d people, %d stalls%s", people, stalls, no_limit ? ", and NO semaphore (--no-limit)" : "");
+    say("%d people, %d stalls%s", people, stalls,
+        no_limit ? ", and NO semaphore (--no-limit)" : "");
 
     lab_thread **started = lab_calloc((size_t)people, sizeof *started);
     for (int i = 0; i < people; i++) {
         if (i > 0)
-            lab_sleep(arrival_gap);   /* a crowd still forms: people come faster than stalls free */
-        started[i] = lab_thread_start(use_a_stall, (void *)(intptr_t)i, LAB_THREAD_NOT_DAEMON, "person-%d", i);
+            lab_sleep(arrival_gap); /* a crowd still forms: people come faster than stalls free */
+        started[i] = lab_thread_start(use_a_stall, (void *)(intptr_t)i, LAB_THREAD_NOT_DAEMON,
+                                      "person-%d", i);
     }
     for (int i = 0; i < people; i++)
         lab_thread_join(started[i]);
     free(started);
 
     /* All joined: the bookkeeping is ours alone now. */
-    say("all done: %d served, at most %d inside at once with %d stalls%s", served, max_inside, stalls,
-        max_inside > stalls ? ": the limit was broken" : "");
-    int rc = lab_bsem_release(&stall_permits);   /* every permit is back: one more is too many */
-    say("one release too many: %s", rc == EOVERFLOW ? "refused (Python: ValueError: Semaphore released too many times)"
-                                                   : "accepted?!");
-    lab_result("stalls=%d people=%d served=%d max_inside=%d limit=%s extra_release=%s stall_clashes=%d", stalls,
-               people, served, max_inside, no_limit ? "none" : "semaphore", rc == EOVERFLOW ? "refused" : "accepted",
-               stall_clashes);
+    say("all done: %d served, at most %d inside at once with %d stalls%s", served, max_inside,
+        stalls, max_inside > stalls ? ": the limit was broken" : "");
+    int rc = lab_bsem_release(&stall_permits); /* every permit is back: one more is too many */
+    say("one release too many: %s",
+        rc == EOVERFLOW ? "refused (Python: ValueError: Semaphore released too many times)"
+                        : "accepted?!");
+    lab_result(
+        "stalls=%d people=%d served=%d max_inside=%d limit=%s extra_release=%s stall_clashes=%d",
+        stalls, people, served, max_inside, no_limit ? "none" : "semaphore",
+        rc == EOVERFLOW ? "refused" : "accepted", stall_clashes);
     free(occupant);
     free(is_inside);
     lab_bsem_destroy(&stall_permits);

@@ -259,10 +259,9 @@ static void list_demos(void)
 /* Each module's own source, graded with its own suite, must pass. The suites run in make test
  * anyway, so this proves the module grading's mechanics on most modules, not all: not ilock,
  * pool, queue and future (their suites take seconds each). */
-static const char *const modules_graded_here[] = {"barrier", "bsem",      "checked",   "cli",
-                                                  "clock",   "condition", "event",     "interrupt",
-                                                  "rlock",   "rng",       "say",       "thread",
-                                                  "timer"};
+static const char *const modules_graded_here[] = {
+    "barrier",   "bsem",  "checked", "cli", "clock",  "condition", "event",
+    "interrupt", "rlock", "rng",     "say", "thread", "timer"};
 
 START_TEST(the_grader_passes_every_demo_and_some_modules_own_source)
 {
@@ -558,10 +557,14 @@ END_TEST
  * word for word: a student sees the library's pthread core, and the quote never drifts. */
 START_TEST(quotes_from_the_library_are_word_for_word)
 {
-    static const char *const pages[] = {"docs/answers/event.md",     "docs/answers/semaphore.md",
-                                        "docs/answers/condition.md", "docs/answers/timer.md",
-                                        "docs/exercises.md",         "docs/event.md",
-                                        "docs/condition.md",         "docs/timer.md",
+    static const char *const pages[] = {"docs/answers/event.md",
+                                        "docs/answers/semaphore.md",
+                                        "docs/answers/condition.md",
+                                        "docs/answers/timer.md",
+                                        "docs/exercises.md",
+                                        "docs/event.md",
+                                        "docs/condition.md",
+                                        "docs/timer.md",
                                         "docs/barrier.md"};
     const char *marker = "<!-- quoted from ";
     int quotes = 0;

@@ -112,7 +112,8 @@ static const lab_option options[] = {
 static const lab_demo demo = {
     .name = "barrier",
     .summary = "runners wait at the start line (pthread_barrier_t) and all start together",
-    .python = "start_line = threading.Barrier(5, action=fire_pistol); start_line.wait() (The threading catalogue)",
+    .python = "start_line = threading.Barrier(5, action=fire_pistol); start_line.wait() (The "
+              "threading catalogue)",
     .details =
         "Each runner walks to the start line (0.2 to 1.5 s), waits there for all the others, then "
         "runs.\n"

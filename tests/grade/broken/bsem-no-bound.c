@@ -38,8 +38,8 @@
 #if __has_include(<valgrind/helgrind.h>)
 #include <valgrind/helgrind.h>
 #else
-#define ANNOTATE_HAPPENS_BEFORE(obj) ((void)0)
-#define ANNOTATE_HAPPENS_AFTER(obj) ((void)0)
+#define ANNOTATE_HAPPENS_BEFORE(obj)                           ((void)0)
+#define ANNOTATE_HAPPENS_AFTER(obj)                            ((void)0)
 #define ANNOTATE_BENIGN_RACE_SIZED(address, size, description) ((void)0)
 #endif
 
@@ -73,7 +73,7 @@ static int sleep_until_woken(lab_bsem *sem, const struct timespec *deadline)
 {
     for (;;) {
         int rc;
-        if (LAB_SCHED_ON()) {   /* schedule control: the controller waits, on virtual time */
+        if (LAB_SCHED_ON()) { /* schedule control: the controller waits, on virtual time */
             rc = lab_sched_sem_timedwait(&sem->wakeups, deadline, __FILE__, __LINE__);
             if (rc == 0)
                 break;
@@ -86,9 +86,9 @@ static int sleep_until_woken(lab_bsem *sem, const struct timespec *deadline)
         if (rc == 0)
             break;
         if (errno == EINTR)
-            continue;   /* a signal handler ran: sleep again */
+            continue; /* a signal handler ran: sleep again */
         if (errno != ETIMEDOUT)
-            LAB_CHECK_ERRNO(rc);   /* EINVAL: a bug */
+            LAB_CHECK_ERRNO(rc); /* EINVAL: a bug */
         /* Timed out. Stop counting as a waiter (count + 1), if the count still shows a
          * waiter nobody has woken. If it does not, a release has just counted on this
          * thread and posted (or is about to post) its wake-up: take it, it is a permit. */
@@ -97,7 +97,7 @@ static int sleep_until_woken(lab_bsem *sem, const struct timespec *deadline)
             if (atomic_compare_exchange_weak_explicit(&sem->count, &count, count + 1,
                                                       memory_order_relaxed, memory_order_relaxed))
                 return ETIMEDOUT;
-        deadline = NULL;   /* the wake-up is on its way: wait for it without a limit */
+        deadline = NULL; /* the wake-up is on its way: wait for it without a limit */
     }
     /* Acquire: reads the releaser's swap (or a later one), so its writes are visible. */
     (void)atomic_load_explicit(&sem->count, memory_order_acquire);
@@ -111,10 +111,10 @@ static int acquire_until(lab_bsem *sem, const struct timespec *deadline)
      * either way the release that comes next knows. */
     int before = atomic_fetch_sub_explicit(&sem->count, 1, memory_order_acquire);
     if (before > 0) {
-        took_one(sem);   /* the fast path: no lock, no system call */
+        took_one(sem); /* the fast path: no lock, no system call */
         return 0;
     }
-    lab_point(LAB_POINT_WAIT, sem, "semaphore");   /* it really blocks */
+    lab_point(LAB_POINT_WAIT, sem, "semaphore"); /* it really blocks */
     int rc = sleep_until_woken(sem, deadline);
     if (rc == 0)
         took_one(sem);
@@ -125,7 +125,7 @@ static int acquire_until(lab_bsem *sem, const struct timespec *deadline)
 
 void lab_bsem_acquire(lab_bsem *sem)
 {
-    (void)acquire_until(sem, NULL);   /* without a limit it only returns with a permit */
+    (void)acquire_until(sem, NULL); /* without a limit it only returns with a permit */
 }
 
 int lab_bsem_try_acquire(lab_bsem *sem)
@@ -144,8 +144,8 @@ int lab_bsem_try_acquire(lab_bsem *sem)
 int lab_bsem_acquire_timeout(lab_bsem *sem, double class_seconds)
 {
     if (!(class_seconds >= 0 && isfinite(class_seconds)))
-        return EINVAL;   /* never "forever": see contributing.md, the rule for time */
-    if (class_seconds == 0) {   /* 0 polls: looks once, never blocks */
+        return EINVAL;        /* never "forever": see contributing.md, the rule for time */
+    if (class_seconds == 0) { /* 0 polls: looks once, never blocks */
         if (lab_bsem_try_acquire(sem) == 0)
             return 0;
         lab_point(LAB_POINT_TIMEOUT, sem, "semaphore");
@@ -163,13 +163,13 @@ int lab_bsem_release(lab_bsem *sem)
         /* The bound is checked in the same step that changes the count: if another
          * release (or acquire) got in between, the swap fails and we look again. Waiters
          * (count < 0) mean no permit is left. */
-        if (false)   /* BROKEN: the bound is never checked */
+        if (false) /* BROKEN: the bound is never checked */
             return EOVERFLOW;
     } while (!atomic_compare_exchange_weak_explicit(&sem->count, &count, count + 1,
                                                     memory_order_release, memory_order_relaxed));
     /* Reported before the wake-up, so the woken waiter's GET comes after it. */
     lab_point(LAB_POINT_RELEASE, sem, "semaphore");
-    if (count < 0)   /* somebody waits for this permit: wake one */
+    if (count < 0) /* somebody waits for this permit: wake one */
         lab_sem_post(&sem->wakeups);
     return 0;
 }
@@ -177,7 +177,7 @@ int lab_bsem_release(lab_bsem *sem)
 int lab_bsem_value(lab_bsem *sem)
 {
     int count = atomic_load_explicit(&sem->count, memory_order_relaxed);
-    return count > 0 ? count : 0;   /* waiters: none left */
+    return count > 0 ? count : 0; /* waiters: none left */
 }
 
 int lab_bsem_bound(const lab_bsem *sem)

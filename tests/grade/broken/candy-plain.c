@@ -157,8 +157,10 @@ int main(int argc, char **argv)
     say("THE CANDY MACHINE (full with %d bars)%s: %d refills and %d buys to come", max_bars,
         plain ? ", on a plain sem_t (--plain)" : "", producer.loops, consumer.loops);
 
-    lab_thread *buyer = lab_thread_start(act_in_a_loop, &consumer, LAB_THREAD_NOT_DAEMON, "consumer");
-    lab_thread *filler = lab_thread_start(act_in_a_loop, &producer, LAB_THREAD_NOT_DAEMON, "producer");
+    lab_thread *buyer =
+        lab_thread_start(act_in_a_loop, &consumer, LAB_THREAD_NOT_DAEMON, "consumer");
+    lab_thread *filler =
+        lab_thread_start(act_in_a_loop, &producer, LAB_THREAD_NOT_DAEMON, "producer");
     lab_thread_join(buyer);
     lab_thread_join(filler);
 

@@ -20,7 +20,7 @@
 
 bool lab_pthread_barrier_wait_at(pthread_barrier_t *barrier, const char *file, int line)
 {
-    if (LAB_SCHED_ON())   /* schedule control */
+    if (LAB_SCHED_ON()) /* schedule control */
         return lab_sched_barrier_wait(barrier, file, line);
     int rc = pthread_barrier_wait(barrier);
     if (rc == PTHREAD_BARRIER_SERIAL_THREAD)
@@ -43,7 +43,7 @@ int lab_pthread_cond_timedwait_at(pthread_cond_t *cond, pthread_mutex_t *mutex,
 void lab_sem_post_at(sem_t *sem, const char *file, int line)
 {
     lab_check_errno_at(sem_post(sem), "sem_post", file, line);
-    if (LAB_SCHED_ON())   /* schedule control: a waiter may go on */
+    if (LAB_SCHED_ON()) /* schedule control: a waiter may go on */
         lab_sched_sem_posted(sem);
 }
 
@@ -57,12 +57,12 @@ int lab_pthread_barrier_init(pthread_barrier_t *barrier, unsigned count)
 
 void lab_sem_wait_at(sem_t *sem, const char *file, int line)
 {
-    if (LAB_SCHED_ON()) {   /* schedule control */
+    if (LAB_SCHED_ON()) { /* schedule control */
         lab_sched_sem_wait(sem, file, line);
         return;
     }
     while (sem_wait(sem) == -1) {
-        if (errno != EINTR)   /* a signal handler ran: just wait again */
+        if (errno != EINTR) /* a signal handler ran: just wait again */
             lab_check_at(errno, "sem_wait", file, line);
     }
 }
@@ -86,8 +86,7 @@ int lab_pthread_cond_init_monotonic(pthread_cond_t *cond)
     int rc = pthread_condattr_init(&attr);
     if (rc != 0)
         return rc;
-    rc = pthread_cond_init(cond, &attr);   /* BROKEN: the clock is never set: CLOCK_REALTIME */
+    rc = pthread_cond_init(cond, &attr); /* BROKEN: the clock is never set: CLOCK_REALTIME */
     pthread_condattr_destroy(&attr);
     return rc;
 }
-

@@ -32,9 +32,9 @@
 
 /* Lives on the waiting thread's stack for the length of one wait. */
 struct lab_condition_waiter {
-    pthread_cond_t doorbell;      /* rung by notify, for this thread only */
-    bool notified;                /* set by notify; protected by the condition's lock */
-    lab_condition_waiter *next;   /* protected by the condition's lock */
+    pthread_cond_t doorbell;    /* rung by notify, for this thread only */
+    bool notified;              /* set by notify; protected by the condition's lock */
+    lab_condition_waiter *next; /* protected by the condition's lock */
 };
 
 static void start_pool(lab_condition *cond, lab_condition_lock *lock)
@@ -87,7 +87,7 @@ int lab_condition_init_with_lock(lab_condition *cond, pthread_mutex_t *lock)
 
 int lab_condition_init_sharing(lab_condition *cond, lab_condition *other)
 {
-    cond->own_lock.kind = other->lock->kind;   /* unused: marks nothing of our own */
+    cond->own_lock.kind = other->lock->kind; /* unused: marks nothing of our own */
     cond->own_lock.mutex = NULL;
     start_pool(cond, other->lock);
     return 0;
@@ -106,7 +106,7 @@ static _Thread_local char thread_token;
 
 static bool rlock_mine(lab_condition_lock *lock)
 {
-    return atomic_load(&lock->owner) == &thread_token;   /* only I can make it mine */
+    return atomic_load(&lock->owner) == &thread_token; /* only I can make it mine */
 }
 
 /* The RLock's mutex was just taken by the caller. */
@@ -161,7 +161,7 @@ int lab_condition_acquire_timeout(lab_condition *cond, double class_seconds)
     int rc;
     do {
         double left = lab_seconds_until(&deadline);
-        double slice = left < SLICE_SECONDS ? left : SLICE_SECONDS;   /* <= 0: one try */
+        double slice = left < SLICE_SECONDS ? left : SLICE_SECONDS; /* <= 0: one try */
         struct timespec until = lab_timespec_after(CLOCK_REALTIME, slice);
         rc = pthread_mutex_timedlock(lock->mutex, &until);
         if (rc != 0 && rc != ETIMEDOUT)
@@ -176,7 +176,7 @@ void lab_condition_release(lab_condition *cond)
 {
     lab_condition_lock *lock = cond->lock;
     if (lock->kind == LAB_CONDITION_RLOCK) {
-        if (!rlock_mine(lock))   /* Python: RuntimeError, cannot release un-acquired lock */
+        if (!rlock_mine(lock)) /* Python: RuntimeError, cannot release un-acquired lock */
             lab_check_at(EPERM, "lab_condition_release by a thread that does not hold the lock",
                          __FILE__, __LINE__);
         if (--lock->count > 0)
@@ -188,7 +188,7 @@ void lab_condition_release(lab_condition *cond)
 
 static _Noreturn void not_held(const char *call)
 {
-    lab_check_at(EPERM, call, __FILE__, __LINE__);   /* prints the call, aborts */
+    lab_check_at(EPERM, call, __FILE__, __LINE__); /* prints the call, aborts */
     abort();
 }
 
@@ -212,24 +212,24 @@ static int recursive_levels(const pthread_mutex_t *mutex)
 static void check_held(lab_condition_lock *lock, const char *call)
 {
     switch (lock->kind) {
-    case LAB_CONDITION_RLOCK:
-        if (!rlock_mine(lock))
-            not_held(call);
-        break;
-    case LAB_CONDITION_MUTEX:
-        if (pthread_mutex_trylock(lock->mutex) == 0) {
-            lab_pthread_mutex_unlock(lock->mutex);
-            not_held(call);
-        }
-        break;
-    case LAB_CONDITION_RECURSIVE_MUTEX:
-        if (pthread_mutex_trylock(lock->mutex) != 0)
-            not_held(call);
-        if (recursive_levels(lock->mutex) == 1) {   /* only the level just taken */
-            lab_pthread_mutex_unlock(lock->mutex);
-            not_held(call);
-        }
-        break;
+        case LAB_CONDITION_RLOCK:
+            if (!rlock_mine(lock))
+                not_held(call);
+            break;
+        case LAB_CONDITION_MUTEX:
+            if (pthread_mutex_trylock(lock->mutex) == 0) {
+                lab_pthread_mutex_unlock(lock->mutex);
+                not_held(call);
+            }
+            break;
+        case LAB_CONDITION_RECURSIVE_MUTEX:
+            if (pthread_mutex_trylock(lock->mutex) != 0)
+                not_held(call);
+            if (recursive_levels(lock->mutex) == 1) { /* only the level just taken */
+                lab_pthread_mutex_unlock(lock->mutex);
+                not_held(call);
+            }
+            break;
     }
 }
 
@@ -246,18 +246,18 @@ static int release_save(lab_condition_lock *lock)
 {
     int count = 1;
     switch (lock->kind) {
-    case LAB_CONDITION_RLOCK:   /* its mutex is held once whatever the count */
-        count = lock->count;
-        lock->count = 0;
-        atomic_store(&lock->owner, NULL);
-        break;
-    case LAB_CONDITION_MUTEX:
-        break;
-    case LAB_CONDITION_RECURSIVE_MUTEX:   /* the caller's levels, plus check_held's */
-        count = recursive_levels(lock->mutex) - 1;
-        for (int i = 0; i < count; i++)
-            lab_pthread_mutex_unlock(lock->mutex);
-        break;
+        case LAB_CONDITION_RLOCK: /* its mutex is held once whatever the count */
+            count = lock->count;
+            lock->count = 0;
+            atomic_store(&lock->owner, NULL);
+            break;
+        case LAB_CONDITION_MUTEX:
+            break;
+        case LAB_CONDITION_RECURSIVE_MUTEX: /* the caller's levels, plus check_held's */
+            count = recursive_levels(lock->mutex) - 1;
+            for (int i = 0; i < count; i++)
+                lab_pthread_mutex_unlock(lock->mutex);
+            break;
     }
     return count;
 }
@@ -303,7 +303,7 @@ static int wait_in_pool(lab_condition *cond, const struct timespec *deadline)
     cond->last = &me;
     cond->waiting++;
 
-    int count = release_save(cond->lock);   /* every level but one: the doorbell's */
+    int count = release_save(cond->lock); /* every level but one: the doorbell's */
     pthread_mutex_t *mutex = cond->lock->mutex;
     lab_point(LAB_POINT_WAIT, cond, "condition");
     int rc = 0;
@@ -316,7 +316,7 @@ static int wait_in_pool(lab_condition *cond, const struct timespec *deadline)
     }
     acquire_restore(cond->lock, count);
     if (!me.notified)
-        leave_pool(cond, &me);   /* timed out: notify has not taken us off the list */
+        leave_pool(cond, &me); /* timed out: notify has not taken us off the list */
     lab_pthread_cond_destroy(&me.doorbell);
     return me.notified ? 0 : ETIMEDOUT;
 }
@@ -329,7 +329,7 @@ static bool valid_duration(double class_seconds)
 
 void lab_condition_wait(lab_condition *cond)
 {
-    (void)wait_in_pool(cond, NULL);   /* without a limit it only returns notified */
+    (void)wait_in_pool(cond, NULL); /* without a limit it only returns notified */
     lab_point(LAB_POINT_GET, cond, "condition");
 }
 
@@ -337,7 +337,7 @@ int lab_condition_wait_timeout(lab_condition *cond, double class_seconds)
 {
     if (!valid_duration(class_seconds))
         return EINVAL;
-    int rc = ETIMEDOUT;   /* 0 polls: nobody can have notified a thread not yet waiting */
+    int rc = ETIMEDOUT; /* 0 polls: nobody can have notified a thread not yet waiting */
     if (class_seconds > 0) {
         struct timespec deadline = lab_deadline(class_seconds);
         rc = wait_in_pool(cond, &deadline);
@@ -352,7 +352,7 @@ int lab_condition_wait_timeout(lab_condition *cond, double class_seconds)
 void lab_condition_wait_for(lab_condition *cond, lab_condition_predicate predicate, void *arg)
 {
     /* Re-check after every wake-up: being notified only means "look again". */
-    if (!predicate(arg)) {   /* BROKEN: `if`, not `while` */
+    if (!predicate(arg)) { /* BROKEN: `if`, not `while` */
         (void)wait_in_pool(cond, NULL);
         lab_point(LAB_POINT_GET, cond, "condition");
     }
@@ -363,7 +363,7 @@ int lab_condition_wait_for_timeout(lab_condition *cond, lab_condition_predicate 
 {
     if (!valid_duration(class_seconds))
         return EINVAL;
-    struct timespec deadline = lab_deadline(class_seconds);   /* one limit for all the waits */
+    struct timespec deadline = lab_deadline(class_seconds); /* one limit for all the waits */
     bool result = predicate(arg);
     while (!result && lab_seconds_until(&deadline) > 0) {
         if (wait_in_pool(cond, &deadline) == 0)
@@ -391,7 +391,7 @@ int lab_condition_notify(lab_condition *cond, int n)
         woken++;
     }
     drop_extra(cond->lock);
-    if (woken > 0)   /* the waiters' GETs follow, once the caller lets go of the lock */
+    if (woken > 0) /* the waiters' GETs follow, once the caller lets go of the lock */
         lab_point(LAB_POINT_RELEASE, cond, "condition");
     return woken;
 }

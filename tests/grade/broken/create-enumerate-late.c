@@ -33,11 +33,11 @@
 static const double loop_seconds[] = {4.0, 2.0};
 #define LOOPS 2
 
-static int way = 0;   /* --way: index into way_names */
+static int way = 0; /* --way: index into way_names */
 static const char *const way_names[] = {"all", "function", "object", "subclass", "bare", NULL};
 
 static atomic_int loops_finished;
-static atomic_int bare_running;   /* bare threads not yet done: the only news main gets */
+static atomic_int bare_running; /* bare threads not yet done: the only news main gets */
 
 /* The work every way runs: the tutorial's loop(nloop, nsec). */
 static void loop(int number, double seconds)
@@ -71,7 +71,7 @@ struct callable {
 static void *call_callable(void *object)
 {
     struct callable *callable = object;
-    callable->fn(callable->number, callable->seconds);   /* Python's __call__ */
+    callable->fn(callable->number, callable->seconds); /* Python's __call__ */
     return NULL;
 }
 
@@ -83,19 +83,19 @@ struct thread_class {
 static void *thread_class_main(void *self)
 {
     struct thread_class *object = self;
-    object->run(object);   /* dynamic dispatch: whichever run the subclass put there */
+    object->run(object); /* dynamic dispatch: whichever run the subclass put there */
     return NULL;
 }
 
 struct loop_thread_class {
-    struct thread_class base;   /* first member: a pointer to this struct is a pointer to base */
+    struct thread_class base; /* first member: a pointer to this struct is a pointer to base */
     int number;
     double seconds;
 };
 
 static void loop_thread_class_run(struct thread_class *self)
 {
-    struct loop_thread_class *me = (struct loop_thread_class *)self;   /* the "downcast" */
+    struct loop_thread_class *me = (struct loop_thread_class *)self; /* the "downcast" */
     loop(me->number, me->seconds);
 }
 
@@ -105,9 +105,9 @@ static void *bare_thread(void *arg)
     struct loop_args *args = arg;
     char name[16];
     snprintf(name, sizeof name, "bare-%d", args->number);
-    lab_thread_set_current_name(name);   /* for say() and gdb only: no registry knows it */
+    lab_thread_set_current_name(name); /* for say() and gdb only: no registry knows it */
     loop(args->number, args->seconds);
-    atomic_fetch_sub(&bare_running, 1);   /* nobody can join it: it must say it is done */
+    atomic_fetch_sub(&bare_running, 1); /* nobody can join it: it must say it is done */
     return NULL;
 }
 
@@ -116,7 +116,7 @@ static void start_bare(struct loop_args *args)
     pthread_t id;
     atomic_fetch_add(&bare_running, 1);
     LAB_CHECK(pthread_create(&id, NULL, bare_thread, args));
-    LAB_CHECK(pthread_detach(id));   /* never joined: its end frees it */
+    LAB_CHECK(pthread_detach(id)); /* never joined: its end frees it */
 }
 
 /* Python's threading.enumerate(): the names of the live threads the registry knows. */
@@ -139,13 +139,15 @@ static const lab_option options[] = {
 
 static const lab_demo demo = {
     .name = "create",
-    .summary = "four ways to start a thread: function + argument, callable object, run() subclass, bare",
+    .summary =
+        "four ways to start a thread: function + argument, callable object, run() subclass, bare",
     .python = "Thread(target=..., args=...), a callable ThreadFunc, class MyThread(Thread).run, "
               "_thread.start_new_thread, enumerate() (The threading catalogue; Threads and "
               "processes)",
-    .details = "Each way starts two loops sleeping 4 s and 2 s. They all overlap, so the whole run\n"
-               "takes about 4 s. The bare way (_thread) is a plain pthread_create: enumerate() and\n"
-               "active_count() do not see it, and it cannot be joined. One section per way.",
+    .details =
+        "Each way starts two loops sleeping 4 s and 2 s. They all overlap, so the whole run\n"
+        "takes about 4 s. The bare way (_thread) is a plain pthread_create: enumerate() and\n"
+        "active_count() do not see it, and it cannot be joined. One section per way.",
     .options = options,
 };
 
@@ -186,19 +188,19 @@ int main(int argc, char **argv)
             bare++;
         }
     }
-    say("started %d named + %d bare threads; active_count() = %d (bare ones not counted)",
-        started, bare, lab_thread_active_count());
+    say("started %d named + %d bare threads; active_count() = %d (bare ones not counted)", started,
+        bare, lab_thread_active_count());
     for (int i = 0; i < started; i++)
         lab_thread_join(threads[i]);
-    int listed = say_enumerate();   /* BROKEN: after the joins, only main is alive */
+    int listed = say_enumerate(); /* BROKEN: after the joins, only main is alive */
     if (bare > 0)
         say("bare threads have no handle to join: main polls the counter they count down");
     while (atomic_load(&bare_running) > 0)
         lab_sleep(0.1);
     double elapsed = lab_class_seconds(lab_now() - begin);
     double serial = (started + bare) / LOOPS * (loop_seconds[0] + loop_seconds[1]);
-    say("all done in %.2f s, not %g: %d loops slept side by side; active_count() = %d",
-        elapsed, serial, started + bare, lab_thread_active_count());
+    say("all done in %.2f s, not %g: %d loops slept side by side; active_count() = %d", elapsed,
+        serial, started + bare, lab_thread_active_count());
     lab_result("threads=%d bare=%d listed=%d finished=%d elapsed=%.2f", started, bare, listed,
                atomic_load(&loops_finished), elapsed);
     return 0;

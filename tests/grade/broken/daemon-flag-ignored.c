@@ -31,7 +31,7 @@
 
 static bool daemon_flag = false;
 static bool join_flag = false;
-static int main_ends = 0;   /* index into main_endings */
+static int main_ends = 0; /* index into main_endings */
 static const char *const main_endings[] = {"wait", "return", "pthread-exit", NULL};
 enum { END_WAIT, END_RETURN, END_PTHREAD_EXIT };
 
@@ -54,7 +54,8 @@ static void *countdown(void *arg)
 /* Registered with atexit(): runs when the process exits, whoever triggers it. */
 static void print_result(void)
 {
-    say("process exiting: the worker %s", atomic_load(&worker_finished) ? "finished" : "was cut off");
+    say("process exiting: the worker %s",
+        atomic_load(&worker_finished) ? "finished" : "was cut off");
     lab_result("daemon=%s joined=%s worker_finished=%s main=%s", daemon_flag ? "yes" : "no",
                join_flag ? "yes" : "no", atomic_load(&worker_finished) ? "yes" : "no",
                main_endings[main_ends]);
@@ -63,8 +64,9 @@ static void print_result(void)
 static const lab_option options[] = {
     LAB_FLAG("daemon", &daemon_flag, "start the worker as a daemon thread"),
     LAB_FLAG("join", &join_flag, "main joins the worker before it ends (daemon or not)"),
-    LAB_CHOICE("main", &main_ends, main_endings,
-               "how main ends: wait (Python's rule), return (kills all), pthread-exit (waits for all)"),
+    LAB_CHOICE(
+        "main", &main_ends, main_endings,
+        "how main ends: wait (Python's rule), return (kills all), pthread-exit (waits for all)"),
     LAB_END,
 };
 
@@ -73,12 +75,14 @@ static const lab_demo demo = {
     .summary = "a daemon thread is cut off when main ends; a non-daemon one is waited for",
     .python = "t = Thread(target=run, args=('t1',)); t.setDaemon(True); t.start(); print('end') "
               "(The threading catalogue; Threads and processes)",
-    .details = "The worker counts down 3s, 2s, 1s, one second apart. Main works 1.5 s, says 'end' and ends.\n"
-               "  (default)            main waits for the worker, as Python waits for non-daemon threads\n"
-               "  --daemon             main does not wait: the countdown is cut off after '3s'\n"
-               "  --daemon --join      main joins it: a joined daemon is waited for like any thread\n"
-               "  --main=return        plain C: returning from main kills the worker, daemon or not\n"
-               "  --main=pthread-exit  plain C: only the main thread ends; the worker finishes",
+    .details =
+        "The worker counts down 3s, 2s, 1s, one second apart. Main works 1.5 s, says 'end' and "
+        "ends.\n"
+        "  (default)            main waits for the worker, as Python waits for non-daemon threads\n"
+        "  --daemon             main does not wait: the countdown is cut off after '3s'\n"
+        "  --daemon --join      main joins it: a joined daemon is waited for like any thread\n"
+        "  --main=return        plain C: returning from main kills the worker, daemon or not\n"
+        "  --main=pthread-exit  plain C: only the main thread ends; the worker finishes",
     .options = options,
 };
 
@@ -86,23 +90,23 @@ int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
     atexit(print_result);
-    lab_thread *worker = lab_thread_start(
-        countdown, "t1", LAB_THREAD_NOT_DAEMON, "worker");   /* BROKEN: --daemon ignored */
+    lab_thread *worker = lab_thread_start(countdown, "t1", LAB_THREAD_NOT_DAEMON,
+                                          "worker"); /* BROKEN: --daemon ignored */
     say("started %s, daemon=%s", lab_thread_name(worker),
-        lab_thread_is_daemon(worker) ? "True" : "False");   /* Python's t.daemon */
+        lab_thread_is_daemon(worker) ? "True" : "False"); /* Python's t.daemon */
     if (join_flag) {
         say("t.join(): waiting for the worker, daemon or not");
-        lab_thread_join(worker);   /* the daemon flag plays no part in a join */
+        lab_thread_join(worker); /* the daemon flag plays no part in a join */
     } else {
-        lab_sleep(1.5);   /* main's own work: long enough for the worker to be mid-countdown */
+        lab_sleep(1.5); /* main's own work: long enough for the worker to be mid-countdown */
     }
     say("end");
     switch (main_ends) {
-    case END_RETURN:
-        return 0;                 /* exit(0): every thread dies now */
-    case END_PTHREAD_EXIT:
-        pthread_exit(NULL);       /* the process ends when its last thread does */
-    default:
-        lab_main_exit(0);         /* join non-daemon threads, then exit(0) */
+        case END_RETURN:
+            return 0; /* exit(0): every thread dies now */
+        case END_PTHREAD_EXIT:
+            pthread_exit(NULL); /* the process ends when its last thread does */
+        default:
+            lab_main_exit(0); /* join non-daemon threads, then exit(0) */
     }
 }

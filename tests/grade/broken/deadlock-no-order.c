@@ -178,7 +178,8 @@ int main(int argc, char **argv)
     lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
     for (int i = 0; i < threads; i++) {
         tellers[i] = (teller){.index = i, .rng = lab_rng_stream((uint64_t)i)};
-        started[i] = lab_thread_start(teller_main, &tellers[i], LAB_THREAD_NOT_DAEMON, "t%d", i + 1);
+        started[i] =
+            lab_thread_start(teller_main, &tellers[i], LAB_THREAD_NOT_DAEMON, "t%d", i + 1);
     }
     int done = 0, retries = 0, deadlocks = 0;
     for (int i = 0; i < threads; i++) {

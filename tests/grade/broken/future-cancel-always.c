@@ -45,9 +45,9 @@
 #if __has_include(<valgrind/helgrind.h>)
 #include <valgrind/helgrind.h>
 #else
-#define ANNOTATE_HAPPENS_BEFORE(obj) ((void)0)
-#define ANNOTATE_HAPPENS_AFTER(obj) ((void)0)
-#define ANNOTATE_HAPPENS_BEFORE_FORGET_ALL(obj) ((void)0)
+#define ANNOTATE_HAPPENS_BEFORE(obj)                           ((void)0)
+#define ANNOTATE_HAPPENS_AFTER(obj)                            ((void)0)
+#define ANNOTATE_HAPPENS_BEFORE_FORGET_ALL(obj)                ((void)0)
 #define ANNOTATE_BENIGN_RACE_SIZED(address, size, description) ((void)0)
 #endif
 
@@ -57,8 +57,8 @@ enum {
     RUNNING = 1,
     FINISHED = 2,
     CANCELLED = 3,
-    STATE = 3,   /* mask of the state bits */
-    VISIT = 4,   /* somebody waits, watches or has a callback: the finisher must go to the room */
+    STATE = 3, /* mask of the state bits */
+    VISIT = 4, /* somebody waits, watches or has a callback: the finisher must go to the room */
 };
 
 typedef struct callback {
@@ -68,14 +68,14 @@ typedef struct callback {
 } callback;
 
 struct lab_future {
-    atomic_uint state;          /* PENDING..CANCELLED, plus VISIT */
-    atomic_int owners;          /* lab_future_free() calls still to come */
-    int status;                 /* FINISHED: 0, or the task's failure status */
-    long value;                 /* FINISHED with status 0: the task's value */
+    atomic_uint state; /* PENDING..CANCELLED, plus VISIT */
+    atomic_int owners; /* lab_future_free() calls still to come */
+    int status;        /* FINISHED: 0, or the task's failure status */
+    long value;        /* FINISHED with status 0: the task's value */
     /* protected by the lock of the future's room */
-    callback *callbacks;        /* not run yet, in the order added */
+    callback *callbacks; /* not run yet, in the order added */
     callback **callbacks_tail;
-    lab_future_watch *watches;  /* as_completed/wait calls watching this future */
+    lab_future_watch *watches; /* as_completed/wait calls watching this future */
 };
 
 static bool is_done(unsigned state)
@@ -85,21 +85,21 @@ static bool is_done(unsigned state)
 
 /* ---- the waiting rooms ---- */
 
-enum { ROOMS = 64 };   /* a power of two; enough that two busy futures rarely share one */
+enum { ROOMS = 64 }; /* a power of two; enough that two busy futures rarely share one */
 
 typedef struct room {
-    pthread_mutex_t lock;      /* guards the callbacks and watches of the room's futures */
-    pthread_cond_t finished;   /* broadcast when one of the room's futures is done */
+    pthread_mutex_t lock;    /* guards the callbacks and watches of the room's futures */
+    pthread_cond_t finished; /* broadcast when one of the room's futures is done */
 } room;
 
 static room rooms[ROOMS];
 static pthread_once_t rooms_once = PTHREAD_ONCE_INIT;
 
-static void rooms_set_up(void)   /* once, on the first visit (pthread_once) */
+static void rooms_set_up(void) /* once, on the first visit (pthread_once) */
 {
     for (int i = 0; i < ROOMS; i++) {
         LAB_CHECK(pthread_mutex_init(&rooms[i].lock, NULL));
-        LAB_CHECK(lab_pthread_cond_init_monotonic(&rooms[i].finished));   /* timed waits */
+        LAB_CHECK(lab_pthread_cond_init_monotonic(&rooms[i].finished)); /* timed waits */
     }
 }
 
@@ -109,7 +109,7 @@ static room *room_of(const lab_future *future)
 {
     LAB_CHECK(pthread_once(&rooms_once, rooms_set_up));
     uint64_t mixed = (uint64_t)(uintptr_t)future * UINT64_C(0x9E3779B97F4A7C15);
-    return &rooms[mixed >> 58];   /* the top 6 bits: 0 .. 63 */
+    return &rooms[mixed >> 58]; /* the top 6 bits: 0 .. 63 */
 }
 
 /* The state, read with acquire: when it is final, status and value may be read. */
@@ -190,7 +190,7 @@ static void completed(lab_future *future, unsigned before)
         lab_pthread_cond_broadcast(&r->finished);
         lab_pthread_mutex_unlock(&r->lock);
     }
-    lab_point(LAB_POINT_RELEASE, future, "future");   /* the result is there for the waiters */
+    lab_point(LAB_POINT_RELEASE, future, "future"); /* the result is there for the waiters */
     run_callbacks(future, to_run);
 }
 
@@ -203,7 +203,7 @@ bool lab_future_set_running(lab_future *future)
     while ((state & STATE) == PENDING &&
            !atomic_compare_exchange_weak_explicit(&future->state, &state, RUNNING | (state & VISIT),
                                                   memory_order_relaxed, memory_order_relaxed))
-        ;   /* state now holds the word seen: look at it again */
+        ; /* state now holds the word seen: look at it again */
     if ((state & STATE) == PENDING)
         return true;
     if ((state & STATE) != CANCELLED)
@@ -214,12 +214,13 @@ bool lab_future_set_running(lab_future *future)
 void lab_future_finish(lab_future *future, int status, long value)
 {
     if (status < 0)
-        lab_check_at(EINVAL, "lab_future_finish (a task's status must be 0 or positive)", __FILE__, __LINE__);
+        lab_check_at(EINVAL, "lab_future_finish (a task's status must be 0 or positive)", __FILE__,
+                     __LINE__);
     /* Only the executor that set it running finishes it: nobody else changes the state of a
      * running future, so looking first is enough to catch a second finish (a bug). */
     if ((atomic_load_explicit(&future->state, memory_order_relaxed) & STATE) != RUNNING)
         lab_check_at(EINVAL, "lab_future_finish (the future is not running)", __FILE__, __LINE__);
-    future->status = status;   /* nobody reads these before the state says FINISHED */
+    future->status = status; /* nobody reads these before the state says FINISHED */
     future->value = value;
     /* Release: status and value are written before anyone can see FINISHED. The exchange
      * also tells us, in the same step, whether VISIT was set: nobody can slip in between. */
@@ -235,14 +236,14 @@ bool lab_future_cancel(lab_future *future)
     ANNOTATE_HAPPENS_BEFORE(&future->state);
     unsigned state = atomic_load_explicit(&future->state, memory_order_relaxed);
     while ((state & STATE) == PENDING &&
-           !atomic_compare_exchange_weak_explicit(&future->state, &state, CANCELLED, memory_order_release,
-                                                  memory_order_relaxed))
+           !atomic_compare_exchange_weak_explicit(&future->state, &state, CANCELLED,
+                                                  memory_order_release, memory_order_relaxed))
         ;
     if ((state & STATE) == PENDING) {
         completed(future, state);
         return true;
     }
-    return true;   /* BROKEN: says "cancelled" even for a running or finished task */
+    return true; /* BROKEN: says "cancelled" even for a running or finished task */
 }
 
 bool lab_future_done(lab_future *future)
@@ -296,7 +297,7 @@ static int result_until(lab_future *future, const struct timespec *deadline, lon
     /* The fast path: done already, one load, no lock. */
     unsigned state = look(future);
     if (!is_done(state) && (deadline == NULL || lab_seconds_until(deadline) > 0)) {
-        lab_point(LAB_POINT_WAIT, future, "future");   /* it will block; no lock held */
+        lab_point(LAB_POINT_WAIT, future, "future"); /* it will block; no lock held */
         state = wait_in_room(future, deadline);
     }
     int outcome;
@@ -315,13 +316,13 @@ static int result_until(lab_future *future, const struct timespec *deadline, lon
 
 int lab_future_result(lab_future *future, long *value)
 {
-    return result_until(future, NULL, value);   /* no deadline: no clock read */
+    return result_until(future, NULL, value); /* no deadline: no clock read */
 }
 
 int lab_future_result_timeout(lab_future *future, double class_seconds, long *value)
 {
     if (!(class_seconds >= 0 && isfinite(class_seconds)))
-        return EINVAL;   /* the one rule for time: never read as "forever" */
+        return EINVAL; /* the one rule for time: never read as "forever" */
     struct timespec deadline = lab_deadline(class_seconds);
     return result_until(future, &deadline, value);
 }
@@ -346,7 +347,7 @@ void lab_future_add_done_callback(lab_future *future, lab_future_callback fn, vo
         lab_pthread_mutex_unlock(&r->lock);
         ANNOTATE_HAPPENS_AFTER(&future->state);
     }
-    fn(future, arg);   /* already done: now, in the caller's thread */
+    fn(future, arg); /* already done: now, in the caller's thread */
 }
 
 bool lab_future_watch_add(lab_future *future, lab_future_watch *watch)
@@ -355,7 +356,8 @@ bool lab_future_watch_add(lab_future *future, lab_future_watch *watch)
         return true;
     room *r = room_of(future);
     lab_pthread_mutex_lock(&r->lock);
-    unsigned state = atomic_fetch_or_explicit(&future->state, VISIT, memory_order_acquire);   /* as for a callback */
+    unsigned state = atomic_fetch_or_explicit(&future->state, VISIT,
+                                              memory_order_acquire); /* as for a callback */
     bool done = is_done(state);
     if (!done) {
         watch->next = future->watches;
@@ -370,7 +372,7 @@ bool lab_future_watch_add(lab_future *future, lab_future_watch *watch)
 void lab_future_watch_remove(lab_future *future, lab_future_watch *watch)
 {
     room *r = room_of(future);
-    lab_pthread_mutex_lock(&r->lock);   /* a finishing future may be walking the list */
+    lab_pthread_mutex_lock(&r->lock); /* a finishing future may be walking the list */
     lab_future_watch **link = &future->watches;
     while (*link != NULL && *link != watch)
         link = &(*link)->next;

@@ -112,8 +112,8 @@ static double run(bool cpu, enum way how, unsigned long *switches)
             gil_take();
         for (int i = 0; i < threads; i++)
             started[i] =
-                lab_thread_start(run_job, &jobs[i], LAB_THREAD_NOT_DAEMON, "%s%s-%d", cpu ? "cpu" : "io",
-                                 how == THREADS_GIL ? "+gil" : "", i + 1);
+                lab_thread_start(run_job, &jobs[i], LAB_THREAD_NOT_DAEMON, "%s%s-%d",
+                                 cpu ? "cpu" : "io", how == THREADS_GIL ? "+gil" : "", i + 1);
         if (how == THREADS_GIL) {
             gil_wait_for_queue(threads);
             gil_drop(); /* and they're off, one at a time */

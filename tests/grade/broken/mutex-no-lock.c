@@ -93,7 +93,8 @@ static const char *check_iterations(void)
 static const lab_demo demo = {
     .name = "mutex",
     .summary = "the same counter with a pthread_mutex_t: never an update lost",
-    .python = "lock.acquire(); temp = n; sleep(0.1); n = temp - 1; lock.release() (The threading catalogue)",
+    .python = "lock.acquire(); temp = n; sleep(0.1); n = temp - 1; lock.release() (The threading "
+              "catalogue)",
     .details = "window: 10 threads (the tutorial: --threads 100, 10 s: the lock serialises the\n"
                "sleep) each read n, sleep 0.1 s and write n - 1 holding the lock; n ends at 0.\n"
                "loop: race's 4 x 1000000 increments, each under the lock. Either way: lost=0.",

@@ -23,15 +23,15 @@
  */
 #include "lab.h"
 
-static int threads = 0;      /* 0: the mode's default */
-static int iterations = 0;   /* 0: the mode's default */
+static int threads = 0;    /* 0: the mode's default */
+static int iterations = 0; /* 0: the mode's default */
 static int mode = 0;
 static const char *const mode_names[] = {"window", "loop", NULL};
 enum { MODE_WINDOW, MODE_LOOP };
 
-static long counter;   /* protected by counter_lock */
+static long counter; /* protected by counter_lock */
 static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
-static double window_seconds = 0.3;   /* the tutorial: 0.1 (--window 0.1) */
+static double window_seconds = 0.3; /* the tutorial: 0.1 (--window 0.1) */
 
 /* The tutorial's work(): read, pause, write back one less, all under the lock. */
 static void *decrement_with_a_window(void *arg)
@@ -39,13 +39,13 @@ static void *decrement_with_a_window(void *arg)
     (void)arg;
     for (int i = 0; i < iterations; i++) {
         say("lock start (waiting for the lock)");
-        lab_pthread_mutex_lock(&counter_lock);   /* lock.acquire(): one thread at a time */
-        long temp = counter;       /* read */
+        lab_pthread_mutex_lock(&counter_lock); /* lock.acquire(): one thread at a time */
+        long temp = counter;                   /* read */
         say("got the lock, read n = %ld", temp);
         lab_sleep(window_seconds); /* the others wait at the lock meanwhile */
         counter = temp - 1;        /* write: nobody wrote in between */
         say("wrote n = %ld, releasing the lock", temp - 1);
-        lab_pthread_mutex_unlock(&counter_lock);   /* lock.release(): the next one goes in */
+        lab_pthread_mutex_unlock(&counter_lock); /* lock.release(): the next one goes in */
         say("lock end");
     }
     return NULL;
@@ -57,10 +57,10 @@ static void *increment_in_a_loop(void *arg)
     (void)arg;
     for (int i = 0; i < iterations; i++) {
         lab_pthread_mutex_lock(&counter_lock);
-        long seen = counter;   /* load */
-        lab_pthread_mutex_unlock(&counter_lock);   /* the mistake: the update is two steps */
+        long seen = counter;                     /* load */
+        lab_pthread_mutex_unlock(&counter_lock); /* the mistake: the update is two steps */
         lab_pthread_mutex_lock(&counter_lock);
-        counter = seen + 1;    /* store */
+        counter = seen + 1; /* store */
         lab_pthread_mutex_unlock(&counter_lock);
     }
     say("done: %d increments", iterations);
@@ -68,15 +68,31 @@ static void *increment_in_a_loop(void *arg)
 }
 
 static const lab_option options[] = {
-    {.name = "threads", .kind = LAB_OPT_INT, .target = &threads, .meta = "N", .min = 1, .max = 1000,
-     .help = "threads to start", .default_text = "10 for window, 4 for loop"},
-    {.name = "iterations", .kind = LAB_OPT_INT, .target = &iterations, .meta = "N", .min = 1,
-     .max = 100000000, .help = "updates per thread (window mode: at most 100)",
+    {.name = "threads",
+     .kind = LAB_OPT_INT,
+     .target = &threads,
+     .meta = "N",
+     .min = 1,
+     .max = 1000,
+     .help = "threads to start",
+     .default_text = "10 for window, 4 for loop"},
+    {.name = "iterations",
+     .kind = LAB_OPT_INT,
+     .target = &iterations,
+     .meta = "N",
+     .min = 1,
+     .max = 100000000,
+     .help = "updates per thread (window mode: at most 100)",
      .default_text = "1 for window, 1000000 for loop"},
     LAB_CHOICE("mode", &mode, mode_names,
                "window: read-sleep-write (the tutorial); loop: tight += 1"),
-    {.name = "window", .kind = LAB_OPT_DOUBLE, .target = &window_seconds, .meta = "S", .min = 0,
-     .max = 10, .help = "window mode: class seconds between read and write (the tutorial: 0.1)"},
+    {.name = "window",
+     .kind = LAB_OPT_DOUBLE,
+     .target = &window_seconds,
+     .meta = "S",
+     .min = 0,
+     .max = 10,
+     .help = "window mode: class seconds between read and write (the tutorial: 0.1)"},
     LAB_END,
 };
 
@@ -100,19 +116,19 @@ static const lab_demo demo = {
                "loop: race's 4 x 1000000 increments, each under the lock. Either way: lost=0.",
     .options = options,
     .check = check_iterations,
-    .invariant = "lost == 0",   /* what --explore checks */
+    .invariant = "lost == 0", /* what --explore checks */
 };
 
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    lab_point_name(&counter_lock, "counter lock");   /* shown by --timeline and --trace */
+    lab_point_name(&counter_lock, "counter lock"); /* shown by --timeline and --trace */
     if (threads == 0)
         threads = mode == MODE_WINDOW ? 10 : 4;
     if (iterations == 0)
         iterations = mode == MODE_WINDOW ? 1 : 1000000;
     long updates = (long)threads * iterations;
-    counter = mode == MODE_WINDOW ? updates : 0;   /* window counts down to 0, loop counts up */
+    counter = mode == MODE_WINDOW ? updates : 0; /* window counts down to 0, loop counts up */
     long expected = mode == MODE_WINDOW ? 0 : updates;
     say("%d threads x %d updates, under a mutex; counter starts at %ld, should end at %ld", threads,
         iterations, counter, expected);
@@ -125,7 +141,7 @@ int main(int argc, char **argv)
         lab_thread_join(started[i]);
     free(started);
 
-    long actual = counter;   /* every thread has been joined: no lock needed to read it now */
+    long actual = counter; /* every thread has been joined: no lock needed to read it now */
     long lost = mode == MODE_WINDOW ? actual - expected : expected - actual;
     say("counter = %ld, expected %ld: %ld of %ld updates were lost", actual, expected, lost,
         updates);

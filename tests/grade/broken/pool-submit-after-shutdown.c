@@ -35,19 +35,20 @@
 typedef struct task {
     lab_task_fn fn;
     void *arg;
-    lab_future *future;   /* the pool's own reference, dropped when the task is over; NULL: detached */
+    lab_future
+        *future; /* the pool's own reference, dropped when the task is over; NULL: detached */
 } task;
 
-enum { RING_START = 64 };   /* tasks the ring holds before it first grows */
+enum { RING_START = 64 }; /* tasks the ring holds before it first grows */
 
 struct lab_pool {
     pthread_mutex_t lock;
-    pthread_cond_t work_arrived;   /* signalled when a task arrives and a worker sleeps */
-    pthread_cond_t all_joined;     /* broadcast when the joining shutdown is over */
+    pthread_cond_t work_arrived; /* signalled when a task arrives and a worker sleeps */
+    pthread_cond_t all_joined;   /* broadcast when the joining shutdown is over */
     /* everything below is protected by lock, except idle */
-    task *ring;                    /* the queue: `queued` tasks from ring[head], wrapping */
+    task *ring; /* the queue: `queued` tasks from ring[head], wrapping */
     size_t capacity, head, queued;
-    int sleeping;                  /* workers blocked on work_arrived */
+    int sleeping; /* workers blocked on work_arrived */
     /* Workers not running a task: asleep, or about to look at the queue. A worker adds
      * itself back without the lock (see run_task); submit reads it under the lock to
      * decide whether to start one more worker. */
@@ -55,9 +56,9 @@ struct lab_pool {
     int started;
     int max_workers;
     bool shutting_down;
-    bool joining;                  /* one shutdown(wait) has taken on joining the workers */
+    bool joining; /* one shutdown(wait) has taken on joining the workers */
     bool joined;
-    lab_thread **workers;          /* [max_workers]; filled in start order */
+    lab_thread **workers; /* [max_workers]; filled in start order */
     char prefix[LAB_THREAD_NAME_MAX];
 };
 
@@ -104,7 +105,7 @@ lab_pool *lab_pool_new(int max_workers, const char *name_prefix)
  * result (acquire) and then takes the pool lock sees the worker idle. */
 static void run_task(lab_pool *pool, const task *t)
 {
-    if (t->future == NULL) {   /* detached: nobody asks for the outcome */
+    if (t->future == NULL) { /* detached: nobody asks for the outcome */
         long ignored;
         (void)t->fn(t->arg, &ignored);
         atomic_fetch_add_explicit(&pool->idle, 1, memory_order_release);
@@ -115,7 +116,7 @@ static void run_task(lab_pool *pool, const task *t)
     int status = run ? t->fn(t->arg, &value) : 0;
     atomic_fetch_add_explicit(&pool->idle, 1, memory_order_release);
     if (run)
-        lab_future_finish(t->future, status, value);   /* wakes waiters, runs callbacks */
+        lab_future_finish(t->future, status, value); /* wakes waiters, runs callbacks */
     lab_future_free(t->future);
 }
 
@@ -129,30 +130,31 @@ static void *worker_loop(void *arg)
     for (;;) {
         /* It will block: say so, unlocked (a point may hold the thread back). When nobody
          * listens for points, there is no reason to let go of the lock. */
-        if (pool->queued == 0 && !pool->shutting_down
-            && atomic_load_explicit(&lab_points_on, memory_order_relaxed)) {
+        if (pool->queued == 0 && !pool->shutting_down &&
+            atomic_load_explicit(&lab_points_on, memory_order_relaxed)) {
             lab_pthread_mutex_unlock(&pool->lock);
             lab_point(LAB_POINT_WAIT, pool, "pool");
             lab_pthread_mutex_lock(&pool->lock);
         }
-        while (pool->queued == 0 && !pool->shutting_down) {   /* while: wake-ups can be spurious */
-            pool->sleeping++;   /* from here to the wait, the lock is held: submit sees us asleep */
+        while (pool->queued == 0 && !pool->shutting_down) { /* while: wake-ups can be spurious */
+            pool->sleeping++; /* from here to the wait, the lock is held: submit sees us asleep */
             lab_pthread_cond_wait(&pool->work_arrived, &pool->lock);
             pool->sleeping--;
         }
         if (pool->queued == 0)
-            break;   /* shutting down and nothing left to do */
-        task t = pool->ring[pool->head];   /* a copy: the slot may be reused once we unlock */
+            break;                       /* shutting down and nothing left to do */
+        task t = pool->ring[pool->head]; /* a copy: the slot may be reused once we unlock */
         pool->head = (pool->head + 1) % pool->capacity;
         pool->queued--;
-        atomic_fetch_sub_explicit(&pool->idle, 1, memory_order_relaxed);   /* under the lock */
-        lab_pthread_mutex_unlock(&pool->lock);   /* tasks run in parallel, not under the pool's lock */
-        lab_point(LAB_POINT_GET, pool, "pool");   /* got a task */
+        atomic_fetch_sub_explicit(&pool->idle, 1, memory_order_relaxed); /* under the lock */
+        lab_pthread_mutex_unlock(
+            &pool->lock); /* tasks run in parallel, not under the pool's lock */
+        lab_point(LAB_POINT_GET, pool, "pool"); /* got a task */
         run_task(pool, &t);
         lab_pthread_mutex_lock(&pool->lock);
     }
     lab_pthread_mutex_unlock(&pool->lock);
-    lab_point(LAB_POINT_GET, pool, "pool");   /* got the news: shut down, nothing left */
+    lab_point(LAB_POINT_GET, pool, "pool"); /* got the news: shut down, nothing left */
     return NULL;
 }
 
@@ -177,7 +179,7 @@ static void ring_make_room(lab_pool *pool)
 static int enqueue(lab_pool *pool, const task *tasks, size_t n)
 {
     lab_pthread_mutex_lock(&pool->lock);
-    if (false) {   /* BROKEN: a pool that is shutting down still takes work */
+    if (false) { /* BROKEN: a pool that is shutting down still takes work */
         lab_pthread_mutex_unlock(&pool->lock);
         return ESHUTDOWN;
     }
@@ -191,7 +193,8 @@ static int enqueue(lab_pool *pool, const task *tasks, size_t n)
             pool->workers[pool->started] = lab_thread_start(worker_loop, pool, LAB_THREAD_DAEMON,
                                                             "%s-%d", pool->prefix, pool->started);
             pool->started++;
-            atomic_fetch_add_explicit(&pool->idle, 1, memory_order_relaxed);   /* until it takes one */
+            atomic_fetch_add_explicit(&pool->idle, 1,
+                                      memory_order_relaxed); /* until it takes one */
         }
     }
     /* Wake sleepers, if there are any. A worker that is not asleep is running a task or on
@@ -201,10 +204,10 @@ static int enqueue(lab_pool *pool, const task *tasks, size_t n)
     if (pool->sleeping > 0 && (n == 1 || pool->sleeping == 1))
         lab_pthread_cond_signal(&pool->work_arrived);
     else if (pool->sleeping > 0)
-        lab_pthread_cond_broadcast(&pool->work_arrived);   /* several tasks, several sleepers */
+        lab_pthread_cond_broadcast(&pool->work_arrived); /* several tasks, several sleepers */
     lab_pthread_mutex_unlock(&pool->lock);
     for (size_t i = 0; i < n; i++)
-        lab_point(LAB_POINT_RELEASE, pool, "pool");   /* a task is queued for a worker */
+        lab_point(LAB_POINT_RELEASE, pool, "pool"); /* a task is queued for a worker */
     return 0;
 }
 
@@ -213,12 +216,12 @@ lab_future *lab_pool_submit(lab_pool *pool, lab_task_fn fn, void *arg)
     lab_future *future = lab_future_new();
     if (future == NULL)
         return NULL;
-    lab_future_keep(future);   /* the queue's reference; the worker drops it */
+    lab_future_keep(future); /* the queue's reference; the worker drops it */
     task t = {.fn = fn, .arg = arg, .future = future};
     int rc = enqueue(pool, &t, 1);
     if (rc != 0) {
-        lab_future_free(future);   /* the queue's reference */
-        lab_future_free(future);   /* and the caller's */
+        lab_future_free(future); /* the queue's reference */
+        lab_future_free(future); /* and the caller's */
         errno = rc;
         return NULL;
     }
@@ -236,19 +239,19 @@ void lab_pool_shutdown(lab_pool *pool, bool wait)
 {
     lab_pthread_mutex_lock(&pool->lock);
     pool->shutting_down = true;
-    lab_pthread_cond_broadcast(&pool->work_arrived);   /* idle workers: check the queue and leave */
+    lab_pthread_cond_broadcast(&pool->work_arrived); /* idle workers: check the queue and leave */
     bool join_here = wait && !pool->joining;
     if (join_here)
         pool->joining = true;
-    int started = pool->started;   /* final: submit refuses now, so no worker starts */
-    while (wait && !join_here && !pool->joined)   /* someone else is joining: wait for them */
+    int started = pool->started;                /* final: submit refuses now, so no worker starts */
+    while (wait && !join_here && !pool->joined) /* someone else is joining: wait for them */
         lab_pthread_cond_wait(&pool->all_joined, &pool->lock);
     lab_pthread_mutex_unlock(&pool->lock);
-    lab_point(LAB_POINT_RELEASE, pool, "pool");   /* idle workers may leave */
+    lab_point(LAB_POINT_RELEASE, pool, "pool"); /* idle workers may leave */
     if (!join_here)
         return;
     for (int i = 0; i < started; i++)
-        lab_thread_join(pool->workers[i]);   /* each leaves once the queue is empty */
+        lab_thread_join(pool->workers[i]); /* each leaves once the queue is empty */
     lab_pthread_mutex_lock(&pool->lock);
     pool->joined = true;
     lab_pthread_cond_broadcast(&pool->all_joined);
@@ -268,7 +271,7 @@ void lab_pool_free(lab_pool *pool)
 
 int lab_pool_max_workers(lab_pool *pool)
 {
-    return pool->max_workers;   /* set once in lab_pool_new */
+    return pool->max_workers; /* set once in lab_pool_new */
 }
 
 int lab_pool_workers_started(lab_pool *pool)
@@ -282,24 +285,24 @@ int lab_pool_workers_started(lab_pool *pool)
 /* ---- map ------------------------------------------------------------------- */
 
 struct lab_pool_map {
-    lab_future **futures;   /* in submission order; the map owns them */
+    lab_future **futures; /* in submission order; the map owns them */
     size_t count;
-    size_t next;            /* the next to hand out */
+    size_t next; /* the next to hand out */
     bool timed;
     struct timespec deadline;
 };
 
-enum { MAP_BATCH = 64 };   /* tasks a map queues under one lock */
+enum { MAP_BATCH = 64 }; /* tasks a map queues under one lock */
 
-static lab_pool_map *map_start(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size,
-                               bool timed, double class_seconds)
+static lab_pool_map *map_start(lab_pool *pool, lab_task_fn fn, void *items, size_t count,
+                               size_t item_size, bool timed, double class_seconds)
 {
     lab_pool_map *map = lab_calloc(1, sizeof *map);
     map->futures = lab_calloc(count + 1, sizeof *map->futures);
     map->count = count;
     map->timed = timed;
     if (timed)
-        map->deadline = lab_deadline(class_seconds);   /* from the call, as Python's */
+        map->deadline = lab_deadline(class_seconds); /* from the call, as Python's */
     /* Submit in batches: one lock for MAP_BATCH tasks instead of one each (the workers
      * get the lock between batches, so they start on the first ones at once). */
     for (size_t first = 0; first < count; first += MAP_BATCH) {
@@ -307,15 +310,16 @@ static lab_pool_map *map_start(lab_pool *pool, lab_task_fn fn, void *items, size
         task batch[MAP_BATCH];
         for (size_t k = 0; k < n; k++) {
             lab_future *future = lab_future_new();
-            lab_future_keep(future);   /* the queue's reference; the worker drops it */
+            lab_future_keep(future); /* the queue's reference; the worker drops it */
             map->futures[first + k] = future;
-            batch[k] = (task){.fn = fn, .arg = (char *)items + (first + k) * item_size, .future = future};
+            batch[k] =
+                (task){.fn = fn, .arg = (char *)items + (first + k) * item_size, .future = future};
         }
         int rc = enqueue(pool, batch, n);
-        if (rc != 0) {   /* shut down meanwhile: take back what was queued */
+        if (rc != 0) { /* shut down meanwhile: take back what was queued */
             for (size_t k = 0; k < n; k++) {
-                lab_future_free(map->futures[first + k]);   /* the queue's reference */
-                lab_future_free(map->futures[first + k]);   /* and the map's */
+                lab_future_free(map->futures[first + k]); /* the queue's reference */
+                lab_future_free(map->futures[first + k]); /* and the map's */
             }
             map->count = first;
             lab_pool_map_free(map);
@@ -326,7 +330,8 @@ static lab_pool_map *map_start(lab_pool *pool, lab_task_fn fn, void *items, size
     return map;
 }
 
-lab_pool_map *lab_pool_map_new(lab_pool *pool, lab_task_fn fn, void *items, size_t count, size_t item_size)
+lab_pool_map *lab_pool_map_new(lab_pool *pool, lab_task_fn fn, void *items, size_t count,
+                               size_t item_size)
 {
     return map_start(pool, fn, items, count, item_size, false, 0);
 }
@@ -335,7 +340,7 @@ lab_pool_map *lab_pool_map_new_timeout(lab_pool *pool, lab_task_fn fn, void *ite
                                        size_t item_size, double class_seconds)
 {
     if (!(class_seconds >= 0 && isfinite(class_seconds))) {
-        errno = EINVAL;   /* the one rule for time: never read as "forever" */
+        errno = EINVAL; /* the one rule for time: never read as "forever" */
         return NULL;
     }
     return map_start(pool, fn, items, count, item_size, true, class_seconds);
@@ -352,9 +357,9 @@ int lab_pool_map_next(lab_pool_map *map, long *value)
         outcome = lab_future_result(future, value);
     } else {
         double left = lab_class_seconds(lab_seconds_until(&map->deadline));
-        outcome = lab_future_result_timeout(future, left > 0 ? left : 0, value);   /* past it: look */
+        outcome = lab_future_result_timeout(future, left > 0 ? left : 0, value); /* past it: look */
         if (outcome == ETIMEDOUT && !lab_future_done(future))
-            return ETIMEDOUT;   /* the same result is tried again next time */
+            return ETIMEDOUT; /* the same result is tried again next time */
     }
     map->next++;
     return outcome;
@@ -368,7 +373,7 @@ lab_future *lab_pool_map_future(lab_pool_map *map, size_t i)
 void lab_pool_map_free(lab_pool_map *map)
 {
     for (size_t i = 0; i < map->count; i++) {
-        lab_future_cancel(map->futures[i]);   /* only those still queued are affected */
+        lab_future_cancel(map->futures[i]); /* only those still queued are affected */
         lab_future_free(map->futures[i]);
     }
     free(map->futures);

@@ -17,19 +17,19 @@
  * each process has its own GIL and core: they speed up by about the number of cores (main's
  * last line). Workers say their pid. --speed scales waits, not sums: hence "computing" lines. */
 #include "lab.h"
-#include "procpool_sum.h"   /* the sum, and its "computing" lines */
+#include "procpool_sum.h" /* the sum, and its "computing" lines */
 
 #include <inttypes.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int processes = 0;       /* 0: one per online CPU, as Python's default */
-static int work = 1000000000;   /* the sum is 0 + 1 + ... + (work - 1) */
-static pthread_mutex_t gil = PTHREAD_MUTEX_INITIALIZER;   /* the simulated GIL */
+static int processes = 0;     /* 0: one per online CPU, as Python's default */
+static int work = 1000000000; /* the sum is 0 + 1 + ... + (work - 1) */
+static pthread_mutex_t gil = PTHREAD_MUTEX_INITIALIZER; /* the simulated GIL */
 
 typedef struct chunk {
-    int64_t from, to;   /* add up from .. to-1; a thread leaves its sum in from */
+    int64_t from, to; /* add up from .. to-1; a thread leaves its sum in from */
 } chunk;
 
 /* A pool task: runs in a worker process, on its own copy of the chunk. */
@@ -47,9 +47,9 @@ static void *sum_under_the_gil(void *arg)
     for (int64_t from = c->from; from < c->to; from += SLICE) {
         lab_pthread_mutex_lock(&gil);
         total += add_up_metered(from, c->to - from > SLICE ? from + SLICE : c->to);
-        lab_pthread_mutex_unlock(&gil);   /* another thread's turn (gil.c does it fairly) */
+        lab_pthread_mutex_unlock(&gil); /* another thread's turn (gil.c does it fairly) */
     }
-    c->from = total;   /* read by main after the join */
+    c->from = total; /* read by main after the join */
     return NULL;
 }
 
@@ -64,7 +64,7 @@ static int64_t crash(const void *arg, size_t size)
 {
     (void)arg, (void)size;
     say("pid %d: abort()", (int)getpid());
-    abort();   /* the worker process dies of SIGABRT */
+    abort(); /* the worker process dies of SIGABRT */
 }
 
 static int64_t loiter(const void *arg, size_t size)
@@ -81,7 +81,7 @@ static bool part_sum(lab_procpool **pool, double seconds[3])
     int64_t sums[64], expected = (int64_t)work * (work - 1) / 2, total[3] = {0, 0, 0};
     for (int i = 0; i < processes; i++)
         chunks[i] = (chunk){(int64_t)work * i / processes,
-                            (int64_t)work * (i + 1) / processes + 1};   /* BROKEN: inclusive end */
+                            (int64_t)work * (i + 1) / processes + 1}; /* BROKEN: inclusive end */
     char way[48];
     meter_start("one after the other", work);
     double begin = lab_now();
@@ -94,8 +94,8 @@ static bool part_sum(lab_procpool **pool, double seconds[3])
     begin = lab_now();
     for (int i = 0; i < processes; i++) {
         mine[i] = chunks[i];
-        threads[i] = lab_thread_start(sum_under_the_gil, &mine[i], LAB_THREAD_NOT_DAEMON, "gil-%d",
-                                      i + 1);
+        threads[i] =
+            lab_thread_start(sum_under_the_gil, &mine[i], LAB_THREAD_NOT_DAEMON, "gil-%d", i + 1);
     }
     for (int i = 0; i < processes; i++) {
         lab_thread_join(threads[i]);
@@ -103,7 +103,7 @@ static bool part_sum(lab_procpool **pool, double seconds[3])
     }
     seconds[1] = lab_now() - begin;
     say("%d threads under the GIL: %.3f s, %.2fx", processes, seconds[1], seconds[0] / seconds[1]);
-    LAB_SETUP_NEW(*pool = lab_procpool_new(processes));   /* now: workers see gil-N's colours */
+    LAB_SETUP_NEW(*pool = lab_procpool_new(processes)); /* now: workers see gil-N's colours */
     snprintf(way, sizeof way, "on %d worker processes", processes);
     meter_start(way, work);
     begin = lab_now();
@@ -130,15 +130,15 @@ static int part_terminate(int *left)
         LAB_SETUP(lab_procpool_apply_async(pool, loiter, &an_hour, sizeof an_hour, &slow[i]));
     lab_sleep(0.5);
     say("4 tasks of an hour each on %zu workers: terminate()", live);
-    lab_procpool_terminate(pool);   /* kills, reaps, cancels: returns when none is left */
+    lab_procpool_terminate(pool); /* kills, reaps, cancels: returns when none is left */
     int cancelled = 0;
     for (int i = 0; i < 4; i++) {
         cancelled += lab_procpool_result_get_timeout(slow[i], 0, NULL) == ECANCELED;
         lab_procpool_result_free(slow[i]);
     }
-    *left = waitpid(-1, NULL, WNOHANG) != -1;   /* ECHILD: no child at all, zombie or not */
+    *left = waitpid(-1, NULL, WNOHANG) != -1; /* ECHILD: no child at all, zombie or not */
     for (size_t i = 0; i < live; i++)
-        *left += kill(pids[i], 0) == 0;   /* ESRCH: gone and reaped */
+        *left += kill(pids[i], 0) == 0; /* ESRCH: gone and reaped */
     lab_procpool_free(pool);
     say("%d results cancelled; worker processes left: %d", cancelled, *left);
     return cancelled;
@@ -165,25 +165,25 @@ int main(int argc, char **argv)
     lab_init(&demo, argc, argv);
     int cores = lab_procpool_cpu_count();
     processes = processes != 0 ? processes : cores < 64 ? cores : 64;
-    meter_map();   /* before the pool forks: its workers add on the same meter */
+    meter_map(); /* before the pool forks: its workers add on the same meter */
     lab_procpool *pool;
     say("%d cores; a pool of %d worker processes; the sum of 0..%d", cores, processes, work - 1);
     double seconds[3];
     bool sums_ok = part_sum(&pool, seconds);
     int64_t n = 7, eight = 8, nine = 9, value = 0, squares[5], args[5] = {1, 2, 3, 4, 5};
-    int apply_rc = lab_procpool_apply(pool, square, &n, sizeof n, &value);   /* blocks */
+    int apply_rc = lab_procpool_apply(pool, square, &n, sizeof n, &value); /* blocks */
     say("apply(square, 7) = %" PRId64, value);
     lab_procpool_result *later, *crashed;
-    LAB_SETUP(lab_procpool_apply_async(pool, square, &eight, sizeof n, &later));   /* at once */
+    LAB_SETUP(lab_procpool_apply_async(pool, square, &eight, sizeof n, &later)); /* at once */
     apply_rc |= lab_procpool_result_get_timeout(later, 10, &value);
-    lab_procpool_result_free(later);   /* after the get: the handle holds the result */
+    lab_procpool_result_free(later); /* after the get: the handle holds the result */
     say("apply_async(square, 8) gave a handle at once; get() = %" PRId64, value);
     int map_rc = lab_procpool_map(pool, square, args, sizeof args[0], 5, squares, NULL);
     say("map(square, [1..5]) = [%d, %d, %d, %d, %d], in order", (int)squares[0], (int)squares[1],
         (int)squares[2], (int)squares[3], (int)squares[4]);
     LAB_SETUP(lab_procpool_apply_async(pool, crash, NULL, 0, &crashed));
     int crash_rc = lab_procpool_result_get_timeout(crashed, 10, NULL);
-    int status = lab_procpool_result_wait_status(crashed);   /* -1 unless its worker died */
+    int status = lab_procpool_result_wait_status(crashed); /* -1 unless its worker died */
     int crash_signal = status != -1 && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     say("the crashing task: %s; worker %d was killed by signal %d (%s)", strerror(crash_rc),
         (int)lab_procpool_result_pid(crashed), crash_signal, strsignal(crash_signal));
@@ -191,7 +191,7 @@ int main(int argc, char **argv)
     bool goes_on = lab_procpool_apply(pool, square, &nine, sizeof n, &value) == 0 && value == 81;
     say("the pool goes on: apply(square, 9) = %" PRId64 "; workers started: %d", value,
         lab_procpool_started(pool));
-    lab_procpool_close(pool);   /* no more tasks; join waits for the workers to exit */
+    lab_procpool_close(pool); /* no more tasks; join waits for the workers to exit */
     LAB_SETUP(lab_procpool_join(pool));
     lab_procpool_free(pool);
     say("close() + join(): every worker exited and was reaped");

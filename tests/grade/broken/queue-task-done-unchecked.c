@@ -32,30 +32,30 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-enum { UNBOUNDED_START = 16 };   /* first capacity of an unbounded queue */
+enum { UNBOUNDED_START = 16 }; /* first capacity of an unbounded queue */
 
 typedef struct entry {
     void *item;
-    long priority;        /* PRIORITY: lower comes out first */
-    unsigned long long order;   /* how many puts came before: breaks ties between equal priorities */
+    long priority;            /* PRIORITY: lower comes out first */
+    unsigned long long order; /* how many puts came before: breaks ties between equal priorities */
 } entry;
 
 struct lab_queue {
-    pthread_mutex_t lock;             /* guards every field below */
-    pthread_cond_t not_empty;         /* getters wait here; put signals one */
-    pthread_cond_t not_full;          /* putters wait here; get signals one */
-    pthread_cond_t all_tasks_done;    /* joiners wait here; the last task_done broadcasts */
+    pthread_mutex_t lock;          /* guards every field below */
+    pthread_cond_t not_empty;      /* getters wait here; put signals one */
+    pthread_cond_t not_full;       /* putters wait here; get signals one */
+    pthread_cond_t all_tasks_done; /* joiners wait here; the last task_done broadcasts */
     lab_queue_kind kind;
-    long maxsize;                     /* <= 0: unbounded (never changes: read without the lock) */
+    long maxsize; /* <= 0: unbounded (never changes: read without the lock) */
     entry *entries;
-    size_t capacity;                  /* entries allocated */
-    size_t head;                      /* FIFO: index of the oldest entry; 0 for the other kinds */
-    size_t count;                     /* entries in the queue */
-    unsigned long long puts;          /* entries ever put: the next entry's `order` */
-    size_t unfinished;                /* put but not yet marked task_done (Python's unfinished_tasks) */
-    int getters_waiting;              /* threads asleep on not_empty */
-    int putters_waiting;              /* threads asleep on not_full */
-    int joiners_waiting;              /* threads asleep on all_tasks_done */
+    size_t capacity;         /* entries allocated */
+    size_t head;             /* FIFO: index of the oldest entry; 0 for the other kinds */
+    size_t count;            /* entries in the queue */
+    unsigned long long puts; /* entries ever put: the next entry's `order` */
+    size_t unfinished;       /* put but not yet marked task_done (Python's unfinished_tasks) */
+    int getters_waiting;     /* threads asleep on not_empty */
+    int putters_waiting;     /* threads asleep on not_full */
+    int joiners_waiting;     /* threads asleep on all_tasks_done */
     bool shut_down;
 };
 
@@ -88,7 +88,7 @@ static void sift_down(lab_queue *q, entry e, size_t n)
         if (child >= n)
             break;
         if (child + 1 < n && comes_first(&q->entries[child + 1], &q->entries[child]))
-            child++;   /* the better of the two children */
+            child++; /* the better of the two children */
         if (!comes_first(&q->entries[child], &e))
             break;
         q->entries[i] = q->entries[child];
@@ -101,15 +101,15 @@ static void sift_down(lab_queue *q, entry e, size_t n)
 static void store(lab_queue *q, entry e)
 {
     switch (q->kind) {
-    case LAB_QUEUE_FIFO:
-        q->entries[(q->head + q->count) % q->capacity] = e;   /* behind the newest */
-        break;
-    case LAB_QUEUE_LIFO:
-        q->entries[q->count] = e;   /* on top */
-        break;
-    case LAB_QUEUE_PRIORITY:
-        sift_up(q, e);
-        break;
+        case LAB_QUEUE_FIFO:
+            q->entries[(q->head + q->count) % q->capacity] = e; /* behind the newest */
+            break;
+        case LAB_QUEUE_LIFO:
+            q->entries[q->count] = e; /* on top */
+            break;
+        case LAB_QUEUE_PRIORITY:
+            sift_up(q, e);
+            break;
     }
     q->count++;
 }
@@ -119,17 +119,18 @@ static entry take(lab_queue *q)
 {
     entry e = {0};
     switch (q->kind) {
-    case LAB_QUEUE_FIFO:
-        e = q->entries[q->head];
-        q->head = (q->head + 1) % q->capacity;
-        break;
-    case LAB_QUEUE_LIFO:
-        e = q->entries[q->count - 1];
-        break;
-    case LAB_QUEUE_PRIORITY:
-        e = q->entries[0];
-        sift_down(q, q->entries[q->count - 1], q->count - 1);   /* the last entry fills the hole */
-        break;
+        case LAB_QUEUE_FIFO:
+            e = q->entries[q->head];
+            q->head = (q->head + 1) % q->capacity;
+            break;
+        case LAB_QUEUE_LIFO:
+            e = q->entries[q->count - 1];
+            break;
+        case LAB_QUEUE_PRIORITY:
+            e = q->entries[0];
+            sift_down(q, q->entries[q->count - 1],
+                      q->count - 1); /* the last entry fills the hole */
+            break;
     }
     q->count--;
     return e;
@@ -147,7 +148,8 @@ static bool make_room(lab_queue *q)
     entry *bigger = malloc(capacity * sizeof *bigger);
     if (bigger == NULL)
         return false;
-    for (size_t i = 0; i < q->count; i++)   /* unrolls a FIFO ring; a no-op reorder for the others (head is 0) */
+    for (size_t i = 0; i < q->count;
+         i++) /* unrolls a FIFO ring; a no-op reorder for the others (head is 0) */
         bigger[i] = q->entries[(q->head + i) % q->capacity];
     free(q->entries);
     q->entries = bigger;
@@ -181,7 +183,7 @@ static bool wait_on(lab_queue *q, pthread_cond_t *cond, int *sleepers,
                     const struct timespec *deadline)
 {
     int rc = 0;
-    ++*sleepers;   /* counted under the lock, which the wait gives up only once we sleep */
+    ++*sleepers; /* counted under the lock, which the wait gives up only once we sleep */
     if (deadline == NULL)
         lab_pthread_cond_wait(cond, &q->lock);
     else if ((rc = lab_pthread_cond_timedwait(cond, &q->lock, deadline)) != ETIMEDOUT)
@@ -218,9 +220,9 @@ static int put_item(lab_queue *q, void *item, long priority, wait_mode mode, dou
         point_wait(q);
         waited = true;
     }
-    while (mode != NOWAIT && is_full(q) && !q->shut_down && !timed_out)   /* a get makes room */
-        timed_out = !wait_on(q, &q->not_full, &q->putters_waiting,
-                             mode == TIMED ? &deadline : NULL);
+    while (mode != NOWAIT && is_full(q) && !q->shut_down && !timed_out) /* a get makes room */
+        timed_out =
+            !wait_on(q, &q->not_full, &q->putters_waiting, mode == TIMED ? &deadline : NULL);
 
     int rc;
     if (q->shut_down)
@@ -232,7 +234,7 @@ static int put_item(lab_queue *q, void *item, long priority, wait_mode mode, dou
     else {
         store(q, (entry){.item = item, .priority = priority, .order = q->puts++});
         q->unfinished++;
-        if (q->getters_waiting > 0)   /* one new item: one getter can have it */
+        if (q->getters_waiting > 0) /* one new item: one getter can have it */
             lab_pthread_cond_signal(&q->not_empty);
         rc = 0;
     }
@@ -240,7 +242,7 @@ static int put_item(lab_queue *q, void *item, long priority, wait_mode mode, dou
     if (waited)
         lab_point(rc == ETIMEDOUT ? LAB_POINT_TIMEOUT : LAB_POINT_GET, q, "queue");
     if (rc == 0)
-        lab_point(LAB_POINT_RELEASE, q, "queue");   /* the item is in: a getter may have it */
+        lab_point(LAB_POINT_RELEASE, q, "queue"); /* the item is in: a getter may have it */
     return rc;
 }
 
@@ -257,17 +259,17 @@ static int get_item(lab_queue *q, void **item, long *priority, wait_mode mode, d
     bool timed_out = false;
     if (mode != NOWAIT && q->count == 0 && !q->shut_down)
         point_wait(q);
-    while (mode != NOWAIT && q->count == 0 && !q->shut_down && !timed_out)   /* a put (or shutdown) */
-        timed_out = !wait_on(q, &q->not_empty, &q->getters_waiting,
-                             mode == TIMED ? &deadline : NULL);
+    while (mode != NOWAIT && q->count == 0 && !q->shut_down && !timed_out) /* a put (or shutdown) */
+        timed_out =
+            !wait_on(q, &q->not_empty, &q->getters_waiting, mode == TIMED ? &deadline : NULL);
 
     int rc;
-    if (q->count > 0) {   /* even after shutdown: what is left is still handed out */
+    if (q->count > 0) { /* even after shutdown: what is left is still handed out */
         entry e = take(q);
         *item = e.item;
         if (priority != NULL)
             *priority = e.priority;
-        if (q->putters_waiting > 0)   /* one free slot: one putter can use it */
+        if (q->putters_waiting > 0) /* one free slot: one putter can use it */
             lab_pthread_cond_signal(&q->not_full);
         rc = 0;
     } else if (q->shut_down)
@@ -276,7 +278,7 @@ static int get_item(lab_queue *q, void **item, long *priority, wait_mode mode, d
         rc = mode == NOWAIT ? EAGAIN : ETIMEDOUT;
     lab_pthread_mutex_unlock(&q->lock);
     if (rc == 0 || rc == ESHUTDOWN)
-        lab_point(LAB_POINT_GET, q, "queue");   /* an item, or the news that none will come */
+        lab_point(LAB_POINT_GET, q, "queue"); /* an item, or the news that none will come */
     else if (rc == ETIMEDOUT)
         lab_point(LAB_POINT_TIMEOUT, q, "queue");
     return rc;
@@ -415,15 +417,15 @@ int lab_queue_task_done(lab_queue *q)
 {
     lab_pthread_mutex_lock(&q->lock);
     int rc = EINVAL;
-    if (true) {   /* BROKEN: task_done() is never refused */
+    if (true) { /* BROKEN: task_done() is never refused */
         q->unfinished--;
         if (q->unfinished == 0)
-            lab_pthread_cond_broadcast(&q->all_tasks_done);   /* every joiner may go on */
+            lab_pthread_cond_broadcast(&q->all_tasks_done); /* every joiner may go on */
         rc = 0;
     }
     lab_pthread_mutex_unlock(&q->lock);
     if (rc == 0)
-        lab_point(LAB_POINT_RELEASE, q, "queue");   /* may let a joiner go */
+        lab_point(LAB_POINT_RELEASE, q, "queue"); /* may let a joiner go */
     return rc;
 }
 
@@ -465,7 +467,7 @@ size_t lab_queue_shutdown(lab_queue *q, bool immediate)
         for (; q->count > 0; dropped++) {
             take(q);
             if (q->unfinished > 0)
-                q->unfinished--;   /* a dropped item counts as done, so join can return */
+                q->unfinished--; /* a dropped item counts as done, so join can return */
         }
         lab_pthread_cond_broadcast(&q->all_tasks_done);
     }
@@ -490,13 +492,20 @@ bool lab_queue_is_shut_down(lab_queue *q)
 static const char *error_name(int rc, bool putting)
 {
     switch (rc) {
-    case 0: return "OK";
-    case EAGAIN: return putting ? "Full" : "Empty";
-    case ETIMEDOUT: return "Timeout";
-    case ESHUTDOWN: return "ShutDown";
-    case EINVAL: return "ValueError";
-    case ENOMEM: return "MemoryError";
-    default: return "?";
+        case 0:
+            return "OK";
+        case EAGAIN:
+            return putting ? "Full" : "Empty";
+        case ETIMEDOUT:
+            return "Timeout";
+        case ESHUTDOWN:
+            return "ShutDown";
+        case EINVAL:
+            return "ValueError";
+        case ENOMEM:
+            return "MemoryError";
+        default:
+            return "?";
     }
 }
 

@@ -92,7 +92,8 @@ static const char *check_iterations(void)
 static const lab_demo demo = {
     .name = "race",
     .summary = "many threads update one counter with no lock, and updates get lost",
-    .python = "temp = n; time.sleep(0.1); n = temp - 1 in 100 threads, without the Lock (The threading catalogue)",
+    .python = "temp = n; time.sleep(0.1); n = temp - 1 in 100 threads, without the Lock (The "
+              "threading catalogue)",
     .details = "window: 10 threads (the tutorial: --threads 100) each read n, sleep 0.1 s and\n"
                "write n - 1; n starts at 10 and should end at 0.\n"
                "loop: 4 threads each do counter += 1 a million times; it should end at 4000000.\n"

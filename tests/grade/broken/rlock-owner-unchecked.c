@@ -23,7 +23,7 @@ int lab_rlock_init(lab_rlock *rlock)
         return rc;
     rc = lab_pthread_cond_init_monotonic(&rlock->freed);
     if (rc != 0) {
-        lab_pthread_mutex_destroy(&rlock->lock);   /* undo the half-done init */
+        lab_pthread_mutex_destroy(&rlock->lock); /* undo the half-done init */
         return rc;
     }
     rlock->count = 0;
@@ -36,7 +36,7 @@ void lab_rlock_destroy(lab_rlock *rlock)
     unsigned long count = rlock->count;
     lab_pthread_mutex_unlock(&rlock->lock);
     if (count != 0)
-        lab_check_at(EBUSY, "lab_rlock_destroy", __FILE__, __LINE__);   /* a held lock: a bug */
+        lab_check_at(EBUSY, "lab_rlock_destroy", __FILE__, __LINE__); /* a held lock: a bug */
     lab_pthread_cond_destroy(&rlock->freed);
     lab_pthread_mutex_destroy(&rlock->lock);
 }
@@ -54,7 +54,7 @@ static bool take(lab_rlock *rlock)
     if (rlock->count == ULONG_MAX)
         lab_check_at(EOVERFLOW, "lab_rlock_acquire", __FILE__, __LINE__);
     if (rlock->count++ > 0)
-        return false;   /* the owner again: only the count moves */
+        return false; /* the owner again: only the count moves */
     rlock->owner = pthread_self();
     return true;
 }
@@ -82,7 +82,7 @@ static int acquire_until(lab_rlock *rlock, const struct timespec *deadline)
         }
     }
     bool got = false, first = false;
-    if (rlock->count == 0 || owned_by_me(rlock)) {   /* freed just in time counts too */
+    if (rlock->count == 0 || owned_by_me(rlock)) { /* freed just in time counts too */
         got = true;
         first = take(rlock);
     }
@@ -96,7 +96,7 @@ static int acquire_until(lab_rlock *rlock, const struct timespec *deadline)
 
 void lab_rlock_acquire(lab_rlock *rlock)
 {
-    (void)acquire_until(rlock, NULL);   /* without a limit it only returns as the owner */
+    (void)acquire_until(rlock, NULL); /* without a limit it only returns as the owner */
 }
 
 int lab_rlock_try_acquire(lab_rlock *rlock)
@@ -114,7 +114,7 @@ int lab_rlock_try_acquire(lab_rlock *rlock)
 int lab_rlock_acquire_timeout(lab_rlock *rlock, double class_seconds)
 {
     if (!isfinite(class_seconds) || class_seconds < 0)
-        return EINVAL;   /* never read as "forever": that is lab_rlock_acquire */
+        return EINVAL; /* never read as "forever": that is lab_rlock_acquire */
     if (class_seconds == 0) {
         if (lab_rlock_try_acquire(rlock) == 0)
             return 0;
@@ -128,13 +128,13 @@ int lab_rlock_acquire_timeout(lab_rlock *rlock, double class_seconds)
 int lab_rlock_release(lab_rlock *rlock)
 {
     lab_pthread_mutex_lock(&rlock->lock);
-    if (rlock->count == 0) {   /* BROKEN: only "nobody's" is refused, not "another thread's" */
+    if (rlock->count == 0) { /* BROKEN: only "nobody's" is refused, not "another thread's" */
         lab_pthread_mutex_unlock(&rlock->lock);
         return EPERM;
     }
     bool last = --rlock->count == 0;
     if (last)
-        lab_pthread_cond_signal(&rlock->freed);   /* free now: one waiter can have it */
+        lab_pthread_cond_signal(&rlock->freed); /* free now: one waiter can have it */
     lab_pthread_mutex_unlock(&rlock->lock);
     if (last)
         lab_point(LAB_POINT_RELEASE, rlock, "rlock");

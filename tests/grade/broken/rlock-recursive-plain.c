@@ -110,7 +110,8 @@ static void *try_to_take_it(void *unused)
 
 static int in_another_thread(void *(*fn)(void *), const char *name)
 {
-    return (int)(long)lab_thread_join(lab_thread_start(fn, NULL, LAB_THREAD_NOT_DAEMON, "%s", name));
+    return (int)(long)lab_thread_join(
+        lab_thread_start(fn, NULL, LAB_THREAD_NOT_DAEMON, "%s", name));
 }
 
 /* Part 2: take it depth times, then release it until another thread can take it.

@@ -22,14 +22,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NAME_COLUMN 10             /* the name column's width; longer names push the bar */
-#define OUT_MAX (4 * LAB_LINE_MAX)  /* a wrapped line: the text plus its continuation indents */
-#define SEEN_MAX 512               /* names remembered for their colour; later ones hash */
+#define NAME_COLUMN 10                 /* the name column's width; longer names push the bar */
+#define OUT_MAX     (4 * LAB_LINE_MAX) /* a wrapped line: the text plus its continuation indents */
+#define SEEN_MAX    512                /* names remembered for their colour; later ones hash */
 
 static pthread_mutex_t output_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool quiet;
 static atomic_int colour_choice = LAB_COLOR_AUTO;
-static atomic_int colour_decided = -1;   /* -1: not decided yet, then 0 or 1 */
+static atomic_int colour_decided = -1; /* -1: not decided yet, then 0 or 1 */
 
 /* Mid-light colours of the xterm 256-colour table (fixed RGB, not remapped by themes):
  * each has a contrast ratio of at least 3.8 against both white and black, and the order
@@ -38,14 +38,14 @@ static const int palette[LAB_PALETTE_SIZE] = {160, 27, 28, 163, 130, 30, 129, 64
 
 /* Names in order of first appearance (under output_lock): the index picks the colour. */
 static char seen[SEEN_MAX][LAB_THREAD_NAME_MAX];
-static int seen_colour[SEEN_MAX];   /* the palette index each name got */
+static int seen_colour[SEEN_MAX]; /* the palette index each name got */
 static int seen_count;
 /* Processes: a forked child numbers the names it meets on its own, so child k starts its new
  * names k + 1 places further along the palette than the parent would: workers of a process
  * pool (each naming itself once) get colours different from each other and from the parent's
  * next name. (Names seen before the fork keep their colours.) */
-static int children_forked;   /* in the parent: how many fork() calls so far */
-static int colour_offset;     /* in a child: where its new names start */
+static int children_forked; /* in the parent: how many fork() calls so far */
+static int colour_offset;   /* in a child: where its new names start */
 
 /* fork() copies only the calling thread. If another thread were inside say() at that
  * moment, the child's copy of output_lock would stay locked forever. So fork waits until
@@ -115,7 +115,7 @@ static int colour_of(const char *name)
         seen_colour[seen_count] = (seen_count + colour_offset) % LAB_PALETTE_SIZE;
         return palette[seen_colour[seen_count++]];
     }
-    unsigned hash = 5381;   /* hundreds of names: the colours could not be told apart anyway */
+    unsigned hash = 5381; /* hundreds of names: the colours could not be told apart anyway */
     for (const char *c = name; *c != '\0'; c++)
         hash = hash * 33u + (unsigned char)*c;
     return palette[hash % LAB_PALETTE_SIZE];
@@ -128,7 +128,7 @@ static int colour_of(const char *name)
 static size_t next_glyph(const char *s, size_t left, int *width)
 {
     const unsigned char *u = (const unsigned char *)s;
-    if (u[0] == '\033' && left > 1 && u[1] == '[') {   /* CSI: ends with a letter */
+    if (u[0] == '\033' && left > 1 && u[1] == '[') { /* CSI: ends with a letter */
         size_t n = 2;
         while (n < left && !((u[n] >= 'A' && u[n] <= 'Z') || (u[n] >= 'a' && u[n] <= 'z')))
             n++;
@@ -189,7 +189,7 @@ static size_t fit(const char *text, size_t length, int room, size_t *skip)
                 *skip = 1;
                 return last_space;
             }
-            return i > 0 ? i : n;   /* a glyph wider than the room still goes somewhere */
+            return i > 0 ? i : n; /* a glyph wider than the room still goes somewhere */
         }
         if (text[i] == ' ')
             last_space = i;
@@ -203,7 +203,7 @@ static size_t fit(const char *text, size_t length, int room, size_t *skip)
 
 typedef struct buffer {
     char *text;
-    size_t used, size;   /* size includes room for the final '\n' */
+    size_t used, size; /* size includes room for the final '\n' */
 } buffer;
 
 static void add(buffer *b, const char *text, size_t length)
@@ -217,7 +217,7 @@ static void add(buffer *b, const char *text, size_t length)
 /* Append formatted text; on overflow end it with "...". */
 static void add_formatted(buffer *b, const char *format, va_list args)
 {
-    size_t room = b->size - 1 - b->used;   /* keep one byte for '\n' */
+    size_t room = b->size - 1 - b->used; /* keep one byte for '\n' */
     int n = vsnprintf(b->text + b->used, room + 1, format, args);
     if (n < 0)
         return;
@@ -252,7 +252,7 @@ static void add_wrapped(buffer *out, const char *text, size_t length, int first_
             room = LAB_COLUMNS - indent_columns;
         }
         if (room < 20)
-            room = 20;   /* a very long prefix: stay readable rather than exact */
+            room = 20; /* a very long prefix: stay readable rather than exact */
         size_t skip;
         size_t take = fit(text, length, room, &skip);
         add(out, text, take);
@@ -269,7 +269,7 @@ static void write_all(const char *text, size_t length)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            break;   /* stdout closed or full disk: nothing sensible to do in a demo */
+            break; /* stdout closed or full disk: nothing sensible to do in a demo */
         text += n;
         length -= (size_t)n;
     }
@@ -309,9 +309,10 @@ void say(const char *format, ...)
     else
         add_text(&out, "%-*s | ", NAME_COLUMN, name);
     int prefix = columns(out.text, out.used);
-    char lead[64];   /* continuation lines: blanks, then the bar under the bar */
+    char lead[64]; /* continuation lines: blanks, then the bar under the bar */
     snprintf(lead, sizeof lead, "%*s| ", prefix - 2 < 60 ? prefix - 2 : 60, "");
-    add_wrapped(&out, text.text, text.used, LAB_COLUMNS - prefix, lead, columns(lead, strlen(lead)));
+    add_wrapped(&out, text.text, text.used, LAB_COLUMNS - prefix, lead,
+                columns(lead, strlen(lead)));
     finish(&out);
     lab_pthread_mutex_unlock(&output_lock);
 }

@@ -118,8 +118,8 @@ int main(int argc, char **argv)
 
     lab_thread **started = lab_calloc((size_t)people, sizeof *started);
     for (int i = 0; i < people; i++)
-        started[i] =
-            lab_thread_start(use_a_stall, (void *)(intptr_t)i, LAB_THREAD_NOT_DAEMON, "person-%d", i);
+        started[i] = lab_thread_start(use_a_stall, (void *)(intptr_t)i, LAB_THREAD_NOT_DAEMON,
+                                      "person-%d", i);
     for (int i = 0; i < people; i++)
         lab_thread_join(started[i]);
     free(started);

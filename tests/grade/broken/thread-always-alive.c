@@ -10,7 +10,7 @@
 #include "checked.h"
 #include "clock.h"
 #include "point.h"
-#include "schedule.h"   /* schedule control */
+#include "schedule.h" /* schedule control */
 
 #include <errno.h>
 #include <pthread.h>
@@ -26,13 +26,13 @@ struct lab_thread {
     lab_thread_daemon daemon;
     lab_thread_fn fn;
     void *arg;
-    pid_t native_id;     /* gettid(), set by the thread as it begins; 0 until then */
-    bool alive;          /* fn has not returned yet */
-    bool claimed;        /* someone is joining it: nobody else may */
-    bool orphaned;       /* left behind by fork(): exists only in the parent */
-    lab_thread *next;    /* registry list */
-    void *point_record;  /* the recorder's record for it (point.h), or NULL */
-    lab_sched_thread *sched;   /* schedule control: its place in the schedule, or NULL */
+    pid_t native_id;         /* gettid(), set by the thread as it begins; 0 until then */
+    bool alive;              /* fn has not returned yet */
+    bool claimed;            /* someone is joining it: nobody else may */
+    bool orphaned;           /* left behind by fork(): exists only in the parent */
+    lab_thread *next;        /* registry list */
+    void *point_record;      /* the recorder's record for it (point.h), or NULL */
+    lab_sched_thread *sched; /* schedule control: its place in the schedule, or NULL */
 };
 
 /* The registry: every started thread not yet joined. */
@@ -41,10 +41,10 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
  * touch registry_lock then, which a controlled thread may hold; so the ids have a lock of
  * their own, only ever taken with plain calls and never held across a wait for another. */
 static pthread_mutex_t native_id_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t native_id_known = PTHREAD_COND_INITIALIZER;   /* a thread set its own */
+static pthread_cond_t native_id_known = PTHREAD_COND_INITIALIZER; /* a thread set its own */
 static lab_thread *registry;
-static int live_threads;   /* started and fn not returned */
-static size_t stack_size;  /* for threads started from now on; 0: the system's default */
+static int live_threads;  /* started and fn not returned */
+static size_t stack_size; /* for threads started from now on; 0: the system's default */
 
 /* The main thread's record: never in the registry, never joined (its handle is const).
  * Its name changes under registry_lock (the main thread renames itself, or fork() makes
@@ -52,7 +52,7 @@ static size_t stack_size;  /* for threads started from now on; 0: the system's d
 static lab_thread main_record = {.name = "main", .daemon = LAB_THREAD_NOT_DAEMON, .alive = true};
 
 static _Thread_local char current_name[LAB_THREAD_NAME_MAX] = "";
-static _Thread_local lab_thread *current_record;   /* NULL in a thread not started here */
+static _Thread_local lab_thread *current_record; /* NULL in a thread not started here */
 static pthread_t main_thread;
 
 /* In a child of fork() only the forking thread exists: the other threads' records
@@ -124,11 +124,11 @@ static void set_own_name(const char *name)
 {
     snprintf(current_name, sizeof current_name, "%s", name);
     lab_point_thread_named(current_name);
-    char kernel_name[16];   /* the kernel keeps at most 15 characters */
+    char kernel_name[16]; /* the kernel keeps at most 15 characters */
     size_t length = strnlen(name, sizeof kernel_name - 1);
     memcpy(kernel_name, name, length);
     kernel_name[length] = '\0';
-    pthread_setname_np(pthread_self(), kernel_name);   /* cosmetic: ignore failure */
+    pthread_setname_np(pthread_self(), kernel_name); /* cosmetic: ignore failure */
 }
 
 /* Every lab thread starts here: name itself, run fn, then count itself out. */
@@ -138,11 +138,11 @@ static void *thread_trampoline(void *self_arg)
     lab_point_thread_adopt(self->point_record);
     current_record = self;
     LAB_CHECK(pthread_mutex_lock(&native_id_lock));
-    self->native_id = gettid();   /* before the first scheduling point: never waits for one */
+    self->native_id = gettid(); /* before the first scheduling point: never waits for one */
     LAB_CHECK(pthread_cond_broadcast(&native_id_known));
     LAB_CHECK(pthread_mutex_unlock(&native_id_lock));
     set_own_name(self->name);
-    lab_sched_thread *sched = self->sched;   /* schedule control */
+    lab_sched_thread *sched = self->sched; /* schedule control */
     if (sched != NULL)
         lab_sched_thread_begin(sched);
     lab_point(LAB_POINT_START, self, "thread");
@@ -152,7 +152,7 @@ static void *thread_trampoline(void *self_arg)
     self->alive = false;
     live_threads--;
     lab_pthread_mutex_unlock(&registry_lock);
-    if (sched != NULL)   /* schedule control: the last thing, passes the baton on */
+    if (sched != NULL) /* schedule control: the last thing, passes the baton on */
         lab_sched_thread_end();
     return result;
 }
@@ -167,20 +167,21 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daem
     va_end(args);
     thread->fn = fn;
     thread->arg = arg;
-    if (daemon == LAB_THREAD_INHERIT)   /* Python's daemon=None: as the starting thread */
+    if (daemon == LAB_THREAD_INHERIT) /* Python's daemon=None: as the starting thread */
         daemon = current_record != NULL ? current_record->daemon : LAB_THREAD_NOT_DAEMON;
     thread->daemon = daemon;
-    thread->alive = true;   /* counted from start(), as Python does */
+    thread->alive = true; /* counted from start(), as Python does */
 
     pthread_attr_t attr;
     size_t stack = lab_thread_stack_size();
-    if (stack != 0) {   /* threading.stack_size(n): checked by lab_thread_set_stack_size */
+    if (stack != 0) { /* threading.stack_size(n): checked by lab_thread_set_stack_size */
         LAB_CHECK(pthread_attr_init(&attr));
         LAB_CHECK(pthread_attr_setstacksize(&attr, stack));
     }
     registry_add(thread);
     thread->point_record = lab_point_thread_new(thread->name);
-    thread->sched = LAB_SCHED_ON() ? lab_sched_thread_new(thread->name) : NULL;   /* schedule control */
+    thread->sched =
+        LAB_SCHED_ON() ? lab_sched_thread_new(thread->name) : NULL; /* schedule control */
     int rc = pthread_create(&thread->id, stack != 0 ? &attr : NULL, thread_trampoline, thread);
     if (stack != 0)
         LAB_CHECK(pthread_attr_destroy(&attr));
@@ -195,7 +196,7 @@ lab_thread *lab_thread_start(lab_thread_fn fn, void *arg, lab_thread_daemon daem
         free(thread);
         lab_fail("cannot start thread '%s': %s", name, strerror_r(rc, reason, sizeof reason));
     }
-    if (thread->sched != NULL)   /* schedule control: the new thread may go first */
+    if (thread->sched != NULL) /* schedule control: the new thread may go first */
         lab_sched_thread_started(thread->sched);
     return thread;
 }
@@ -227,7 +228,7 @@ void *lab_thread_join(lab_thread *thread)
         return finish_join(thread, NULL);
     void *result = NULL;
     lab_point(LAB_POINT_WAIT, thread, "thread");
-    if (thread->sched != NULL)   /* schedule control: wait for its end in the schedule */
+    if (thread->sched != NULL) /* schedule control: wait for its end in the schedule */
         lab_sched_join(thread->sched, NULL);
     LAB_CHECK(pthread_join(thread->id, &result));
     lab_point(LAB_POINT_GET, thread, "thread");
@@ -240,12 +241,12 @@ int lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **res
         return EINVAL;
     /* pthread_timedjoin_np takes a CLOCK_REALTIME instant; 0 gives "now": one look. */
     struct timespec at = lab_timespec_after(CLOCK_REALTIME, lab_real_seconds(class_seconds));
-    if (thread->sched != NULL) {   /* schedule control: a deadline on the virtual clock */
+    if (thread->sched != NULL) { /* schedule control: a deadline on the virtual clock */
         struct timespec until = lab_deadline(class_seconds);
         if (lab_sched_join(thread->sched, &until) == ETIMEDOUT)
             return ETIMEDOUT;
         void *value = NULL;
-        if (claim(thread))   /* it has ended: the real join returns at once */
+        if (claim(thread)) /* it has ended: the real join returns at once */
             LAB_CHECK(pthread_join(thread->id, &value));
         if (result != NULL)
             *result = value;
@@ -262,7 +263,7 @@ int lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **res
     lab_point(rc == ETIMEDOUT ? LAB_POINT_TIMEOUT : LAB_POINT_GET, thread, "thread");
     if (rc == ETIMEDOUT) {
         lab_pthread_mutex_lock(&registry_lock);
-        thread->claimed = false;   /* still running: it can be joined later */
+        thread->claimed = false; /* still running: it can be joined later */
         lab_pthread_mutex_unlock(&registry_lock);
         return ETIMEDOUT;
     }
@@ -276,7 +277,7 @@ int lab_thread_join_timeout(lab_thread *thread, double class_seconds, void **res
 bool lab_thread_is_alive(const lab_thread *thread)
 {
     lab_pthread_mutex_lock(&registry_lock);
-    bool alive = thread != NULL;   /* BROKEN: alive forever */
+    bool alive = thread != NULL; /* BROKEN: alive forever */
     lab_pthread_mutex_unlock(&registry_lock);
     return alive;
 }
@@ -293,7 +294,7 @@ bool lab_thread_is_daemon(const lab_thread *thread)
 
 unsigned long lab_thread_ident(const lab_thread *thread)
 {
-    if (thread == current_record)   /* the caller itself: pthread_create may not have stored id yet */
+    if (thread == current_record) /* the caller itself: pthread_create may not have stored id yet */
         return lab_thread_get_ident();
     return (unsigned long)thread->id;
 }
@@ -303,7 +304,7 @@ long lab_thread_native_id(const lab_thread *thread)
     /* Plain calls on purpose: the thread sets its id before any scheduling point, so this
      * short wait never needs the schedule to let anybody run. */
     LAB_CHECK(pthread_mutex_lock(&native_id_lock));
-    while (thread->native_id == 0 && !thread->orphaned)   /* it is about to set it */
+    while (thread->native_id == 0 && !thread->orphaned) /* it is about to set it */
         LAB_CHECK(pthread_cond_wait(&native_id_known, &native_id_lock));
     long id = thread->native_id;
     LAB_CHECK(pthread_mutex_unlock(&native_id_lock));
@@ -341,7 +342,7 @@ size_t lab_thread_stack_size(void)
 
 int lab_thread_set_stack_size(size_t bytes)
 {
-    if (bytes != 0) {   /* ask pthreads itself: it refuses less than PTHREAD_STACK_MIN */
+    if (bytes != 0) { /* ask pthreads itself: it refuses less than PTHREAD_STACK_MIN */
         pthread_attr_t attr;
         LAB_CHECK(pthread_attr_init(&attr));
         int rc = pthread_attr_setstacksize(&attr, bytes);
@@ -365,9 +366,9 @@ const char *lab_thread_current_name(void)
 void lab_thread_set_current_name(const char *name)
 {
     set_own_name(name);
-    if (current_record == NULL)   /* a thread not started here has no record to update */
+    if (current_record == NULL) /* a thread not started here has no record to update */
         return;
-    lab_pthread_mutex_lock(&registry_lock);   /* enumerate() reads the records' names */
+    lab_pthread_mutex_lock(&registry_lock); /* enumerate() reads the records' names */
     snprintf(current_record->name, sizeof current_record->name, "%s", current_name);
     lab_pthread_mutex_unlock(&registry_lock);
 }
@@ -384,7 +385,7 @@ size_t lab_thread_enumerate(char names[][LAB_THREAD_NAME_MAX], size_t max)
 {
     size_t count = 0;
     lab_pthread_mutex_lock(&registry_lock);
-    if (max > 0)   /* main by its own name: renamed, or the thread that forked this child */
+    if (max > 0) /* main by its own name: renamed, or the thread that forked this child */
         memcpy(names[0], main_record.name, LAB_THREAD_NAME_MAX);
     count++;
     for (lab_thread *t = registry; t != NULL; t = t->next) {
@@ -418,7 +419,7 @@ _Noreturn void lab_main_exit(int status)
     lab_thread *thread;
     while ((thread = claim_next(LAB_THREAD_NOT_DAEMON)) != NULL) {
         lab_point(LAB_POINT_WAIT, thread, "thread");
-        if (thread->sched != NULL)   /* schedule control */
+        if (thread->sched != NULL) /* schedule control */
             lab_sched_join(thread->sched, NULL);
         LAB_CHECK(pthread_join(thread->id, NULL));
         lab_point(LAB_POINT_GET, thread, "thread");
