@@ -205,8 +205,8 @@ static __attribute__((noinline)) int wait_for_lock(lab_ilock *lock, lab_ilock_th
         lab_sched_mutex_lock(&lock->mutex, lock->name, __FILE__, __LINE__);
     } else {
         TSAN_PRE_LOCK(lock, 0);
-        int rc = pthread_mutex_lock(
-            &lock->mutex); /* no deadline: a plain mutex's wait, forever if need be */
+        /* no deadline: a plain mutex's wait, forever if need be */
+        int rc = pthread_mutex_lock(&lock->mutex);
         TSAN_POST_LOCK(lock, 0);
         LAB_CHECK(rc);
     }
@@ -317,8 +317,8 @@ bool lab_ilock_held_by_me(const lab_ilock *lock)
 
 bool lab_ilock_owner(const lab_ilock *lock, char *name, size_t size)
 {
-    lab_pthread_mutex_lock(
-        &lab_ilock_table_lock); /* keeps the owner's record from being freed meanwhile */
+    /* keeps the owner's record from being freed meanwhile */
+    lab_pthread_mutex_lock(&lab_ilock_table_lock);
     const lab_ilock_thread *owner = atomic_load_explicit(&lock->owner, memory_order_relaxed);
     if (owner != NULL && name != NULL && size > 0)
         snprintf(name, size, "%s%s", owner->name, owner->ended ? " (ended)" : "");

@@ -302,8 +302,8 @@ static void *worker_loop(void *arg)
         pool->head = (pool->head + 1) % pool->capacity;
         pool->queued--;
         atomic_fetch_sub_explicit(&pool->idle, 1, memory_order_relaxed); /* under the lock */
-        lab_pthread_mutex_unlock(
-            &pool->lock); /* tasks run in parallel, not under the pool's lock */
+        /* tasks run in parallel, not under the pool's lock */
+        lab_pthread_mutex_unlock(&pool->lock);
         lab_point(LAB_POINT_GET, pool, "pool"); /* got a task */
         run_task(pool, &t);
         lab_pthread_mutex_lock(&pool->lock);

@@ -76,8 +76,8 @@ bool lab_timer_cancel(lab_timer *timer)
     if (timer->state == WAITING) {
         timer->state = CANCELLED;
         lab_point(LAB_POINT_RELEASE, timer, "timer"); /* before the timer thread's GET */
-        lab_pthread_cond_signal(
-            &timer->cancelled); /* wake the timer thread: it ends without firing */
+        /* wake the timer thread: it ends without firing */
+        lab_pthread_cond_signal(&timer->cancelled);
     }
     bool prevented = timer->state == CANCELLED;
     lab_pthread_mutex_unlock(&timer->lock);
