@@ -148,6 +148,12 @@ static const lab_option options[] = {
     LAB_END,
 };
 
+/* --fix=none's deadlock is the lesson, under --schedule too */
+static bool deadlock_is_the_lesson(void)
+{
+    return fix == FIX_NONE;
+}
+
 static const lab_demo demo = {
     .name = "deadlock",
     .summary = "two accounts pay each other, each locking its own first: a deadlock and two fixes",
@@ -158,6 +164,8 @@ static const lab_demo demo = {
                "s and tells one teller EDEADLK: it backs out and retries. --fix=order and\n"
                "--fix=trylock never deadlock. --timeout 0 hangs for real (for gdb).",
     .options = options,
+    .invariant = "deadlock == \"no\" && total_after == total_before",
+    .deadlock_expected = deadlock_is_the_lesson,
 };
 
 int main(int argc, char **argv)

@@ -327,6 +327,16 @@ int lab_future_result_timeout(lab_future *future, double class_seconds, long *va
     return result_until(future, &deadline, value);
 }
 
+int lab_future_exception(lab_future *future)
+{
+    return result_until(future, NULL, NULL); /* the status is the answer: no value */
+}
+
+int lab_future_exception_timeout(lab_future *future, double class_seconds)
+{
+    return lab_future_result_timeout(future, class_seconds, NULL);
+}
+
 void lab_future_add_done_callback(lab_future *future, lab_future_callback fn, void *arg)
 {
     if (!is_done(look(future))) {
