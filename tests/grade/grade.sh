@@ -420,6 +420,14 @@ candy     | | 500
 event     | --cars 1 --cycles 1 | 100
 condition | --notify=all --customers 3 | 100
 barrier   | --threads 3 | 200
+deadlock  | --fix=order | 200
+deadlock  | --fix=trylock | 200
+rlock     | --threads 2 | 200
+queue     | --part=buns --buns 3 | 60
+local     | --threads 2 --rounds 2 | 100
+timer     | | 100
+pool      | --part=callback | 100
+join      | --threads 3 | 100
 SIZES
 }
 # The value of KEY in the result: line of FILE (empty when missing).
