@@ -164,6 +164,7 @@ static const lab_demo demo = {
         "the sleeps run in series. Part two joins a slow thread with a timeout of a third of\n"
         "its sleep: the join returns while it is still alive, then a plain join waits.",
     .options = options,
+    .invariant = "remaining == 0 && elapsed >= sleep - 0.01", /* what --explore checks */
 };
 
 int main(int argc, char **argv)

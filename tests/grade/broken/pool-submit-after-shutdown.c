@@ -17,6 +17,11 @@
  *     one atomic add instead of a second lock.
  * A worker takes the oldest task, lets go of the lock, runs the task, and comes back for
  * more; after shutdown it leaves once the queue is empty.
+ *
+ * What is not on the hot path: the initializer (once per worker), a broken pool (its queue
+ * drained into failed futures), shutdown with cancel_futures, and the exit hook: every
+ * live pool is on a list, and at exit (atexit) each is shut down and its queued tasks run
+ * to the end, as CPython's executor does.
  */
 #include "pool.h"
 
@@ -30,6 +35,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 typedef struct task {
@@ -55,22 +61,132 @@ struct lab_pool {
     atomic_int idle;
     int started;
     int max_workers;
+    int left;             /* workers that have left worker_loop */
+    int workers_capacity; /* slots in workers[], grown as workers start */
     bool shutting_down;
     bool joining; /* one shutdown(wait) has taken on joining the workers */
     bool joined;
-    lab_thread **workers; /* [max_workers]; filled in start order */
+    bool exit_waiting; /* the exit hook waits for the workers to leave */
+    int broken;        /* 0, or the status of the initializer that failed */
+    lab_pool_initializer initializer;
+    void *initializer_arg;
+    lab_thread **workers; /* [workers_capacity]; filled in start order */
     char prefix[LAB_THREAD_NAME_MAX];
+    /* the list of live pools, for the exit hook (protected by live_lock) */
+    lab_pool *live_prev, *live_next;
+    pid_t pid;              /* the process that made it: a forked child has no workers */
+    bool finishing_at_exit; /* the exit hook is at it: lab_pool_free waits */
+    bool finished_at_exit;
 };
+
+/* ---- the exit hook: Python's executor finishes its queue at interpreter exit ---- */
+
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t live_changed = PTHREAD_COND_INITIALIZER; /* a pool's exit finish is over */
+static lab_pool *live_pools;
+static pthread_once_t exit_hook_once = PTHREAD_ONCE_INIT;
+/* The pool whose worker this thread is (NULL: not a worker). */
+static _Thread_local lab_pool *serving;
+
+/* Shut the pool down and wait until every worker has run the queue dry and left. Not a
+ * join: lab_main_exit has detached the workers (daemon threads) before exit runs this. */
+static void finish_at_exit(lab_pool *pool)
+{
+    lab_pthread_mutex_lock(&pool->lock);
+    pool->shutting_down = true;
+    lab_pthread_cond_broadcast(&pool->work_arrived); /* idle workers: look, and leave */
+    bool waited = pool->left < pool->started;
+    if (waited) {
+        pool->exit_waiting = true; /* the last worker to leave broadcasts all_joined */
+        lab_pthread_mutex_unlock(&pool->lock);
+        lab_point(LAB_POINT_WAIT, pool, "pool"); /* blocks until the queue is done */
+        lab_pthread_mutex_lock(&pool->lock);
+    }
+    while (pool->left < pool->started) /* while: all_joined is shared with shutdown */
+        lab_pthread_cond_wait(&pool->all_joined, &pool->lock);
+    lab_pthread_mutex_unlock(&pool->lock);
+    if (waited)
+        lab_point(LAB_POINT_GET, pool, "pool");
+}
+
+/* atexit: finish every live pool of this process, one at a time. Only for an exit from a
+ * thread that is not a daemon (main, usually): exit() from a pool's task would wait for the
+ * very worker that runs it, and the Ctrl-C thread of interrupt.h (a daemon) must end the
+ * program now, not after the queue. */
+static void finish_pools_at_exit(void)
+{
+    const lab_thread *self = lab_thread_current();
+    if (serving != NULL || (self != NULL && lab_thread_is_daemon(self)))
+        return;
+    pid_t me = getpid();
+    lab_pthread_mutex_lock(&live_lock);
+    for (;;) {
+        lab_pool *pool = live_pools;
+        while (pool != NULL && (pool->pid != me || pool->finished_at_exit))
+            pool = pool->live_next;
+        if (pool == NULL)
+            break;
+        pool->finished_at_exit = pool->finishing_at_exit = true;
+        lab_pthread_mutex_unlock(&live_lock); /* its tasks may make and free pools */
+        finish_at_exit(pool);
+        lab_pthread_mutex_lock(&live_lock);
+        pool->finishing_at_exit = false;
+        lab_pthread_cond_broadcast(&live_changed);
+    }
+    lab_pthread_mutex_unlock(&live_lock);
+}
+
+static void register_exit_hook(void) /* once (pthread_once) */
+{
+    if (atexit(finish_pools_at_exit) != 0)
+        lab_check_at(ENOMEM, "atexit (the pools' exit hook)", __FILE__, __LINE__);
+}
+
+static void live_add(lab_pool *pool)
+{
+    LAB_CHECK(pthread_once(&exit_hook_once, register_exit_hook));
+    pool->pid = getpid();
+    lab_pthread_mutex_lock(&live_lock);
+    pool->live_next = live_pools;
+    if (live_pools != NULL)
+        live_pools->live_prev = pool;
+    live_pools = pool;
+    lab_pthread_mutex_unlock(&live_lock);
+}
+
+static void live_remove(lab_pool *pool)
+{
+    lab_pthread_mutex_lock(&live_lock);
+    while (pool->finishing_at_exit) /* the exit hook still uses it */
+        lab_pthread_cond_wait(&live_changed, &live_lock);
+    if (pool->live_prev != NULL)
+        pool->live_prev->live_next = pool->live_next;
+    else
+        live_pools = pool->live_next;
+    if (pool->live_next != NULL)
+        pool->live_next->live_prev = pool->live_prev;
+    lab_pthread_mutex_unlock(&live_lock);
+}
+
+int lab_pool_default_workers(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1)
+        cpus = 1;
+    return cpus + 4 < 32 ? (int)cpus + 4 : 32; /* min(32, os.cpu_count() + 4) */
+}
 
 lab_pool *lab_pool_new(int max_workers, const char *name_prefix)
 {
-    if (max_workers < 0) {
+    return lab_pool_new_initializer(max_workers, name_prefix, NULL, NULL);
+}
+
+lab_pool *lab_pool_new_initializer(int max_workers, const char *name_prefix,
+                                   lab_pool_initializer initializer, void *arg)
+{
+    if (max_workers <= 0) { /* Python's ValueError "max_workers must be greater than 0" */
         errno = EINVAL;
         return NULL;
-    }
-    if (max_workers == 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        max_workers = cpus > 0 ? (int)cpus : 1;
     }
     lab_pool *pool = lab_calloc(1, sizeof *pool);
     /* Adaptive: the pool's critical sections are a few instructions (take a task, put
@@ -93,8 +209,10 @@ lab_pool *lab_pool_new(int max_workers, const char *name_prefix)
     pool->ring = lab_calloc(pool->capacity, sizeof *pool->ring);
     atomic_init(&pool->idle, 0);
     pool->max_workers = max_workers;
-    pool->workers = lab_calloc((size_t)max_workers, sizeof *pool->workers);
+    pool->initializer = initializer;
+    pool->initializer_arg = arg;
     snprintf(pool->prefix, sizeof pool->prefix, "%s", name_prefix != NULL ? name_prefix : "worker");
+    live_add(pool);
     return pool;
 }
 
@@ -120,14 +238,57 @@ static void run_task(lab_pool *pool, const task *t)
     lab_future_free(t->future);
 }
 
-/* A worker: take the oldest task, run it without the lock, repeat; leave at shutdown
- * once the queue is empty. It counts as idle from its start (it was started for a task
- * that is queued) until it takes a task. */
+/* Take every queued task out of the ring, oldest first, into a new array; *count says how
+ * many (NULL when none). LOCKING PROTOCOL: caller holds the pool's lock. */
+static task *take_all(lab_pool *pool, size_t *count)
+{
+    *count = pool->queued;
+    if (pool->queued == 0)
+        return NULL;
+    task *tasks = lab_calloc(pool->queued, sizeof *tasks);
+    for (size_t i = 0; i < pool->queued; i++)
+        tasks[i] = pool->ring[(pool->head + i) % pool->capacity];
+    pool->head = 0;
+    pool->queued = 0;
+    return tasks;
+}
+
+/* The initializer failed with status: the pool is broken (Python's BrokenThreadPool).
+ * Every queued task fails with ENOTRECOVERABLE without running (a cancelled one stays
+ * cancelled; a detached one is dropped); submit refuses from now on. */
+static void break_pool(lab_pool *pool, int status)
+{
+    size_t count;
+    lab_pthread_mutex_lock(&pool->lock);
+    if (pool->broken == 0)
+        pool->broken = status;
+    task *tasks = take_all(pool, &count);
+    atomic_fetch_sub_explicit(&pool->idle, 1, memory_order_relaxed); /* it is leaving */
+    lab_pthread_mutex_unlock(&pool->lock);
+    /* Unlocked: finishing a future runs its callbacks, which may call the pool. */
+    for (size_t i = 0; i < count; i++) {
+        if (tasks[i].future == NULL)
+            continue;
+        if (lab_future_set_running(tasks[i].future))
+            lab_future_finish(tasks[i].future, ENOTRECOVERABLE, 0);
+        lab_future_free(tasks[i].future); /* the queue's reference */
+    }
+    free(tasks);
+}
+
+/* A worker: run the initializer, then take the oldest task, run it without the lock,
+ * repeat; leave at shutdown once the queue is empty (or at once if the initializer
+ * failed). It counts as idle from its start (it was started for a task that is queued)
+ * until it takes a task. */
 static void *worker_loop(void *arg)
 {
     lab_pool *pool = arg;
+    serving = pool;
+    int status = pool->initializer != NULL ? pool->initializer(pool->initializer_arg) : 0;
+    if (status != 0)
+        break_pool(pool, status);
     lab_pthread_mutex_lock(&pool->lock);
-    for (;;) {
+    while (status == 0) {
         /* It will block: say so, unlocked (a point may hold the thread back). When nobody
          * listens for points, there is no reason to let go of the lock. */
         if (pool->queued == 0 && !pool->shutting_down &&
@@ -142,19 +303,23 @@ static void *worker_loop(void *arg)
             pool->sleeping--;
         }
         if (pool->queued == 0)
-            break;                       /* shutting down and nothing left to do */
+            break; /* shutting down and nothing left to do (or broken by another worker) */
         task t = pool->ring[pool->head]; /* a copy: the slot may be reused once we unlock */
         pool->head = (pool->head + 1) % pool->capacity;
         pool->queued--;
         atomic_fetch_sub_explicit(&pool->idle, 1, memory_order_relaxed); /* under the lock */
-        lab_pthread_mutex_unlock(
-            &pool->lock); /* tasks run in parallel, not under the pool's lock */
+        /* tasks run in parallel, not under the pool's lock */
+        lab_pthread_mutex_unlock(&pool->lock);
         lab_point(LAB_POINT_GET, pool, "pool"); /* got a task */
         run_task(pool, &t);
         lab_pthread_mutex_lock(&pool->lock);
     }
+    pool->left++;
+    if (pool->exit_waiting && pool->left == pool->started)
+        lab_pthread_cond_broadcast(&pool->all_joined); /* the exit hook may go on */
     lab_pthread_mutex_unlock(&pool->lock);
-    lab_point(LAB_POINT_GET, pool, "pool"); /* got the news: shut down, nothing left */
+    if (status == 0)
+        lab_point(LAB_POINT_GET, pool, "pool"); /* got the news: shut down, nothing left */
     return NULL;
 }
 
@@ -179,9 +344,10 @@ static void ring_make_room(lab_pool *pool)
 static int enqueue(lab_pool *pool, const task *tasks, size_t n)
 {
     lab_pthread_mutex_lock(&pool->lock);
-    if (false) { /* BROKEN: a pool that is shutting down still takes work */
+    if (pool->broken != 0) { /* BROKEN: a pool that is shutting down still takes work */
+        int refused = pool->broken != 0 ? ENOTRECOVERABLE : ESHUTDOWN; /* Python: broken first */
         lab_pthread_mutex_unlock(&pool->lock);
-        return ESHUTDOWN;
+        return refused;
     }
     for (size_t i = 0; i < n; i++) {
         ring_make_room(pool);
@@ -190,6 +356,15 @@ static int enqueue(lab_pool *pool, const task *tasks, size_t n)
         /* More queued tasks than idle workers: one more worker, if the pool may grow. */
         int idle = atomic_load_explicit(&pool->idle, memory_order_acquire);
         if (pool->queued > (size_t)idle && pool->started < pool->max_workers) {
+            if (pool->started == pool->workers_capacity) { /* rare: grows as workers start */
+                int more = pool->workers_capacity == 0 ? 4 : 2 * pool->workers_capacity;
+                lab_thread **bigger = lab_calloc((size_t)more, sizeof *bigger);
+                for (int w = 0; w < pool->started; w++)
+                    bigger[w] = pool->workers[w];
+                free(pool->workers);
+                pool->workers = bigger;
+                pool->workers_capacity = more;
+            }
             pool->workers[pool->started] = lab_thread_start(worker_loop, pool, LAB_THREAD_DAEMON,
                                                             "%s-%d", pool->prefix, pool->started);
             pool->started++;
@@ -258,8 +433,36 @@ void lab_pool_shutdown(lab_pool *pool, bool wait)
     lab_pthread_mutex_unlock(&pool->lock);
 }
 
+size_t lab_pool_shutdown_cancel(lab_pool *pool, bool wait)
+{
+    size_t count;
+    lab_pthread_mutex_lock(&pool->lock);
+    pool->shutting_down = true; /* in the same step: nothing new slips in */
+    task *tasks = take_all(pool, &count);
+    lab_pthread_mutex_unlock(&pool->lock);
+    /* Unlocked: a cancel runs the future's callbacks, which may call the pool. */
+    for (size_t i = 0; i < count; i++) {
+        if (tasks[i].future == NULL)
+            continue; /* detached: dropped, as its never-seen future would be cancelled */
+        lab_future_cancel(tasks[i].future); /* queued, so not started: this succeeds */
+        lab_future_free(tasks[i].future);   /* the queue's reference */
+    }
+    free(tasks);
+    lab_pool_shutdown(pool, wait);
+    return count;
+}
+
+int lab_pool_broken(lab_pool *pool)
+{
+    lab_pthread_mutex_lock(&pool->lock);
+    int broken = pool->broken;
+    lab_pthread_mutex_unlock(&pool->lock);
+    return broken;
+}
+
 void lab_pool_free(lab_pool *pool)
 {
+    live_remove(pool); /* first: the exit hook must not find a freed pool */
     lab_pool_shutdown(pool, true);
     lab_pthread_cond_destroy(&pool->all_joined);
     lab_pthread_cond_destroy(&pool->work_arrived);
