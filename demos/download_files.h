@@ -1,7 +1,7 @@
-/* download_files.h — the download demo's file handling, kept beside it so the demo reads as
- * the three runs: the country codes, each file's seeded latency and bytes, writing and verifying them
- * in a temporary directory that is removed at exit (even after Ctrl-C), --fail parsing,
- * a file's outcome line, the progress bar. */
+/* download_files.h — the download demo's file handling, kept beside it so the demo reads as the
+ * three runs: the country codes, each file's seeded latency and bytes, writing and verifying them
+ * in a temporary directory that is removed at exit (even after Ctrl-C), --fail parsing, a file's
+ * outcome line, the progress bar. */
 #ifndef THREADLAB_DOWNLOAD_FILES_H
 #define THREADLAB_DOWNLOAD_FILES_H
 
