@@ -57,7 +57,7 @@ static inline long bank_say_total(const account *accounts, int n, const char *wh
 }
 
 /* Unlock an account the caller holds. Aborts on an error (EPERM would be a bug). */
-static inline void unlock_account(account *a)
+static inline void account_unlock(account *a)
 {
     LAB_CHECK(lab_ilock_unlock(&a->lock)); /* we hold it: EPERM would be a bug here */
 }

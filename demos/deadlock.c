@@ -68,12 +68,12 @@ static bool transfer_once(teller *t, account *from, account *to, long sum, bool 
         if (rc == 0) {
             from->balance -= sum; /* both locks held: nobody sees the money in flight */
             to->balance += sum;
-            unlock_account(two);
+            account_unlock(two);
         } else if (ring) {
             const char *why = rc == EBUSY ? "busy" : rc == EDEADLK ? "EDEADLK" : "timeout";
             say("%s: backing out, releasing %s", why, account_name(one));
         }
-        unlock_account(one); /* the money moved, or we back out: either way, let go */
+        account_unlock(one); /* the money moved, or we back out: either way, let go */
     }
     t->deadlocks += rc == EDEADLK;
     return rc == 0;

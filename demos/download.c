@@ -43,7 +43,7 @@ static void download_one(flag *f)
 static void *thread_fetch(void *arg)
 {
     download_one(arg);
-    say_outcome(arg);
+    say_fetched(arg);
     return NULL;
 }
 
@@ -60,7 +60,7 @@ static void run_sequential(void)
 {
     for (int i = 0; i < files; i++) {
         download_one(&flags[i]);
-        say_outcome(&flags[i]);
+        say_fetched(&flags[i]);
     }
 }
 

@@ -113,7 +113,7 @@ static void make_temp_dir(void)
 
 /* Each file's latency, 0.5 to 1.5 times the mean, from its own stream of --seed: the same in
  * every run. Returns their sum, and the longest in *longest. */
-static double draw_latencies(flag *flags, int files, double mean, double *longest)
+static inline double draw_latencies(flag *flags, int files, double mean, double *longest)
 {
     double sum = 0;
     *longest = 0;
@@ -128,7 +128,7 @@ static double draw_latencies(flag *flags, int files, double mean, double *longes
 }
 
 /* A file's line once it is fetched: OK with its size and latency, or the 404. */
-static void say_outcome(const flag *f)
+static inline void say_fetched(const flag *f)
 {
     if (f->status == ENOENT)
         say("*** Error for %s: HTTP 404 - not found", codes[f->index]);

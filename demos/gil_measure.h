@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 /* The online CPUs; 1 when the system cannot say. */
-static int online_cores(void)
+static inline int online_cores(void)
 {
     long online = sysconf(_SC_NPROCESSORS_ONLN);
     return online > 0 ? (int)online : 1;
@@ -57,7 +57,7 @@ static void report_progress(uint64_t done, uint64_t n, int work)
 }
 
 /* Fails the program (exit 1) when a job's sum is wrong. */
-static void check_sum(int job, uint64_t sum, uint64_t expected)
+static inline void check_sum(int job, uint64_t sum, uint64_t expected)
 {
     if (sum != expected)
         lab_fail("job %d summed to %" PRIu64 ", not %" PRIu64, job, sum, expected);
@@ -65,7 +65,7 @@ static void check_sum(int job, uint64_t sum, uint64_t expected)
 
 /* Did the run show the lesson? "shown", "one-core" (nothing can run side by side), or
  * "machine-busy" (without a GIL the threads sped up less than 1.3x, or no more than with it). */
-static const char *judge_lesson(int threads, int cores, double nogil, double with_gil)
+static inline const char *judge_lesson(int threads, int cores, double nogil, double with_gil)
 {
     return threads < 2 || cores < 2           ? "one-core"
            : nogil < 1.3 || with_gil >= nogil ? "machine-busy"
@@ -74,8 +74,8 @@ static const char *judge_lesson(int threads, int cores, double nogil, double wit
 
 /* The line after each run: its time, the cores it kept busy, and under the GIL how many
  * times the GIL changed hands. */
-static void say_run(bool cpu, const char *way, double seconds, double busy, bool under_gil,
-                    unsigned long switches)
+static inline void say_run(bool cpu, const char *way, double seconds, double busy, bool under_gil,
+                           unsigned long switches)
 {
     char hands[48] = "";
     if (under_gil)

@@ -43,7 +43,7 @@ static lab_pool_map *map(lab_pool *pool, lab_task_fn fn, const int *items, size_
 }
 
 /* future.result(): waits until the future is done; its value (0 if the task failed). */
-static long result_of(lab_future *future)
+static inline long result_of(lab_future *future)
 {
     long value = 0;
     lab_future_result(future, &value);

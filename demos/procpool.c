@@ -71,13 +71,13 @@ static bool part_sum(lab_procpool **pool, double seconds[3])
     int64_t sums[64], expected = (int64_t)work * (work - 1) / 2, total[3] = {0, 0, 0};
     for (int i = 0; i < processes; i++)
         chunks[i] = (chunk){(int64_t)work * i / processes, (int64_t)work * (i + 1) / processes};
-    meter_start(work, "one after the other");
+    meter_start("one after the other", work);
     double begin = lab_now();
     for (int i = 0; i < processes; i++)
         total[0] += sum_chunk(&chunks[i], sizeof chunks[i]);
     seconds[0] = lab_now() - begin;
     say("one after the other: %.3f s", seconds[0]);
-    meter_start(work, "on %d threads under the GIL", processes);
+    meter_startf(work, "on %d threads under the GIL", processes);
     begin = lab_now();
     for (int i = 0; i < processes; i++) {
         mine[i] = chunks[i];
@@ -91,7 +91,7 @@ static bool part_sum(lab_procpool **pool, double seconds[3])
     seconds[1] = lab_now() - begin;
     say("%d threads under the GIL: %.3f s, %.2fx", processes, seconds[1], seconds[0] / seconds[1]);
     LAB_SETUP_NEW(*pool = lab_procpool_new(processes)); /* now: workers see gil-N's colours */
-    meter_start(work, "on %d worker processes", processes);
+    meter_startf(work, "on %d worker processes", processes);
     begin = lab_now();
     if (lab_procpool_map(*pool, sum_chunk, chunks, sizeof *chunks, (size_t)processes, sums, NULL))
         lab_fail("map of the sum failed");

@@ -41,19 +41,27 @@ static void meter_map(void)
     shared_meter = memory;
 }
 
-/* A new way begins: the meter at 0, its words for the lines (a printf format). */
-static void meter_start(long long total, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
-static void meter_start(long long total, const char *format, ...)
+/* A new way begins: the meter at 0, its words for the lines. */
+static void meter_start(const char *way, long long total)
 {
-    va_list args;
     atomic_store(&shared_meter->added, 0);
     atomic_store(&shared_meter->last_ms, 0);
     shared_meter->total = total;
     shared_meter->began = lab_now();
+    snprintf(shared_meter->way, sizeof shared_meter->way, "%s", way);
+}
+
+/* meter_start(), the way's words made by a printf format: ("on %d worker processes", n). */
+static inline void meter_startf(long long total, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+static inline void meter_startf(long long total, const char *format, ...)
+{
+    char way[sizeof shared_meter->way];
+    va_list args;
     va_start(args, format);
-    vsnprintf(shared_meter->way, sizeof shared_meter->way, format, args);
+    vsnprintf(way, sizeof way, format, args);
     va_end(args);
+    meter_start(way, total);
 }
 
 /* Count numbers added; every 1.5 class seconds one adder (whoever gets there) says so (1.5,
@@ -108,13 +116,13 @@ static void say_lesson(int cores, int processes, const double seconds[3])
 }
 
 /* The signal that killed a worker, from its wait status (-1: it did not die); 0 if none. */
-static int killed_by(int status)
+static inline int killed_by(int status)
 {
     return status != -1 && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }
 
 /* After terminate(): how many of the workers pids[0..n-1] are left, zombies included. */
-static int children_left(const pid_t *pids, size_t n)
+static inline int children_left(const pid_t *pids, size_t n)
 {
     int left = waitpid(-1, NULL, WNOHANG) != -1; /* ECHILD: no child at all, zombie or not */
     for (size_t i = 0; i < n; i++)

@@ -77,7 +77,7 @@ static item *count_got(void *got)
 
 /* get_nowait until the queue says Empty (EAGAIN), counting each get; the numbers in the
  * order they came, as "2,4,1,3,5", into list. */
-static void get_all_nowait(lab_queue *q, char *list, size_t size)
+static inline void get_all_nowait(lab_queue *q, char *list, size_t size)
 {
     list[0] = '\0';
     for (void *got; lab_queue_get_nowait(q, &got) == 0;)
