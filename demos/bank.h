@@ -56,6 +56,21 @@ static inline long bank_say_total(const account *accounts, int n, const char *wh
     return total;
 }
 
+/* Unlock an account the caller holds. Aborts on an error (EPERM would be a bug). */
+static inline void account_unlock(account *a)
+{
+    LAB_CHECK(lab_ilock_unlock(&a->lock)); /* we hold it: EPERM would be a bug here */
+}
+
+/* Two different accounts of n at random: returns the first, puts the second in *to. */
+static inline int bank_pick_two(lab_rng *rng, int n, int *to)
+{
+    int from = (int)lab_rng_between(rng, 0, n - 1);
+    *to = (int)lab_rng_between(rng, 0, n - 2);
+    *to += *to >= from; /* another account */
+    return from;
+}
+
 static inline void bank_close(account *accounts, int n)
 {
     for (int i = 0; i < n; i++)

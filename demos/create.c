@@ -1,10 +1,9 @@
 /* create — four ways to make a thread, as the tutorials show them, written in C.
  *
  * Python (The threading catalogue, "creating threads"): threading.Thread(target=loop,
- * args=(i, secs)); a Thread given a callable object (ThreadFunc, which bundles a function
- * and its arguments); a subclass of Thread that overrides run(); and (Threads and
- * processes) the low-level _thread.start_new_thread() (the "thread" module). C has no
- * classes, so here they become:
+ * args=(i, secs)); a Thread given a callable object (ThreadFunc, which bundles a function and its
+ * arguments); a subclass of Thread that overrides run(); and (Threads and processes) the low-level
+ * _thread.start_new_thread() (the "thread" module). C has no classes, so here they become:
  *   1. function + argument: a thread function and a struct holding its arguments;
  *   2. callable object:     a struct bundling a function pointer with its arguments, and
  *                           one generic thread function that calls whatever it holds;
@@ -13,13 +12,13 @@
  *   4. bare (_thread):      a bare pthread_create, detached: no handle, no registry, no
  *                           join. What is lost: active_count() and enumerate() do not see
  *                           it, and main can only learn that it ended because it says so.
- * Each way starts two loops that sleep 4 s and 2 s (the tutorial's loops = [4, 2]).
- * Observe: all loops run at the same time, so the whole takes about 4 s, not 24;
- * "live threads" counts main too, as Python's active_count() does; enumerate() lists
- * the named threads, never the bare ones.
+ * Each way starts two loops that sleep 4 s and 2 s (the tutorial's loops = [4, 2]). Observe: all
+ * loops run at the same time, so the whole takes about 4 s, not 24; "live threads" counts main too,
+ * as Python's active_count() does; enumerate() lists the named threads, never the bare ones.
  * lab_thread_start() is pthread_create() plus a name and the registry (common/thread.h).
  */
 #include "lab.h"
+#include "create_enumerate.h" /* say_enumerate(): Python's threading.enumerate() */
 
 #include <stdatomic.h>
 
@@ -110,18 +109,6 @@ static void start_bare(struct loop_args *args)
     atomic_fetch_add(&bare_running, 1);
     LAB_CHECK(pthread_create(&id, NULL, bare_thread, args));
     LAB_CHECK(pthread_detach(id)); /* never joined: its end frees it */
-}
-
-/* Python's threading.enumerate(): the names of the live threads the registry knows. */
-static int say_enumerate(void)
-{
-    char names[16][LAB_THREAD_NAME_MAX];
-    size_t live = lab_thread_enumerate(names, 16);
-    char list[100] = "";
-    for (size_t i = 0; i < live && i < 16; i++)
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? " " : "", names[i]);
-    say("enumerate: %s", list);
-    return (int)live;
 }
 
 /* ---- main ---- */

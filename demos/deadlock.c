@@ -1,13 +1,12 @@
 /* deadlock — two accounts pay each other, each teller locking the account it pays from
  * first: each holds one lock and waits for the other's. Nobody can move, ever.
  *
- * Python (The threading catalogue, the second kind of deadlock): Account("hepang", 10000,
- * Lock()) and Account("luoziyao", 5000, Lock()); transfer(from_, to, amount) locks from_,
- * sleeps, then locks to. t1 pays 4000 hepang -> luoziyao while t2 pays 4000 luoziyao -> hepang:
- * each holds one account and waits for the other. Python just hangs. Here each account's lock
- * is an instrumented lock (common/ilock.h): after --timeout s it finds the cycle, prints
- * who holds and waits for what, and answers one teller EDEADLK. That one backs out
- * (releases its account), pauses a random while and retries: the program ends by itself.
+ * Python (The threading catalogue, the second kind of deadlock): Account("hepang", 10000, Lock())
+ * and Account("luoziyao", 5000, Lock()); transfer(from_, to, amount) locks from_, sleeps, then
+ * locks to. t1 pays 4000 hepang -> luoziyao while t2 pays 4000 luoziyao -> hepang: each holds one
+ * account and waits for the other; Python just hangs. Here each account's lock is an instrumented
+ * lock (common/ilock.h): after --timeout s it finds the cycle, prints who holds and waits for what,
+ * and answers one teller EDEADLK, which backs out, pauses a random while and retries: it ends.
  *   --fix=none     (default) the tutorial: a deadlock every run, found and broken
  *   --fix=order    lock both accounts in one global order (by account number): no cycle
  *   --fix=trylock  lock the first, only *try* the second; if busy, release, back off, retry
@@ -26,8 +25,7 @@
 static int fix = 0;
 static const char *const fix_names[] = {"none", "order", "trylock", NULL};
 enum { FIX_NONE, FIX_ORDER, FIX_TRYLOCK };
-static double timeout = 2;
-static double pause_seconds = 0.5;
+static double timeout = 2, pause_seconds = 0.5;
 static int threads = 2, account_count = 2, transfers = 0, amount = 4000;
 
 static account *accounts; /* bank_open(account_count) */
@@ -53,13 +51,7 @@ static int lock_account(account *a)
     return timeout > 0 ? lab_ilock_lock_timeout(&a->lock, timeout) : lab_ilock_lock(&a->lock);
 }
 
-static void unlock_account(account *a)
-{
-    LAB_CHECK(lab_ilock_unlock(&a->lock)); /* we hold it: EPERM would be a bug here */
-}
-
-/* One attempt: true when the money moved, false when the teller backed out. The ring's
- * transfers (a teller's first) are told step by step, the random ones only counted. */
+/* One attempt: true if the money moved, false if it backed out. Ring transfers are told. */
 static bool transfer_once(teller *t, account *from, account *to, long sum, bool ring, bool meet)
 {
     bool swap = fix == FIX_ORDER && to->number < from->number; /* the fix: lower number first */
@@ -76,12 +68,12 @@ static bool transfer_once(teller *t, account *from, account *to, long sum, bool 
         if (rc == 0) {
             from->balance -= sum; /* both locks held: nobody sees the money in flight */
             to->balance += sum;
-            unlock_account(two);
+            account_unlock(two);
         } else if (ring) {
             const char *why = rc == EBUSY ? "busy" : rc == EDEADLK ? "EDEADLK" : "timeout";
             say("%s: backing out, releasing %s", why, account_name(one));
         }
-        unlock_account(one); /* the money moved, or we back out: either way, let go */
+        account_unlock(one); /* the money moved, or we back out: either way, let go */
     }
     t->deadlocks += rc == EDEADLK;
     return rc == 0;
@@ -108,9 +100,7 @@ static void *teller_main(void *arg)
             transfer(t, &accounts[k % account_count], &accounts[(k + 1) % account_count], amount,
                      true);
         } else {
-            int from = (int)lab_rng_between(&t->rng, 0, account_count - 1);
-            int to = (int)lab_rng_between(&t->rng, 0, account_count - 2);
-            to += to >= from; /* another account */
+            int to, from = bank_pick_two(&t->rng, account_count, &to);
             transfer(t, &accounts[from], &accounts[to], lab_rng_between(&t->rng, 1, amount), false);
         }
     }
@@ -137,8 +127,7 @@ static const lab_option options[] = {
     LAB_END,
 };
 
-/* Under schedule control a deadlock that nobody breaks (--timeout 0) ends the run: with
- * --fix=none that is the lesson (exit 0), with a fix it is a bug (exit 1). */
+/* Under --schedule a deadlock nobody breaks ends the run: --fix=none's lesson, else a bug. */
 static bool deadlock_is_the_lesson(void)
 {
     return fix == FIX_NONE;
@@ -154,8 +143,7 @@ static const lab_demo demo = {
                "s and tells one teller EDEADLK: it backs out and retries. --fix=order and\n"
                "--fix=trylock never deadlock. --timeout 0 hangs for real (for gdb).",
     .options = options,
-    /* what --explore checks; with --fix=none --timeout 0 the controller sees the deadlock */
-    .invariant = "deadlock == \"no\" && total_after == total_before",
+    .invariant = "deadlock == \"no\" && total_after == total_before", /* for --explore */
     .deadlock_expected = deadlock_is_the_lesson,
 };
 

@@ -15,7 +15,7 @@
  */
 #include "lab.h"
 #include "pool.h"
-#include "download_files.h" /* codes, seeded bytes, the temporary directory, --fail, bar, table */
+#include "download_files.h" /* codes, latencies, bytes, the temp directory, --fail, lines, table */
 
 static int files = MAX_FILES, workers = 4, progress = 0;
 static double latency = 0.5;
@@ -40,19 +40,10 @@ static void download_one(flag *f)
     f->bytes = f->status == 0 ? (long)size : 0;
 }
 
-static void say_outcome(const flag *f)
-{
-    if (f->status == ENOENT)
-        say("*** Error for %s: HTTP 404 - not found", codes[f->index]);
-    else
-        say("%s %s (%ld bytes, %.2f s)", codes[f->index],
-            f->status == 0 ? "OK" : strerror(f->status), f->bytes, f->latency);
-}
-
 static void *thread_fetch(void *arg)
 {
     download_one(arg);
-    say_outcome(arg);
+    say_fetched(arg);
     return NULL;
 }
 
@@ -69,7 +60,7 @@ static void run_sequential(void)
 {
     for (int i = 0; i < files; i++) {
         download_one(&flags[i]);
-        say_outcome(&flags[i]);
+        say_fetched(&flags[i]);
     }
 }
 
@@ -169,14 +160,7 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    double latency_sum = 0, latency_max = 0;
-    for (int i = 0; i < files; i++) {
-        lab_rng rng = lab_rng_stream((uint64_t)i);
-        flags[i].index = i;
-        flags[i].latency = lab_rng_uniform(&rng, 0.5 * latency, 1.5 * latency);
-        latency_sum += flags[i].latency;
-        latency_max = flags[i].latency > latency_max ? flags[i].latency : latency_max;
-    }
+    double latency_max, latency_sum = draw_latencies(flags, files, latency, &latency_max);
     make_temp_dir(); /* removed at exit, Ctrl-C included */
     say("%d files, latencies adding up to %.2f s (longest %.2f s); saving under %s", files,
         latency_sum, latency_max, temp_dir);

@@ -1,7 +1,7 @@
-/* download_files.h — the download demo's file handling, kept beside it so the demo reads as
- * the three runs: the country codes, each file's seeded bytes, writing and verifying them
- * in a temporary directory that is removed at exit (even after Ctrl-C), --fail parsing,
- * the progress bar. */
+/* download_files.h — the download demo's file handling, kept beside it so the demo reads as the
+ * three runs: the country codes, each file's seeded latency and bytes, writing and verifying them
+ * in a temporary directory that is removed at exit (even after Ctrl-C), --fail parsing, a file's
+ * outcome line, the progress bar. */
 #ifndef THREADLAB_DOWNLOAD_FILES_H
 #define THREADLAB_DOWNLOAD_FILES_H
 
@@ -109,6 +109,32 @@ static void make_temp_dir(void)
      * milliseconds; Ctrl-C then leaves the directory behind). */
     if (!LAB_SCHED_ON())
         lab_interrupt_exit_on_signal();
+}
+
+/* Each file's latency, 0.5 to 1.5 times the mean, from its own stream of --seed: the same in
+ * every run. Returns their sum, and the longest in *longest. */
+static inline double draw_latencies(flag *flags, int files, double mean, double *longest)
+{
+    double sum = 0;
+    *longest = 0;
+    for (int i = 0; i < files; i++) {
+        lab_rng rng = lab_rng_stream((uint64_t)i);
+        flags[i].index = i;
+        flags[i].latency = lab_rng_uniform(&rng, 0.5 * mean, 1.5 * mean);
+        sum += flags[i].latency;
+        *longest = flags[i].latency > *longest ? flags[i].latency : *longest;
+    }
+    return sum;
+}
+
+/* A file's line once it is fetched: OK with its size and latency, or the 404. */
+static inline void say_fetched(const flag *f)
+{
+    if (f->status == ENOENT)
+        say("*** Error for %s: HTTP 404 - not found", codes[f->index]);
+    else
+        say("%s %s (%ld bytes, %.2f s)", codes[f->index],
+            f->status == 0 ? "OK" : strerror(f->status), f->bytes, f->latency);
 }
 
 /* Prepare one run: a fresh subdirectory, every flag's path, status cleared. */

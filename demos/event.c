@@ -17,6 +17,7 @@
  */
 #include "lab.h"
 #include "event.h"
+#include "event_drive.h" /* drive(): a tick of driving, counting who runs on red */
 
 #include <stdatomic.h>
 #include <time.h>
@@ -30,10 +31,6 @@ static lab_event green_light; /* set: green; clear: red */
 /* Held while the light changes or a car looks, and the line says so: lines in event order. */
 static pthread_mutex_t story_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool road_closed; /* the lighter's last word: cars go home */
-
-static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
-static int on_red_now, max_running_on_red, red_waits; /* protected by stats_lock */
-static long checks;                                   /* protected by stats_lock */
 
 /* The tutorial's lighter(): 0-5 green, 6-10 red, for --cycles cycles, then green for good. */
 static void *lighter(void *arg)
@@ -66,22 +63,6 @@ static void *lighter(void *arg)
         waiting, waiting == 1 ? "" : "s");
     lab_pthread_mutex_unlock(&story_lock);
     return NULL;
-}
-
-/* One tick of driving; licensed_by_green is what the car last learned about the light. */
-static void drive(bool licensed_by_green)
-{
-    int on_red = licensed_by_green ? 0 : 1;
-    lab_pthread_mutex_lock(&stats_lock);
-    if ((on_red_now += on_red) > max_running_on_red)
-        max_running_on_red = on_red_now;
-    lab_pthread_mutex_unlock(&stats_lock);
-    if (on_red)
-        say("is running ON RED");
-    lab_sleep(tick);
-    lab_pthread_mutex_lock(&stats_lock);
-    on_red_now -= on_red;
-    lab_pthread_mutex_unlock(&stats_lock);
 }
 
 /* At a red light: until it turns green (or, --impatient, until patience runs out).
@@ -117,7 +98,7 @@ static void *car(void *arg)
             say(green ? "is running" : "sees red light, waiting...");
         lab_pthread_mutex_unlock(&story_lock);
         if ((running = green)) {
-            drive(true);
+            drive(true, tick);
             continue;
         }
         my_waits++;
@@ -127,7 +108,7 @@ static void *car(void *arg)
             lab_pthread_mutex_unlock(&story_lock);
         } else {
             say("tired of waiting: goes although the light is red!");
-            drive(false);
+            drive(false, tick);
         }
     }
     lab_pthread_mutex_lock(&stats_lock);

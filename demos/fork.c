@@ -17,6 +17,7 @@
  */
 #include "lab.h"
 #include "event.h"
+#include "fork_io.h" /* read_all(), wait_for_child(): read and waitpid, again after a signal */
 
 #include <errno.h>
 #include <sys/wait.h>
@@ -86,22 +87,6 @@ static _Noreturn void child(int report_fd)
     _exit(exit_status);
 }
 
-/* Read the child's report; false if the pipe closed before a whole one came. */
-static bool read_report(int fd, child_report *report)
-{
-    size_t got = 0;
-    while (got < sizeof *report) {
-        ssize_t n = read(fd, (char *)report + got, sizeof *report - got);
-        if (n == -1 && errno == EINTR)
-            continue;
-        LAB_CHECK_ERRNO((int)n);
-        if (n == 0)
-            return false;
-        got += (size_t)n;
-    }
-    return true;
-}
-
 /* Part 2: fork a child, read its report, wait for it; returns the report. */
 static child_report fork_a_child(int *status)
 {
@@ -118,13 +103,10 @@ static child_report fork_a_child(int *status)
     lab_event_set(&forked);                 /* --fork-while-locked: the holder may let go now */
     say("fork() returned %d: the child's pid; waiting for its report and its end", (int)pid);
     child_report report;
-    if (!read_report(report_pipe[0], &report))
+    if (!read_all(report_pipe[0], &report, sizeof report))
         lab_fail("the child ended without sending its report");
     LAB_CHECK_ERRNO(close(report_pipe[0]));
-    pid_t ended;
-    while ((ended = waitpid(pid, status, 0)) == -1 && errno == EINTR)
-        ; /* a signal interrupted the wait: wait again */
-    LAB_CHECK_ERRNO(ended);
+    wait_for_child(pid, status);
     if (WIFEXITED(*status))
         say("waitpid: child %d exited with status %d", (int)pid, WEXITSTATUS(*status));
     else if (WIFSIGNALED(*status))

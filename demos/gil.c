@@ -22,7 +22,6 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <unistd.h>
 
 static int threads = 0;               /* 0: one per online CPU */
 static int work = 200000000;          /* numbers each CPU job adds up */
@@ -89,8 +88,8 @@ static const char *const way_names[] = {"sequential", "threads", "threads + GIL"
  * the cores it kept busy (CPU seconds per real second). */
 static double run(bool cpu, enum way how, unsigned long *switches, double *busy)
 {
-    job *jobs = lab_calloc((size_t)threads, sizeof *jobs);
-    lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
+    job jobs[64]; /* --threads is at most 64 */
+    lab_thread *started[64];
     unsigned long switches_before = gil_switches();
     double begin = lab_now(), cpu_begin = cpu_seconds();
     progress_restart(begin);
@@ -117,16 +116,8 @@ static double run(bool cpu, enum way how, unsigned long *switches, double *busy)
     *busy = (cpu_seconds() - cpu_begin) / seconds;
     *switches = gil_switches() - switches_before;
     for (int i = 0; cpu && i < threads; i++)
-        if (jobs[i].sum != expected_sum)
-            lab_fail("job %d summed to %" PRIu64 ", not %" PRIu64, i + 1, jobs[i].sum,
-                     expected_sum);
-    char hands[48] = "";
-    if (how == THREADS_GIL)
-        snprintf(hands, sizeof hands, "; the GIL changed hands %lu times", *switches);
-    say("%s, %s: %.3f s, %.1f cores busy%s", cpu ? "CPU" : "I/O", way_names[how], seconds, *busy,
-        hands);
-    free(started);
-    free(jobs);
+        check_sum(i + 1, jobs[i].sum, expected_sum);
+    say_run(cpu, way_names[how], seconds, *busy, how == THREADS_GIL, *switches);
     return seconds;
 }
 
@@ -165,8 +156,7 @@ static const lab_demo demo = {
 int main(int argc, char **argv)
 {
     lab_init(&demo, argc, argv);
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-    int cores = online > 0 ? (int)online : 1;
+    int cores = online_cores();
     if (threads == 0)
         threads = cores < 64 ? cores : 64;
     expected_sum = (uint64_t)work * ((uint64_t)work - 1) / 2;
@@ -186,9 +176,7 @@ int main(int argc, char **argv)
         io[how] = run(false, how, &io_switches, &io_busy);
     print_table(threads, work, IO_REQUESTS, io_wait, cpu, io);
     double nogil = cpu[0] / cpu[1], with_gil = cpu[0] / cpu[2];
-    const char *lesson = threads < 2 || cores < 2           ? "one-core"
-                         : nogil < 1.3 || with_gil >= nogil ? "machine-busy"
-                                                            : "shown";
+    const char *lesson = judge_lesson(threads, cores, nogil, with_gil);
     if (strcmp(lesson, "shown") == 0)
         say("%d threads summed %.2fx faster without a GIL (%.1f cores busy), %.2fx with it "
             "(%.1f: one at a time); the waits sped up %.2fx either way",

@@ -1,6 +1,7 @@
-/* gil_measure.h — the gil demo's measuring, kept beside it so the demo reads as the story:
- * the sum's inner loop, the process's CPU time (cores busy = CPU time / real time), the
- * "computing" lines that a long sum says every 2 class seconds, and the table's rows. */
+/* gil_measure.h — the gil demo's measuring, kept beside it so the demo reads as the story: the
+ * cores, the sum's inner loop, the process's CPU time (cores busy = CPU time / real time), the
+ * "computing" lines that a long sum says every 2 class seconds, the line after each run, the sum
+ * check, the verdict, the table. */
 #ifndef THREADLAB_DEMO_GIL_MEASURE_H
 #define THREADLAB_DEMO_GIL_MEASURE_H
 
@@ -10,6 +11,14 @@
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <time.h>
+#include <unistd.h>
+
+/* The online CPUs; 1 when the system cannot say. */
+static inline int online_cores(void)
+{
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? (int)online : 1;
+}
 
 /* from + (from+1) + ... + (to-1), one real addition at a time. */
 static uint64_t add_up(uint64_t from, uint64_t to)
@@ -45,6 +54,33 @@ static void report_progress(uint64_t done, uint64_t n, int work)
     double now = lab_class_seconds(lab_now() - run_began), last = atomic_load(&last_report);
     if (now - last >= 2.0 && atomic_compare_exchange_strong(&last_report, &last, now))
         say("computing: %" PRIu64 "%% of my_flow(%d) done", done * 100 / n, work);
+}
+
+/* Fails the program (exit 1) when a job's sum is wrong. */
+static inline void check_sum(int job, uint64_t sum, uint64_t expected)
+{
+    if (sum != expected)
+        lab_fail("job %d summed to %" PRIu64 ", not %" PRIu64, job, sum, expected);
+}
+
+/* Did the run show the lesson? "shown", "one-core" (nothing can run side by side), or
+ * "machine-busy" (without a GIL the threads sped up less than 1.3x, or no more than with it). */
+static inline const char *judge_lesson(int threads, int cores, double nogil, double with_gil)
+{
+    return threads < 2 || cores < 2           ? "one-core"
+           : nogil < 1.3 || with_gil >= nogil ? "machine-busy"
+                                              : "shown";
+}
+
+/* The line after each run: its time, the cores it kept busy, and under the GIL how many
+ * times the GIL changed hands. */
+static inline void say_run(bool cpu, const char *way, double seconds, double busy, bool under_gil,
+                           unsigned long switches)
+{
+    char hands[48] = "";
+    if (under_gil)
+        snprintf(hands, sizeof hands, "; the GIL changed hands %lu times", switches);
+    say("%s, %s: %.3f s, %.1f cores busy%s", cpu ? "CPU" : "I/O", way, seconds, busy, hands);
 }
 
 /* One line of the table: the three times t, then the speed-ups over the sequential run. */

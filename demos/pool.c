@@ -46,8 +46,7 @@ static void lesson_as_completed(void)
     char order[64] = "";
     lab_futures_as_completed *finished = lab_futures_as_completed_new(futures, 5);
     for (size_t i; lab_futures_as_completed_next(finished, &i) == 0;) { /* as each finishes */
-        long value;
-        lab_future_result(futures[i], &value); /* done already: no waiting */
+        long value = result_of(futures[i]); /* done already: no waiting */
         say("as_completed -> Done Sleeping %ld second...", value);
         append(order, sizeof order, ',', "%ld", value);
     }
@@ -72,9 +71,6 @@ static void lesson_map(void)
              lab_pool_workers_started(pool));
     free_map(results, pool);
 }
-
-/* loiter(n): when it starts and ends, written by the worker, read by main after the result. */
-static double loiter_begin, loiter_start[5], loiter_end[5];
 
 static int loiter(void *arg, long *value)
 {
@@ -136,8 +132,7 @@ static void lesson_wait(void)
 /* Runs in whichever thread completes the future, or in the adder's if it is done already. */
 static void report_done(lab_future *future, void *when_added)
 {
-    long value = 0;
-    lab_future_result(future, &value); /* done: no waiting */
+    long value = result_of(future); /* done: no waiting */
     say("done-callback: the future is done, its result is %ld (%s)", value, (char *)when_added);
     log_callback(); /* which thread ran it */
 }
@@ -151,8 +146,7 @@ static void lesson_callback(void)
     lab_future_add_done_callback(future, report_done, "added before the end"); /* in the worker */
     lab_sleep(3);
     say("done() 3 s later: %s", lab_future_done(future) ? "True" : "False");
-    long value = 0;
-    lab_future_result(future, &value); /* waits only if a busy machine made it late */
+    long value = result_of(future); /* waits only if a busy machine made it late */
     say("result() = %ld; adding a second callback now", value);
     lab_future_add_done_callback(future, report_done, "added after"); /* done: runs right here */
     free_all(&future, 1, pool); /* the pool's workers are joined: the log is final */

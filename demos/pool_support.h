@@ -1,6 +1,6 @@
 /* pool_support.h — the pool demo's mechanics, kept beside it so the lessons read as the
  * story: set-up through the demos' one failure policy (LAB_SETUP_NEW), class-second
- * stopwatches, lists for the result line, the callbacks' log, the loiter table. */
+ * stopwatches, lists for the result line, the callbacks' log, the loiter timestamps and table. */
 #ifndef THREADLAB_POOL_SUPPORT_H
 #define THREADLAB_POOL_SUPPORT_H
 
@@ -40,6 +40,14 @@ static lab_pool_map *map(lab_pool *pool, lab_task_fn fn, const int *items, size_
     lab_pool_map *results;
     LAB_SETUP_NEW(results = lab_pool_map_new(pool, fn, (void *)items, count, sizeof items[0]));
     return results;
+}
+
+/* future.result(): waits until the future is done; its value (0 if the task failed). */
+static inline long result_of(lab_future *future)
+{
+    long value = 0;
+    lab_future_result(future, &value);
+    return value;
 }
 
 /* Class seconds since `begin` (a lab_now() reading). */
@@ -104,6 +112,9 @@ static void log_callback(void)
     callback_calls++;
     lab_pthread_mutex_unlock(&callback_lock);
 }
+
+/* loiter(n): when it starts and ends, written by the worker, read by main after the result. */
+static double loiter_begin, loiter_start[5], loiter_end[5];
 
 /* The loiter lesson's table: when each task started, ended and reached the caller; and
  * the keys loiter_started= and loiter_got= for the result line. */

@@ -9,11 +9,9 @@
  * each process has its own GIL and core: they speed up by about the number of cores (main's
  * last line). Workers say their pid. --speed scales waits, not sums: hence "computing" lines. */
 #include "lab.h"
-#include "procpool_sum.h" /* the sum, and its "computing" lines */
+#include "procpool_sum.h" /* the sum, its "computing" lines, the workers seen from outside */
 
 #include <inttypes.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static int processes = 0;     /* 0: one per online CPU, as Python's default */
@@ -73,15 +71,13 @@ static bool part_sum(lab_procpool **pool, double seconds[3])
     int64_t sums[64], expected = (int64_t)work * (work - 1) / 2, total[3] = {0, 0, 0};
     for (int i = 0; i < processes; i++)
         chunks[i] = (chunk){(int64_t)work * i / processes, (int64_t)work * (i + 1) / processes};
-    char way[48];
     meter_start("one after the other", work);
     double begin = lab_now();
     for (int i = 0; i < processes; i++)
         total[0] += sum_chunk(&chunks[i], sizeof chunks[i]);
     seconds[0] = lab_now() - begin;
     say("one after the other: %.3f s", seconds[0]);
-    snprintf(way, sizeof way, "on %d threads under the GIL", processes);
-    meter_start(way, work);
+    meter_startf(work, "on %d threads under the GIL", processes);
     begin = lab_now();
     for (int i = 0; i < processes; i++) {
         mine[i] = chunks[i];
@@ -95,8 +91,7 @@ static bool part_sum(lab_procpool **pool, double seconds[3])
     seconds[1] = lab_now() - begin;
     say("%d threads under the GIL: %.3f s, %.2fx", processes, seconds[1], seconds[0] / seconds[1]);
     LAB_SETUP_NEW(*pool = lab_procpool_new(processes)); /* now: workers see gil-N's colours */
-    snprintf(way, sizeof way, "on %d worker processes", processes);
-    meter_start(way, work);
+    meter_startf(work, "on %d worker processes", processes);
     begin = lab_now();
     if (lab_procpool_map(*pool, sum_chunk, chunks, sizeof *chunks, (size_t)processes, sums, NULL))
         lab_fail("map of the sum failed");
@@ -127,9 +122,7 @@ static int part_terminate(int *left)
         cancelled += lab_procpool_result_get_timeout(slow[i], 0, NULL) == ECANCELED;
         lab_procpool_result_free(slow[i]);
     }
-    *left = waitpid(-1, NULL, WNOHANG) != -1; /* ECHILD: no child at all, zombie or not */
-    for (size_t i = 0; i < live; i++)
-        *left += kill(pids[i], 0) == 0; /* ESRCH: gone and reaped */
+    *left = children_left(pids, live);
     lab_procpool_free(pool);
     say("%d results cancelled; worker processes left: %d", cancelled, *left);
     return cancelled;
@@ -176,8 +169,7 @@ int main(int argc, char **argv)
         (int)squares[2], (int)squares[3], (int)squares[4]);
     LAB_SETUP(lab_procpool_apply_async(pool, crash, NULL, 0, &crashed));
     int crash_rc = lab_procpool_result_get_timeout(crashed, 10, NULL);
-    int status = lab_procpool_result_wait_status(crashed); /* -1 unless its worker died */
-    int crash_signal = status != -1 && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    int crash_signal = killed_by(lab_procpool_result_wait_status(crashed)); /* 0: not killed */
     say("the crashing task: %s; worker %d was killed by signal %d (%s)", strerror(crash_rc),
         (int)lab_procpool_result_pid(crashed), crash_signal, strsignal(crash_signal));
     lab_procpool_result_free(crashed);

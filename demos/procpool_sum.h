@@ -4,7 +4,8 @@
  * worker process) says how far the sum got, at most once every 1.5 class seconds (gil does the
  * same). The meter lives in MAP_SHARED memory, mapped before the pool forks: the one memory
  * the parent and its worker processes share (every variable is a copy after fork, see fork.c).
- * Its atomics are lock-free, so they work across processes. */
+ * Its atomics are lock-free, so they work across processes. Also the worker processes seen
+ * from outside: the signal that killed one, and how many are left after terminate(). */
 #ifndef THREADLAB_DEMO_PROCPOOL_SUM_H
 #define THREADLAB_DEMO_PROCPOOL_SUM_H
 
@@ -12,7 +13,10 @@
 
 #include <inttypes.h>
 #include <stdatomic.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "the meter is shared by processes: lock-free only");
 
@@ -45,6 +49,19 @@ static void meter_start(const char *way, long long total)
     shared_meter->total = total;
     shared_meter->began = lab_now();
     snprintf(shared_meter->way, sizeof shared_meter->way, "%s", way);
+}
+
+/* meter_start(), the way's words made by a printf format: ("on %d worker processes", n). */
+static inline void meter_startf(long long total, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+static inline void meter_startf(long long total, const char *format, ...)
+{
+    char way[sizeof shared_meter->way];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(way, sizeof way, format, args);
+    va_end(args);
+    meter_start(way, total);
 }
 
 /* Count numbers added; every 1.5 class seconds one adder (whoever gets there) says so (1.5,
@@ -96,6 +113,21 @@ static void say_lesson(int cores, int processes, const double seconds[3])
         say("the lesson: %d processes summed %.2fx faster than one after the other, %d threads "
             "under a GIL %.2fx: processes escape the GIL",
             processes, pool, processes, gil);
+}
+
+/* The signal that killed a worker, from its wait status (-1: it did not die); 0 if none. */
+static inline int killed_by(int status)
+{
+    return status != -1 && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+/* After terminate(): how many of the workers pids[0..n-1] are left, zombies included. */
+static inline int children_left(const pid_t *pids, size_t n)
+{
+    int left = waitpid(-1, NULL, WNOHANG) != -1; /* ECHILD: no child at all, zombie or not */
+    for (size_t i = 0; i < n; i++)
+        left += kill(pids[i], 0) == 0; /* ESRCH: gone and reaped */
+    return left;
 }
 
 #endif

@@ -1,15 +1,14 @@
 /* queue — producers and consumers passing items through a Queue: nothing lost, nothing twice.
  *
- * Python (The threading catalogue): Queue, LifoQueue, PriorityQueue; a writer/reader looping
- * 2-5 times (put, pause 1-3 s; get, pause 2-5 s, here 2-3 s: no silent class). Python
- * (Threads and processes): the steamed-buns shop, 3 lines making a bun a second each, 2
- * customers eating one every 2 s. Ours makes --buns buns (numbered as they go on the shelf),
- * join()s until each was task_done, then shutdown() sends the customers home. --part: all
- * in turn (default), order (put_nowait 1..5, get them all), writer, buns, timeout (put and
- * get that give up after 1 s: Full, Empty; queue_timeout.h).
- * Observe: the shelf fills while the lines outrun the customers; --maxsize: the lines wait
- * for room; --kind lifo: the freshest bun first. Every get is counted. Broken: --no-join
- * closes the shop without join(): the buns left are thrown away, lost > 0.
+ * Python (The threading catalogue): Queue, LifoQueue, PriorityQueue; a writer/reader looping 2-5
+ * times (put, pause 1-3 s; get, pause 2-5 s, here 2-3 s: no silent class). Python (Threads and
+ * processes): the steamed-buns shop, 3 lines making a bun a second each, 2 customers eating one
+ * every 2 s. Ours makes --buns buns (numbered as they go on the shelf), join()s until each was
+ * task_done, then shutdown() sends the customers home. --part: all in turn (default), order
+ * (put_nowait 1..5, get them all), writer, buns, timeout (put and get that give up after 1 s: Full,
+ * Empty; queue_timeout.h). Observe: the shelf fills while the lines outrun the customers;
+ * --maxsize: the lines wait for room; --kind lifo: the freshest bun first. Every get is counted.
+ * Broken: --no-join closes the shop without join(): the buns left are thrown away, lost > 0.
  */
 #include "lab.h"
 #include "queue.h"
@@ -35,9 +34,7 @@ static void part_order(void)
         int rc = put_counted(q, it, false);
         say("put %s: %s, size now %zu", it->name, lab_queue_put_error_name(rc), note_size(q));
     }
-    order_seen[0] = '\0';
-    for (void *got; lab_queue_get_nowait(q, &got) == 0;) /* until EAGAIN: queue.Empty */
-        append_number(order_seen, sizeof order_seen, count_got(got)->number);
+    get_all_nowait(q, order_seen, sizeof order_seen); /* until EAGAIN: queue.Empty */
     say("got them in this order: %s (then get_nowait said Empty)", order_seen);
     lab_queue_free(q);
 }

@@ -1,7 +1,7 @@
 /* queue_items.h — the queue demo's bookkeeping, kept beside it so the demo reads as the
  * story: numbered items that count how often a consumer got them, so lost= and
  * duplicated= are measured, not assumed, and the largest size anyone saw; queues named for
- * --timeline; the put every producer uses. */
+ * --timeline; the put every producer uses, and the order part's get-them-all. */
 #ifndef THREADLAB_QUEUE_ITEMS_H
 #define THREADLAB_QUEUE_ITEMS_H
 
@@ -73,6 +73,15 @@ static item *count_got(void *got)
     atomic_fetch_add(&it->got, 1);
     atomic_fetch_add(&consumed, 1);
     return it;
+}
+
+/* get_nowait until the queue says Empty (EAGAIN), counting each get; the numbers in the
+ * order they came, as "2,4,1,3,5", into list. */
+static inline void get_all_nowait(lab_queue *q, char *list, size_t size)
+{
+    list[0] = '\0';
+    for (void *got; lab_queue_get_nowait(q, &got) == 0;)
+        append_number(list, size, count_got(got)->number);
 }
 
 /* put_nowait; when the queue is full and wait is set, say so and put, waiting for room. */

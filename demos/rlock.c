@@ -18,6 +18,7 @@
  */
 #include "lab.h"
 #include "ilock.h"
+#include "rlock_support.h" /* code_name(), in_another_thread() */
 
 #include <errno.h>
 
@@ -29,12 +30,6 @@ static int depth = 2, threads = 10;
 
 static pthread_mutex_t rlock; /* PTHREAD_MUTEX_RECURSIVE, made in main */
 static long counter;          /* protected by rlock */
-
-static const char *code_name(int rc)
-{
-    const char *name = rc == 0 ? "0" : rc == ETIMEDOUT ? "timeout" : strerrorname_np(rc);
-    return name != NULL ? name : "unknown"; /* "EDEADLK", "EPERM", "EBUSY"... */
-}
 
 /* Part 1, with a pthread mutex: lock it, then lock it again from the same thread. */
 static int lock_a_mutex_twice(void)
@@ -100,12 +95,6 @@ static void *try_to_take_it(void *unused)
                                                : rc == EBUSY ? "EBUSY, still held"
                                                              : code_name(rc));
     return (void *)(long)rc;
-}
-
-static int in_another_thread(void *(*fn)(void *), const char *name)
-{
-    return (int)(long)lab_thread_join(
-        lab_thread_start(fn, NULL, LAB_THREAD_NOT_DAEMON, "%s", name));
 }
 
 /* Part 2: take it depth times, then release it until another thread can take it.
@@ -185,8 +174,7 @@ int main(int argc, char **argv)
     lab_print("== 2. a recursive lock: acquired %d times, released as many, by its owner only ==",
               depth);
     LAB_SETUP(lab_pthread_mutex_init_kind(&rlock, PTHREAD_MUTEX_RECURSIVE));
-    int foreign;
-    int released = recursive_up_and_down(&foreign);
+    int foreign, released = recursive_up_and_down(&foreign);
 
     lab_print("== 3. %d threads add 1 under it, through a helper that locks it again ==", threads);
     lab_thread **started = lab_calloc((size_t)threads, sizeof *started);
