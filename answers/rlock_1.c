@@ -184,6 +184,8 @@ static const lab_demo demo = {
                "   --depth times, released as many; a foreign unlock: EPERM. 3. --threads threads\n"
                "   add 1 under it, through a helper that locks it again.",
     .options = options,
+    .invariant = "plain_second_acquire != \"0\" && foreign_unlock == \"EPERM\" && "
+                 "counter == expected", /* what --explore checks */
 };
 
 int main(int argc, char **argv)

@@ -208,7 +208,7 @@ START_TEST(timed_put_and_get_give_up_after_the_wait)
         ck_assert_int_eq(result_int(&run, "max_size_seen"), 1);
         ck_assert_int_eq(count_lines_with(run.out, "put(2, timeout=1): gave up after 1."), 1);
         ck_assert_int_eq(count_lines_with(run.out, "get(timeout=1): gave up after 1."), 1);
-        ck_assert_int_eq(count_lines_with(run.out, "get(timeout=1) = 3 after 0."), 1);
+        ck_assert_int_eq(count_lines_with(run.out, "get(timeout=5) = 3 after 0."), 1);
         child_run_free(&run);
     }
 }
