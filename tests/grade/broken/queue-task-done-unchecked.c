@@ -102,6 +102,7 @@ static void store(lab_queue *q, entry e)
 {
     switch (q->kind) {
         case LAB_QUEUE_FIFO:
+        case LAB_QUEUE_SIMPLE:
             q->entries[(q->head + q->count) % q->capacity] = e; /* behind the newest */
             break;
         case LAB_QUEUE_LIFO:
@@ -120,6 +121,7 @@ static entry take(lab_queue *q)
     entry e = {0};
     switch (q->kind) {
         case LAB_QUEUE_FIFO:
+        case LAB_QUEUE_SIMPLE:
             e = q->entries[q->head];
             q->head = (q->head + 1) % q->capacity;
             break;
@@ -288,7 +290,9 @@ static int get_item(lab_queue *q, void **item, long *priority, wait_mode mode, d
 
 lab_queue *lab_queue_new(lab_queue_kind kind, long maxsize)
 {
-    if (kind != LAB_QUEUE_FIFO && kind != LAB_QUEUE_LIFO && kind != LAB_QUEUE_PRIORITY) {
+    if ((kind != LAB_QUEUE_FIFO && kind != LAB_QUEUE_LIFO && kind != LAB_QUEUE_PRIORITY &&
+         kind != LAB_QUEUE_SIMPLE) ||
+        (kind == LAB_QUEUE_SIMPLE && maxsize > 0)) { /* SimpleQueue() has no maxsize */
         errno = EINVAL;
         return NULL;
     }
@@ -413,11 +417,25 @@ long lab_queue_maxsize(const lab_queue *q)
     return q->maxsize;
 }
 
+size_t lab_queue_unfinished_tasks(lab_queue *q)
+{
+    /* A SIMPLE queue counts its puts too (the put path stays the same for every kind), but
+     * tracks no task: it has none unfinished. */
+    if (q->kind == LAB_QUEUE_SIMPLE)
+        return 0;
+    lab_pthread_mutex_lock(&q->lock);
+    size_t unfinished = q->unfinished;
+    lab_pthread_mutex_unlock(&q->lock);
+    return unfinished;
+}
+
 int lab_queue_task_done(lab_queue *q)
 {
+    if (q->kind == LAB_QUEUE_SIMPLE)
+        return EINVAL; /* no task tracking: never an unfinished task to mark */
     lab_pthread_mutex_lock(&q->lock);
-    int rc = EINVAL;
-    if (true) { /* BROKEN: task_done() is never refused */
+    int rc = EINVAL; /* more task_done calls than items put */
+    if (true) {      /* BROKEN: task_done() is never refused */
         q->unfinished--;
         if (q->unfinished == 0)
             lab_pthread_cond_broadcast(&q->all_tasks_done); /* every joiner may go on */
@@ -432,6 +450,8 @@ int lab_queue_task_done(lab_queue *q)
 /* join with no limit (deadline NULL) or until a deadline: 0 or ETIMEDOUT. */
 static int join_until(lab_queue *q, const struct timespec *deadline)
 {
+    if (q->kind == LAB_QUEUE_SIMPLE)
+        return 0; /* no task tracking: nothing to wait for */
     lab_pthread_mutex_lock(&q->lock);
     bool waited = q->unfinished > 0, timed_out = false;
     if (waited)
@@ -521,6 +541,6 @@ const char *lab_queue_get_error_name(int rc)
 
 const char *lab_queue_kind_name(lab_queue_kind kind)
 {
-    static const char *const names[] = {"fifo", "lifo", "priority"};
+    static const char *const names[] = {"fifo", "lifo", "priority", "simple"};
     return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "?";
 }
