@@ -6,8 +6,8 @@
 # one only when the stack would be taller than Chromium's largest window), so the cost is
 # one browser start, not one per picture. Each picture's part of the screenshot must be
 # drawn: at least 8 distinct byte values (not one flat colour) and at least a quarter of
-# its bytes white (the picture's own background: an image that failed to load leaves the
-# grey page, or a small broken-image icon on it).
+# its bytes light (>= 0xE0: the picture's white and its rows' light greys; an image that
+# failed to load leaves the page's mid grey, or a small broken-image icon on it).
 # Installs chromium, xmllint (libxml2-utils) and ImageMagick's convert when missing.
 # Usage: tests/tools/render-svgs.sh [--keep DIR] [FILE.svg...]   (default: docs/timelines/*.svg)
 #   --keep DIR: leave the screenshots (PNG) in DIR, to look at them.
@@ -85,7 +85,7 @@ render_batch() {
         tail -c +$((header + row * shot_width * 3 + 1)) "$ppm" | head -c "$bytes" >"$work/band"
         # Only the picture's columns would be cleaner; its own white covers them anyway.
         spread=$(od -An -tu1 -v "$work/band" | tr -s ' ' '\n' | sort -u | grep -c .)
-        white=$(tr -cd '\377' <"$work/band" | wc -c)
+        white=$(tr -cd '\340-\377' <"$work/band" | wc -c)   # white and the rows' light greys
         if [ "$spread" -lt 8 ] || [ $((white * 4)) -lt "$((w * h * 3))" ]; then
             echo "render-svgs: $path: blank or not drawn (spread $spread, white bytes $white)" >&2
             status=1
