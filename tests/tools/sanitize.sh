@@ -49,7 +49,7 @@ tsan)
     detects='race lock-order misuse' exclude=misuse multiplier=3 exit_code=66 ;;
 asan)
     grep -qa __asan_init "$probe" || die "$build is not an AddressSanitizer build (make VARIANT=asan)"
-    exclude=fork-exit multiplier=2 exit_code=67 ;;
+    exclude='fork-exit main-pthread-exit' multiplier=2 exit_code=67 ;;
 helgrind | drd)
     command -v valgrind >/dev/null || die "valgrind is not installed (tests/ensure-deps.sh valgrind)"
     grep -qaE '__(tsan|asan)_init' "$probe" && die "$build is a sanitizer build: Valgrind needs an ordinary one"
