@@ -219,7 +219,7 @@ static bool header_value(const char *text, const char *tag, int nth, char *value
 }
 
 /* The .c files of a directory of the repository, sorted. */
-static void list_sources(const char *relative, name_list *list)
+static void list_sources(const char *relative, const char *ending, name_list *list)
 {
     char path[PATH_MAX * 2];
     snprintf(path, sizeof path, "%s/%s", root, relative);
@@ -230,7 +230,9 @@ static void list_sources(const char *relative, name_list *list)
     struct dirent *entry;
     while ((entry = readdir(dir)) != NULL && list->n < MAX_ITEMS) {
         size_t len = strlen(entry->d_name);
-        if (len > 2 && len < sizeof list->name[0] && strcmp(entry->d_name + len - 2, ".c") == 0)
+        size_t tail = strlen(ending);
+        if (len > tail && len < sizeof list->name[0] &&
+            strcmp(entry->d_name + len - tail, ending) == 0)
             copy_text(list->name[list->n++], sizeof list->name[0], entry->d_name);
     }
     closedir(dir);
@@ -695,8 +697,8 @@ static Suite *course_suite(void)
 {
     find_places();
     list_demos();
-    list_sources("tests/grade/broken", &broken);
-    list_sources("answers", &answers);
+    list_sources("tests/grade/broken", ".patch", &broken);
+    list_sources("answers", ".c", &answers);
     Suite *suite = suite_create("course");
 
     TCase *references = tcase_create("references");
